@@ -1,0 +1,43 @@
+# borderwatch: the two set-up commands (`make run`, `make test`) work on a fresh machine:
+# each creates .venv in the checkout and installs what it needs the first time.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+BW := $(VENV)/bin/borderwatch
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "borderwatch needs Python >= 3.11"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Until the service lands (issue 4), `make run` runs the digital twin on the quiet-night
+# scenario, scores it with the measuring stick, and draws the picture.
+run: $(STAMP)
+	$(BW) scenarios
+	$(BW) simulate quiet-night --seed 1 --out runs/quiet-night --plot runs/quiet-night/twin.png
+	$(BW) eval runs/quiet-night --json
+	@echo "picture: runs/quiet-night/twin.png"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check borderwatch tests bench
+	$(VENV)/bin/ruff format --check borderwatch tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache

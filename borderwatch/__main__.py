@@ -1,0 +1,5 @@
+"""`python -m borderwatch` is the command line."""
+
+from borderwatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""OperatorAction: who did what, when and why. The audit trail is a log of these."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from borderwatch.messages.common import Id, TimeNs
+
+__all__ = ["ActionKind", "OperatorAction"]
+
+ActionKind = Literal["acknowledge", "assign", "resolve", "note", "release", "login", "logout"]
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class OperatorAction(msgspec.Struct, frozen=True, kw_only=True, tag="action", omit_defaults=True):
+    """One operator action, attributable: `user` and their `agency` and `role` at the time."""
+
+    id: Id
+    user: Id
+    agency: Id
+    role: Id
+    time_ns: TimeNs
+    action: ActionKind
+    target: Id | None = None
+    why: Text = ""
+    params: dict[Id, Annotated[str, msgspec.Meta(max_length=200)]] = {}

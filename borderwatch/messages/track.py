@@ -1,0 +1,33 @@
+"""Track: the engine's belief about one mover (or one unresolved group)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from borderwatch.messages.common import ClassLikelihood, Id, Lat, Lon, Probability, TimeNs
+
+__all__ = ["Track", "TrackStatus"]
+
+TrackStatus = Literal["tentative", "confirmed", "coasting", "deleted"]
+
+
+class Track(msgspec.Struct, frozen=True, kw_only=True, tag="track", omit_defaults=True):
+    """State in UTM zone 32N (EPSG:32632) metres: `state` = [x, vx, y, vy] (m, m/s) and its 4x4
+    covariance row-major in `cov`; `lat`/`lon` repeat the position for map clients.
+    `classes` here are posterior probabilities (they sum to 1)."""
+
+    id: Id
+    sector: Id
+    time_ns: TimeNs
+    lat: Lat
+    lon: Lon
+    state: tuple[float, float, float, float]
+    cov: tuple[float, ...] = ()
+    classes: ClassLikelihood = ClassLikelihood(person=0.25, vehicle=0.25, animal=0.25, unknown=0.25)
+    sensors: tuple[Id, ...] = ()
+    quality: Probability = 0.0
+    status: TrackStatus = "tentative"
+    friendly: bool = False
+    group_size: Annotated[int, msgspec.Meta(ge=1)] = 1
