@@ -48,17 +48,26 @@ T = TypeVar("T", bound=msgspec.Struct)
 _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[WireMessage] = msgspec.json.Decoder(WireMessage)
 _PATH = re.compile(r" - at `(\$[^`]*)`$")
+_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
 
 
-def _to_message_error(exc: msgspec.MsgspecError) -> MessageError:
-    """msgspec says 'Expected `float` <= 90.0 - at `$.lat`'; split that into field and reason."""
+def _to_message_error(exc: msgspec.MsgspecError | UnicodeError) -> MessageError:
+    """msgspec says 'Expected `float` <= 90.0 - at `$.lat`'; split that into field and reason.
+
+    A missing field is named by its own path (`$.lat`), not its parent's; text that is not
+    UTF-8 (invalid bytes, or a str with lone surrogates) is a whole-message problem.
+    """
+    if isinstance(exc, UnicodeError):
+        return MessageError("$", f"not valid UTF-8: {exc}")
     text = str(exc)
+    field = "$"
     match = _PATH.search(text)
     if match:
-        return MessageError(match.group(1), text[: match.start()])
-    if isinstance(exc, msgspec.DecodeError):
-        return MessageError("$", text)
-    return MessageError("$", text)
+        field, text = match.group(1), text[: match.start()]
+    missing = _MISSING.match(text)
+    if missing:
+        field = f"{field}.{missing.group(1)}"
+    return MessageError(field, text)
 
 
 def encode(message: msgspec.Struct) -> bytes:
@@ -84,7 +93,7 @@ def decode(data: bytes | str, type: type[T] | None = None) -> Any:
         if type is None:
             return _decoder.decode(data)
         return msgspec.json.decode(data, type=type)
-    except msgspec.MsgspecError as exc:
+    except (msgspec.MsgspecError, UnicodeError) as exc:
         raise _to_message_error(exc) from exc
 
 
@@ -98,7 +107,7 @@ def decode_lines(lines: Iterable[bytes]) -> Iterator[WireMessage | MessageError]
             continue
         try:
             yield _decoder.decode(line)
-        except msgspec.MsgspecError as exc:
+        except (msgspec.MsgspecError, UnicodeError) as exc:
             yield _to_message_error(exc)
 
 

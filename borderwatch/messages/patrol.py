@@ -25,4 +25,4 @@ class Patrol(msgspec.Struct, frozen=True, kw_only=True, tag="patrol", omit_defau
     speed_mps: Annotated[float, msgspec.Meta(ge=0.0, le=100.0)] = 0.0
     course_deg: Annotated[float, msgspec.Meta(ge=0.0, lt=360.0)] = 0.0
     status: PatrolStatus = "available"
-    seq: Annotated[int, msgspec.Meta(ge=0)] = 0
+    seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0

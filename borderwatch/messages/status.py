@@ -20,7 +20,7 @@ class SensorStatus(msgspec.Struct, frozen=True, kw_only=True, tag="status", omit
 
     sensor_id: Id
     kind: SensorKind
-    seq: Annotated[int, msgspec.Meta(ge=0)]
+    seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
     time_ns: TimeNs
     health: Health = "ok"
     lat: Lat | None = None
