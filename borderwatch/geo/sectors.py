@@ -71,7 +71,9 @@ def _cut(line: LineString, target_m: float) -> list[LineString]:
 def _zones(line: LineString) -> tuple[Polygon, Polygon, Polygon]:
     # Single-sided buffers: positive to the left of the line (Libyan side), negative right.
     approach = line.buffer(APPROACH_DEPTH_M, single_sided=True)
-    inner = line.buffer(-INNER_DEPTH_M, single_sided=True)
+    # GEOS's single-sided buffer can spill a sliver across the line where a short last segment
+    # follows a bend (N05: 3.7 m2); a point is never in both zones, and it is on the left.
+    inner = line.buffer(-INNER_DEPTH_M, single_sided=True).difference(approach)
     barrier = line.buffer(BARRIER_HALF_WIDTH_M, cap_style="flat")
     return approach, barrier, inner
 

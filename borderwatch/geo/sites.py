@@ -194,9 +194,12 @@ def parse_sites(doc: Any, source: str) -> Layout:
     """Build a Layout from a decoded GeoJSON document; ConfigError names what is wrong."""
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise ConfigError(source, "not a GeoJSON FeatureCollection")
+    features = doc.get("features", [])
+    if not isinstance(features, list):
+        raise ConfigError(source, "`features` is not a list")
     groups: dict[type[msgspec.Struct], list[Site]] = {t: [] for t in GEOMETRY}
     seen: set[str] = set()
-    for i, feature in enumerate(doc.get("features", [])):
+    for i, feature in enumerate(features):
         where = f"feature {i}"
         if not isinstance(feature, dict):
             raise ConfigError(source, f"{where}: not an object")
@@ -210,7 +213,8 @@ def parse_sites(doc: Any, source: str) -> Layout:
         geometry = feature.get("geometry")
         want = GEOMETRY[type(spec)]
         if not isinstance(geometry, dict) or geometry.get("type") != want:
-            raise ConfigError(source, f"{where}: a {props['kind']} needs a {want} geometry")
+            kind = type(spec).__struct_config__.tag
+            raise ConfigError(source, f"{where}: a {kind} needs a {want} geometry")
         if spec.id in seen:
             raise ConfigError(source, f"{where}: duplicate id {spec.id!r}")
         seen.add(spec.id)
