@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import Point, Polygon
 
 from borderwatch.geo.border import load_border
+from borderwatch.geo.lines import line_frame
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.geo.sectors import build_sectors
 
@@ -27,15 +28,6 @@ OUT = Path(__file__).resolve().parents[1] / "borderwatch" / "geo" / "data" / "si
 def ll(x: float, y: float) -> list[float]:
     lon, lat = to_lonlat(x, y)
     return [round(float(lon), 6), round(float(lat), 6)]
-
-
-def frame(line: LineString, s: float) -> tuple[Point, np.ndarray, np.ndarray]:
-    """Point at distance s, unit tangent (north to south) and unit left (Libyan-side) normal."""
-    a = line.interpolate(max(s - 500.0, 0.0))
-    b = line.interpolate(min(s + 500.0, line.length))
-    t = np.array([b.x - a.x, b.y - a.y])
-    t /= np.hypot(*t)
-    return line.interpolate(s), t, np.array([-t[1], t[0]])
 
 
 def azimuth(v: np.ndarray) -> float:
@@ -54,8 +46,8 @@ def main() -> None:
         line = sec.line
         if sec.segment == "berm":
             for frac in (0.25, 0.75):
-                p, _, left = frame(line, frac * line.length)
-                xy = np.array([p.x, p.y]) - 700.0 * left
+                p, _, left = line_frame(line, frac * line.length)
+                xy = p - 700.0 * left
                 tower_n += 1
                 features.append(feat({"type": "Point", "coordinates": ll(*xy)}, kind="tower",
                                      id=f"T{tower_n:02d}", sector=sec.id,
@@ -64,8 +56,8 @@ def main() -> None:
                                   "coordinates": [ll(x, y) for x, y in line.coords]},
                                  kind="line_sensor", id=f"LS-{sec.id}", sector=sec.id))
             if int(sec.id[1:]) % 2 == 0:
-                p, t, left = frame(line, 0.5 * line.length)
-                centre = np.array([p.x, p.y]) + 900.0 * left
+                p, t, left = line_frame(line, 0.5 * line.length)
+                centre = p + 900.0 * left
                 ang = np.linspace(0, 2 * np.pi, 25)[:-1]
                 ring = [centre + 800.0 * math.cos(a) * left + 160.0 * math.sin(a) * t for a in ang]
                 shadow = Polygon(ring)
@@ -79,17 +71,16 @@ def main() -> None:
                     features.append(feat({"type": "Point", "coordinates": ll(*xy)}, kind="ugs",
                                          id=f"U-{sec.id}-{k}", sector=sec.id))
         else:
-            p, _, left = frame(line, 0.5 * line.length)
-            xy = np.array([p.x, p.y]) - 2000.0 * left
+            p, _, left = line_frame(line, 0.5 * line.length)
+            xy = p - 2000.0 * left
             features.append(feat({"type": "Point", "coordinates": ll(*xy)}, kind="tower",
                                  id=f"M-{sec.id}", sector=sec.id, mobile=True, mast_m=8.0,
                                  radar={"az_center_deg": azimuth(left), "az_width_deg": 240.0,
                                         "range_m": 15000.0, "person_range_m": 7000.0,
                                         "vehicle_range_m": 13000.0},
                                  camera={"ifov_mrad": 0.06, "range_m": 10000.0}))
-    mid = border.berm.interpolate(0.5, normalized=True)
-    _, _, left = frame(border.berm, 0.5 * border.berm.length)
-    base_mid = np.array([mid.x, mid.y]) - 4000.0 * left
+    mid, _, left = line_frame(border.berm, 0.5 * border.berm.length)
+    base_mid = mid - 4000.0 * left
     bases = [
         ("PB-BGD", "Ben Guerdane", border.places["ben-guerdane"].point, "national_guard"),
         ("PB-MID", "Mid-berm camp", Point(*base_mid), "army"),

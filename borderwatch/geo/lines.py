@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry import LineString
 
-__all__ = ["PathCrossings", "crossings_of_path", "side_of_line"]
+__all__ = ["PathCrossings", "crossings_of_path", "line_frame", "side_of_line"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -104,3 +104,15 @@ def side_of_line(line: LineString, x: FloatArray, y: FloatArray) -> FloatArray:
     j = dist2.argmin(axis=1)
     cross = e[j, 0] * w[np.arange(len(pts)), j, 1] - e[j, 1] * w[np.arange(len(pts)), j, 0]
     return np.where(cross >= 0, 1.0, -1.0).reshape(np.shape(x))
+
+
+def line_frame(line: LineString, s: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """At distance `s` along `line`: the point, the unit tangent and the unit left normal
+    (for the north-to-south watch line, left points into Libya). The tangent is taken over
+    ±500 m so a vertex kink does not swing it."""
+    a = line.interpolate(max(s - 500.0, 0.0))
+    b = line.interpolate(min(s + 500.0, line.length))
+    t = np.array([b.x - a.x, b.y - a.y])
+    t /= np.hypot(t[0], t[1])
+    p = line.interpolate(s)
+    return np.array([p.x, p.y]), t, np.array([-t[1], t[0]])

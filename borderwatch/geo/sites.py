@@ -66,7 +66,7 @@ class CameraSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     ifov_mrad: Pos = 0.04
     range_m: Pos = 15_000.0
-    period_s: Pos = 2.0
+    period_s: Pos = 5.0   # step-stare across the sector: a target is imaged every few seconds
     sigma_bearing_deg: Pos = 0.1
     false_per_hour: Annotated[float, msgspec.Meta(ge=0.0)] = 0.5
 

@@ -1,0 +1,136 @@
+"""The one entry point: `borderwatch scenarios | simulate | eval | schema`.
+
+Every user mistake (a bad argument, a bad scenario file, a missing run directory) ends in one
+line naming what is wrong and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from borderwatch import __version__
+from borderwatch.errors import BorderwatchError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 24 * 14:
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= 336 hours, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from borderwatch.twin import library, load_scenario
+
+    for name, path in library().items():
+        scenario, _ = load_scenario(path)
+        print(f"{name:18s} {scenario.hours:5.1f} h  {scenario.description}")
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from borderwatch.twin import load_scenario, simulate
+
+    scenario, path = load_scenario(args.scenario)
+    if args.plot and Path(args.plot).suffix.lower() != ".png":
+        raise BorderwatchError(f"--plot: {args.plot}: the picture must be a .png file")
+    summary = simulate(scenario, path, args.seed, Path(args.out), hours=args.hours)
+    print(f"wrote {summary.out_dir}: {summary.total_messages} messages "
+          f"({', '.join(f'{k} {v}' for k, v in summary.messages.items())}), "
+          f"{sum(summary.movers.values())} movers, {summary.crossings} crossings "
+          f"({summary.hostile_crossings} hostile inbound)")
+    if args.plot:
+        from borderwatch.twin.plot import plot_run
+
+        plot_run(Path(args.out), Path(args.plot))
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from borderwatch.eval import evaluate, format_report
+
+    result = evaluate(Path(args.run_dir), Path(args.alerts) if args.alerts else None,
+                      Path(args.tracks) if args.tracks else None)
+    print(json.dumps(result, indent=None if args.json else 1) if args.json
+          else format_report(result))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from borderwatch.messages import schema
+
+    print(json.dumps(schema(), indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    p = _Parser(prog="borderwatch", description="Open electronic monitoring for a land border.")
+    p.add_argument("--version", action="version", version=f"borderwatch {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("scenarios", help="list the scenario library")
+    s.set_defaults(func=_cmd_scenarios)
+
+    s = sub.add_parser("simulate", help="run the digital twin on a scenario")
+    s.add_argument("scenario", help="a library name (see `borderwatch scenarios`) or a .toml file")
+    s.add_argument("--seed", type=_seed, default=1, help="random seed (default 1)")
+    s.add_argument("--hours", type=_positive_float, help="simulate only this many hours")
+    s.add_argument("--out", required=True, help="directory for messages, truth and scenario")
+    s.add_argument("--plot", help="also draw the run to this PNG file")
+    s.set_defaults(func=_cmd_simulate)
+
+    s = sub.add_parser("eval", help="score alerts (and tracks) against a run's ground truth")
+    s.add_argument("run_dir", help="a directory written by `borderwatch simulate`")
+    s.add_argument("--alerts", help="alerts.jsonl to score (default: the line-sensor baseline)")
+    s.add_argument("--tracks", help="tracks.jsonl to score with GOSPA")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=_cmd_eval)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of every wire message")
+    s.set_defaults(func=_cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BorderwatchError as exc:
+        print(f"borderwatch: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

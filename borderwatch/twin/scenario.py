@@ -1,0 +1,224 @@
+"""Scenarios: small TOML files a user can copy and edit, parsed once into frozen Structs.
+
+A scenario says where (sectors), when (start, hours), who moves (mover specs by kind), the
+weather and the faults. Unknown keys are errors, so a typo is caught, not ignored; an error
+names the file and the field (`movers[2].group_size`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+import msgspec.structs
+
+from borderwatch.errors import ConfigError
+
+__all__ = [
+    "LIBRARY",
+    "Camels",
+    "Convoys",
+    "Fault",
+    "FootSmugglers",
+    "Infiltrators",
+    "MoverSpec",
+    "Patrols",
+    "RandomFaults",
+    "Scenario",
+    "Storm",
+    "Traffic",
+    "Wildlife",
+    "library",
+    "load_scenario",
+]
+
+LIBRARY = Path(__file__).parent / "scenarios"
+
+Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+Pos = Annotated[float, msgspec.Meta(gt=0.0)]
+NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
+Frac = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+Hours = Annotated[float, msgspec.Meta(gt=0.0, le=24.0 * 14)]
+SizeRange = tuple[Annotated[int, msgspec.Meta(ge=1, le=500)], Annotated[int, msgspec.Meta(ge=1, le=500)]]
+SpeedRange = tuple[Pos, Pos]
+
+
+class _Spec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+            tag_field="kind"):
+    """Base of every mover spec: which sectors (default: the scenario's) they use."""
+
+    sectors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for f in msgspec.structs.fields(self):
+            value = getattr(self, f.name)
+            if (isinstance(value, tuple) and len(value) == 2
+                    and all(isinstance(v, int | float) for v in value) and value[0] > value[1]):
+                raise ValueError(f"`{f.name}` is a range [low, high] but low > high: {value}")
+
+
+class FootSmugglers(_Spec, frozen=True, tag="foot_smugglers"):
+    """Groups on foot carrying goods across: walk, pause, crawl near the berm, cross, go on."""
+
+    groups: Count = 4
+    group_size: SizeRange = (1, 6)
+    walk_mps: SpeedRange = (1.0, 1.6)
+    crawl_mps: Pos = 0.3
+    night_preference: Frac = 0.8
+    abort_probability: Frac = 0.15
+    pauses: tuple[Count, Count] = (0, 3)
+
+
+class Infiltrators(_Spec, frozen=True, tag="infiltrators"):
+    """Armed groups: larger, faster, at night only, fewer pauses, crawling near the berm."""
+
+    groups: Count = 1
+    group_size: SizeRange = (3, 8)
+    walk_mps: SpeedRange = (1.3, 1.8)
+    crawl_mps: Pos = 0.3
+    night_preference: Frac = 1.0
+    abort_probability: Frac = 0.05
+    pauses: tuple[Count, Count] = (0, 1)
+
+
+class Convoys(_Spec, frozen=True, tag="convoys"):
+    """4x4 convoys: drive at the berm; through a breach if one is in reach, else stop short and
+    send porters across on foot."""
+
+    convoys: Count = 2
+    vehicles: SizeRange = (2, 6)
+    speed_mps: SpeedRange = (8.0, 20.0)
+    porters: SizeRange = (2, 4)
+    use_breach_probability: Frac = 0.5
+    night_preference: Frac = 0.7
+
+
+class Camels(_Spec, frozen=True, tag="camels"):
+    """Camel herds grazing near the berm by day; they rarely cross."""
+
+    herds: Count = 2
+    herd_size: SizeRange = (20, 60)
+    cross_probability: Frac = 0.05
+    day_hours: tuple[NonNeg, NonNeg] = (6.5, 18.5)
+
+
+class Wildlife(_Spec, frozen=True, tag="wildlife"):
+    """Jackals and dogs: small, fast, erratic, mostly at night; they cross when they like."""
+
+    animals: Count = 10
+    dog_fraction: Frac = 0.3
+    cross_probability: Frac = 0.3
+
+
+class Patrols(_Spec, frozen=True, tag="patrols"):
+    """Friendly vehicle patrols on the patrol road behind the barrier, reporting every 10 s;
+    they drive between observation posts and hold each for 15-60 min."""
+
+    per_sector: Count = 1
+    speed_mps: SpeedRange = (6.0, 14.0)
+    report_s: Pos = 10.0
+    agency: str = "national_guard"
+
+
+class Traffic(_Spec, frozen=True, tag="traffic"):
+    """Road traffic through a legal crossing, both ways, queueing at the post."""
+
+    crossing: Literal["ras-ajdir", "dehiba-wazen"] = "ras-ajdir"
+    day_per_hour: NonNeg = 40.0
+    night_per_hour: NonNeg = 8.0
+    queue_minutes: SpeedRange = (5.0, 45.0)
+
+
+MoverSpec = FootSmugglers | Infiltrators | Convoys | Camels | Wildlife | Patrols | Traffic
+
+
+class Storm(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A dust storm: cuts radar and camera range, raises clutter and ground-sensor nuisance."""
+
+    start_h: NonNeg
+    hours: Pos
+    severity: Frac = 0.7
+    sectors: tuple[str, ...] = ()
+
+
+class Fault(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A scheduled fault of one sensor (`T03-R` radar, `T03-C` camera, `LS-N02`, `U-N02-1`)."""
+
+    sensor: str
+    kind: Literal["outage", "degraded", "tampered"]
+    start_h: NonNeg
+    hours: Pos
+
+
+class RandomFaults(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Faults drawn at random: rate per sensor per day, duration range in hours."""
+
+    per_sensor_day: NonNeg = 0.0
+    hours: SpeedRange = (0.5, 4.0)
+
+
+class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One scenario. `sectors = ["all"]` means every sector; `sites` is `default` or a path to
+    a site layout GeoJSON, relative to the scenario file."""
+
+    name: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+    description: str = ""
+    start: datetime
+    hours: Hours = 8.0
+    sectors: tuple[str, ...] = ("all",)
+    sites: str = "default"
+    clutter_scale: NonNeg = 1.0
+    movers: tuple[MoverSpec, ...] = ()
+    storms: tuple[Storm, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    random_faults: RandomFaults = RandomFaults()
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None:
+            raise ValueError("`start` needs a time zone, e.g. 2026-03-14T19:00:00Z")
+
+    @property
+    def start_ns(self) -> int:
+        """Scenario start, UTC ns."""
+        return int(self.start.astimezone(UTC).timestamp()) * 1_000_000_000
+
+
+_INDEX = re.compile(r"\$\.([a-z_]+)\[(\d+)\]")
+
+
+def _field_path(exc: msgspec.ValidationError) -> str:
+    text = str(exc)
+    text = _INDEX.sub(lambda m: f"`{m.group(1)}[{m.group(2)}]", text)
+    return text.replace("`$.", "`").replace("``", "`")
+
+
+def parse_scenario(data: bytes | str, source: str) -> Scenario:
+    """Parse TOML scenario text; ConfigError names the field and the reason."""
+    try:
+        return msgspec.toml.decode(data, type=Scenario)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(source, _field_path(exc)) from exc
+    except msgspec.DecodeError as exc:
+        raise ConfigError(source, f"not valid TOML: {exc}") from exc
+
+
+def library() -> dict[str, Path]:
+    """The built-in scenarios by name."""
+    return {p.stem: p for p in sorted(LIBRARY.glob("*.toml"))}
+
+
+def load_scenario(name_or_path: str | Path) -> tuple[Scenario, Path]:
+    """A library scenario by name, or a scenario file by path; returns it and its file."""
+    lib = library()
+    path = lib.get(str(name_or_path)) or Path(name_or_path)
+    if not path.is_file():
+        known = ", ".join(lib)
+        raise ConfigError(str(name_or_path), f"no such scenario file or library name ({known})")
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read: {exc}") from exc
+    return parse_scenario(text, str(path)), path

@@ -1,0 +1,94 @@
+"""The world a scenario runs in: its sectors, sites and geometry, in UTM metres, plus the
+seeded random streams every part of the twin draws from."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Polygon
+
+from borderwatch.errors import ConfigError
+from borderwatch.geo.border import Border, load_border
+from borderwatch.geo.lines import line_frame
+from borderwatch.geo.sectors import Sector, build_sectors
+from borderwatch.geo.sites import Layout, load_sites
+from borderwatch.twin.scenario import Scenario
+
+__all__ = ["World", "build_world", "rng_for"]
+
+PATROL_ROAD_OFFSET_M = {"berm": 300.0, "open": 2000.0}
+
+
+def rng_for(seed: int, *keys: int | str) -> np.random.Generator:
+    """An independent random stream for (seed, keys). Streams do not depend on the order in
+    which parts of the twin run, so adding a sensor does not change the movers.
+    Strings are hashed with CRC-32 (Python's own `hash` is salted per process)."""
+    ints = [k if isinstance(k, int) else zlib.crc32(k.encode()) for k in keys]
+    return np.random.default_rng(np.random.SeedSequence([seed, *ints]))
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """Geometry for one scenario run."""
+
+    border: Border
+    sectors: tuple[Sector, ...]
+    layout: Layout
+    sites_source: str
+
+    @property
+    def sector_ids(self) -> tuple[str, ...]:
+        """Ids of the scenario's sectors, in order."""
+        return tuple(s.id for s in self.sectors)
+
+    @property
+    def watch_km(self) -> float:
+        """Length of watch line watched in this scenario, km."""
+        return sum(s.length_m for s in self.sectors) / 1000.0
+
+    def sector(self, sector_id: str) -> Sector:
+        """One of the scenario's sectors by id."""
+        for s in self.sectors:
+            if s.id == sector_id:
+                return s
+        raise KeyError(sector_id)
+
+    def patrol_road(self, sector: Sector) -> LineString:
+        """The patrol road: the sector's watch line moved inward (Tunisian side)."""
+        road = shapely.offset_curve(sector.line, -PATROL_ROAD_OFFSET_M[sector.segment],
+                                    join_style="round")
+        return road if isinstance(road, LineString) else LineString(sector.line.coords)
+
+    def frame(self, sector: Sector, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Point, tangent and left (Libyan-side) normal at `s` metres along the sector's line."""
+        return line_frame(sector.line, s)
+
+    def area(self) -> Polygon:
+        """Everything the scenario's sectors look at."""
+        return shapely.union_all([s.area for s in self.sectors])
+
+
+def build_world(scenario: Scenario, scenario_file: Path | None) -> World:
+    """Resolve the scenario's sectors and site layout."""
+    border = load_border()
+    all_sectors = build_sectors(border)
+    known = {s.id for s in all_sectors}
+    if "all" in scenario.sectors:
+        chosen = all_sectors
+    else:
+        unknown = [s for s in scenario.sectors if s not in known]
+        if unknown:
+            raise ConfigError(scenario.name, f"`sectors`: unknown sector(s) {unknown}; "
+                              f"known: {sorted(known)}")
+        chosen = tuple(s for s in all_sectors if s.id in set(scenario.sectors))
+    if scenario.sites == "default":
+        layout = load_sites()
+    else:
+        base = scenario_file.parent if scenario_file is not None else Path.cwd()
+        layout = load_sites(base / scenario.sites)
+    layout = layout.in_sectors({s.id for s in chosen})
+    return World(border, chosen, layout, Path(layout.source).name)
