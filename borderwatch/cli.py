@@ -62,10 +62,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise BorderwatchError(f"--plot: {args.plot}: the picture must be a .png file")
     summary = simulate(scenario, path, args.seed, Path(args.out), hours=args.hours)
-    print(f"wrote {summary.out_dir}: {summary.total_messages} messages "
-          f"({', '.join(f'{k} {v}' for k, v in summary.messages.items())}), "
-          f"{sum(summary.movers.values())} movers, {summary.crossings} crossings "
-          f"({summary.hostile_crossings} hostile inbound)")
+    print(
+        f"wrote {summary.out_dir}: {summary.total_messages} messages "
+        f"({', '.join(f'{k} {v}' for k, v in summary.messages.items())}), "
+        f"{sum(summary.movers.values())} movers, {summary.crossings} crossings "
+        f"({summary.hostile_crossings} hostile inbound)"
+    )
     if args.plot:
         from borderwatch.twin.plot import plot_run
 
@@ -77,10 +79,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from borderwatch.eval import evaluate, format_report
 
-    result = evaluate(Path(args.run_dir), Path(args.alerts) if args.alerts else None,
-                      Path(args.tracks) if args.tracks else None)
-    print(json.dumps(result, indent=None if args.json else 1) if args.json
-          else format_report(result))
+    result = evaluate(
+        Path(args.run_dir),
+        Path(args.alerts) if args.alerts else None,
+        Path(args.tracks) if args.tracks else None,
+    )
+    print(
+        json.dumps(result, indent=None if args.json else 1) if args.json else format_report(result)
+    )
     return 0
 
 

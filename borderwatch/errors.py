@@ -1,7 +1,7 @@
 """borderwatch's own exceptions, one tree so callers can catch at the right depth.
 
     BorderwatchError
-    ├── ConfigError          a scenario, site layout or settings file is wrong (names file and field)
+    ├── ConfigError          a scenario, site layout or settings file is wrong (names field)
     ├── MessageError         a wire message failed validation (names the field and the reason)
     └── DataError            an input directory or file is missing or unreadable for a command
 
@@ -28,7 +28,7 @@ class ConfigError(BorderwatchError):
 
 
 class MessageError(BorderwatchError):
-    """A wire message was rejected; `field` is a JSON path such as `$.lat` (or `$` for the whole)."""
+    """A wire message was rejected: `field` is a JSON path such as `$.lat` (`$`: the whole)."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")

@@ -87,14 +87,19 @@ CROSSINGS = {
     "ras-ajdir": (
         "Ras Ajdir",
         (33.134, 11.563),
-        [(33.138, 11.219), (33.125, 11.330), (33.126, 11.450), (33.134, 11.563),
-         (33.118, 11.640), (33.098, 11.720)],
+        [
+            (33.138, 11.219),
+            (33.125, 11.330),
+            (33.126, 11.450),
+            (33.134, 11.563),
+            (33.118, 11.640),
+            (33.098, 11.720),
+        ],
     ),
     "dehiba-wazen": (
         "Dehiba–Wazen",
         (32.010, 10.740),
-        [(32.017, 10.700), (32.013, 10.722), (32.010, 10.740), (31.998, 10.765),
-         (31.985, 10.790)],
+        [(32.017, 10.700), (32.013, 10.722), (32.010, 10.740), (31.998, 10.765), (31.985, 10.790)],
     ),
 }
 CORRIDOR_HALF_WIDTH_M = 150.0
@@ -110,7 +115,9 @@ def utm_line(latlon: list[tuple[float, float]]) -> LineString:
 def lonlat_coords(geom: LineString, digits: int = 5) -> list[list[float]]:
     xy = np.asarray(geom.coords)
     lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
-    return [[round(float(a), digits), round(float(b), digits)] for a, b in zip(lon, lat, strict=True)]
+    return [
+        [round(float(a), digits), round(float(b), digits)] for a, b in zip(lon, lat, strict=True)
+    ]
 
 
 def make_berm(north: LineString) -> LineString:
@@ -135,8 +142,12 @@ def make_berm(north: LineString) -> LineString:
 
 
 def feature(kind: str, fid: str, geometry: dict[str, object], **props: object) -> dict[str, object]:
-    return {"type": "Feature", "id": fid, "geometry": geometry,
-            "properties": {"kind": kind, "id": fid, **props}}
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": geometry,
+        "properties": {"kind": kind, "id": fid, **props},
+    }
 
 
 def main() -> None:
@@ -148,25 +159,56 @@ def main() -> None:
         q = north.interpolate(north.project(p))
         assert p.x < q.x, "the berm must lie west of (inside Tunisia from) the boundary"
     features = [
-        feature("border", "border", {"type": "LineString", "coordinates": lonlat_coords(border)},
-                name="Tunisia–Libya boundary (approximate)", length_km=round(border.length / 1e3, 1)),
-        feature("berm", "berm", {"type": "LineString", "coordinates": lonlat_coords(berm)},
-                name="Berm and trench", offset_m=BERM_OFFSET_M, length_km=round(berm.length / 1e3, 1)),
+        feature(
+            "border",
+            "border",
+            {"type": "LineString", "coordinates": lonlat_coords(border)},
+            name="Tunisia–Libya boundary (approximate)",
+            length_km=round(border.length / 1e3, 1),
+        ),
+        feature(
+            "berm",
+            "berm",
+            {"type": "LineString", "coordinates": lonlat_coords(berm)},
+            name="Berm and trench",
+            offset_m=BERM_OFFSET_M,
+            length_km=round(berm.length / 1e3, 1),
+        ),
     ]
     for cid, (name, (lat, lon), road) in CROSSINGS.items():
-        features.append(feature("crossing", cid, {"type": "Point", "coordinates": [lon, lat]},
-                                name=name, corridor_half_width_m=CORRIDOR_HALF_WIDTH_M))
-        features.append(feature("road", f"road-{cid}", {"type": "LineString",
-                                "coordinates": lonlat_coords(utm_line(road))}, crossing=cid))
+        features.append(
+            feature(
+                "crossing",
+                cid,
+                {"type": "Point", "coordinates": [lon, lat]},
+                name=name,
+                corridor_half_width_m=CORRIDOR_HALF_WIDTH_M,
+            )
+        )
+        features.append(
+            feature(
+                "road",
+                f"road-{cid}",
+                {"type": "LineString", "coordinates": lonlat_coords(utm_line(road))},
+                crossing=cid,
+            )
+        )
     for i, frac in enumerate(BREACH_FRACTIONS, start=1):
         p = berm.interpolate(frac, normalized=True)
         lon, lat = to_lonlat(p.x, p.y)
-        features.append(feature("breach", f"breach-{i}", {"type": "Point", "coordinates":
-                                [round(float(lon), 5), round(float(lat), 5)]},
-                                name=f"Berm breach {i} (invented for the twin)", width_m=30.0))
+        features.append(
+            feature(
+                "breach",
+                f"breach-{i}",
+                {"type": "Point", "coordinates": [round(float(lon), 5), round(float(lat), 5)]},
+                name=f"Berm breach {i} (invented for the twin)",
+                width_m=30.0,
+            )
+        )
     for pid, (name, lat, lon) in PLACES.items():
-        features.append(feature("place", pid, {"type": "Point", "coordinates": [lon, lat]},
-                                name=name))
+        features.append(
+            feature("place", pid, {"type": "Point", "coordinates": [lon, lat]}, name=name)
+        )
     doc = {
         "type": "FeatureCollection",
         "name": "tunisia-libya-border",
@@ -175,8 +217,10 @@ def main() -> None:
         "features": features,
     }
     OUT.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: border {border.length / 1e3:.1f} km, berm {berm.length / 1e3:.1f} km,"
-          f" berm vertices {len(berm.coords)}")
+    print(
+        f"wrote {OUT}: border {border.length / 1e3:.1f} km, berm {berm.length / 1e3:.1f} km,"
+        f" berm vertices {len(berm.coords)}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,36 +49,71 @@ def main() -> None:
                 p, _, left = line_frame(line, frac * line.length)
                 xy = p - 700.0 * left
                 tower_n += 1
-                features.append(feat({"type": "Point", "coordinates": ll(*xy)}, kind="tower",
-                                     id=f"T{tower_n:02d}", sector=sec.id,
-                                     radar={"az_center_deg": azimuth(left)}, camera={}))
-            features.append(feat({"type": "LineString",
-                                  "coordinates": [ll(x, y) for x, y in line.coords]},
-                                 kind="line_sensor", id=f"LS-{sec.id}", sector=sec.id))
+                features.append(
+                    feat(
+                        {"type": "Point", "coordinates": ll(*xy)},
+                        kind="tower",
+                        id=f"T{tower_n:02d}",
+                        sector=sec.id,
+                        radar={"az_center_deg": azimuth(left)},
+                        camera={},
+                    )
+                )
+            features.append(
+                feat(
+                    {"type": "LineString", "coordinates": [ll(x, y) for x, y in line.coords]},
+                    kind="line_sensor",
+                    id=f"LS-{sec.id}",
+                    sector=sec.id,
+                )
+            )
             if int(sec.id[1:]) % 2 == 0:
                 p, t, left = line_frame(line, 0.5 * line.length)
                 centre = p + 900.0 * left
                 ang = np.linspace(0, 2 * np.pi, 25)[:-1]
                 ring = [centre + 800.0 * math.cos(a) * left + 160.0 * math.sin(a) * t for a in ang]
                 shadow = Polygon(ring)
-                features.append(feat({"type": "Polygon", "coordinates":
-                                      [[ll(*xy) for xy in [*ring, ring[0]]]]},
-                                     kind="radar_shadow", id=f"SH-{sec.id}", sector=sec.id,
-                                     name=f"Wadi in {sec.id}"))
+                features.append(
+                    feat(
+                        {"type": "Polygon", "coordinates": [[ll(*xy) for xy in [*ring, ring[0]]]]},
+                        kind="radar_shadow",
+                        id=f"SH-{sec.id}",
+                        sector=sec.id,
+                        name=f"Wadi in {sec.id}",
+                    )
+                )
                 for k, along in enumerate((-550.0, -180.0, 180.0, 550.0), start=1):
                     xy = centre + along * left
                     assert shadow.contains(Point(*xy))
-                    features.append(feat({"type": "Point", "coordinates": ll(*xy)}, kind="ugs",
-                                         id=f"U-{sec.id}-{k}", sector=sec.id))
+                    features.append(
+                        feat(
+                            {"type": "Point", "coordinates": ll(*xy)},
+                            kind="ugs",
+                            id=f"U-{sec.id}-{k}",
+                            sector=sec.id,
+                        )
+                    )
         else:
             p, _, left = line_frame(line, 0.5 * line.length)
             xy = p - 2000.0 * left
-            features.append(feat({"type": "Point", "coordinates": ll(*xy)}, kind="tower",
-                                 id=f"M-{sec.id}", sector=sec.id, mobile=True, mast_m=8.0,
-                                 radar={"az_center_deg": azimuth(left), "az_width_deg": 240.0,
-                                        "range_m": 15000.0, "person_range_m": 7000.0,
-                                        "vehicle_range_m": 13000.0},
-                                 camera={"ifov_mrad": 0.06, "range_m": 10000.0}))
+            features.append(
+                feat(
+                    {"type": "Point", "coordinates": ll(*xy)},
+                    kind="tower",
+                    id=f"M-{sec.id}",
+                    sector=sec.id,
+                    mobile=True,
+                    mast_m=8.0,
+                    radar={
+                        "az_center_deg": azimuth(left),
+                        "az_width_deg": 240.0,
+                        "range_m": 15000.0,
+                        "person_range_m": 7000.0,
+                        "vehicle_range_m": 13000.0,
+                    },
+                    camera={"ifov_mrad": 0.06, "range_m": 10000.0},
+                )
+            )
     mid, _, left = line_frame(border.berm, 0.5 * border.berm.length)
     base_mid = mid - 4000.0 * left
     bases = [
@@ -89,10 +124,21 @@ def main() -> None:
         ("PB-BEK", "Borj el-Khadra", border.places["borj-el-khadra"].point, "army"),
     ]
     for bid, name, pt, agency in bases:
-        features.append(feat({"type": "Point", "coordinates": ll(pt.x, pt.y)},
-                             kind="patrol_base", id=bid, name=name, agency=agency))
-    doc = {"type": "FeatureCollection", "name": "borderwatch default site layout",
-           "note": __doc__.strip().split("\n\n")[1].replace("\n", " "), "features": features}
+        features.append(
+            feat(
+                {"type": "Point", "coordinates": ll(pt.x, pt.y)},
+                kind="patrol_base",
+                id=bid,
+                name=name,
+                agency=agency,
+            )
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "name": "borderwatch default site layout",
+        "note": __doc__.strip().split("\n\n")[1].replace("\n", " "),
+        "features": features,
+    }
     OUT.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT}: {len(features)} features, {tower_n} berm towers")
 

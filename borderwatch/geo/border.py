@@ -108,23 +108,33 @@ def _parse(doc: dict[str, Any], source: str) -> Border:
         if needed not in by_kind:
             raise ConfigError(source, f"no feature of kind {needed!r}")
     try:
-        roads = {f["properties"]["crossing"]: _line(f["geometry"]["coordinates"])
-                 for f in by_kind["road"]}
+        roads = {
+            f["properties"]["crossing"]: _line(f["geometry"]["coordinates"])
+            for f in by_kind["road"]
+        }
         crossings = []
         for f in by_kind["crossing"]:
             p = f["properties"]
             road = roads[p["id"]]
             corridor = road.buffer(float(p["corridor_half_width_m"]), cap_style="flat")
-            crossings.append(Crossing(p["id"], p["name"], _point(f["geometry"]["coordinates"]),
-                                      road, corridor))
+            crossings.append(
+                Crossing(p["id"], p["name"], _point(f["geometry"]["coordinates"]), road, corridor)
+            )
         breaches = tuple(
-            Breach(f["properties"]["id"], f["properties"]["name"],
-                   _point(f["geometry"]["coordinates"]), float(f["properties"]["width_m"]))
+            Breach(
+                f["properties"]["id"],
+                f["properties"]["name"],
+                _point(f["geometry"]["coordinates"]),
+                float(f["properties"]["width_m"]),
+            )
             for f in by_kind.get("breach", [])
         )
-        places = {f["properties"]["id"]: Place(f["properties"]["id"], f["properties"]["name"],
-                                               _point(f["geometry"]["coordinates"]))
-                  for f in by_kind.get("place", [])}
+        places = {
+            f["properties"]["id"]: Place(
+                f["properties"]["id"], f["properties"]["name"], _point(f["geometry"]["coordinates"])
+            )
+            for f in by_kind.get("place", [])
+        }
         return Border(
             version=str(doc.get("version", "unversioned")),
             boundary=_line(by_kind["border"][0]["geometry"]["coordinates"]),

@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry import LineString
 
-__all__ = ["PathCrossings", "crossings_of_path", "line_frame", "side_of_line"]
+from borderwatch.arrays import FloatArray
 
-FloatArray = npt.NDArray[np.float64]
+__all__ = ["PathCrossings", "crossings_of_path", "line_frame", "side_of_line"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def crossings_of_path(
     Half-open ranges count a crossing exactly at a vertex once.
     """
     q = np.asarray(line.coords, float)
-    q0, e = q[:-1], np.diff(q, axis=0)                     # (B, 2)
+    q0, e = q[:-1], np.diff(q, axis=0)  # (B, 2)
     seg_len = np.hypot(e[:, 0], e[:, 1])
     cum = np.r_[0.0, np.cumsum(seg_len)][:-1]
     p = np.c_[x, y]
@@ -55,7 +55,7 @@ def crossings_of_path(
         p0 = p[start : start + chunk]
         p1 = p[start + 1 : start + chunk + 1]
         p0 = p0[: len(p1)]
-        d = p1 - p0                                        # (A, 2)
+        d = p1 - p0  # (A, 2)
         # Skip path segments whose box misses the line's box: most of them, usually.
         keep = np.flatnonzero(
             (np.maximum(p0, p1) >= lo).all(axis=1) & (np.minimum(p0, p1) <= hi).all(axis=1)
@@ -63,7 +63,7 @@ def crossings_of_path(
         if keep.size == 0:
             continue
         p0k, dk = p0[keep], d[keep]
-        w = q0[None, :, :] - p0k[:, None, :]               # (A, B, 2)
+        w = q0[None, :, :] - p0k[:, None, :]  # (A, B, 2)
         den = dk[:, None, 0] * (-e[None, :, 1]) - dk[:, None, 1] * (-e[None, :, 0])
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (w[..., 0] * (-e[None, :, 1]) - w[..., 1] * (-e[None, :, 0])) / den
@@ -85,8 +85,7 @@ def crossings_of_path(
         return PathCrossings(empty, empty, empty, np.zeros(0, bool), empty)
     tt, xx, yy, inbound, along = (np.concatenate(c) for c in zip(*out, strict=True))
     order = np.argsort(tt, kind="stable")
-    return PathCrossings(tt[order], xx[order], yy[order], inbound[order].astype(bool),
-                         along[order])
+    return PathCrossings(tt[order], xx[order], yy[order], inbound[order].astype(bool), along[order])
 
 
 def side_of_line(line: LineString, x: FloatArray, y: FloatArray) -> FloatArray:

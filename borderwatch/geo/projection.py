@@ -13,10 +13,11 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod, Transformer
 
+from borderwatch.arrays import FloatArray
+
 __all__ = ["UTM_EPSG", "destination", "polar", "to_lonlat", "to_utm"]
 
 UTM_EPSG = 32632
-FloatArray = npt.NDArray[np.float64]
 
 
 @cache
@@ -52,7 +53,9 @@ def polar(
     """Azimuth (degrees clockwise from true north, in [0, 360)) and geodesic distance (m)
     from (lon0, lat0) to (lon, lat); broadcasts."""
     a, b, c, d = np.broadcast_arrays(
-        np.asarray(lon0, float), np.asarray(lat0, float), np.asarray(lon, float),
+        np.asarray(lon0, float),
+        np.asarray(lat0, float),
+        np.asarray(lon, float),
         np.asarray(lat, float),
     )
     az, _, dist = _geod().inv(a, b, c, d)
@@ -64,7 +67,9 @@ def destination(
 ) -> tuple[FloatArray, FloatArray]:
     """The point `dist_m` from (lon0, lat0) along true azimuth `az_deg`: (lon, lat)."""
     a, b, c, d = np.broadcast_arrays(
-        np.asarray(lon0, float), np.asarray(lat0, float), np.asarray(az_deg, float),
+        np.asarray(lon0, float),
+        np.asarray(lat0, float),
+        np.asarray(az_deg, float),
         np.asarray(dist_m, float),
     )
     lon, lat, _ = _geod().fwd(a, b, c, d)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -65,7 +66,7 @@ class Sector:
 def _cut(line: LineString, target_m: float) -> list[LineString]:
     n = max(1, round(line.length / target_m))
     edges = np.linspace(0.0, line.length, n + 1)
-    return [substring(line, a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [substring(line, a, b) for a, b in pairwise(edges)]
 
 
 def _zones(line: LineString) -> tuple[Polygon, Polygon, Polygon]:
@@ -81,14 +82,23 @@ def _zones(line: LineString) -> tuple[Polygon, Polygon, Polygon]:
 def build_sectors(border: Border) -> tuple[Sector, ...]:
     """Cut the berm into ~20 km sectors N01.. from Ras Ajdir, the open south into ~40 km S01.."""
     sectors: list[Sector] = []
-    for prefix, segment, line, target in (
+    pieces: tuple[tuple[str, Segment, LineString, float], ...] = (
         ("N", "berm", border.berm, NORTH_SECTOR_M),
         ("S", "open", border.open_line, SOUTH_SECTOR_M),
-    ):
+    )
+    for prefix, segment, line, target in pieces:
         for i, piece in enumerate(_cut(line, target), start=1):
             approach, barrier, inner = _zones(piece)
-            sectors.append(Sector(f"{prefix}{i:02d}", segment, piece,  # type: ignore[arg-type]
-                                  approach, barrier, inner))
+            sectors.append(
+                Sector(
+                    f"{prefix}{i:02d}",
+                    segment,
+                    piece,
+                    approach,
+                    barrier,
+                    inner,
+                )
+            )
     return tuple(sectors)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
@@ -23,8 +23,8 @@ from borderwatch.geo.projection import to_utm
 __all__ = [
     "DEFAULT_SITES",
     "CameraSpec",
-    "LineSensorSpec",
     "Layout",
+    "LineSensorSpec",
     "PatrolBaseSpec",
     "RadarShadowSpec",
     "RadarSpec",
@@ -66,13 +66,19 @@ class CameraSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     ifov_mrad: Pos = 0.04
     range_m: Pos = 15_000.0
-    period_s: Pos = 5.0   # step-stare across the sector: a target is imaged every few seconds
+    period_s: Pos = 5.0  # step-stare across the sector: a target is imaged every few seconds
     sigma_bearing_deg: Pos = 0.1
     false_per_hour: Annotated[float, msgspec.Meta(ge=0.0)] = 0.5
 
 
-class TowerSpec(msgspec.Struct, frozen=True, kw_only=True, tag="tower", tag_field="kind",
-                forbid_unknown_fields=True):
+class TowerSpec(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    tag="tower",
+    tag_field="kind",
+    forbid_unknown_fields=True,
+):
     """A fixed tower (or, `mobile`, a radar kit on a vehicle mast) with radar and camera."""
 
     id: SiteId
@@ -84,8 +90,14 @@ class TowerSpec(msgspec.Struct, frozen=True, kw_only=True, tag="tower", tag_fiel
     camera: CameraSpec | None = CameraSpec()
 
 
-class UgsSpec(msgspec.Struct, frozen=True, kw_only=True, tag="ugs", tag_field="kind",
-              forbid_unknown_fields=True):
+class UgsSpec(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    tag="ugs",
+    tag_field="kind",
+    forbid_unknown_fields=True,
+):
     """An unattended ground sensor (seismic + PIR): footsteps at 15–30 m, vehicles 100–300 m."""
 
     id: SiteId
@@ -97,8 +109,14 @@ class UgsSpec(msgspec.Struct, frozen=True, kw_only=True, tag="ugs", tag_field="k
     hold_s: Pos = 10.0
 
 
-class LineSensorSpec(msgspec.Struct, frozen=True, kw_only=True, tag="line_sensor",
-                     tag_field="kind", forbid_unknown_fields=True):
+class LineSensorSpec(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    tag="line_sensor",
+    tag_field="kind",
+    forbid_unknown_fields=True,
+):
     """A buried fibre along the berm: locates a crossing or digging within `reach_m` to ±10 m."""
 
     id: SiteId
@@ -109,8 +127,14 @@ class LineSensorSpec(msgspec.Struct, frozen=True, kw_only=True, tag="line_sensor
     nuisance_per_km_day: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
 
 
-class RadarShadowSpec(msgspec.Struct, frozen=True, kw_only=True, tag="radar_shadow",
-                      tag_field="kind", forbid_unknown_fields=True):
+class RadarShadowSpec(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    tag="radar_shadow",
+    tag_field="kind",
+    forbid_unknown_fields=True,
+):
     """Ground the radars and cameras cannot see (a wadi, a dune line); ground sensors cover it."""
 
     id: SiteId
@@ -118,8 +142,14 @@ class RadarShadowSpec(msgspec.Struct, frozen=True, kw_only=True, tag="radar_shad
     name: str = ""
 
 
-class PatrolBaseSpec(msgspec.Struct, frozen=True, kw_only=True, tag="patrol_base",
-                     tag_field="kind", forbid_unknown_fields=True):
+class PatrolBaseSpec(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    tag="patrol_base",
+    tag_field="kind",
+    forbid_unknown_fields=True,
+):
     """Where patrols start from and return to."""
 
     id: SiteId
@@ -129,8 +159,11 @@ class PatrolBaseSpec(msgspec.Struct, frozen=True, kw_only=True, tag="patrol_base
 
 SiteProps = TowerSpec | UgsSpec | LineSensorSpec | RadarShadowSpec | PatrolBaseSpec
 GEOMETRY: dict[type[msgspec.Struct], str] = {
-    TowerSpec: "Point", UgsSpec: "Point", PatrolBaseSpec: "Point",
-    LineSensorSpec: "LineString", RadarShadowSpec: "Polygon",
+    TowerSpec: "Point",
+    UgsSpec: "Point",
+    PatrolBaseSpec: "Point",
+    LineSensorSpec: "LineString",
+    RadarShadowSpec: "Polygon",
 }
 
 
@@ -168,10 +201,18 @@ class Layout:
 
     def in_sectors(self, sector_ids: set[str]) -> Layout:
         """Only the sites of these sectors (patrol bases are shared, so all kept)."""
+
         def keep(sites: tuple[Site, ...]) -> tuple[Site, ...]:
             return tuple(s for s in sites if getattr(s.spec, "sector", None) in sector_ids)
-        return Layout(self.source, keep(self.towers), keep(self.ugs), keep(self.line_sensors),
-                      keep(self.shadows), self.patrol_bases)
+
+        return Layout(
+            self.source,
+            keep(self.towers),
+            keep(self.ugs),
+            keep(self.line_sensors),
+            keep(self.shadows),
+            self.patrol_bases,
+        )
 
 
 def _utm_geometry(geometry: dict[str, Any]) -> Point | LineString | Polygon:
@@ -223,9 +264,14 @@ def parse_sites(doc: Any, source: str) -> Layout:
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ConfigError(source, f"{where}: bad coordinates ({exc})") from exc
         groups[type(spec)].append(site)
-    return Layout(source, tuple(groups[TowerSpec]), tuple(groups[UgsSpec]),
-                  tuple(groups[LineSensorSpec]), tuple(groups[RadarShadowSpec]),
-                  tuple(groups[PatrolBaseSpec]))
+    return Layout(
+        source,
+        tuple(groups[TowerSpec]),
+        tuple(groups[UgsSpec]),
+        tuple(groups[LineSensorSpec]),
+        tuple(groups[RadarShadowSpec]),
+        tuple(groups[PatrolBaseSpec]),
+    )
 
 
 def load_sites(path: Path | str | None = None) -> Layout:

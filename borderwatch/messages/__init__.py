@@ -5,6 +5,7 @@ Times are UTC nanoseconds since the Unix epoch (`time_ns`); positions are WGS 84
 quantities (covariances, ranges) are in metres. Decode and validate with `decode`/`validate`.
 """
 
+from borderwatch.messages.action import ActionKind, OperatorAction
 from borderwatch.messages.alert import Alert, AlertCategory, Priority
 from borderwatch.messages.codec import (
     WireMessage,
@@ -27,7 +28,6 @@ from borderwatch.messages.incident import Incident, IncidentState, Outcome
 from borderwatch.messages.patrol import Patrol, PatrolStatus
 from borderwatch.messages.status import Health, SensorStatus
 from borderwatch.messages.track import Track, TrackStatus
-from borderwatch.messages.action import ActionKind, OperatorAction
 
 __all__ = [
     "CLASSES",

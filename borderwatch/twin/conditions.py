@@ -12,17 +12,19 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from borderwatch.arrays import FloatArray
 from borderwatch.twin.scenario import Scenario
 from borderwatch.twin.world import World, rng_for
 
 __all__ = ["Conditions", "FaultWindow", "SensorState", "build_conditions"]
 
-FloatArray = npt.NDArray[np.float64]
 LOCAL_UTC_OFFSET_H = 1.0
 SUNRISE_H, SUNSET_H = 6.5, 18.5
 STORM_RAMP_S = 1200.0
 TAMPER_REPORT_S = 120.0
 SensorState = Literal["ok", "degraded", "down", "tampered"]
+FaultKind = Literal["outage", "degraded", "tampered"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("outage", "degraded", "tampered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,7 @@ class FaultWindow:
     """One fault of one sensor, from `start` to `end` seconds."""
 
     sensor_id: str
-    kind: Literal["outage", "degraded", "tampered"]
+    kind: FaultKind
     start: float
     end: float
 
@@ -90,8 +92,9 @@ class Conditions:
                 out[inside & (t < f.start + TAMPER_REPORT_S)] = "tampered"
         return out
 
-    def working(self, sensor_id: str, t: FloatArray) -> tuple[npt.NDArray[np.bool_],
-                                                              npt.NDArray[np.bool_]]:
+    def working(
+        self, sensor_id: str, t: FloatArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
         """(detects, degraded) masks at times `t`: a sensor detects when ok or degraded."""
         if sensor_id not in self.faults:
             return np.ones(t.shape, bool), np.zeros(t.shape, bool)
@@ -119,15 +122,21 @@ def build_conditions(scenario: Scenario, world: World, seed: int, duration_s: fl
     start_hour = (start_local.hour + start_local.minute / 60.0 + LOCAL_UTC_OFFSET_H) % 24.0
     all_ids = set(world.sector_ids)
     storms = tuple(
-        StormWindow(s.start_h * 3600.0, (s.start_h + s.hours) * 3600.0, s.severity,
-                    frozenset(s.sectors) & all_ids if s.sectors and "all" not in s.sectors
-                    else frozenset(all_ids))
+        StormWindow(
+            s.start_h * 3600.0,
+            (s.start_h + s.hours) * 3600.0,
+            s.severity,
+            frozenset(s.sectors) & all_ids
+            if s.sectors and "all" not in s.sectors
+            else frozenset(all_ids),
+        )
         for s in scenario.storms
     )
     faults: dict[str, list[FaultWindow]] = {}
     for f in scenario.faults:
         faults.setdefault(f.sensor, []).append(
-            FaultWindow(f.sensor, f.kind, f.start_h * 3600.0, (f.start_h + f.hours) * 3600.0))
+            FaultWindow(f.sensor, f.kind, f.start_h * 3600.0, (f.start_h + f.hours) * 3600.0)
+        )
     rate = scenario.random_faults.per_sensor_day
     if rate > 0:
         lo, hi = scenario.random_faults.hours
@@ -136,10 +145,13 @@ def build_conditions(scenario: Scenario, world: World, seed: int, duration_s: fl
             n = rng.poisson(rate * duration_s / 86400.0)
             for _ in range(n):
                 start = rng.uniform(0.0, duration_s)
-                kind = ("outage" if sid.endswith("-R") else
-                        str(rng.choice(["outage", "degraded", "tampered"], p=[0.6, 0.3, 0.1])))
-                faults.setdefault(sid, []).append(FaultWindow(
-                    sid, kind, start, start + rng.uniform(lo, hi) * 3600.0))  # type: ignore[arg-type]
+                # A radar's faults are outages; the others can also degrade or be tampered.
+                kind = FAULT_KINDS[
+                    0 if sid.endswith("-R") else int(rng.choice(3, p=[0.6, 0.3, 0.1]))
+                ]
+                faults.setdefault(sid, []).append(
+                    FaultWindow(sid, kind, start, start + rng.uniform(lo, hi) * 3600.0)
+                )
     for windows in faults.values():
         windows.sort(key=lambda w: (w.start, w.end))
     return Conditions(start_hour, storms, faults)

@@ -59,8 +59,13 @@ class _Writer:
         self.seq = np.zeros(0, np.int64)
         self.counts: dict[str, int] = {}
 
-    def add(self, messages: list[msgspec.Struct], arrival: np.ndarray, seq: np.ndarray,
-            sensor_index: int) -> None:
+    def add(
+        self,
+        messages: list[msgspec.Struct],
+        arrival: np.ndarray,
+        seq: np.ndarray,
+        sensor_index: int,
+    ) -> None:
         self.pending.extend(messages)
         self.arrival = np.r_[self.arrival, arrival]
         self.seq = np.r_[self.seq, seq]
@@ -76,7 +81,7 @@ class _Writer:
         rest = order[self.arrival[order] >= until]
         out = [self.pending[i] for i in ready]
         for kind, n in Counter(type(m) for m in out).items():
-            tag = str(kind.__struct_config__.tag)   # the wire name: detection, status, patrol
+            tag = str(kind.__struct_config__.tag)  # the wire name: detection, status, patrol
             self.counts[tag] = self.counts.get(tag, 0) + n
         self.f.write(encode_lines(out))  # type: ignore[attr-defined]
         self.pending = [self.pending[i] for i in rest]
@@ -85,23 +90,39 @@ class _Writer:
         self.seq = self.seq[rest]
 
 
-def _resolved(scenario: Scenario, seed: int, hours: float, world: World, start_ns: int,
-              summary: RunSummary) -> dict[str, object]:
+def _resolved(
+    scenario: Scenario, seed: int, hours: float, world: World, start_ns: int, summary: RunSummary
+) -> dict[str, object]:
     doc = msgspec.to_builtins(scenario)
     assert isinstance(doc, dict)
     doc.update(
-        seed=seed, hours=hours, start_ns=start_ns, end_ns=start_ns + int(round(hours * 3600e9)),
-        sectors=list(world.sector_ids), watch_km=round(world.watch_km, 3),
-        border_version=world.border.version, sites=world.sites_source,
+        seed=seed,
+        hours=hours,
+        start_ns=start_ns,
+        end_ns=start_ns + round(hours * 3600e9),
+        sectors=list(world.sector_ids),
+        watch_km=round(world.watch_km, 3),
+        border_version=world.border.version,
+        sites=world.sites_source,
         borderwatch_version=__version__,
-        counts={"messages": summary.messages, "movers": summary.movers,
-                "crossings": summary.crossings, "hostile_crossings": summary.hostile_crossings},
+        counts={
+            "messages": summary.messages,
+            "movers": summary.movers,
+            "crossings": summary.crossings,
+            "hostile_crossings": summary.hostile_crossings,
+        },
     )
     return doc
 
 
-def simulate(scenario: Scenario, scenario_file: Path | None, seed: int, out_dir: Path,
-             hours: float | None = None, progress: bool | None = None) -> RunSummary:
+def simulate(
+    scenario: Scenario,
+    scenario_file: Path | None,
+    seed: int,
+    out_dir: Path,
+    hours: float | None = None,
+    progress: bool | None = None,
+) -> RunSummary:
     """Run the scenario and write messages.jsonl, truth.jsonl and scenario.json to `out_dir`."""
     # `hours` runs the first hours of the very same scenario: everything is drawn for its full
     # length and then cut, so a short run is a prefix of the long one.
@@ -129,8 +150,12 @@ def simulate(scenario: Scenario, scenario_file: Path | None, seed: int, out_dir:
     show = sys.stderr.isatty() if progress is None else progress
     tmp = out_dir / "messages.jsonl.part"
     n_chunks = int(np.ceil(duration / CHUNK_S))
-    with tmp.open("wb") as f, tqdm(total=n_chunks, disable=not show, unit="chunk",
-                                   desc=f"simulate {scenario.name}") as bar:
+    with (
+        tmp.open("wb") as f,
+        tqdm(
+            total=n_chunks, disable=not show, unit="chunk", desc=f"simulate {scenario.name}"
+        ) as bar,
+    ):
         writer = _Writer(f, start_ns)
         for index in range(n_chunks):
             t0, t1 = index * CHUNK_S, min((index + 1) * CHUNK_S, duration)

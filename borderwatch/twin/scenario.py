@@ -42,12 +42,15 @@ Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
 Frac = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 Hours = Annotated[float, msgspec.Meta(gt=0.0, le=24.0 * 14)]
-SizeRange = tuple[Annotated[int, msgspec.Meta(ge=1, le=500)], Annotated[int, msgspec.Meta(ge=1, le=500)]]
+SizeRange = tuple[
+    Annotated[int, msgspec.Meta(ge=1, le=500)], Annotated[int, msgspec.Meta(ge=1, le=500)]
+]
 SpeedRange = tuple[Pos, Pos]
 
 
-class _Spec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
-            tag_field="kind"):
+class _Spec(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"
+):
     """Base of every mover spec: which sectors (default: the scenario's) they use."""
 
     sectors: tuple[str, ...] = ()
@@ -55,8 +58,12 @@ class _Spec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     def __post_init__(self) -> None:
         for f in msgspec.structs.fields(self):
             value = getattr(self, f.name)
-            if (isinstance(value, tuple) and len(value) == 2
-                    and all(isinstance(v, int | float) for v in value) and value[0] > value[1]):
+            if (
+                isinstance(value, tuple)
+                and len(value) == 2
+                and all(isinstance(v, int | float) for v in value)
+                and value[0] > value[1]
+            ):
                 raise ValueError(f"`{f.name}` is a range [low, high] but low > high: {value}")
 
 

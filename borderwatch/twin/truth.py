@@ -49,9 +49,21 @@ def find_crossings(movers: list[Mover], world: World) -> list[Crossing]:
                 continue
             corridor = world.border.corridor_contains(c.x, c.y)
             for k in range(c.t.size):
-                out.append(Crossing(m.id, m.group, m.kind, m.cls, m.hostile, float(c.t[k]),
-                                    float(c.x[k]), float(c.y[k]), sector.id,
-                                    bool(c.inbound[k]), bool(corridor[k])))
+                out.append(
+                    Crossing(
+                        m.id,
+                        m.group,
+                        m.kind,
+                        m.cls,
+                        m.hostile,
+                        float(c.t[k]),
+                        float(c.x[k]),
+                        float(c.y[k]),
+                        sector.id,
+                        bool(c.inbound[k]),
+                        bool(corridor[k]),
+                    )
+                )
     out.sort(key=lambda c: (c.t, c.mover))
     return out
 
@@ -60,36 +72,79 @@ def _ns(start_ns: int, t: np.ndarray | float) -> np.ndarray:
     return start_ns + np.round(np.asarray(t, float) * 1e9).astype(np.int64)
 
 
-def write_truth(f: IO[bytes], movers: list[Mover], crossings: list[Crossing], cond: Conditions,
-                start_ns: int) -> None:
+def write_truth(
+    f: IO[bytes], movers: list[Mover], crossings: list[Crossing], cond: Conditions, start_ns: int
+) -> None:
     """truth.jsonl: movers, then crossings, weather and faults (docs/formats.md)."""
     enc = msgspec.json.Encoder()
     for m in movers:
-        f.write(enc.encode({
-            "type": "mover", "id": m.id, "kind": m.kind, "cls": m.cls, "hostile": m.hostile,
-            "friendly": m.friendly, "group": m.group, "callsign": m.callsign,
-            "t_ns": _ns(start_ns, m.t).tolist(), "x": np.round(m.x, 2).tolist(),
-            "y": np.round(m.y, 2).tolist(),
-        }) + b"\n")
+        f.write(
+            enc.encode(
+                {
+                    "type": "mover",
+                    "id": m.id,
+                    "kind": m.kind,
+                    "cls": m.cls,
+                    "hostile": m.hostile,
+                    "friendly": m.friendly,
+                    "group": m.group,
+                    "callsign": m.callsign,
+                    "t_ns": _ns(start_ns, m.t).tolist(),
+                    "x": np.round(m.x, 2).tolist(),
+                    "y": np.round(m.y, 2).tolist(),
+                }
+            )
+            + b"\n"
+        )
     if crossings:
         lon, lat = to_lonlat(np.array([c.x for c in crossings]), np.array([c.y for c in crossings]))
     for k, c in enumerate(crossings):
-        f.write(enc.encode({
-            "type": "crossing", "mover": c.mover, "group": c.group, "kind": c.kind,
-            "cls": c.cls, "hostile": c.hostile, "t_ns": int(_ns(start_ns, c.t)),
-            "x": round(c.x, 2), "y": round(c.y, 2), "lat": round(float(lat[k]), 7),
-            "lon": round(float(lon[k]), 7), "sector": c.sector, "inbound": c.inbound,
-            "corridor": c.corridor,
-        }) + b"\n")
+        f.write(
+            enc.encode(
+                {
+                    "type": "crossing",
+                    "mover": c.mover,
+                    "group": c.group,
+                    "kind": c.kind,
+                    "cls": c.cls,
+                    "hostile": c.hostile,
+                    "t_ns": int(_ns(start_ns, c.t)),
+                    "x": round(c.x, 2),
+                    "y": round(c.y, 2),
+                    "lat": round(float(lat[k]), 7),
+                    "lon": round(float(lon[k]), 7),
+                    "sector": c.sector,
+                    "inbound": c.inbound,
+                    "corridor": c.corridor,
+                }
+            )
+            + b"\n"
+        )
     for s in cond.storms:
-        f.write(enc.encode({
-            "type": "weather", "kind": "dust_storm", "start_ns": int(_ns(start_ns, s.start)),
-            "end_ns": int(_ns(start_ns, s.end)), "severity": s.severity,
-            "sectors": sorted(s.sectors),
-        }) + b"\n")
+        f.write(
+            enc.encode(
+                {
+                    "type": "weather",
+                    "kind": "dust_storm",
+                    "start_ns": int(_ns(start_ns, s.start)),
+                    "end_ns": int(_ns(start_ns, s.end)),
+                    "severity": s.severity,
+                    "sectors": sorted(s.sectors),
+                }
+            )
+            + b"\n"
+        )
     for sensor_id in sorted(cond.faults):
         for w in cond.faults[sensor_id]:
-            f.write(enc.encode({
-                "type": "fault", "sensor_id": sensor_id, "kind": w.kind,
-                "start_ns": int(_ns(start_ns, w.start)), "end_ns": int(_ns(start_ns, w.end)),
-            }) + b"\n")
+            f.write(
+                enc.encode(
+                    {
+                        "type": "fault",
+                        "sensor_id": sensor_id,
+                        "kind": w.kind,
+                        "start_ns": int(_ns(start_ns, w.start)),
+                        "end_ns": int(_ns(start_ns, w.end)),
+                    }
+                )
+                + b"\n"
+            )

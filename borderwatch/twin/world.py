@@ -59,8 +59,9 @@ class World:
 
     def patrol_road(self, sector: Sector) -> LineString:
         """The patrol road: the sector's watch line moved inward (Tunisian side)."""
-        road = shapely.offset_curve(sector.line, -PATROL_ROAD_OFFSET_M[sector.segment],
-                                    join_style="round")
+        road = shapely.offset_curve(
+            sector.line, -PATROL_ROAD_OFFSET_M[sector.segment], join_style="round"
+        )
         return road if isinstance(road, LineString) else LineString(sector.line.coords)
 
     def frame(self, sector: Sector, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,8 +83,9 @@ def build_world(scenario: Scenario, scenario_file: Path | None) -> World:
     else:
         unknown = [s for s in scenario.sectors if s not in known]
         if unknown:
-            raise ConfigError(scenario.name, f"`sectors`: unknown sector(s) {unknown}; "
-                              f"known: {sorted(known)}")
+            raise ConfigError(
+                scenario.name, f"`sectors`: unknown sector(s) {unknown}; known: {sorted(known)}"
+            )
         chosen = tuple(s for s in all_sectors if s.id in set(scenario.sectors))
     if scenario.sites == "default":
         layout = load_sites()

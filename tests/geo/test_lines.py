@@ -144,6 +144,8 @@ EPS = 1e-3
 def _generic(line: LineString, points: list[tuple[float, float]]) -> None:
     """No vertex of either lies on (or within EPS of) the other: every meeting is a crossing."""
     path = LineString(points)
+    q = np.asarray(line.coords)
+    assume(bool(np.all(np.hypot(*np.diff(q, axis=0).T) > EPS)))  # no zero-length line segment
     assume(all(line.distance(Point(p)) > EPS for p in points))
     assume(all(path.distance(Point(q)) > EPS for q in line.coords))
 

@@ -56,8 +56,17 @@ def camels(spawn: Spawn, spec: Camels, index: int) -> list[list[Mover]]:
         for _ in range(size):
             offset = np.clip(rng.normal(0.0, spread, 2), -2.5 * spread, 2.5 * spread)
             jitter = rng.normal(0.0, 8.0, (len(tc), 2))
-            herd.append(Mover("", "camel", "", False, tc.copy(), xc + offset[0] + jitter[:, 0],
-                              yc + offset[1] + jitter[:, 1]))
+            herd.append(
+                Mover(
+                    "",
+                    "camel",
+                    "",
+                    False,
+                    tc.copy(),
+                    xc + offset[0] + jitter[:, 0],
+                    yc + offset[1] + jitter[:, 1],
+                )
+            )
         out.append(herd)
     return out
 

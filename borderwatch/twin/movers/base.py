@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from shapely.geometry import Point
 
+from borderwatch.arrays import FloatArray
 from borderwatch.geo.sectors import Sector
 from borderwatch.twin.conditions import Conditions
 from borderwatch.twin.scenario import MoverSpec
 from borderwatch.twin.world import World, rng_for
 
 __all__ = ["Spawn"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +54,9 @@ class Spawn:
         """Unit vector along the line (north to south) at `s`."""
         return self.world.frame(sector, float(np.clip(s, 0.0, sector.length_m)))[1]
 
-    def pick_time(self, rng: np.random.Generator, night_preference: float,
-                  latest: float | None = None) -> float:
+    def pick_time(
+        self, rng: np.random.Generator, night_preference: float, latest: float | None = None
+    ) -> float:
         """A start time in [0, latest], at night with probability `night_preference` when the
         window has any night in it."""
         latest = max(self.duration if latest is None else latest, 0.0)
@@ -72,5 +71,3 @@ class Spawn:
         """True if `xy` is at least `margin_m` from every crossing's road."""
         p = Point(float(xy[0]), float(xy[1]))
         return all(c.road.distance(p) >= margin_m for c in self.world.border.crossings)
-
-

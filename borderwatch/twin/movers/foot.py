@@ -19,8 +19,15 @@ CRAWL_FROM_M = 150.0
 SPACING_M = (2.0, 5.0)
 
 
-def group_members(route: Route, size: int, speed: float, kind: MoverKind, group: str,
-                  rng: np.random.Generator, hostile: bool = True) -> list[Mover]:
+def group_members(
+    route: Route,
+    size: int,
+    speed: float,
+    kind: MoverKind,
+    group: str,
+    rng: np.random.Generator,
+    hostile: bool = True,
+) -> list[Mover]:
     """The leader on `route` and `size - 1` followers in file behind, a few metres apart."""
     members = []
     lag = 0.0
@@ -33,8 +40,13 @@ def group_members(route: Route, size: int, speed: float, kind: MoverKind, group:
     return members
 
 
-def crossing_group(spawn: Spawn, rng: np.random.Generator, spec: FootSmugglers | Infiltrators,
-                   kind: MoverKind, group: str) -> list[Mover]:
+def crossing_group(
+    spawn: Spawn,
+    rng: np.random.Generator,
+    spec: FootSmugglers | Infiltrators,
+    kind: MoverKind,
+    group: str,
+) -> list[Mover]:
     """One group's attempt, start to pickup (or back where it came from)."""
     sectors = spawn.sectors_for(spec)
     for _ in range(20):

@@ -10,20 +10,26 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from borderwatch.arrays import FloatArray
+
 __all__ = ["CLASS_OF", "Mover", "MoverKind", "Route", "follow"]
 
-FloatArray = npt.NDArray[np.float64]
-MoverKind = Literal["foot_smuggler", "infiltrator", "convoy_vehicle", "camel", "jackal", "dog",
-                    "patrol", "traffic"]
+MoverKind = Literal[
+    "foot_smuggler", "infiltrator", "convoy_vehicle", "camel", "jackal", "dog", "patrol", "traffic"
+]
 CLASS_OF: dict[str, str] = {
-    "foot_smuggler": "person", "infiltrator": "person", "convoy_vehicle": "vehicle",
-    "camel": "animal", "jackal": "animal", "dog": "animal", "patrol": "vehicle",
+    "foot_smuggler": "person",
+    "infiltrator": "person",
+    "convoy_vehicle": "vehicle",
+    "camel": "animal",
+    "jackal": "animal",
+    "dog": "animal",
+    "patrol": "vehicle",
     "traffic": "vehicle",
 }
 # Radar and camera size of each kind: a multiplier on the person's detection range (radar)
 # and the critical dimension in metres (camera, Johnson criteria).
-RADAR_SIZE = {"foot_smuggler": 1.0, "infiltrator": 1.0, "camel": 1.25, "jackal": 0.55,
-              "dog": 0.6}
+RADAR_SIZE = {"foot_smuggler": 1.0, "infiltrator": 1.0, "camel": 1.25, "jackal": 0.55, "dog": 0.6}
 CRITICAL_DIM_M = {"person": 0.75, "vehicle": 2.3, "camel": 1.6, "jackal": 0.4, "dog": 0.45}
 
 
@@ -69,11 +75,13 @@ class Mover:
         y = np.interp(t, self.t, self.y)
         if len(t) < 2:
             return None
-        return Mover(self.id, self.kind, self.group, self.hostile, t, x, y, self.callsign,
-                     self.agency)
+        return Mover(
+            self.id, self.kind, self.group, self.hostile, t, x, y, self.callsign, self.agency
+        )
 
-    def sample(self, times: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray,
-                                                npt.NDArray[np.bool_]]:
+    def sample(
+        self, times: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """Position, velocity and existence at `times`: (x, y, vx, vy, alive)."""
         alive = (times >= self.t[0]) & (times <= self.t[-1])
         x = np.interp(times, self.t, self.x)
@@ -118,8 +126,14 @@ class Route:
             self.y.append(float(xy[1]))
         return self
 
-    def wander_to(self, xy: FloatArray, speed: float, rng: np.random.Generator,
-                  step_m: float = 400.0, jitter_m: float = 60.0) -> Route:
+    def wander_to(
+        self,
+        xy: FloatArray,
+        speed: float,
+        rng: np.random.Generator,
+        step_m: float = 400.0,
+        jitter_m: float = 60.0,
+    ) -> Route:
         """Walk to `xy` by a slightly winding way: waypoints every ~`step_m`, each pushed
         sideways by up to `jitter_m`, the last exactly at `xy`."""
         start = self.here
@@ -145,8 +159,9 @@ class Route:
         return np.array(self.t), np.array(self.x), np.array(self.y)
 
 
-def follow(route: Route, lag_s: float, offset: FloatArray) -> tuple[FloatArray, FloatArray,
-                                                                     FloatArray]:
+def follow(
+    route: Route, lag_s: float, offset: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """A follower's knots: the leader's path, `lag_s` later, shifted by `offset` metres."""
     t, x, y = route.knots()
     return t + lag_s, x + offset[0], y + offset[1]

@@ -68,14 +68,21 @@ def convoys(spawn: Spawn, spec: Convoys, index: int) -> list[list[Mover]]:
     return out
 
 
-def _porters(spawn: Spawn, rng: np.random.Generator, spec: Convoys, sector: Sector, s: float,
-             stop: np.ndarray, arrive: float) -> list[Mover]:
+def _porters(
+    spawn: Spawn,
+    rng: np.random.Generator,
+    spec: Convoys,
+    sector: Sector,
+    s: float,
+    stop: np.ndarray,
+    arrive: float,
+) -> list[Mover]:
     """Porters carry the load over the berm to a cache and come back."""
     n = int(rng.integers(spec.porters[0], spec.porters[1] + 1))
     speed = rng.uniform(1.0, 1.4)
     route = Route().start(arrive + rng.uniform(60.0, 240.0), stop)
     route.go(spawn.at(sector, s, 40.0), speed)
-    route.go(spawn.at(sector, s, -40.0), 0.4)       # over the berm, through the trench
+    route.go(spawn.at(sector, s, -40.0), 0.4)  # over the berm, through the trench
     cache = spawn.at(sector, s + rng.uniform(-200, 200), -rng.uniform(300.0, 700.0))
     route.wander_to(cache, speed, rng, step_m=200.0, jitter_m=30.0)
     route.wait(rng.uniform(120.0, 300.0))
@@ -105,8 +112,17 @@ def patrols(spawn: Spawn, spec: Patrols, index: int) -> list[list[Mover]]:
                 s = target
                 route.wait(rng.uniform(15.0, 60.0) * 60.0)  # an observation post
             t, x, y = route.knots()
-            mover = Mover("", "patrol", "", False, t, x, y,
-                          callsign=f"{prefix}-{sector.id}-{k + 1}", agency=spec.agency)
+            mover = Mover(
+                "",
+                "patrol",
+                "",
+                False,
+                t,
+                x,
+                y,
+                callsign=f"{prefix}-{sector.id}-{k + 1}",
+                agency=spec.agency,
+            )
             out.append([mover])
     return out
 
@@ -117,7 +133,7 @@ def traffic(spawn: Spawn, spec: Traffic, index: int) -> list[list[Mover]]:
     road = crossing.road
     rng = spawn.rng(f"traffic-{spec.crossing}", index, 0)
     out = []
-    t = -3600.0   # start an hour early so the road is busy at the scenario's start
+    t = -3600.0  # start an hour early so the road is busy at the scenario's start
     peak = max(spec.day_per_hour, spec.night_per_hour, 1e-9)
     while True:
         # Thinning: draw at the peak rate, keep by the rate at that hour.
@@ -129,7 +145,7 @@ def traffic(spawn: Spawn, spec: Traffic, index: int) -> list[list[Mover]]:
             continue
         inbound = rng.random() < 0.5
         path = LineString(road.coords[::-1]) if inbound else road
-        lane = path.offset_curve(-3.0)   # drive on the right
+        lane = path.offset_curve(-3.0)  # drive on the right
         if not isinstance(lane, LineString):
             lane = path
         at_post = lane.project(crossing.point)

@@ -14,8 +14,18 @@ from borderwatch.twin.sensors.patrol import PatrolDevice
 from borderwatch.twin.sensors.radar import Radar
 from borderwatch.twin.world import World
 
-__all__ = ["Batch", "Camera", "Chunk", "LineSensor", "PatrolDevice", "Placement", "Radar",
-           "Sensor", "Ugs", "build_sensors"]
+__all__ = [
+    "Batch",
+    "Camera",
+    "Chunk",
+    "LineSensor",
+    "PatrolDevice",
+    "Placement",
+    "Radar",
+    "Sensor",
+    "Ugs",
+    "build_sensors",
+]
 
 
 def _place(site: Site, sensor_id: str, sector: str) -> Placement:
@@ -24,8 +34,9 @@ def _place(site: Site, sensor_id: str, sector: str) -> Placement:
     return Placement(sensor_id, sector, site.lonlat[0], site.lonlat[1], float(c.x), float(c.y))
 
 
-def build_sensors(world: World, movers: list[Mover], scenario: Scenario, seed: int,
-                  start_ns: int) -> list[Sensor]:
+def build_sensors(
+    world: World, movers: list[Mover], scenario: Scenario, seed: int, start_ns: int
+) -> list[Sensor]:
     """Every sensor of the layout, and a TAK device per patrol, in a fixed order."""
     sensors: list[Sensor] = []
     layout = world.layout
@@ -33,20 +44,43 @@ def build_sensors(world: World, movers: list[Mover], scenario: Scenario, seed: i
         spec = site.spec
         assert isinstance(spec, TowerSpec)
         if spec.radar is not None:
-            sensors.append(Radar(_place(site, f"{site.id}-R", spec.sector), seed, start_ns,
-                                 spec=spec.radar, layout=layout,
-                                 clutter_scale=scenario.clutter_scale))
+            sensors.append(
+                Radar(
+                    _place(site, f"{site.id}-R", spec.sector),
+                    seed,
+                    start_ns,
+                    spec=spec.radar,
+                    layout=layout,
+                    clutter_scale=scenario.clutter_scale,
+                )
+            )
         if spec.camera is not None:
-            sensors.append(Camera(_place(site, f"{site.id}-C", spec.sector), seed, start_ns,
-                                  spec=spec.camera, radar=spec.radar, layout=layout))
+            sensors.append(
+                Camera(
+                    _place(site, f"{site.id}-C", spec.sector),
+                    seed,
+                    start_ns,
+                    spec=spec.camera,
+                    radar=spec.radar,
+                    layout=layout,
+                )
+            )
     for site in layout.line_sensors:
-        assert isinstance(site.spec, LineSensorSpec) and isinstance(site.geometry, LineString)
-        sensors.append(LineSensor(_place(site, site.id, site.spec.sector), seed, start_ns,
-                                  spec=site.spec, fibre=site.geometry, border=world.border))
+        assert isinstance(site.spec, LineSensorSpec)
+        assert isinstance(site.geometry, LineString)
+        sensors.append(
+            LineSensor(
+                _place(site, site.id, site.spec.sector),
+                seed,
+                start_ns,
+                spec=site.spec,
+                fibre=site.geometry,
+                border=world.border,
+            )
+        )
     for site in layout.ugs:
         assert isinstance(site.spec, UgsSpec)
-        sensors.append(Ugs(_place(site, site.id, site.spec.sector), seed, start_ns,
-                           spec=site.spec))
+        sensors.append(Ugs(_place(site, site.id, site.spec.sector), seed, start_ns, spec=site.spec))
     report_s = next((m.report_s for m in scenario.movers if isinstance(m, Patrols)), 10.0)
     for m in movers:
         if m.friendly:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.messages import SensorKind, SensorStatus
 from borderwatch.twin.conditions import Conditions
 from borderwatch.twin.movers import Mover
@@ -23,12 +25,13 @@ from borderwatch.twin.world import rng_for
 
 __all__ = ["Batch", "Chunk", "Placement", "Sensor"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 CLASS_INDEX = {"person": 0, "vehicle": 1, "animal": 2}
 # (fixed part s, mean of the exponential part s) of the link latency, by sensor kind.
 LATENCY_S: dict[str, tuple[float, float]] = {
-    "radar": (0.15, 0.10), "camera": (0.30, 0.20), "line": (1.0, 0.5), "ugs": (2.0, 3.0),
+    "radar": (0.15, 0.10),
+    "camera": (0.30, 0.20),
+    "line": (1.0, 0.5),
+    "ugs": (2.0, 3.0),
     "patrol_report": (0.5, 1.0),
 }
 
@@ -49,8 +52,14 @@ class Chunk:
     bounding box of each mover over the chunk, so a sensor finds its candidates cheaply.
     """
 
-    def __init__(self, index: int, t0: float, t1: float, movers: Sequence[Mover],
-                 crossings: Sequence[Crossing]) -> None:
+    def __init__(
+        self,
+        index: int,
+        t0: float,
+        t1: float,
+        movers: Sequence[Mover],
+        crossings: Sequence[Crossing],
+    ) -> None:
         self.index, self.t0, self.t1 = index, t0, t1
         self.grid = t0 + np.arange(int(np.ceil(t1 - t0)), dtype=float)
         self.movers = list(movers)
@@ -62,10 +71,12 @@ class Chunk:
         for i, mover in enumerate(self.movers):
             self.X[i], self.Y[i], self.VX[i], self.VY[i], self.ALIVE[i] = mover.sample(self.grid)
         big = np.where(self.ALIVE, 0.0, np.inf)
-        self.lo = np.c_[(self.X + big).min(axis=1, initial=np.inf),
-                        (self.Y + big).min(axis=1, initial=np.inf)]
-        self.hi = np.c_[(self.X - big).max(axis=1, initial=-np.inf),
-                        (self.Y - big).max(axis=1, initial=-np.inf)]
+        self.lo = np.c_[
+            (self.X + big).min(axis=1, initial=np.inf), (self.Y + big).min(axis=1, initial=np.inf)
+        ]
+        self.hi = np.c_[
+            (self.X - big).max(axis=1, initial=-np.inf), (self.Y - big).max(axis=1, initial=-np.inf)
+        ]
         self.cls = np.array([CLASS_INDEX[mv.cls] for mv in self.movers], dtype=np.int64)
 
     def near(self, x: float, y: float, radius: float) -> IntArray:
@@ -76,15 +87,21 @@ class Chunk:
         dy = np.maximum(np.maximum(self.lo[:, 1] - y, y - self.hi[:, 1]), 0.0)
         return np.flatnonzero(np.hypot(dx, dy) <= radius).astype(np.int64)
 
-    def at(self, rows: IntArray, ts: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
-                                                          FloatArray, npt.NDArray[np.bool_]]:
+    def at(
+        self, rows: IntArray, ts: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """(x, y, vx, vy, alive) of `rows` at times `ts` (inside the chunk): (len(rows), len(ts)).
         Between 1 Hz samples the mover keeps its velocity, exact except across a knot."""
         j = np.clip(np.floor(ts - self.t0).astype(np.int64), 0, len(self.grid) - 1)
         frac = (ts - self.grid[j])[None, :]
         vx, vy = self.VX[np.ix_(rows, j)], self.VY[np.ix_(rows, j)]
-        return (self.X[np.ix_(rows, j)] + vx * frac, self.Y[np.ix_(rows, j)] + vy * frac, vx, vy,
-                self.ALIVE[np.ix_(rows, j)])
+        return (
+            self.X[np.ix_(rows, j)] + vx * frac,
+            self.Y[np.ix_(rows, j)] + vy * frac,
+            vx,
+            vy,
+            self.ALIVE[np.ix_(rows, j)],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +143,7 @@ class Sensor:
         """Detections (and other reports) in the chunk; subclasses implement."""
         raise NotImplementedError
 
-    def status_fields(self) -> dict[str, object]:
+    def status_fields(self) -> dict[str, Any]:
         """Extra fields for this sensor's heartbeats (coverage)."""
         return {}
 
@@ -151,15 +168,25 @@ class Sensor:
         extra_fields = self.status_fields()
 
         def build(seq: IntArray, tns: IntArray) -> list[msgspec.Struct]:
-            return [SensorStatus(sensor_id=self.id, kind=self.kind, seq=q, time_ns=n,
-                                 health=h, lat=self.lat, lon=self.lon,
-                                 **extra_fields)  # type: ignore[arg-type]
-                    for q, n, h in zip(seq.tolist(), tns.tolist(), state.tolist(), strict=True)]
+            return [
+                SensorStatus(
+                    sensor_id=self.id,
+                    kind=self.kind,
+                    seq=q,
+                    time_ns=n,
+                    health=h,
+                    lat=self.lat,
+                    lon=self.lon,
+                    **extra_fields,
+                )
+                for q, n, h in zip(seq.tolist(), tns.tolist(), state.tolist(), strict=True)
+            ]
 
         return Batch(ts, build)
 
-    def emit(self, chunk: Chunk, cond: Conditions) -> tuple[list[msgspec.Struct], FloatArray,
-                                                            IntArray]:
+    def emit(
+        self, chunk: Chunk, cond: Conditions
+    ) -> tuple[list[msgspec.Struct], FloatArray, IntArray]:
         """All this sensor sends in the chunk, in its own order: the messages, when each
         arrives (s) and each one's sequence number."""
         batches = self.observe(chunk, cond)

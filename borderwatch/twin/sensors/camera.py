@@ -13,10 +13,11 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
+from borderwatch.arrays import IntArray
 from borderwatch.geo.sites import CameraSpec, Layout, RadarSpec
 from borderwatch.messages import Detection
 from borderwatch.twin.conditions import Conditions
-from borderwatch.twin.sensors.base import Batch, Chunk, IntArray, Placement, Sensor
+from borderwatch.twin.sensors.base import Batch, Chunk, Placement, Sensor
 from borderwatch.twin.sensors.classify import (
     CAMERA_BLIND,
     CAMERA_SHARP,
@@ -35,7 +36,7 @@ BLOB_DEG = 0.5
 
 def johnson(pixels: np.ndarray, n50: float) -> np.ndarray:
     """Target-transfer probability of a task needing `n50` pixels at 50 %."""
-    q = np.clip(pixels / n50, 0.0, 50.0)   # past 50x the task is certain; avoids overflow
+    q = np.clip(pixels / n50, 0.0, 50.0)  # past 50x the task is certain; avoids overflow
     e = 2.7 + 0.7 * q
     qe = q**e
     return qe / (1.0 + qe)
@@ -46,8 +47,16 @@ class Camera(Sensor):
 
     kind = "camera"
 
-    def __init__(self, place: Placement, seed: int, start_ns: int, *, spec: CameraSpec,
-                 radar: RadarSpec | None, layout: Layout) -> None:
+    def __init__(
+        self,
+        place: Placement,
+        seed: int,
+        start_ns: int,
+        *,
+        spec: CameraSpec,
+        radar: RadarSpec | None,
+        layout: Layout,
+    ) -> None:
         super().__init__(place, seed, start_ns)
         self.spec, self.layout = spec, layout
         self.az_center = radar.az_center_deg if radar else 90.0
@@ -67,11 +76,16 @@ class Camera(Sensor):
         x, y, _, _, alive = chunk.at(rows, ts)
         dx, dy = x - self.x, y - self.y
         r = np.maximum(np.hypot(dx, dy), 1.0)
-        covered = (alive & (r <= s.range_m) & works[None, :]
-                   & in_field(grid_azimuth(dx, dy), self.az_center, self.az_width))
+        covered = (
+            alive
+            & (r <= s.range_m)
+            & works[None, :]
+            & in_field(grid_azimuth(dx, dy), self.az_center, self.az_width)
+        )
         dim = np.array([chunk.movers[i].critical_dim_m for i in rows])
-        contrast = ((1.0 - 0.8 * sev) * np.where(night, 1.0, 0.8)
-                    * np.where(degraded, 0.5, 1.0))[None, :]
+        contrast = ((1.0 - 0.8 * sev) * np.where(night, 1.0, 0.8) * np.where(degraded, 0.5, 1.0))[
+            None, :
+        ]
         pixels = dim[:, None] / (r * s.ifov_mrad * 1e-3) * contrast
         pd = np.where(covered, DWELL * johnson(pixels, N50_DETECT), 0.0)
         i, k = np.nonzero(rng.random(pd.shape) < pd)
@@ -89,7 +103,9 @@ class Camera(Sensor):
 
         # Hot rocks, birds, flicker: a few false detections an hour.
         hours = (chunk.t1 - chunk.t0) / 3600.0
-        nf = rng.poisson(s.false_per_hour * hours * (1.0 + 3.0 * float(sev.mean() if len(sev) else 0)))
+        nf = rng.poisson(
+            s.false_per_hour * hours * (1.0 + 3.0 * float(sev.mean() if len(sev) else 0))
+        )
         tf = np.sort(rng.uniform(chunk.t0, chunk.t1, nf))
         ok_f, _ = cond.working(self.id, tf)
         tf = tf[ok_f]
@@ -101,10 +117,24 @@ class Camera(Sensor):
         lik = classify(rng, np.r_[truth, np.full(len(tf), CLUTTER)], conf)
 
         def build(seq: IntArray, tns: IntArray) -> list[msgspec.Struct]:
-            cols = zip(seq.tolist(), tns.tolist(), np.mod(np.round(b_all, 3), 360.0).tolist(),
-                       likelihoods(lik), strict=True)
-            return [Detection(sensor_id=self.id, kind="camera", seq=q, time_ns=n, bearing_deg=b,
-                              sigma_bearing_deg=s.sigma_bearing_deg, classes=c)
-                    for q, n, b, c in cols]
+            cols = zip(
+                seq.tolist(),
+                tns.tolist(),
+                np.mod(np.round(b_all, 3), 360.0).tolist(),
+                likelihoods(lik),
+                strict=True,
+            )
+            return [
+                Detection(
+                    sensor_id=self.id,
+                    kind="camera",
+                    seq=q,
+                    time_ns=n,
+                    bearing_deg=b,
+                    sigma_bearing_deg=s.sigma_bearing_deg,
+                    classes=c,
+                )
+                for q, n, b, c in cols
+            ]
 
         return [Batch(t_all, build)]

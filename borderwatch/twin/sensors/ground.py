@@ -16,20 +16,13 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.geo.border import Border
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.geo.sites import LineSensorSpec, UgsSpec
 from borderwatch.messages import Detection
 from borderwatch.twin.conditions import Conditions
-from borderwatch.twin.sensors.base import (
-    CLASS_INDEX,
-    Batch,
-    Chunk,
-    FloatArray,
-    IntArray,
-    Placement,
-    Sensor,
-)
+from borderwatch.twin.sensors.base import CLASS_INDEX, Batch, Chunk, Placement, Sensor
 from borderwatch.twin.sensors.classify import CLUTTER, LINE, UGS, classify, likelihoods
 
 __all__ = ["LineSensor", "Ugs", "position_batch"]
@@ -39,17 +32,34 @@ PROXIMITY_PD = 0.6
 STORM_NUISANCE_GAIN = 10.0
 
 
-def position_batch(sensor: Sensor, t: FloatArray, x: FloatArray, y: FloatArray, var_m2: float,
-                   lik: np.ndarray) -> Batch:
+def position_batch(
+    sensor: Sensor, t: FloatArray, x: FloatArray, y: FloatArray, var_m2: float, lik: np.ndarray
+) -> Batch:
     """A batch of position detections (line, UGS, patrol report) at UTM points."""
     lon, lat = to_lonlat(x, y)
 
     def build(seq: IntArray, tns: IntArray) -> list[msgspec.Struct]:
-        cols = zip(seq.tolist(), tns.tolist(), np.round(lat, 7).tolist(),
-                   np.round(lon, 7).tolist(), likelihoods(lik), strict=True)
-        return [Detection(sensor_id=sensor.id, kind=sensor.kind, seq=q, time_ns=n, lat=la,
-                          lon=lo, cov_m2=(var_m2, 0.0, var_m2), classes=c)
-                for q, n, la, lo, c in cols]
+        cols = zip(
+            seq.tolist(),
+            tns.tolist(),
+            np.round(lat, 7).tolist(),
+            np.round(lon, 7).tolist(),
+            likelihoods(lik),
+            strict=True,
+        )
+        return [
+            Detection(
+                sensor_id=sensor.id,
+                kind=sensor.kind,
+                seq=q,
+                time_ns=n,
+                lat=la,
+                lon=lo,
+                cov_m2=(var_m2, 0.0, var_m2),
+                classes=c,
+            )
+            for q, n, la, lo, c in cols
+        ]
 
     return Batch(t, build)
 
@@ -59,15 +69,24 @@ class LineSensor(Sensor):
 
     kind = "line"
 
-    def __init__(self, place: Placement, seed: int, start_ns: int, *, spec: LineSensorSpec,
-                 fibre: LineString, border: Border) -> None:
+    def __init__(
+        self,
+        place: Placement,
+        seed: int,
+        start_ns: int,
+        *,
+        spec: LineSensorSpec,
+        fibre: LineString,
+        border: Border,
+    ) -> None:
         super().__init__(place, seed, start_ns)
         self.spec, self.fibre = spec, fibre
         # Stretches under the road crossings are masked.
         self.mask = shapely.union_all([c.corridor.buffer(50.0) for c in border.crossings])
 
-    def _unmasked(self, x: FloatArray, y: FloatArray) -> np.ndarray:
-        return ~shapely.contains_xy(self.mask, x, y)
+    def _unmasked(self, x: FloatArray, y: FloatArray) -> BoolArray:
+        inside: BoolArray = shapely.contains_xy(self.mask, x, y)
+        return ~inside
 
     def observe(self, chunk: Chunk, cond: Conditions) -> list[Batch]:
         """Crossings, near-berm activity and nuisance triggers in the chunk."""
@@ -85,10 +104,16 @@ class LineSensor(Sensor):
         t1, x1, y1, c1 = tc[hit], xc[hit], yc[hit], cls_c[hit]
 
         # 2. Someone digging, crawling or walking right at the berm without crossing.
-        boxes = shapely.box(chunk.lo[:, 0], chunk.lo[:, 1], chunk.hi[:, 0], chunk.hi[:, 1]) \
-            if len(chunk.movers) else np.zeros(0, object)
-        rows = np.flatnonzero(shapely.dwithin(boxes, self.fibre, s.reach_m)) \
-            if len(boxes) else np.zeros(0, np.int64)
+        boxes = (
+            shapely.box(chunk.lo[:, 0], chunk.lo[:, 1], chunk.hi[:, 0], chunk.hi[:, 1])
+            if len(chunk.movers)
+            else np.zeros(0, object)
+        )
+        rows = (
+            np.flatnonzero(shapely.dwithin(boxes, self.fibre, s.reach_m))
+            if len(boxes)
+            else np.zeros(0, np.int64)
+        )
         tp: list[float] = []
         xp: list[float] = []
         yp: list[float] = []
@@ -129,7 +154,8 @@ class LineSensor(Sensor):
         n3 = rng.poisson(lam * (1.0 + STORM_NUISANCE_GAIN * sev))
         t3 = np.sort(rng.uniform(chunk.t0, chunk.t1, n3))
         pts = shapely.get_coordinates(
-            shapely.line_interpolate_point(self.fibre, rng.uniform(0, self.fibre.length, n3)))
+            shapely.line_interpolate_point(self.fibre, rng.uniform(0, self.fibre.length, n3))
+        )
         x3, y3 = pts[:, 0], pts[:, 1]
         ok, _ = cond.working(self.id, t3)
         ok &= self._unmasked(x3, y3)
@@ -139,7 +165,7 @@ class LineSensor(Sensor):
         truth = np.r_[c1, c2, np.full(len(t3), CLUTTER)].astype(np.int64)
         x = np.r_[x1, x2, x3] + rng.normal(0.0, s.sigma_m, len(t))
         y = np.r_[y1, y2, y3] + rng.normal(0.0, s.sigma_m, len(t))
-        lag = rng.uniform(0.5, 2.0, len(t))   # the interrogator needs a moment to localise
+        lag = rng.uniform(0.5, 2.0, len(t))  # the interrogator needs a moment to localise
         return [position_batch(self, t + lag, x, y, s.sigma_m**2, classify(rng, truth, LINE))]
 
 
@@ -147,7 +173,7 @@ class Ugs(Sensor):
     """One unattended ground sensor (seismic + passive infrared)."""
 
     kind = "ugs"
-    heartbeat_s = 300.0   # battery: a heartbeat every five minutes
+    heartbeat_s = 300.0  # battery: a heartbeat every five minutes
 
     def __init__(self, place: Placement, seed: int, start_ns: int, *, spec: UgsSpec) -> None:
         super().__init__(place, seed, start_ns)
@@ -161,8 +187,11 @@ class Ugs(Sensor):
         rows = chunk.near(self.x, self.y, reach)
         events_t: list[FloatArray] = []
         events_c: list[IntArray] = []
-        radii: Sequence[tuple[float, float]] = (s.person_radius_m, s.vehicle_radius_m,
-                                                s.animal_radius_m)
+        radii: Sequence[tuple[float, float]] = (
+            s.person_radius_m,
+            s.vehicle_radius_m,
+            s.animal_radius_m,
+        )
         for row in rows:
             lo, hi = radii[int(chunk.cls[row])]
             radius = rng.uniform(lo, hi)

@@ -9,11 +9,12 @@ import math
 import msgspec
 import numpy as np
 
+from borderwatch.arrays import IntArray
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.messages import Patrol
 from borderwatch.twin.conditions import Conditions
 from borderwatch.twin.movers import Mover
-from borderwatch.twin.sensors.base import Batch, Chunk, IntArray, Placement, Sensor
+from borderwatch.twin.sensors.base import Batch, Chunk, Placement, Sensor
 from borderwatch.twin.sensors.classify import PATROL, classify
 from borderwatch.twin.sensors.ground import position_batch
 
@@ -31,10 +32,11 @@ class PatrolDevice(Sensor):
     """The TAK device carried by one patrol."""
 
     kind = "patrol_report"
-    heartbeat_s = None   # its position reports are its heartbeat
+    heartbeat_s = None  # its position reports are its heartbeat
 
-    def __init__(self, place: Placement, seed: int, start_ns: int, *, mover: Mover,
-                 report_s: float) -> None:
+    def __init__(
+        self, place: Placement, seed: int, start_ns: int, *, mover: Mover, report_s: float
+    ) -> None:
         super().__init__(place, seed, start_ns)
         self.mover, self.report_s = mover, report_s
         self.last_seen: dict[str, float] = {}
@@ -55,12 +57,28 @@ class PatrolDevice(Sensor):
         course = np.mod(np.degrees(np.arctan2(vx, vy)), 360.0)
 
         def build(seq: IntArray, tns: IntArray) -> list[msgspec.Struct]:
-            cols = zip(seq.tolist(), tns.tolist(), np.round(lat, 7).tolist(),
-                       np.round(lon, 7).tolist(), np.round(speed, 2).tolist(),
-                       np.mod(np.round(course, 1), 360.0).tolist(), strict=True)
-            return [Patrol(callsign=m.callsign, agency=m.agency, time_ns=n, lat=la, lon=lo,
-                           speed_mps=v, course_deg=c, seq=q)
-                    for q, n, la, lo, v, c in cols]
+            cols = zip(
+                seq.tolist(),
+                tns.tolist(),
+                np.round(lat, 7).tolist(),
+                np.round(lon, 7).tolist(),
+                np.round(speed, 2).tolist(),
+                np.mod(np.round(course, 1), 360.0).tolist(),
+                strict=True,
+            )
+            return [
+                Patrol(
+                    callsign=m.callsign,
+                    agency=m.agency,
+                    time_ns=n,
+                    lat=la,
+                    lon=lo,
+                    speed_mps=v,
+                    course_deg=c,
+                    seq=q,
+                )
+                for q, n, la, lo, v, c in cols
+            ]
 
         return [Batch(ts, build), self._sightings(chunk, cond, rng)]
 
@@ -76,8 +94,9 @@ class PatrolDevice(Sensor):
             cx, cy = float(px[palive].mean()), float(py[palive].mean())
             extent = float(np.hypot(px[palive] - cx, py[palive] - cy).max())
             rows = chunk.near(cx, cy, extent + SIGHT_DAY_M)
-            rows = np.array([r for r in rows if chunk.movers[r].kind not in ("patrol", "traffic")],
-                            np.int64)
+            rows = np.array(
+                [r for r in rows if chunk.movers[r].kind not in ("patrol", "traffic")], np.int64
+            )
             if rows.size:
                 sight = np.where(cond.is_night(looks), SIGHT_NIGHT_M, SIGHT_DAY_M)
                 x, y, _, _, alive = chunk.at(rows, looks)
@@ -85,12 +104,12 @@ class PatrolDevice(Sensor):
                 seen = alive & palive[None, :] & (d <= sight[None, :])
                 for a, k in zip(*np.nonzero(seen), strict=True):
                     mid = chunk.movers[rows[a]].id
-                    t = float(looks[k])
-                    if t - self.last_seen.get(mid, -np.inf) < REPORT_GAP_S:
+                    when = float(looks[k])
+                    if when - self.last_seen.get(mid, -np.inf) < REPORT_GAP_S:
                         continue
                     if rng.random() < REPORT_PD:
-                        self.last_seen[mid] = t
-                        t_out.append(t)
+                        self.last_seen[mid] = when
+                        t_out.append(when)
                         x_out.append(float(x[a, k]))
                         y_out.append(float(y[a, k]))
                         c_out.append(int(chunk.cls[rows[a]]))

@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from borderwatch.arrays import FloatArray
 from borderwatch.geo.projection import polar, to_lonlat
 from borderwatch.geo.sites import Layout
 
 __all__ = ["grid_azimuth", "in_field", "shadowed", "true_polar"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def grid_azimuth(dx: FloatArray, dy: FloatArray) -> FloatArray:
@@ -22,7 +21,8 @@ def grid_azimuth(dx: FloatArray, dy: FloatArray) -> FloatArray:
 def in_field(az: FloatArray, center: float, width: float) -> npt.NDArray[np.bool_]:
     """True where azimuth `az` lies within `width` degrees centred on `center`."""
     off = np.mod(az - center + 180.0, 360.0) - 180.0
-    return np.abs(off) <= width / 2.0
+    inside: npt.NDArray[np.bool_] = np.abs(off) <= width / 2.0
+    return inside
 
 
 def shadowed(layout: Layout, x: FloatArray, y: FloatArray) -> npt.NDArray[np.bool_]:
@@ -32,8 +32,9 @@ def shadowed(layout: Layout, x: FloatArray, y: FloatArray) -> npt.NDArray[np.boo
     return layout.shadowed(x, y)
 
 
-def true_polar(lon0: float, lat0: float, x: FloatArray, y: FloatArray) -> tuple[FloatArray,
-                                                                               FloatArray]:
+def true_polar(
+    lon0: float, lat0: float, x: FloatArray, y: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """True bearing (deg from true north) and geodesic range (m) from the sensor to UTM points.
 
     A sensor measures on the ground, not on the UTM grid: grid north differs from true north by

@@ -9,14 +9,17 @@ arrive as a Poisson stream per scan, more of them in a dust storm.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import numpy as np
 
+from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.geo.sites import Layout, RadarSpec
 from borderwatch.messages import Detection
 from borderwatch.twin.conditions import Conditions
 from borderwatch.twin.movers.path import RADAR_SIZE
-from borderwatch.twin.sensors.base import Batch, Chunk, IntArray, Placement, Sensor
+from borderwatch.twin.sensors.base import Batch, Chunk, Placement, Sensor
 from borderwatch.twin.sensors.classify import CLUTTER, RADAR, classify, likelihoods
 from borderwatch.twin.sensors.polar import grid_azimuth, in_field, shadowed, true_polar
 
@@ -32,17 +35,27 @@ class Radar(Sensor):
 
     kind = "radar"
 
-    def __init__(self, place: Placement, seed: int, start_ns: int, *, spec: RadarSpec,
-                 layout: Layout, clutter_scale: float) -> None:
+    def __init__(
+        self,
+        place: Placement,
+        seed: int,
+        start_ns: int,
+        *,
+        spec: RadarSpec,
+        layout: Layout,
+        clutter_scale: float,
+    ) -> None:
         super().__init__(place, seed, start_ns)
         self.spec, self.layout, self.clutter_scale = spec, layout, clutter_scale
 
-    def status_fields(self) -> dict[str, object]:
+    def status_fields(self) -> dict[str, Any]:
         """Coverage: range and the azimuth sector."""
         s = self.spec
-        return {"range_m": s.range_m,
-                "az_min_deg": round((s.az_center_deg - s.az_width_deg / 2) % 360.0, 3),
-                "az_max_deg": round((s.az_center_deg + s.az_width_deg / 2) % 360.0, 3)}
+        return {
+            "range_m": s.range_m,
+            "az_min_deg": round((s.az_center_deg - s.az_width_deg / 2) % 360.0, 3),
+            "az_max_deg": round((s.az_center_deg + s.az_width_deg / 2) % 360.0, 3),
+        }
 
     def _r50(self, chunk: Chunk, rows: IntArray) -> np.ndarray:
         s = self.spec
@@ -65,12 +78,20 @@ class Radar(Sensor):
         dx, dy = x - self.x, y - self.y
         r = np.hypot(dx, dy)
         az = grid_azimuth(dx, dy)
-        covered = (alive & (r <= s.range_m) & (r >= MIN_RANGE_M) & works[None, :]
-                   & in_field(az, s.az_center_deg, s.az_width_deg))
+        covered = (
+            alive
+            & (r <= s.range_m)
+            & (r >= MIN_RANGE_M)
+            & works[None, :]
+            & in_field(az, s.az_center_deg, s.az_width_deg)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             vr = np.where(r > 0, (dx * vx + dy * vy) / r, 0.0)
-        r50 = (self._r50(chunk, rows)[:, None] * (1.0 - 0.5 * sev)[None, :]
-               * np.where(degraded, 0.7, 1.0)[None, :])
+        r50 = (
+            self._r50(chunk, rows)[:, None]
+            * (1.0 - 0.5 * sev)[None, :]
+            * np.where(degraded, 0.7, 1.0)[None, :]
+        )
         z = np.clip((r - 1.1 * r50) / (0.05 * r50), -50.0, 50.0)
         pd = s.pd_max / (1.0 + np.exp(z))
         mdv = max(s.min_radial_speed_mps, 1e-6)
@@ -103,21 +124,36 @@ class Radar(Sensor):
         r_all = np.r_[rng_m, rc] + rng.normal(0.0, s.sigma_range_m, len(t_all))
         b_all = np.mod(np.r_[bearing, bc] + rng.normal(0.0, s.sigma_bearing_deg, len(t_all)), 360)
         v_all = np.r_[v_det, vc] + rng.normal(0.0, 0.2, len(t_all))
-        snr_all = np.r_[snr, rng.uniform(8.0, 16.0, nc)]
+        snr_all: FloatArray = np.r_[snr, rng.uniform(8.0, 16.0, nc)]
         lik = classify(rng, np.r_[truth, np.full(nc, CLUTTER)], RADAR)
         r_all = np.maximum(r_all, 0.0)
 
         def build(seq: IntArray, tns: IntArray) -> list[msgspec.Struct]:
             # Rounded in numpy, converted once: per-value Python calls dominate otherwise.
-            cols = zip(seq.tolist(), tns.tolist(), np.round(r_all, 1).tolist(),
-                       np.mod(np.round(b_all, 3), 360.0).tolist(),
-                       np.round(np.clip(v_all, -149.0, 149.0), 2).tolist(),
-                       np.round(snr_all, 1).tolist(), likelihoods(lik), strict=True)
+            cols = zip(
+                seq.tolist(),
+                tns.tolist(),
+                np.round(r_all, 1).tolist(),
+                np.mod(np.round(b_all, 3), 360.0).tolist(),
+                np.round(np.clip(v_all, -149.0, 149.0), 2).tolist(),
+                np.round(snr_all, 1).tolist(),
+                likelihoods(lik),
+                strict=True,
+            )
             return [
-                Detection(sensor_id=self.id, kind="radar", seq=q, time_ns=n, range_m=rr,
-                          bearing_deg=bb, sigma_range_m=s.sigma_range_m,
-                          sigma_bearing_deg=s.sigma_bearing_deg, radial_speed_mps=vv,
-                          classes=c, snr_db=sn)
+                Detection(
+                    sensor_id=self.id,
+                    kind="radar",
+                    seq=q,
+                    time_ns=n,
+                    range_m=rr,
+                    bearing_deg=bb,
+                    sigma_range_m=s.sigma_range_m,
+                    sigma_bearing_deg=s.sigma_bearing_deg,
+                    radial_speed_mps=vv,
+                    classes=c,
+                    snr_db=sn,
+                )
                 for q, n, rr, bb, vv, sn, c in cols
             ]
 
