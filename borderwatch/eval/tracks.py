@@ -97,24 +97,25 @@ class GospaSummary:
 
 @dataclass(frozen=True, slots=True)
 class _Kept:
-    """Windowed reports: track, evaluation index, time, line number, active, state (n, 4)."""
+    """Windowed reports in file order: track, evaluation index k, time, active, and the
+    position extrapolated to t_k, (n, 2)."""
 
     track: IntArray
     k: IntArray
     t: IntArray
-    line: IntArray
     active: BoolArray
-    state: FloatArray
+    xy: FloatArray
 
     def latest(self) -> _Kept:
-        """Only the latest report (by time, then line) per (track, k)."""
+        """Only the latest report per (track, k): greatest time, then the later line (the
+        sort is stable and the rows are in file order)."""
         if self.t.size == 0:
             return self
-        order = np.lexsort((self.line, self.t, self.k, self.track))
+        order = np.lexsort((self.t, self.k, self.track))
         tr, k = self.track[order], self.k[order]
         sel = order[np.r_[(tr[1:] != tr[:-1]) | (k[1:] != k[:-1]), True]]
-        return _Kept(self.track[sel], self.k[sel], self.t[sel], self.line[sel],
-                     self.active[sel], self.state[sel])  # fmt: skip
+        sel.sort()  # back to file order, so that a later batch still wins a tie
+        return _Kept(self.track[sel], self.k[sel], self.t[sel], self.active[sel], self.xy[sel])
 
 
 def evaluation_times(start_ns: int, end_ns: int) -> IntArray:
@@ -138,7 +139,7 @@ def _decode_batch(lines: list[bytes]) -> tuple[list[_Row], int]:
         return rows, bad
 
 
-def _window(rows: list[_Row], first_line: int, index: dict[str, int], times: IntArray) -> _Kept:
+def _window(rows: list[_Row], index: dict[str, int], times: IntArray) -> _Kept:
     n = len(rows)
     t = np.fromiter((r.time_ns for r in rows), np.int64, n)
     step, hold = round(STEP_S * 1e9), round(HOLD_S * 1e9)
@@ -146,21 +147,27 @@ def _window(rows: list[_Row], first_line: int, index: dict[str, int], times: Int
     k = -((start - t) // step)  # ceil((t - start) / step): first evaluation at or after t
     keep = np.flatnonzero((k >= 0) & (k < times.size) & (start + k * step - t < hold))
     picked = [rows[i] for i in keep.tolist()]
+    s = np.array([r.state for r in picked], np.float64).reshape(-1, 4)
+    dt = (times[k[keep]] - t[keep]).astype(np.float64) / 1e9
     return _Kept(
         track=np.array([index.setdefault(r.id, len(index)) for r in picked], np.int64),
         k=k[keep],
         t=t[keep],
-        line=first_line + keep,
         active=np.array([r.status in _ACTIVE for r in picked], bool),
-        state=np.array([r.state for r in picked], np.float64).reshape(-1, 4),
+        xy=np.c_[s[:, 0] + s[:, 1] * dt, s[:, 2] + s[:, 3] * dt],
     )
 
 
 def _concat(parts: list[_Kept]) -> _Kept:
-    if not parts:
-        z = np.zeros(0, np.int64)
-        return _Kept(z, z, z, z, np.zeros(0, bool), np.zeros((0, 4)))
-    return _Kept(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Kept.__slots__))
+    """One _Kept from many, a field at a time, dropping the parts as it goes."""
+    fields = {f: [getattr(p, f) for p in parts] for f in _Kept.__slots__}
+    parts.clear()
+    empty = {"active": np.zeros(0, bool), "xy": np.zeros((0, 2))}
+    out = {}
+    for f, arrays in fields.items():
+        out[f] = np.concatenate(arrays) if arrays else empty.get(f, np.zeros(0, np.int64))
+        arrays.clear()
+    return _Kept(**out)
 
 
 def read_estimates(path: Path, times: IntArray) -> Estimates:
@@ -173,20 +180,17 @@ def read_estimates(path: Path, times: IntArray) -> Estimates:
         with path.open("rb") as f:
             while lines := f.readlines(_BATCH_BYTES):
                 rows, nbad = _decode_batch(lines)
+                del lines
                 bad += nbad
-                if times.size:
-                    parts.append(_window(rows, reports, index, times).latest())
                 reports += len(rows)
+                if times.size:
+                    parts.append(_window(rows, index, times).latest())
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc}") from exc
     kept = _concat(parts).latest()
-    del parts
-    on = kept.active
-    dt = (times[kept.k[on]] - kept.t[on]).astype(np.float64) / 1e9
-    s = kept.state[on]
-    xy = np.c_[s[:, 0] + s[:, 1] * dt, s[:, 2] + s[:, 3] * dt]
-    order = np.argsort(kept.k[on], kind="stable")
-    return Estimates(kept.k[on][order], xy[order], reports, len(index), bad)
+    on = np.flatnonzero(kept.active)
+    order = on[np.argsort(kept.k[on], kind="stable")]
+    return Estimates(kept.k[order], kept.xy[order], reports, len(index), bad)
 
 
 def gospa_over_time(

@@ -36,8 +36,8 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
 
-# (mover, time) pairs interpolated at once: bounds the temporaries to ~50 MB.
-PAIR_BUDGET = 1 << 19
+# (mover, time) pairs interpolated at once: bounds the temporaries to ~30 MB.
+PAIR_BUDGET = 1 << 18
 
 
 class Weather(msgspec.Struct, frozen=True, tag="weather"):
