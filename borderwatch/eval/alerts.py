@@ -4,8 +4,11 @@ Only intrusion alerts (`category` = `intrusion`) are scored; `system` alerts (ou
 equipment) are only counted. With an alert at time t_a and place a (UTM 32N metres):
 
 - it *covers* event e (time t_e, crossing point x_e, group g_e) when t_a ≤ t_e + 60 s and
-  any of: |a − x_e| ≤ 500 m; |a − p_m(t_a)| ≤ 500 m for a mover m of g_e existing at t_a
-  (p_m its true position); its `predicted_crossing` point within 500 m of x_e;
+  either |a − p_m(t_a)| ≤ 500 m for a mover m of g_e existing at t_a (p_m its true position:
+  the alert is about that group, however early), or, from 30 min before the crossing on,
+  |a − x_e| ≤ 500 m or its `predicted_crossing` point is within 500 m of x_e (the alert is
+  about that place; without the look-back a nuisance alarm hours earlier at the same gap would
+  count as a warning);
 - it is a *nuisance* when it covers no event and no hostile mover existing at t_a is within
   500 m of a;
 - it is *on a friendly* when a mover with `friendly` is within 200 m at t_a, and *on corridor
@@ -36,6 +39,7 @@ from borderwatch.messages import Alert, decode_lines
 __all__ = [
     "CLASS_RADIUS_M",
     "CORRIDOR_RADIUS_M",
+    "COVER_EARLY_S",
     "COVER_LATE_S",
     "COVER_RADIUS_M",
     "FRIENDLY_RADIUS_M",
@@ -49,6 +53,7 @@ __all__ = [
 
 COVER_RADIUS_M = 500.0
 COVER_LATE_S = 60.0
+COVER_EARLY_S = 1800.0
 HOSTILE_RADIUS_M = 500.0
 FRIENDLY_RADIUS_M = 200.0
 CORRIDOR_RADIUS_M = 200.0
@@ -165,6 +170,7 @@ def match_alerts(
     order = np.argsort(alerts.t_ns, kind="stable")
     ts = alerts.t_ns[order]
     late = round(COVER_LATE_S * 1e9)
+    early = round(COVER_EARLY_S * 1e9)
     ev_group = np.where(events.group >= 0, events.group, len(mv.groups))
     max_step = PAIR_BUDGET // max(len(events), 1)
     for chunk in truth.chunks(ts, max_step=max_step):
@@ -177,7 +183,9 @@ def match_alerts(
         d_cross = np.hypot(ax[:, None] - events.x, ay[:, None] - events.y)
         d_pred = np.hypot(alerts.pred_x[a, None] - events.x, alerts.pred_y[a, None] - events.y)
         d_group = _group_min(D, mv.group[cols], len(mv.groups))[:, ev_group]
-        near = np.minimum(np.minimum(d_cross, d_group), np.fmin(d_pred, np.inf))
+        place = np.fmin(d_cross, d_pred)  # fmin: no predicted crossing (NaN) is no match
+        place = np.where(t[:, None] >= events.t_ns - early, place, np.inf)
+        near = np.minimum(place, d_group)
         cover = (t[:, None] <= events.t_ns + late) & (near <= COVER_RADIUS_M)
         first = np.minimum(
             first, np.where(cover, t[:, None], NO_ALERT).min(axis=0, initial=NO_ALERT)

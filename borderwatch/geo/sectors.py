@@ -51,16 +51,12 @@ class Sector:
     approach: Polygon
     barrier: Polygon
     inner: Polygon
+    area: Polygon  # all three zones together: where this sector looks (built once)
 
     @property
     def length_m(self) -> float:
         """Length of the sector's watch line."""
         return float(self.line.length)
-
-    @property
-    def area(self) -> Polygon:
-        """All three zones together: where this sector looks."""
-        return shapely.union_all([self.approach, self.barrier, self.inner])
 
 
 def _cut(line: LineString, target_m: float) -> list[LineString]:
@@ -97,6 +93,7 @@ def build_sectors(border: Border) -> tuple[Sector, ...]:
                     approach,
                     barrier,
                     inner,
+                    shapely.union_all([approach, barrier, inner]),
                 )
             )
     return tuple(sectors)
