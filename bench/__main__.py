@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from bench import twin_simulate
+from bench import baseline_scores, twin_simulate
 
 
 def main() -> int:
@@ -18,7 +18,8 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--quick", action="store_true", help="small sizes: checks it runs, not bars")
     args = p.parse_args()
-    results = [twin_simulate.run(hours=1.0 if args.quick else None)]
+    hours = 1.0 if args.quick else None
+    results = [twin_simulate.run(hours=hours), *baseline_scores.run(hours=hours)]
     failed = False
     for r in results:
         print(json.dumps(r), flush=True)

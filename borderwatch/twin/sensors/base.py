@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 import numpy as np
 import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.messages import SensorKind, SensorStatus
@@ -86,6 +88,15 @@ class Chunk:
         dx = np.maximum(np.maximum(self.lo[:, 0] - x, x - self.hi[:, 0]), 0.0)
         dy = np.maximum(np.maximum(self.lo[:, 1] - y, y - self.hi[:, 1]), 0.0)
         return np.flatnonzero(np.hypot(dx, dy) <= radius).astype(np.int64)
+
+    def near_geometry(self, geometry: BaseGeometry, radius: float) -> IntArray:
+        """Rows of movers whose chunk bounding box comes within `radius` of `geometry`."""
+        rows = np.flatnonzero(np.isfinite(self.lo[:, 0]))  # movers seen in the chunk
+        if rows.size == 0:
+            return rows.astype(np.int64)
+        boxes = shapely.box(self.lo[rows, 0], self.lo[rows, 1], self.hi[rows, 0], self.hi[rows, 1])
+        hit: npt.NDArray[np.bool_] = shapely.dwithin(boxes, geometry, radius)
+        return rows[hit].astype(np.int64)
 
     def at(
         self, rows: IntArray, ts: FloatArray

@@ -104,16 +104,7 @@ class LineSensor(Sensor):
         t1, x1, y1, c1 = tc[hit], xc[hit], yc[hit], cls_c[hit]
 
         # 2. Someone digging, crawling or walking right at the berm without crossing.
-        boxes = (
-            shapely.box(chunk.lo[:, 0], chunk.lo[:, 1], chunk.hi[:, 0], chunk.hi[:, 1])
-            if len(chunk.movers)
-            else np.zeros(0, object)
-        )
-        rows = (
-            np.flatnonzero(shapely.dwithin(boxes, self.fibre, s.reach_m))
-            if len(boxes)
-            else np.zeros(0, np.int64)
-        )
+        rows = chunk.near_geometry(self.fibre, s.reach_m)
         tp: list[float] = []
         xp: list[float] = []
         yp: list[float] = []
