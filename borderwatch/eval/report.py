@@ -202,11 +202,11 @@ def format_report(result: dict[str, Any]) -> str:
             f" {_fmt(r['gospa_localisation_mean_m'], '.1f')} m, missed"
             f" {_fmt(r['gospa_missed_mean'], '.2f')}, false {_fmt(r['gospa_false_mean'], '.2f')})"
         )
-    lines += ["", f"{'':10}{'crossings':>10}{'detected':>10}{'Pd':>8}{'Pd lo95':>9}"]
-    for title, table in (("sector", r["per_sector"]), ("class", r["per_class"])):
+    for title, table in (("by sector", r["per_sector"]), ("by class", r["per_class"])):
+        lines += ["", f"{title:<10}{'crossings':>10}{'detected':>10}{'Pd':>8}{'Pd lo95':>9}"]
         for key, row in table.items():
             lines.append(
-                f"{title[0]}:{key:<8}{row['crossings']:>10}{row['detected']:>10}"
+                f"{key:<10}{row['crossings']:>10}{row['detected']:>10}"
                 f"{_fmt(row['pd'], '.3f'):>8}{_fmt(row['pd_lower95'], '.3f'):>9}"
             )
     return "\n".join(lines)

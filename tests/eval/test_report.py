@@ -36,8 +36,10 @@ def test_plain_json_and_table(run: Run) -> None:
     assert json.loads(json.dumps(r, allow_nan=False)) == r
     text = format_report(r)
     assert "Pd 1.000" in text
-    assert "s:N01" in text
-    assert "c:person" in text
+    assert "by sector" in text
+    assert "by class" in text
+    assert any(line.startswith("N01 ") for line in text.splitlines())
+    assert any(line.startswith("person ") for line in text.splitlines())
 
 
 def test_empty_run(run: Run) -> None:
