@@ -1,7 +1,8 @@
-"""Run every benchmark; print one JSON object per line; exit 1 if any bar fails.
+"""Run the benchmarks; print one JSON object per line; exit 1 if any bar fails.
 
-    python -m bench                 # everything, full size
-    python -m bench --quick         # the same benchmarks at a small size (for a smoke test)
+python -m bench                      # everything, full size
+python -m bench twin_simulate        # only the named ones
+python -m bench --quick              # small sizes: checks they run, bars not judged
 """
 
 from __future__ import annotations
@@ -9,21 +10,32 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from bench import baseline_scores, twin_simulate
+
+BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
+    "twin_simulate": lambda hours: [twin_simulate.run(hours=hours)],
+    "baseline_scores": lambda hours: baseline_scores.run(hours=hours),
+}
 
 
 def main() -> int:
     """Run the benchmarks."""
     p = argparse.ArgumentParser(prog="python -m bench")
-    p.add_argument("--quick", action="store_true", help="small sizes: checks it runs, not bars")
+    p.add_argument("names", nargs="*", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
+    p.add_argument("--quick", action="store_true", help="small sizes: checks they run")
     args = p.parse_args()
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        p.error(f"unknown benchmark(s) {unknown}; known: {list(BENCHMARKS)}")
     hours = 1.0 if args.quick else None
-    results = [twin_simulate.run(hours=hours), *baseline_scores.run(hours=hours)]
     failed = False
-    for r in results:
-        print(json.dumps(r), flush=True)
-        failed |= any(v is False for v in r["bars"].values())
+    for name in args.names or list(BENCHMARKS):
+        for r in BENCHMARKS[name](hours):
+            print(json.dumps(r), flush=True)
+            failed |= any(v is False for v in r["bars"].values())
     return 1 if failed else 0
 
 
