@@ -134,6 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BorderwatchError as exc:
         print(f"borderwatch: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A disk full or a file that vanished mid-run: the environment, not a bug. One line.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"borderwatch: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -18,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from borderwatch import __version__
+from borderwatch.errors import DataError
 from borderwatch.messages import encode_lines
 from borderwatch.twin.conditions import build_conditions
 from borderwatch.twin.movers import Mover, Spawn, spawn_movers
@@ -135,7 +136,10 @@ def simulate(
     movers = [c for m in movers if (c := m.clipped(0.0, duration)) is not None]
     crossings = find_crossings(movers, world)
     sensors = build_sensors(world, movers, scenario, seed, start_ns)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"--out {out_dir}: cannot create the directory ({exc.strerror})") from exc
     summary = RunSummary(out_dir)
     for m in movers:
         summary.movers[m.kind] = summary.movers.get(m.kind, 0) + 1
