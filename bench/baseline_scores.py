@@ -45,15 +45,17 @@ def run(seed: int = 1, hours: float | None = None) -> list[dict[str, Any]]:
             t = time.perf_counter()
             result = evaluate(Path(tmp))
             eval_s = time.perf_counter() - t
-        rows.append({
-            "bench": "baseline_scores",
-            "scenario": name,
-            "seed": seed,
-            "hours": min(hours, scenario.hours) if hours else scenario.hours,
-            "messages": summary.total_messages,
-            "simulate_s": round(sim_s, 1),
-            "eval_s": round(eval_s, 1),
-            **{k: result[k] for k in KEYS},
-            "bars": {},
-        })
+        rows.append(
+            {
+                "bench": "baseline_scores",
+                "scenario": name,
+                "seed": seed,
+                "hours": min(hours, scenario.hours) if hours else scenario.hours,
+                "messages": summary.total_messages,
+                "simulate_s": round(sim_s, 1),
+                "eval_s": round(eval_s, 1),
+                **{k: result[k] for k in KEYS},
+                "bars": {},
+            }
+        )
     return rows

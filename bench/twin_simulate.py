@@ -44,13 +44,23 @@ def _digest(path: Path) -> str:
 
 
 def _simulate(scenario: str, seed: int, hours: float | None, out: Path) -> dict[str, Any]:
-    args = [sys.executable, "-c", CHILD, "simulate", scenario, "--seed", str(seed),
-            "--out", str(out)]
+    args = [
+        sys.executable,
+        "-c",
+        CHILD,
+        "simulate",
+        scenario,
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+    ]
     if hours is not None:
         args += ["--hours", str(hours)]
     t = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    done = subprocess.run(
+        args, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"}
+    )
     wall = time.perf_counter() - t
     rss = json.loads(done.stderr.strip().splitlines()[-1])["peak_rss_mb"]
     scen = json.loads((out / "scenario.json").read_text())
@@ -67,9 +77,9 @@ def _simulate(scenario: str, seed: int, hours: float | None, out: Path) -> dict[
     }
 
 
-def run(scenario: str = "full-border-day", seed: int = 1, hours: float | None = None) -> dict[
-    str, Any
-]:
+def run(
+    scenario: str = "full-border-day", seed: int = 1, hours: float | None = None
+) -> dict[str, Any]:
     """Simulate twice, compare, and report against the bars."""
     calib_before = calibrate_ms()
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
