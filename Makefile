@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BW) scenarios
 	$(BW) simulate quiet-night --seed 1 --out runs/quiet-night --plot runs/quiet-night/twin.png
-	$(BW) eval runs/quiet-night --json
+	$(BW) eval runs/quiet-night
 	@echo "picture: runs/quiet-night/twin.png"
 
 lint: $(STAMP)
