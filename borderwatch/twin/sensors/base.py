@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.messages import SensorKind, SensorStatus
-from borderwatch.twin.conditions import Conditions
+from borderwatch.twin.conditions import TAMPER_REPORT_S, Conditions
 from borderwatch.twin.movers import Mover
 from borderwatch.twin.truth import Crossing
 from borderwatch.twin.world import rng_for
@@ -167,11 +167,17 @@ class Sensor:
         k1 = np.ceil((chunk.t1 - self.hb_phase) / p)
         ts = self.hb_phase + p * np.arange(k0, k1)
         state = cond.state(self.id, ts)
-        tampered = state == "tampered"
-        # A tampered sensor shouts every 10 s while it still can.
-        if tampered.any():
-            extra = (ts[tampered][:, None] + np.arange(0.0, p, 10.0)[None, :]).ravel()
-            extra = extra[(extra < chunk.t1) & (cond.state(self.id, extra) == "tampered")]
+        # A tampered sensor shouts at once, then every 10 s while it still can: not at its next
+        # heartbeat, which may come after the two minutes it has.
+        shouts = [
+            f.start + np.arange(0.0, TAMPER_REPORT_S, 10.0)
+            for f in cond.faults.get(self.id, ())
+            if f.kind == "tampered"
+        ]
+        if shouts:
+            extra = np.concatenate(shouts)
+            extra = extra[(extra >= chunk.t0) & (extra < chunk.t1)]
+            extra = extra[cond.state(self.id, extra) == "tampered"]
             ts = np.unique(np.r_[ts, extra])
             state = cond.state(self.id, ts)
         up = state != "down"
