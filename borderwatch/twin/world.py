@@ -78,19 +78,37 @@ def build_world(scenario: Scenario, scenario_file: Path | None) -> World:
     border = load_border()
     all_sectors = build_sectors(border)
     known = {s.id for s in all_sectors}
+    source = str(scenario_file) if scenario_file is not None else scenario.name
+    # Every sector the file names, wherever it names it: a typo is an error, not a silent
+    # fallback to the scenario's sectors (movers) or to no sector at all (storms).
+    named = [("sectors", scenario.sectors)]
+    named += [(f"movers[{i}].sectors", m.sectors) for i, m in enumerate(scenario.movers)]
+    named += [(f"storms[{i}].sectors", s.sectors) for i, s in enumerate(scenario.storms)]
+    for field, ids in named:
+        unknown = [s for s in ids if s not in known and s != "all"]
+        if unknown:
+            raise ConfigError(
+                source, f"`{field}`: unknown sector(s) {unknown}; known: {sorted(known)}"
+            )
     if "all" in scenario.sectors:
         chosen = all_sectors
     else:
-        unknown = [s for s in scenario.sectors if s not in known]
-        if unknown:
-            raise ConfigError(
-                scenario.name, f"`sectors`: unknown sector(s) {unknown}; known: {sorted(known)}"
-            )
         chosen = tuple(s for s in all_sectors if s.id in set(scenario.sectors))
     if scenario.sites == "default":
         layout = load_sites()
     else:
         base = scenario_file.parent if scenario_file is not None else Path.cwd()
         layout = load_sites(base / scenario.sites)
+    sensors = {s.id for s in (*layout.line_sensors, *layout.ugs)}
+    for t in layout.towers:
+        for part, suffix in (("radar", "-R"), ("camera", "-C")):
+            if getattr(t.spec, part, None) is not None:
+                sensors.add(t.id + suffix)
+    for i, f in enumerate(scenario.faults):
+        if f.sensor not in sensors:
+            raise ConfigError(
+                source,
+                f"`faults[{i}].sensor`: no sensor {f.sensor!r} in {Path(layout.source).name}",
+            )
     layout = layout.in_sectors({s.id for s in chosen})
     return World(border, chosen, layout, Path(layout.source).name)
