@@ -27,7 +27,11 @@ PARSE_ERRORS = [
     ("no-time-zone", 'name = "mine"\nstart = 2026-03-14T19:00:00\n', "`start`"),
     ("no-start", 'name = "mine"\n', "`start`"),
     ("negative-groups", HEAD + FOOT + "groups = -1\n", "movers[0].groups"),
-    ("negative-convoys", HEAD + '[[movers]]\nkind = "convoys"\nconvoys = -2\n', "convoys"),
+    (
+        "negative-convoys",
+        HEAD + '[[movers]]\nkind = "convoys"\nconvoys = -2\n',
+        "movers[0].convoys",
+    ),
     ("zero-group-size", HEAD + FOOT + "group_size = [0, 3]\n", "movers[0].group_size"),
     ("zero-hours", HEAD + "hours = 0\n", "`hours`"),
     ("storm-severity", HEAD + "[[storms]]\nstart_h = 1\nhours = 1\nseverity = 2\n", "severity"),
