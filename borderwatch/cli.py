@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BorderwatchError as exc:
         print(f"borderwatch: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `borderwatch schema | head`: the reader left; end quietly, as Unix tools do.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
+        return 0
     except OSError as exc:
         # A disk full or a file that vanished mid-run: the environment, not a bug. One line.
         where = f"{exc.filename}: " if exc.filename else ""

@@ -79,13 +79,13 @@ class FootSmugglers(_Spec, frozen=True, tag="foot_smugglers"):
     pauses: tuple[Count, Count] = (0, 3)
 
 
-class Infiltrators(_Spec, frozen=True, tag="infiltrators"):
-    """Armed groups: larger, faster, at night only, fewer pauses, crawling near the berm."""
+class Infiltrators(FootSmugglers, frozen=True, tag="infiltrators"):
+    """Armed groups: the same behaviour on foot, but larger, faster, at night only, with fewer
+    pauses and fewer second thoughts. Only the defaults differ."""
 
     groups: Count = 1
     group_size: SizeRange = (3, 8)
     walk_mps: SpeedRange = (1.3, 1.8)
-    crawl_mps: Pos = 0.3
     night_preference: Frac = 1.0
     abort_probability: Frac = 0.05
     pauses: tuple[Count, Count] = (0, 1)

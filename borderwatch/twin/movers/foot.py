@@ -43,7 +43,7 @@ def group_members(
 def crossing_group(
     spawn: Spawn,
     rng: np.random.Generator,
-    spec: FootSmugglers | Infiltrators,
+    spec: FootSmugglers,
     kind: MoverKind,
     group: str,
 ) -> list[Mover]:
@@ -79,7 +79,7 @@ def crossing_group(
     return group_members(route, size, speed, kind, group, rng)
 
 
-def foot_groups(spawn: Spawn, spec: FootSmugglers | Infiltrators, index: int) -> list[list[Mover]]:
+def foot_groups(spawn: Spawn, spec: FootSmugglers, index: int) -> list[list[Mover]]:
     """All the groups of one spec."""
     kind: MoverKind = "infiltrator" if isinstance(spec, Infiltrators) else "foot_smuggler"
     out = []

@@ -89,6 +89,13 @@ class Chunk:
         dy = np.maximum(np.maximum(self.lo[:, 1] - y, y - self.hi[:, 1]), 0.0)
         return np.flatnonzero(np.hypot(dx, dy) <= radius).astype(np.int64)
 
+    def ticks(self, period: float, phase: float) -> FloatArray:
+        """Times `phase + k * period` inside [t0, t1): a sensor's scans, frames or reports."""
+        k0 = np.ceil((self.t0 - phase) / period)
+        k1 = np.ceil((self.t1 - phase) / period)
+        out: FloatArray = phase + period * np.arange(k0, k1)
+        return out
+
     def near_geometry(self, geometry: BaseGeometry, radius: float) -> IntArray:
         """Rows of movers whose chunk bounding box comes within `radius` of `geometry`."""
         rows = np.flatnonzero(np.isfinite(self.lo[:, 0]))  # movers seen in the chunk
@@ -163,9 +170,7 @@ class Sensor:
         if self.heartbeat_s is None:
             return None
         p = self.heartbeat_s
-        k0 = np.ceil((chunk.t0 - self.hb_phase) / p)
-        k1 = np.ceil((chunk.t1 - self.hb_phase) / p)
-        ts = self.hb_phase + p * np.arange(k0, k1)
+        ts = chunk.ticks(p, self.hb_phase)
         state = cond.state(self.id, ts)
         # A tampered sensor shouts at once, then every 10 s while it still can: not at its next
         # heartbeat, which may come after the two minutes it has.

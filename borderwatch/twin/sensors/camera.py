@@ -66,9 +66,7 @@ class Camera(Sensor):
         """One chunk of frames."""
         s = self.spec
         rng = self.rng(chunk)
-        k0 = np.ceil((chunk.t0 - self.phase) / s.period_s)
-        k1 = np.ceil((chunk.t1 - self.phase) / s.period_s)
-        ts = self.phase + s.period_s * np.arange(k0, k1)
+        ts = chunk.ticks(s.period_s, self.phase)
         works, degraded = cond.working(self.id, ts)
         sev = cond.storm(self.sector, ts)
         night = cond.is_night(ts)

@@ -4,8 +4,6 @@ night through night sights), at most once a minute per thing seen."""
 
 from __future__ import annotations
 
-import math
-
 import msgspec
 import numpy as np
 
@@ -45,9 +43,7 @@ class PatrolDevice(Sensor):
         """Position reports and sightings in the chunk."""
         rng = self.rng(chunk)
         m = self.mover
-        k0 = math.ceil((chunk.t0 - self.phase * self.report_s) / self.report_s)
-        k1 = math.ceil((chunk.t1 - self.phase * self.report_s) / self.report_s)
-        ts = self.phase * self.report_s + self.report_s * np.arange(k0, k1)
+        ts = chunk.ticks(self.report_s, self.phase * self.report_s)
         x, y, vx, vy, alive = m.sample(ts)
         ts, x, y, vx, vy = ts[alive], x[alive], y[alive], vx[alive], vy[alive]
         x = x + rng.normal(0.0, GPS_SIGMA_M, len(ts))
