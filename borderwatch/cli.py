@@ -1,4 +1,4 @@
-"""The one entry point: `borderwatch scenarios | simulate | eval | schema`.
+"""The one entry point: `borderwatch scenarios | simulate | eval | track-csv | schema`.
 
 Every user mistake (a bad argument, a bad scenario file, a missing run directory) ends in one
 line naming what is wrong and exit status 2, never a traceback.
@@ -91,6 +91,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_track_csv(args: argparse.Namespace) -> int:
+    from borderwatch.eval.radar_csv import track_scenario
+
+    with open(args.out, "w", encoding="utf-8", newline="") as f:
+        rows = track_scenario(Path(args.scenario_dir), f)
+    print(f"wrote {args.out}: {rows} track rows")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from borderwatch.messages import schema
 
@@ -121,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tracks", help="tracks.jsonl to score with GOSPA")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_cmd_eval)
+
+    s = sub.add_parser(
+        "track-csv", help="run the tracker alone on a radar anchor scenario (CSV in, CSV out)"
+    )
+    s.add_argument("scenario_dir", help="meta.json + detections.csv (radar_bench.py generate)")
+    s.add_argument("--out", required=True, help="tracks CSV: scan,track_id,x,y")
+    s.set_defaults(func=_cmd_track_csv)
 
     s = sub.add_parser("schema", help="print the JSON Schema of every wire message")
     s.set_defaults(func=_cmd_schema)

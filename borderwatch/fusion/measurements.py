@@ -1,0 +1,151 @@
+r"""Measurement batches: what one sensor saw at one time, and how it relates to a track state.
+
+A batch knows its own measurement model (Stone Soup's habit: each detection carries its model),
+so one updater serves every kind of sensor:
+
+- ``RadarBatch``: azimuth :math:`\theta` (rad, clockwise from grid north) and range :math:`r`
+  (m) from a sensor at :math:`(x_s, y_s)` (UTM 32N; the ingest edge converts true bearings and
+  geodesic ranges to grid ones). :math:`h(x) = [\operatorname{atan2}(\Delta x, \Delta y),
+  \sqrt{\Delta x^2 + \Delta y^2}]` with :math:`\Delta = p - s`; Jacobian
+
+  .. math::
+     H = \begin{bmatrix} \Delta y / r^2 & 0 & -\Delta x / r^2 & 0 \\
+                         \Delta x / r & 0 & \Delta y / r & 0 \end{bmatrix}
+
+- ``PositionBatch``: a position (m) with its own 2x2 covariance per detection; :math:`H` picks
+  :math:`x` and :math:`y`.
+
+Each batch also gives every detection as a Cartesian point with covariance (the *converted*
+measurement), used to pre-gate with a k-d tree and to start new tracks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from borderwatch.arrays import FloatArray
+
+__all__ = ["MeasurementBatch", "PositionBatch", "RadarBatch", "wrap_angle"]
+
+TWO_PI = 2.0 * np.pi
+
+
+def wrap_angle(a: FloatArray) -> FloatArray:
+    """Angles to (-pi, pi]."""
+    out: FloatArray = np.pi - np.mod(np.pi - a, TWO_PI)
+    return out
+
+
+class MeasurementBatch(Protocol):
+    """What the tracker needs from a batch of detections taken at one time."""
+
+    @property
+    def time_s(self) -> float:
+        """When the batch was taken, s."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def converted(self) -> tuple[FloatArray, FloatArray]:
+        """Each detection as a point (D, 2) and its covariance (D, 2, 2), UTM metres."""
+        ...
+
+    def measurement(self) -> tuple[FloatArray, FloatArray]:
+        """z (D, m) and R (D, m, m)."""
+        ...
+
+    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Predicted measurement h(x) (T, m) and Jacobian H (T, m, 4) at track states x (T, 4)."""
+        ...
+
+    def residual(self, z: FloatArray, zhat: FloatArray) -> FloatArray:
+        """z - zhat, with any angle wrapped; broadcasts."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RadarBatch:
+    """One radar scan: (D,) azimuths (rad, clockwise from grid north) and ranges (m)."""
+
+    time_s: float
+    sensor_x: float
+    sensor_y: float
+    azimuth_rad: FloatArray
+    range_m: FloatArray
+    sigma_azimuth_rad: float
+    sigma_range_m: float
+    keys: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.range_m)
+
+    def converted(self) -> tuple[FloatArray, FloatArray]:
+        """Polar to Cartesian, with the first-order covariance J R J^T."""
+        a, r = self.azimuth_rad, self.range_m
+        s, c = np.sin(a), np.cos(a)
+        xy = np.c_[self.sensor_x + r * s, self.sensor_y + r * c]
+        J = np.empty((len(r), 2, 2))
+        J[:, 0, 0], J[:, 0, 1] = r * c, s
+        J[:, 1, 0], J[:, 1, 1] = -r * s, c
+        R = np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2])
+        return xy, np.einsum("nij,jk,nlk->nil", J, R, J)
+
+    def measurement(self) -> tuple[FloatArray, FloatArray]:
+        """z = [azimuth, range] per detection and the (shared) R."""
+        z = np.c_[self.azimuth_rad, self.range_m]
+        R = np.broadcast_to(
+            np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2]), (len(z), 2, 2)
+        )
+        return z, R
+
+    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """h(x) and its Jacobian at each track state."""
+        dx, dy = x[:, 0] - self.sensor_x, x[:, 2] - self.sensor_y
+        r2 = np.maximum(dx * dx + dy * dy, 1e-6)
+        r = np.sqrt(r2)
+        zhat = np.c_[np.mod(np.arctan2(dx, dy), TWO_PI), r]
+        H = np.zeros((len(x), 2, 4))
+        H[:, 0, 0], H[:, 0, 2] = dy / r2, -dx / r2
+        H[:, 1, 0], H[:, 1, 2] = dx / r, dy / r
+        return zhat, H
+
+    def residual(self, z: FloatArray, zhat: FloatArray) -> FloatArray:
+        """Azimuth difference wrapped to (-pi, pi]."""
+        d = z - zhat
+        d[..., 0] = wrap_angle(d[..., 0])
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class PositionBatch:
+    """Position reports (line sensor, ground sensor, patrol report): (D, 2) and (D, 2, 2)."""
+
+    time_s: float
+    xy: FloatArray
+    cov: FloatArray
+    keys: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+    def converted(self) -> tuple[FloatArray, FloatArray]:
+        """Already Cartesian."""
+        return self.xy, self.cov
+
+    def measurement(self) -> tuple[FloatArray, FloatArray]:
+        """z = position, R = its covariance."""
+        return self.xy, self.cov
+
+    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """H picks x and y."""
+        H = np.zeros((len(x), 2, 4))
+        H[:, 0, 0] = H[:, 1, 2] = 1.0
+        return x[:, [0, 2]], H
+
+    def residual(self, z: FloatArray, zhat: FloatArray) -> FloatArray:
+        """Plain difference."""
+        out: FloatArray = z - zhat
+        return out

@@ -1,0 +1,58 @@
+"""The track table: every track of a sector as rows of fixed arrays (struct of arrays).
+
+No object per track: predict, gate and update work on whole columns at once. Rows are
+appended at the end and removed by compaction, so a row index is only valid within one step;
+the stable name of a track is its `id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from borderwatch.arrays import BoolArray, FloatArray, IntArray
+
+__all__ = ["CONFIRMED", "TENTATIVE", "TrackTable"]
+
+TENTATIVE, CONFIRMED = 0, 1
+
+
+@dataclass(slots=True)
+class TrackTable:
+    """Columns, one row per live track. `x` (N, 4) [x, vx, y, vy] in UTM m and m/s; `P`
+    (N, 4, 4); `t` (N,) time of the state, s; `status` TENTATIVE or CONFIRMED; `hits` updates
+    so far; `born` and `last_hit` times, s."""
+
+    x: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
+    P: FloatArray = field(default_factory=lambda: np.zeros((0, 4, 4)))
+    t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    id: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    status: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hits: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    born: FloatArray = field(default_factory=lambda: np.zeros(0))
+    last_hit: FloatArray = field(default_factory=lambda: np.zeros(0))
+    next_id: int = 1
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def add(self, x: FloatArray, P: FloatArray, t: float) -> IntArray:
+        """Append tentative tracks with states (K, 4), covariances (K, 4, 4); returns ids."""
+        k = len(x)
+        ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
+        self.next_id += k
+        self.x = np.concatenate([self.x, x])
+        self.P = np.concatenate([self.P, P])
+        self.t = np.r_[self.t, np.full(k, t)]
+        self.id = np.r_[self.id, ids]
+        self.status = np.r_[self.status, np.full(k, TENTATIVE, np.int64)]
+        self.hits = np.r_[self.hits, np.ones(k, np.int64)]
+        self.born = np.r_[self.born, np.full(k, t)]
+        self.last_hit = np.r_[self.last_hit, np.full(k, t)]
+        return ids
+
+    def keep(self, rows: BoolArray) -> None:
+        """Drop every row where `rows` is False."""
+        for name in ("x", "P", "t", "id", "status", "hits", "born", "last_hit"):
+            setattr(self, name, getattr(self, name)[rows])

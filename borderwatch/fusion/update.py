@@ -1,0 +1,27 @@
+r"""The Kalman update for matched (track, detection) pairs, all at once.
+
+With innovation :math:`\nu` and its covariance :math:`S` from the gate,
+:math:`K = P H^T S^{-1}`, :math:`x^+ = x + K \nu`, and the Joseph form
+:math:`P^+ = (I - K H) P (I - K H)^T + K R K^T`, which stays symmetric and positive
+definite where the short form drifts. EKF: H is the Jacobian at the predicted state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderwatch.arrays import FloatArray
+
+__all__ = ["kalman_update"]
+
+
+def kalman_update(
+    x: FloatArray, P: FloatArray, H: FloatArray, R: FloatArray, nu: FloatArray, S: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Updated states (K, 4) and covariances (K, 4, 4) for K matched pairs."""
+    PHt = np.einsum("kij,klj->kil", P, H)
+    K = np.einsum("kij,kjl->kil", PHt, np.linalg.inv(S))
+    xu = x + np.einsum("kij,kj->ki", K, nu)
+    IKH = np.eye(4)[None] - np.einsum("kij,kjl->kil", K, H)
+    Pu = np.einsum("kij,kjl,kml->kim", IKH, P, IKH) + np.einsum("kij,kjl,kml->kim", K, R, K)
+    return xu, 0.5 * (Pu + np.swapaxes(Pu, 1, 2))

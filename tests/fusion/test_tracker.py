@@ -1,0 +1,107 @@
+"""The whole tracker on small cases with known answers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from borderwatch.fusion import PositionBatch, RadarBatch, Tracker
+
+SENSOR = (0.0, 0.0)
+
+
+def radar_scan(t: float, pts: np.ndarray, rng: np.random.Generator | None = None) -> RadarBatch:
+    dx, dy = pts[:, 0] - SENSOR[0], pts[:, 1] - SENSOR[1]
+    az = np.mod(np.arctan2(dx, dy), 2 * np.pi)
+    r = np.hypot(dx, dy)
+    if rng is not None:
+        az = np.mod(az + rng.normal(0, np.radians(0.5), len(az)), 2 * np.pi)
+        r = r + rng.normal(0, 10.0, len(r))
+    return RadarBatch(
+        time_s=t,
+        sensor_x=SENSOR[0],
+        sensor_y=SENSOR[1],
+        azimuth_rad=az,
+        range_m=r,
+        sigma_azimuth_rad=np.radians(0.5),
+        sigma_range_m=10.0,
+    )
+
+
+def walk(t: float) -> np.ndarray:
+    return np.array([[3000.0 + 1.4 * t, 4000.0 - 0.5 * t], [-2000.0 - 12.0 * t, 5000.0]])
+
+
+def test_two_targets_give_two_confirmed_tracks_that_follow_them() -> None:
+    rng = np.random.default_rng(7)
+    trk = Tracker()
+    for k in range(60):
+        trk.process(radar_scan(float(k), walk(float(k)), rng))
+    ids, xy = trk.estimates()
+    assert len(ids) == 2
+    truth = walk(59.0)
+    err = np.hypot(*(xy[np.argsort(xy[:, 0])] - truth[np.argsort(truth[:, 0])]).T)
+    assert (err < 60.0).all()
+    vel = trk.tracks.x[:, [1, 3]][np.argsort(trk.tracks.x[:, 0])]
+    assert vel[0] == pytest.approx([-12.0, 0.0], abs=1.5)
+    assert vel[1] == pytest.approx([1.4, -0.5], abs=1.0)
+
+
+def test_confirmation_needs_three_hits() -> None:
+    trk = Tracker()
+    for k in range(2):
+        trk.process(radar_scan(float(k), walk(float(k))))
+        assert len(trk.estimates()[0]) == 0
+    trk.process(radar_scan(2.0, walk(2.0)))
+    assert len(trk.estimates()[0]) == 2
+
+
+def test_scattered_clutter_confirms_nothing() -> None:
+    rng = np.random.default_rng(2)
+    trk = Tracker()
+    confirmed = 0
+    for k in range(100):
+        pts = rng.uniform([-10000, 1000], [10000, 12000], (20, 2))
+        trk.process(radar_scan(float(k), pts))
+        confirmed += len(trk.estimates()[0])
+    assert confirmed <= 5
+
+
+def test_a_track_coasts_through_a_gap_then_is_deleted() -> None:
+    trk = Tracker()
+    for k in range(10):
+        trk.process(radar_scan(float(k), walk(float(k))[:1]))
+    (tid,), _ = trk.estimates()
+    empty = radar_scan(0.0, np.zeros((0, 2)))
+    for k in range(10, 15):
+        trk.process(replace(empty, time_s=float(k)))
+    assert trk.estimates()[0].tolist() == [tid]  # coasting: still reported
+    trk.process(replace(empty, time_s=16.0))
+    assert trk.estimates()[0].size == 0  # unseen for longer than coast_s
+
+
+def test_mixed_sensor_kinds_update_one_track() -> None:
+    trk = Tracker()
+    for k in range(5):
+        trk.process(radar_scan(float(k), walk(float(k))[:1]))
+    before = trk.tracks.P[0].copy()
+    p = walk(5.0)[:1]
+    trk.process(PositionBatch(time_s=5.0, xy=p, cov=np.eye(2)[None] * 25.0))
+    assert len(trk.tracks) == 1
+    assert trk.tracks.P[0, 0, 0] < before[0, 0]
+
+
+def test_same_input_same_output() -> None:
+    def run() -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(11)
+        trk = Tracker()
+        for k in range(40):
+            clutter = rng.uniform([-8000, 1000], [8000, 9000], (10, 2))
+            trk.process(radar_scan(float(k), np.r_[walk(float(k)), clutter], rng))
+        return trk.estimates()
+
+    a, b = run(), run()
+    assert a[0].tolist() == b[0].tolist()
+    assert a[1].tobytes() == b[1].tobytes()
