@@ -86,7 +86,7 @@ class RadarBatch:
         """Polar to Cartesian, with the first-order covariance J R J^T."""
         a, r = self.azimuth_rad, self.range_m
         s, c = np.sin(a), np.cos(a)
-        xy = np.c_[self.sensor_x + r * s, self.sensor_y + r * c]
+        xy = np.stack((self.sensor_x + r * s, self.sensor_y + r * c), axis=1)
         J = np.empty((len(r), 2, 2))
         J[:, 0, 0], J[:, 0, 1] = r * c, s
         J[:, 1, 0], J[:, 1, 1] = -r * s, c
@@ -95,7 +95,7 @@ class RadarBatch:
 
     def measurement(self) -> tuple[FloatArray, FloatArray]:
         """z = [azimuth, range] per detection and the (shared) R."""
-        z = np.c_[self.azimuth_rad, self.range_m]
+        z = np.stack((self.azimuth_rad, self.range_m), axis=1)
         R = np.broadcast_to(
             np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2]), (len(z), 2, 2)
         )
@@ -106,7 +106,7 @@ class RadarBatch:
         dx, dy = x[:, 0] - self.sensor_x, x[:, 2] - self.sensor_y
         r2 = np.maximum(dx * dx + dy * dy, 1e-6)
         r = np.sqrt(r2)
-        zhat = np.c_[np.mod(np.arctan2(dx, dy), TWO_PI), r]
+        zhat = np.stack((np.mod(np.arctan2(dx, dy), TWO_PI), r), axis=1)
         H = np.zeros((len(x), 2, 4))
         H[:, 0, 0], H[:, 0, 2] = dy / r2, -dx / r2
         H[:, 1, 0], H[:, 1, 2] = dx / r, dy / r

@@ -44,12 +44,12 @@ class TrackTable:
         self.next_id += k
         self.x = np.concatenate([self.x, x])
         self.P = np.concatenate([self.P, P])
-        self.t = np.r_[self.t, np.full(k, t)]
-        self.id = np.r_[self.id, ids]
-        self.status = np.r_[self.status, np.full(k, TENTATIVE, np.int64)]
-        self.hits = np.r_[self.hits, np.ones(k, np.int64)]
-        self.born = np.r_[self.born, np.full(k, t)]
-        self.last_hit = np.r_[self.last_hit, np.full(k, t)]
+        self.t = np.concatenate((self.t, np.full(k, t)))
+        self.id = np.concatenate((self.id, ids))
+        self.status = np.concatenate((self.status, np.full(k, TENTATIVE, np.int64)))
+        self.hits = np.concatenate((self.hits, np.ones(k, np.int64)))
+        self.born = np.concatenate((self.born, np.full(k, t)))
+        self.last_hit = np.concatenate((self.last_hit, np.full(k, t)))
         return ids
 
     def keep(self, rows: BoolArray) -> None:
