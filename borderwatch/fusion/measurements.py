@@ -65,6 +65,15 @@ class MeasurementBatch(Protocol):
         """z - zhat, with any angle wrapped; broadcasts."""
         ...
 
+    def clutter(self) -> FloatArray:
+        """Clutter density at each detection, (D,), per unit of measurement space."""
+        ...
+
+    @property
+    def pd(self) -> float:
+        """The sensor's probability of detecting a target in its coverage."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RadarBatch:
@@ -78,6 +87,8 @@ class RadarBatch:
     sigma_azimuth_rad: float
     sigma_range_m: float
     keys: tuple[str, ...] = field(default=())
+    clutter_per_m2: float = 1e-7
+    pd: float = 0.9
 
     def __len__(self) -> int:
         return len(self.range_m)
@@ -118,6 +129,11 @@ class RadarBatch:
         d[..., 0] = wrap_angle(d[..., 0])
         return d
 
+    def clutter(self) -> FloatArray:
+        """Per rad per m: an area density times the Jacobian r of (azimuth, range)."""
+        out: FloatArray = self.clutter_per_m2 * np.maximum(self.range_m, 1.0)
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class PositionBatch:
@@ -127,6 +143,8 @@ class PositionBatch:
     xy: FloatArray
     cov: FloatArray
     keys: tuple[str, ...] = field(default=())
+    clutter_per_m2: float = 1e-7
+    pd: float = 0.9
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -149,3 +167,7 @@ class PositionBatch:
         """Plain difference."""
         out: FloatArray = z - zhat
         return out
+
+    def clutter(self) -> FloatArray:
+        """Per m^2, the same everywhere."""
+        return np.full(len(self.xy), self.clutter_per_m2)

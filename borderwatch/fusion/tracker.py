@@ -12,7 +12,7 @@ All policy is in `TrackerConfig`; each step is a function of its own module.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 import numpy as np
@@ -20,6 +20,7 @@ import numpy as np
 from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.associate import assign
 from borderwatch.fusion.gate import Pairs, gate
+from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
@@ -41,6 +42,13 @@ class TrackerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     # chi-square 2 dof at 99.97 %: at 99 % about 2 % of true detections fell outside the gate
     # on the anchor scenario, and each lost update cost more than the rare clutter let in.
     gate_d2: Pos = 16.0
+    # How confirmed tracks take their update: "gnn", from their one assigned detection, or
+    # "jpda", from every gated detection by cheap-JPDA weights. Hits, confirmation and which
+    # detections may start tracks come from the GNN assignment either way. Radar anchor,
+    # GOSPA / oracle over seeds 1-3: GNN N=100 1.041/1.008/1.004, N=500 1.024/1.022/1.027;
+    # JPDA N=100 1.017/1.008/1.007, N=500 1.034/1.034/1.031 (tracks that share detections are
+    # pulled together when targets are dense). GNN is the default until JPDA wins both.
+    update: Literal["gnn", "jpda"] = "gnn"
     init_speed_sigma_mps: Pos = 12.0
     # 3 hits in 3.5 s (3 of 4 scans at 1 Hz): with 2 of 3, clutter pairs confirm often
     # enough to cost more than the scan of delay (measured on the radar anchor scenario).
@@ -108,20 +116,48 @@ class Tracker:
     def _update(
         self, pairs: Pairs, rows: IntArray, dets: IntArray, batch: MeasurementBatch
     ) -> None:
-        if len(rows) == 0:
-            return
         tr = self.tracks
-        n_det = len(batch)
-        key = pairs.i * n_det + pairs.j
-        order = np.argsort(key)
-        k = order[np.searchsorted(key[order], rows * n_det + dets)]
-        _, H = batch.predict(tr.x[rows])
-        _, R = batch.measurement()
-        tr.x[rows], tr.P[rows] = kalman_update(
-            tr.x[rows], tr.P[rows], H, R[dets], pairs.nu[k], pairs.S[k]
-        )
+        soft = np.zeros(len(tr), bool)
+        if self.config.update == "jpda":
+            soft = tr.status == CONFIRMED
+            self._jpda(pairs, soft, batch)
+        hard = ~soft[rows]
+        if hard.any():
+            r, d = rows[hard], dets[hard]
+            n_det = len(batch)
+            key = pairs.i * n_det + pairs.j
+            order = np.argsort(key)
+            k = order[np.searchsorted(key[order], r * n_det + d)]
+            _, H = batch.predict(tr.x[r])
+            _, R = batch.measurement()
+            tr.x[r], tr.P[r] = kalman_update(tr.x[r], tr.P[r], H, R[d], pairs.nu[k], pairs.S[k])
         tr.hits[rows] += 1
         tr.last_hit[rows] = batch.time_s
+
+    def _jpda(self, pairs: Pairs, which: BoolArray, batch: MeasurementBatch) -> None:
+        """Soft update of the tracks in `which` from every detection in their gates."""
+        tr = self.tracks
+        keep = which[pairs.i]
+        if not keep.any():
+            return
+        i, j = pairs.i[keep], pairs.j[keep]
+        rows, local = np.unique(i, return_inverse=True)
+        beta, beta0 = pda_weights(
+            local,
+            j,
+            pairs.d2[keep],
+            pairs.logdet[keep],
+            len(rows),
+            len(batch),
+            batch.clutter(),
+            batch.pd,
+        )
+        _, H = batch.predict(tr.x[i])
+        _, R = batch.measurement()
+        x_ij, P_ij = kalman_update(tr.x[i], tr.P[i], H, R[j], pairs.nu[keep], pairs.S[keep])
+        tr.x[rows], tr.P[rows] = mixture_update(
+            tr.x[rows], tr.P[rows], local, x_ij, P_ij, beta, beta0
+        )
 
     def _manage(self, t: float) -> None:
         tr, c = self.tracks, self.config

@@ -105,3 +105,18 @@ def test_same_input_same_output() -> None:
     a, b = run(), run()
     assert a[0].tolist() == b[0].tolist()
     assert a[1].tobytes() == b[1].tobytes()
+
+
+def test_jpda_update_follows_the_targets_too() -> None:
+    from borderwatch.fusion import TrackerConfig
+
+    rng = np.random.default_rng(7)
+    trk = Tracker(TrackerConfig(update="jpda"))
+    for k in range(60):
+        clutter = rng.uniform([-8000, 1000], [8000, 9000], (10, 2))
+        trk.process(radar_scan(float(k), np.r_[walk(float(k)), clutter], rng))
+    ids, xy = trk.estimates()
+    assert len(ids) == 2
+    truth = walk(59.0)
+    err = np.hypot(*(xy[np.argsort(xy[:, 0])] - truth[np.argsort(truth[:, 0])]).T)
+    assert (err < 60.0).all()
