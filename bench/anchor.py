@@ -34,8 +34,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
 from borderwatch.eval.gospa import gospa
 
@@ -282,19 +280,6 @@ class ScanEstimate:
         return cls([r[0] for r in rows], xy)
 
 
-def _truth_to_estimate(est: FloatArray, truth: FloatArray, c: float, p: float) -> IntArray:
-    """GOSPA's assignment: for each truth the estimate index it is paired with, or -1 (the
-    same linear assignment as `gospa`, pairs at the cut-off left out)."""
-    out = -np.ones(len(truth), np.int64)
-    if len(est) == 0 or len(truth) == 0:
-        return out
-    D = np.minimum(cdist(truth, est), c)
-    r, col = linear_sum_assignment(D**p)
-    ok = D[r, col] < c
-    out[r[ok]] = col[ok]
-    return out
-
-
 def score(
     truth: FloatArray,
     estimates: Sequence[ScanEstimate],
@@ -311,7 +296,7 @@ def score(
     for k, est in enumerate(estimates):
         tru = truth[k][:, [0, 2]]
         g = gospa(est.xy, tru, c, p)
-        for i, j in enumerate(_truth_to_estimate(est.xy, tru, c, p).tolist()):
+        for i, j in enumerate(g.assignment.tolist()):
             if j >= 0:
                 tid = est.ids[j]
                 if i in last_id and last_id[i] != tid:

@@ -29,12 +29,14 @@ __all__ = ["GospaResult", "gospa"]
 @dataclass(frozen=True, slots=True)
 class GospaResult:
     """One GOSPA evaluation: `distance` (m), `localisation` (sum of d^p over assigned pairs,
-    m^p), `missed` (truths left unassigned) and `false` (estimates left unassigned)."""
+    m^p), `missed` (truths left unassigned), `false` (estimates left unassigned) and
+    `assignment` (N,): for each truth the index of its estimate, or -1 (for identity switches)."""
 
     distance: float
     localisation: float
     missed: int
     false: int
+    assignment: npt.NDArray[np.int64]
 
 
 def gospa(
@@ -49,13 +51,17 @@ def gospa(
     truth = np.asarray(truth_xy, np.float64).reshape(-1, 2)
     m, n = len(est), len(truth)
     half = c**p / 2.0
+    assignment = np.full(n, -1, np.int64)
     if m == 0 or n == 0:
-        return GospaResult(float((half * (m + n)) ** (1.0 / p)), 0.0, n, m)
+        return GospaResult(float((half * (m + n)) ** (1.0 / p)), 0.0, n, m, assignment)
     D = np.minimum(cdist(truth, est), c)
     rows, cols = linear_sum_assignment(D**p)
     d = D[rows, cols]
     ok = d < c
+    assignment[rows[ok]] = cols[ok]
     loc = float((d[ok] ** p).sum())
     assigned = int(ok.sum())
     missed, false = n - assigned, m - assigned
-    return GospaResult(float((loc + half * (missed + false)) ** (1.0 / p)), loc, missed, false)
+    return GospaResult(
+        float((loc + half * (missed + false)) ** (1.0 / p)), loc, missed, false, assignment
+    )
