@@ -2,8 +2,9 @@ r"""Gating: which (track, detection) pairs are close enough to be the same thing
 
 Two stages, both batched. A cheap spatial pre-gate finds candidate pairs with a k-d tree over
 the detections' converted positions (so it works for any mix of sensor kinds), each track
-asking within a radius set by its own position uncertainty and the batch's worst measurement
-spread. Then the exact test, in the sensor's own measurement space: the squared Mahalanobis
+asking within a radius set by its own position uncertainty, its motion over the batch, and
+the batch's worst measurement spread. Then the exact test, pair by pair: the track predicted
+to the detection's time, and in that sensor's measurement space the squared Mahalanobis
 distance :math:`d^2 = \nu^T S^{-1} \nu` with :math:`\nu = z - h(\hat x)` and
 :math:`S = H P H^T + R`, kept when :math:`d^2 \le G^2`.
 """
@@ -17,6 +18,7 @@ from scipy.spatial import cKDTree
 
 from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.fusion.measurements import MeasurementBatch
+from borderwatch.fusion.motion import predict
 
 __all__ = ["Pairs", "gate"]
 
@@ -43,35 +45,45 @@ def _inv_2x2(S: FloatArray) -> tuple[FloatArray, FloatArray]:
     return inv / det[:, None, None], det
 
 
+def _empty() -> Pairs:
+    e = np.zeros(0, np.int64)
+    return Pairs(e, e, np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0), np.zeros(0))
+
+
 def gate(
     x: FloatArray,
     P: FloatArray,
+    t: FloatArray,
+    q: FloatArray,
     batch: MeasurementBatch,
     gate_d2: float,
     sigmas: float = 4.0,
     margin_m: float = 20.0,
 ) -> Pairs:
-    """Pairs of track rows (states x (T, 4), covariances P (T, 4, 4)) and detections that
-    pass the gate."""
-    empty = np.zeros(0, np.int64)
+    """Pairs of track rows and detections that pass the gate. Tracks: states x (T, 4),
+    covariances P (T, 4, 4) at times t (T,), process noise q (T,)."""
     if len(x) == 0 or len(batch) == 0:
-        return Pairs(empty, empty, np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0), np.zeros(0))
+        return _empty()
     pts, cov = batch.converted()
+    times = batch.times()
     spread_det = np.sqrt(np.max(np.linalg.eigvalsh(cov), axis=1))
     pos_var = np.maximum(P[:, 0, 0], P[:, 2, 2]) + np.abs(P[:, 0, 2])
-    radius = sigmas * (np.sqrt(pos_var) + spread_det.max()) + margin_m
+    ahead = np.maximum(times.max() - t, 0.0) * np.hypot(x[:, 1], x[:, 3])
+    radius = sigmas * (np.sqrt(pos_var) + spread_det.max()) + ahead + margin_m
     tree = cKDTree(pts)
     hits = tree.query_ball_point(x[:, [0, 2]], radius)
     counts = np.fromiter((len(h) for h in hits), np.int64, len(hits))
     i = np.repeat(np.arange(len(x), dtype=np.int64), counts)
     j = np.fromiter((k for h in hits for k in h), np.int64, int(counts.sum()))
     if len(i) == 0:
-        return Pairs(empty, empty, np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0), np.zeros(0))
-    zhat, H = batch.predict(x)
+        return _empty()
+    dt = np.maximum(times[j] - t[i], 0.0)
+    # One scan of one sensor, tracks already at its time: nothing to predict per pair.
+    xp, Pp = predict(x[i], P[i], dt, q[i]) if dt.any() else (x[i], P[i])
+    zhat, H = batch.predict(xp, j)
     z, R = batch.measurement()
-    HPHt = np.einsum("tij,tjk,tlk->til", H, P, H)
-    nu = batch.residual(z[j], zhat[i])
-    S = HPHt[i] + R[j]
+    nu = batch.residual(z[j], zhat)
+    S = np.einsum("kij,kjl,kml->kim", H, Pp, H) + R[j]
     Sinv, det = _inv_2x2(S)
     d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
     ok = d2 <= gate_d2

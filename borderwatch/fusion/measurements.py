@@ -1,7 +1,9 @@
 r"""Measurement batches: what one sensor saw at one time, and how it relates to a track state.
 
 A batch knows its own measurement model (Stone Soup's habit: each detection carries its model),
-so one updater serves every kind of sensor:
+so one updater serves every kind of sensor. A batch may hold several sensors of one kind and
+detections at slightly different times (a second of the whole sector, say): each detection
+has its own sensor index and time, and the tracker predicts each pair to its detection's time.
 
 - ``RadarBatch``: azimuth :math:`\theta` (rad, clockwise from grid north) and range :math:`r`
   (m) from a sensor at :math:`(x_s, y_s)` (UTM 32N; the ingest edge converts true bearings and
@@ -26,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from borderwatch.arrays import FloatArray
+from borderwatch.arrays import FloatArray, IntArray
 
 __all__ = ["MeasurementBatch", "PositionBatch", "RadarBatch", "wrap_angle"]
 
@@ -44,7 +46,15 @@ class MeasurementBatch(Protocol):
 
     @property
     def time_s(self) -> float:
-        """When the batch was taken, s."""
+        """When the batch was taken, s: its latest detection's time."""
+        ...
+
+    def times(self) -> FloatArray:
+        """Each detection's time, (D,), s."""
+        ...
+
+    def sensors(self) -> IntArray:
+        """Each detection's sensor, (D,): a track takes at most one detection per sensor."""
         ...
 
     def __len__(self) -> int: ...
@@ -57,8 +67,9 @@ class MeasurementBatch(Protocol):
         """z (D, m) and R (D, m, m)."""
         ...
 
-    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Predicted measurement h(x) (T, m) and Jacobian H (T, m, 4) at track states x (T, 4)."""
+    def predict(self, x: FloatArray, j: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Predicted measurement h(x) (K, m) and Jacobian H (K, m, 4) for states x (K, 4) as
+        detection j (K,) would see them (its sensor's place)."""
         ...
 
     def residual(self, z: FloatArray, zhat: FloatArray) -> FloatArray:
@@ -75,13 +86,37 @@ class MeasurementBatch(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class RadarBatch:
-    """One radar scan: (D,) azimuths (rad, clockwise from grid north) and ranges (m)."""
+class _Timed:
+    """Per-detection times and sensors, defaulting to the batch time and sensor 0."""
 
     time_s: float
-    sensor_x: float
-    sensor_y: float
+    det_time_s: FloatArray | None
+    sensor_index: IntArray | None
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def times(self) -> FloatArray:
+        """Each detection's time, s."""
+        if self.det_time_s is None:
+            return np.full(len(self), self.time_s)
+        return self.det_time_s
+
+    def sensors(self) -> IntArray:
+        """Each detection's sensor index."""
+        if self.sensor_index is None:
+            return np.zeros(len(self), np.int64)
+        return self.sensor_index
+
+
+@dataclass(frozen=True, slots=True)
+class RadarBatch(_Timed):
+    """Radar plots: (D,) azimuths (rad, clockwise from grid north) and ranges (m), from a
+    sensor at (`sensor_x`, `sensor_y`), or per detection when those are (D,) arrays."""
+
+    time_s: float
+    sensor_x: float | FloatArray
+    sensor_y: float | FloatArray
     azimuth_rad: FloatArray
     range_m: FloatArray
     sigma_azimuth_rad: float
@@ -89,15 +124,23 @@ class RadarBatch:
     keys: tuple[str, ...] = field(default=())
     clutter_per_m2: float = 1e-7
     pd: float = 0.9
+    det_time_s: FloatArray | None = None
+    sensor_index: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.range_m)
+
+    def _sensor(self, j: IntArray | slice) -> tuple[FloatArray, FloatArray]:
+        sx = np.broadcast_to(np.asarray(self.sensor_x, float), self.range_m.shape)
+        sy = np.broadcast_to(np.asarray(self.sensor_y, float), self.range_m.shape)
+        return sx[j], sy[j]
 
     def converted(self) -> tuple[FloatArray, FloatArray]:
         """Polar to Cartesian, with the first-order covariance J R J^T."""
         a, r = self.azimuth_rad, self.range_m
         s, c = np.sin(a), np.cos(a)
-        xy = np.stack((self.sensor_x + r * s, self.sensor_y + r * c), axis=1)
+        sx, sy = self._sensor(slice(None))
+        xy = np.stack((sx + r * s, sy + r * c), axis=1)
         J = np.empty((len(r), 2, 2))
         J[:, 0, 0], J[:, 0, 1] = r * c, s
         J[:, 1, 0], J[:, 1, 1] = -r * s, c
@@ -112,9 +155,10 @@ class RadarBatch:
         )
         return z, R
 
-    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """h(x) and its Jacobian at each track state."""
-        dx, dy = x[:, 0] - self.sensor_x, x[:, 2] - self.sensor_y
+    def predict(self, x: FloatArray, j: IntArray) -> tuple[FloatArray, FloatArray]:
+        """h(x) and its Jacobian at each state, from detection j's sensor."""
+        sx, sy = self._sensor(j)
+        dx, dy = x[:, 0] - sx, x[:, 2] - sy
         r2 = np.maximum(dx * dx + dy * dy, 1e-6)
         r = np.sqrt(r2)
         zhat = np.stack((np.mod(np.arctan2(dx, dy), TWO_PI), r), axis=1)
@@ -136,7 +180,7 @@ class RadarBatch:
 
 
 @dataclass(frozen=True, slots=True)
-class PositionBatch:
+class PositionBatch(_Timed):
     """Position reports (line sensor, ground sensor, patrol report): (D, 2) and (D, 2, 2)."""
 
     time_s: float
@@ -145,6 +189,8 @@ class PositionBatch:
     keys: tuple[str, ...] = field(default=())
     clutter_per_m2: float = 1e-7
     pd: float = 0.9
+    det_time_s: FloatArray | None = None
+    sensor_index: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -157,7 +203,7 @@ class PositionBatch:
         """z = position, R = its covariance."""
         return self.xy, self.cov
 
-    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def predict(self, x: FloatArray, j: IntArray) -> tuple[FloatArray, FloatArray]:
         """H picks x and y."""
         H = np.zeros((len(x), 2, 4))
         H[:, 0, 0] = H[:, 1, 2] = 1.0

@@ -1,9 +1,12 @@
 """The tracker: one step per batch of detections, reading as the algorithm.
 
-    predict every track to the batch's time
-    gate all tracks against all detections (k-d tree pre-gate, then Mahalanobis)
-    assign: confirmed tracks first, then tentative ones take what is left (GNN)
-    update the matched tracks (EKF)
+    predict every track to the batch's first detection time
+    gate all tracks against all detections (k-d tree pre-gate, then Mahalanobis, each pair
+        predicted to its detection's time)
+    assign: confirmed tracks first, then tentative ones take what is left (GNN), at most one
+        detection per track per sensor
+    update the matched tracks (EKF), a track seen by several sensors once per detection, in
+        time order
     confirm tentative tracks with enough hits; delete what has gone unseen too long
     start a tentative track on every detection nobody took
 
@@ -67,75 +70,94 @@ class Tracker:
         self.time_s = -np.inf
 
     # -- the steps -------------------------------------------------------------------------
-    def _predict(self, t: float) -> None:
+    def _q(self, rows: IntArray | slice = slice(None)) -> FloatArray:
+        """Process noise per track: walker-like below `slow_speed_mps` once confirmed."""
         tr, c = self.tracks, self.config
+        speed = np.hypot(tr.x[rows, 1], tr.x[rows, 3])
+        slow = (tr.status[rows] == CONFIRMED) & (speed < c.slow_speed_mps)
+        q: FloatArray = np.where(slow, c.q_slow, c.q_fast)
+        return q
+
+    def _predict(self, t: float, rows: IntArray | slice = slice(None)) -> None:
+        tr = self.tracks
         if len(tr) == 0:
             return
-        dt = np.maximum(t - tr.t, 0.0)
-        speed = np.hypot(tr.x[:, 1], tr.x[:, 3])
-        slow = (tr.status == CONFIRMED) & (speed < c.slow_speed_mps)
-        q = np.where(slow, c.q_slow, c.q_fast)
-        tr.x, tr.P = predict(tr.x, tr.P, dt, q)
-        tr.t = np.maximum(tr.t, t)
-
-    def _miss_cost(self, batch: MeasurementBatch) -> FloatArray:
-        """Cost of a track going without: as if its detection lay on the gate's edge, with the
-        batch's typical measurement noise."""
-        tr = self.tracks
-        _, H = batch.predict(tr.x)
-        _, R = batch.measurement()
-        S = np.einsum("tij,tjk,tlk->til", H, tr.P, H) + R.mean(axis=0)
-        cost: FloatArray = self.config.gate_d2 + np.log(np.linalg.det(S))
-        return cost
+        dt = np.maximum(t - tr.t[rows], 0.0)
+        tr.x[rows], tr.P[rows] = predict(tr.x[rows], tr.P[rows], dt, self._q(rows))
+        tr.t[rows] = np.maximum(tr.t[rows], t)
 
     def _assign(self, pairs: Pairs, batch: MeasurementBatch) -> tuple[IntArray, IntArray]:
+        """GNN with one row per (track, sensor): a track takes at most one detection from
+        each sensor. Leaving a row empty costs the gate's edge at that row's mean |S|."""
         tr = self.tracks
         if len(pairs.i) == 0:
             empty = np.zeros(0, np.int64)
             return empty, empty
-        miss = self._miss_cost(batch)
+        sensor = batch.sensors()[pairs.j]
+        n_s = int(sensor.max()) + 1
+        row_key, row = np.unique(pairs.i * n_s + sensor, return_inverse=True)
+        track_of_row = row_key // n_s
+        n_rows = len(row_key)
+        miss = self.config.gate_d2 + (
+            np.bincount(row, pairs.logdet, minlength=n_rows) / np.bincount(row, minlength=n_rows)
+        )
         rows: list[IntArray] = []
         dets: list[IntArray] = []
         taken = np.zeros(len(batch), bool)
         for status in (CONFIRMED, TENTATIVE):
             keep = (tr.status[pairs.i] == status) & ~taken[pairs.j]
             sub = Pairs(
-                pairs.i[keep],
+                row[keep],
                 pairs.j[keep],
                 pairs.nu[keep],
                 pairs.S[keep],
                 pairs.d2[keep],
                 pairs.logdet[keep],
             )
-            r, d = assign(sub, len(tr), len(batch), miss)
+            r, d = assign(sub, n_rows, len(batch), miss)
             taken[d] = True
-            rows.append(r)
+            rows.append(track_of_row[r])
             dets.append(d)
         return np.concatenate(rows), np.concatenate(dets)
 
     def _update(
         self, pairs: Pairs, rows: IntArray, dets: IntArray, batch: MeasurementBatch
     ) -> None:
+        """Kalman-update each matched track with its detections, one round per detection in
+        time order (a track seen by two sensors is updated twice, sequentially)."""
         tr = self.tracks
         soft = np.zeros(len(tr), bool)
-        if self.config.update == "jpda":
+        if self.config.update == "jpda" and np.all(batch.sensors() == batch.sensors()[0]):
+            # JPDA weighs one sensor's detections against each other; with several sensors
+            # in a batch the tracks take the GNN update.
             soft = tr.status == CONFIRMED
             self._jpda(pairs, soft, batch)
         hard = ~soft[rows]
-        if hard.any():
-            r, d = rows[hard], dets[hard]
-            n_det = len(batch)
-            key = pairs.i * n_det + pairs.j
-            order = np.argsort(key)
-            k = order[np.searchsorted(key[order], r * n_det + d)]
-            _, H = batch.predict(tr.x[r])
-            _, R = batch.measurement()
-            tr.x[r], tr.P[r] = kalman_update(tr.x[r], tr.P[r], H, R[d], pairs.nu[k], pairs.S[k])
-        tr.hits[rows] += 1
-        tr.last_hit[rows] = batch.time_s
+        r_all, d_all = rows[hard], dets[hard]
+        if len(r_all):
+            times = batch.times()
+            order = np.lexsort((times[d_all], r_all))
+            r_all, d_all = r_all[order], d_all[order]
+            first = np.r_[True, r_all[1:] != r_all[:-1]]
+            rank = np.arange(len(r_all)) - np.maximum.accumulate(
+                np.where(first, np.arange(len(r_all)), 0)
+            )
+            z, R = batch.measurement()
+            for k in range(int(rank.max()) + 1):
+                r, d = r_all[rank == k], d_all[rank == k]
+                dt = np.maximum(times[d] - tr.t[r], 0.0)
+                x, P = predict(tr.x[r], tr.P[r], dt, self._q(r)) if dt.any() else (tr.x[r], tr.P[r])
+                zhat, H = batch.predict(x, d)
+                nu = batch.residual(z[d], zhat)
+                S = np.einsum("kij,kjl,kml->kim", H, P, H) + R[d]
+                tr.x[r], tr.P[r] = kalman_update(x, P, H, R[d], nu, S)
+                tr.t[r] = np.maximum(tr.t[r], times[d])
+        np.add.at(tr.hits, rows, 1)  # a track seen by two sensors scores two hits
+        np.maximum.at(tr.last_hit, rows, batch.times()[dets])
 
     def _jpda(self, pairs: Pairs, which: BoolArray, batch: MeasurementBatch) -> None:
-        """Soft update of the tracks in `which` from every detection in their gates."""
+        """Soft update of the tracks in `which` from every detection in their gates (one
+        sensor, one time)."""
         tr = self.tracks
         keep = which[pairs.i]
         if not keep.any():
@@ -152,7 +174,7 @@ class Tracker:
             batch.clutter(),
             batch.pd,
         )
-        _, H = batch.predict(tr.x[i])
+        _, H = batch.predict(tr.x[i], j)
         _, R = batch.measurement()
         x_ij, P_ij = kalman_update(tr.x[i], tr.P[i], H, R[j], pairs.nu[keep], pairs.S[keep])
         tr.x[rows], tr.P[rows] = mixture_update(
@@ -192,24 +214,36 @@ class Tracker:
             cov[:, 1, 1],
         )
         P[:, 1, 1] = P[:, 3, 3] = self.config.init_speed_sigma_mps**2
-        self.tracks.add(x, P, batch.time_s)
+        ids = self.tracks.add(x, P, batch.time_s)
+        # A new track starts at its own detection's time, not the batch's.
+        new = np.isin(self.tracks.id, ids)
+        self.tracks.t[new] = self.tracks.born[new] = self.tracks.last_hit[new] = batch.times()[free]
 
     # -- the algorithm ---------------------------------------------------------------------
     def process(self, batch: MeasurementBatch) -> None:
-        """Take in one batch of detections (one sensor, one time)."""
-        t = batch.time_s
-        self._predict(t)
-        pairs = gate(self.tracks.x, self.tracks.P, batch, self.config.gate_d2)
+        """Take in one batch of detections (any sensors of one kind, close in time)."""
+        if len(batch) == 0:
+            self._manage(batch.time_s)
+            self.time_s = max(self.time_s, batch.time_s)
+            return
+        times = batch.times()
+        self._predict(float(times.min()))
+        tr = self.tracks
+        pairs = gate(tr.x, tr.P, tr.t, self._q(), batch, self.config.gate_d2)
         rows, dets = self._assign(pairs, batch)
         self._update(pairs, rows, dets, batch)
-        self._manage(t)
+        self._manage(batch.time_s)
         free = np.ones(len(batch), bool)
         free[dets] = False
         self._initiate(batch, free)
-        self.time_s = max(self.time_s, t)
+        self.time_s = max(self.time_s, batch.time_s)
 
-    def estimates(self) -> tuple[IntArray, FloatArray]:
-        """Ids (K,) and positions (K, 2) of confirmed tracks (coasting ones included)."""
+    def estimates(self, t: float | None = None) -> tuple[IntArray, FloatArray]:
+        """Ids (K,) and positions (K, 2) of confirmed tracks (coasting ones included),
+        predicted to time `t` (default: the latest batch's time)."""
         tr = self.tracks
         ok = tr.status == CONFIRMED
-        return tr.id[ok], tr.x[ok][:, [0, 2]]
+        t = self.time_s if t is None else t
+        dt = np.maximum(t - tr.t[ok], 0.0)[:, None]
+        xy = tr.x[ok][:, [0, 2]] + dt * tr.x[ok][:, [1, 3]]
+        return tr.id[ok], xy

@@ -120,3 +120,49 @@ def test_jpda_update_follows_the_targets_too() -> None:
     truth = walk(59.0)
     err = np.hypot(*(xy[np.argsort(xy[:, 0])] - truth[np.argsort(truth[:, 0])]).T)
     assert (err < 60.0).all()
+
+
+def test_two_radars_in_one_batch_update_one_track_without_a_duplicate() -> None:
+    """A mover seen by two radars in the same second: one track, updated by both."""
+    radars = np.array([[0.0, 0.0], [6000.0, 0.0]])
+    rng = np.random.default_rng(3)
+    trk = Tracker()
+    for k in range(30):
+        t = float(k)
+        p = walk(t)[:1]
+        dx, dy = p[0, 0] - radars[:, 0], p[0, 1] - radars[:, 1]
+        az = np.mod(np.arctan2(dx, dy) + rng.normal(0, np.radians(0.5), 2), 2 * np.pi)
+        r = np.hypot(dx, dy) + rng.normal(0, 10.0, 2)
+        trk.process(
+            RadarBatch(
+                time_s=t + 0.4,
+                sensor_x=radars[:, 0],
+                sensor_y=radars[:, 1],
+                azimuth_rad=az,
+                range_m=r,
+                sigma_azimuth_rad=np.radians(0.5),
+                sigma_range_m=10.0,
+                sensor_index=np.array([0, 1]),
+                det_time_s=np.array([t, t + 0.4]),
+            )
+        )
+    ids, xy = trk.estimates()
+    assert len(ids) == 1
+    assert len(trk.tracks) == 1  # no tentative duplicate either
+    assert np.hypot(*(xy[0] - walk(29.4)[0])) < 30.0
+    # Both radars every second, but the first second's two detections each started a
+    # tentative track; the duplicate died once the survivor took both radars' detections.
+    assert trk.tracks.hits[0] == 59
+
+
+def test_each_pair_is_predicted_to_its_detections_time() -> None:
+    """A fast vehicle: detections a second apart in one batch still gate and update."""
+    trk = Tracker()
+    for k in range(20):
+        trk.process(radar_scan(float(k), walk(float(k))[1:]))
+    times = np.array([20.0, 20.9])
+    pts = np.vstack([walk(t)[1] for t in times])
+    b = radar_scan(20.9, pts)
+    trk.process(replace(b, det_time_s=times, sensor_index=np.array([0, 1])))
+    assert len(trk.tracks) == 1
+    assert trk.tracks.t[0] == pytest.approx(20.9)
