@@ -1,4 +1,4 @@
-"""The one entry point: `borderwatch scenarios | simulate | eval | track-csv | schema`.
+"""The one entry point: `borderwatch scenarios | simulate | replay | eval | track-csv | schema`.
 
 Every user mistake (a bad argument, a bad scenario file, a missing run directory) ends in one
 line naming what is wrong and exit status 2, never a traceback.
@@ -91,6 +91,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from borderwatch.fusion.replay import replay_run
+
+    summary = replay_run(
+        Path(args.run_dir), Path(args.out or args.run_dir), Path(args.sites) if args.sites else None
+    )
+    print(json.dumps(summary))
+    return 0
+
+
 def _cmd_track_csv(args: argparse.Namespace) -> int:
     from borderwatch.eval.radar_csv import track_scenario
 
@@ -130,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tracks", help="tracks.jsonl to score with GOSPA")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_cmd_eval)
+
+    s = sub.add_parser("replay", help="run the engine over a run's messages.jsonl")
+    s.add_argument("run_dir", help="a directory written by `borderwatch simulate`")
+    s.add_argument("--out", help="where to write tracks.jsonl (default: the run directory)")
+    s.add_argument("--sites", help="the site layout the run used, if not the default")
+    s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser(
         "track-csv", help="run the tracker alone on a radar anchor scenario (CSV in, CSV out)"

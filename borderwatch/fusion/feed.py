@@ -1,0 +1,188 @@
+"""From wire detections to tracker batches: who each sensor is, the conversion of what it
+says into grid metres, and the reorder window that puts detections in event-time order.
+
+Radar detections arrive as geodesic range and true bearing; the tracker works in UTM 32N grid
+azimuth and distance around the sensor. The conversion is exact per detection (the target's
+place by the geodesic, then projected), because the grid differs from true north by the
+meridian convergence (~1.4° along the berm), which also changes across a radar's 15 km.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from borderwatch.arrays import FloatArray, IntArray
+from borderwatch.fusion.measurements import PositionBatch, RadarBatch
+from borderwatch.geo.projection import destination, to_utm
+from borderwatch.geo.sites import Layout, TowerSpec
+from borderwatch.messages import Detection
+
+__all__ = ["RadarSite", "Registry", "TickFeed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RadarSite:
+    """A radar the engine knows: its place and what to expect of it."""
+
+    index: int
+    sector: str
+    lon: float
+    lat: float
+    x: float
+    y: float
+    clutter_per_m2: float
+    pd: float
+
+
+@dataclass(slots=True)
+class Registry:
+    """The sensors the engine accepts, from the site layout (a detection from anyone else is
+    rejected and counted). Patrol devices are accepted by kind: their call signs change."""
+
+    radars: dict[str, RadarSite] = field(default_factory=dict)
+    positional: dict[str, str] = field(default_factory=dict)  # sensor id -> sector
+    cameras: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_layout(cls, layout: Layout) -> Registry:
+        """Every radar, camera, fibre and ground sensor of the layout."""
+        reg = cls()
+        for site in layout.towers:
+            spec = site.spec
+            assert isinstance(spec, TowerSpec)
+            lon, lat = site.lonlat
+            x, y = (float(v) for v in to_utm(lon, lat))
+            if spec.radar is not None:
+                r = spec.radar
+                area = np.radians(r.az_width_deg) / 2.0 * r.range_m**2
+                reg.radars[f"{site.id}-R"] = RadarSite(
+                    len(reg.radars),
+                    spec.sector,
+                    lon,
+                    lat,
+                    x,
+                    y,
+                    r.clutter_per_scan / area,
+                    r.pd_max,
+                )
+            if spec.camera is not None:
+                reg.cameras[f"{site.id}-C"] = spec.sector
+        for site in (*layout.line_sensors, *layout.ugs):
+            reg.positional[site.id] = getattr(site.spec, "sector", "")
+        return reg
+
+
+@dataclass(slots=True)
+class TickFeed:
+    """Bins detections by whole seconds of event time and releases a second once the stream
+    has moved `window_s` past it, so detections up to `window_s` late still count and a run is
+    the same whatever their arrival order within the window. Later ones are counted, dropped.
+    Times are seconds from `epoch_ns`."""
+
+    registry: Registry
+    epoch_ns: int
+    window_s: float = 2.0
+    bins: dict[int, list[Detection]] = field(default_factory=lambda: defaultdict(list))
+    released_to: int = -(2**62)  # every tick below this has been released
+    newest_s: float = -np.inf
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, det: Detection) -> None:
+        """Take one detection (already validated at the edge)."""
+        known = (
+            det.sensor_id in self.registry.radars
+            or det.sensor_id in self.registry.positional
+            or det.kind == "patrol_report"
+            or det.sensor_id in self.registry.cameras
+        )
+        if not known:
+            self.counts["rejected: unknown sensor"] += 1
+            return
+        t = (det.time_ns - self.epoch_ns) / 1e9
+        tick = int(np.floor(t))
+        if tick < self.released_to:
+            self.counts["late: beyond the reorder window"] += 1
+            return
+        self.bins[tick].append(det)
+        self.newest_s = max(self.newest_s, t)
+        self.counts["accepted"] += 1
+
+    def ready(self, flush: bool = False) -> Iterator[tuple[float, list[Detection]]]:
+        """Seconds whose window has passed, in order: (end time of the tick, its detections,
+        sorted by time then sensor then sequence so arrival order does not matter)."""
+        limit = np.inf if flush else self.newest_s - self.window_s
+        for tick in sorted(k for k in self.bins if k + 1 <= limit):
+            dets = self.bins.pop(tick)
+            dets.sort(key=lambda d: (d.time_ns, d.sensor_id, d.seq))
+            self.released_to = max(self.released_to, tick + 1)
+            yield float(tick + 1), dets
+
+    def batches(self, dets: list[Detection], end_s: float) -> list[RadarBatch | PositionBatch]:
+        """One radar batch and one position batch for a tick's detections (cameras are not
+        fused yet and are counted)."""
+        out: list[RadarBatch | PositionBatch] = []
+        radar = [d for d in dets if d.kind == "radar"]
+        pos = [d for d in dets if d.kind in ("line", "ugs", "patrol_report")]
+        self.counts["not fused yet: camera"] += sum(d.kind == "camera" for d in dets)
+        if radar:
+            out.append(self._radar(radar, end_s))
+        if pos:
+            out.append(self._position(pos, end_s))
+        return out
+
+    def _radar(self, dets: list[Detection], end_s: float) -> RadarBatch:
+        sites = [self.registry.radars[d.sensor_id] for d in dets]
+        slon = np.array([s.lon for s in sites])
+        slat = np.array([s.lat for s in sites])
+        sx = np.array([s.x for s in sites])
+        sy = np.array([s.y for s in sites])
+        rng = np.array([d.range_m for d in dets], float)
+        brg = np.array([d.bearing_deg for d in dets], float)
+        lon, lat = destination(slon, slat, brg, rng)
+        x, y = to_utm(lon, lat)
+        az = np.mod(np.arctan2(x - sx, y - sy), 2 * np.pi)
+        r = np.hypot(x - sx, y - sy)
+        times = self._times(dets)
+        index: IntArray = np.array([s.index for s in sites], np.int64)
+        return RadarBatch(
+            time_s=max(end_s, float(times.max())),
+            sensor_x=sx,
+            sensor_y=sy,
+            azimuth_rad=az,
+            range_m=r,
+            sigma_azimuth_rad=float(np.radians(dets[0].sigma_bearing_deg or 0.5)),
+            sigma_range_m=float(dets[0].sigma_range_m or 10.0),
+            keys=tuple(d.key for d in dets),
+            clutter_per_m2=float(np.mean([s.clutter_per_m2 for s in sites])),
+            pd=float(np.mean([s.pd for s in sites])),
+            det_time_s=times,
+            sensor_index=index,
+        )
+
+    def _position(self, dets: list[Detection], end_s: float) -> PositionBatch:
+        lon = np.array([d.lon for d in dets], float)
+        lat = np.array([d.lat for d in dets], float)
+        x, y = to_utm(lon, lat)
+        c = np.array([d.cov_m2 or (0.0, 0.0, 0.0) for d in dets], np.float64)
+        cov = np.stack((c[:, [0, 1]], c[:, [1, 2]]), axis=1)  # (D, 2, 2) from the triples
+        # Each position sensor is its own "sensor" for assignment: one report per track each.
+        names = sorted({d.sensor_id for d in dets})
+        index = np.array([names.index(d.sensor_id) for d in dets], np.int64)
+        times = self._times(dets)
+        return PositionBatch(
+            time_s=max(end_s, float(times.max())),
+            xy=np.c_[x, y],
+            cov=cov,
+            keys=tuple(d.key for d in dets),
+            clutter_per_m2=1e-8,
+            pd=0.9,
+            det_time_s=times,
+            sensor_index=index,
+        )
+
+    def _times(self, dets: list[Detection]) -> FloatArray:
+        return (np.array([d.time_ns for d in dets], np.int64) - self.epoch_ns) / 1e9
