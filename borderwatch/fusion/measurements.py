@@ -86,12 +86,18 @@ class MeasurementBatch(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Timed:
-    """Per-detection times and sensors, defaulting to the batch time and sensor 0."""
+    """What every batch carries besides its measurements: detection keys, the sensors' clutter
+    density (per m^2) and Pd, and per-detection times and sensors, which default to the batch
+    time and sensor 0."""
 
+    keys: tuple[str, ...] = field(default=())
+    clutter_per_m2: float = 1e-7
+    pd: float = 0.9
+    det_time_s: FloatArray | None = None
+    sensor_index: IntArray | None = None
     time_s: float
-    det_time_s: FloatArray | None
-    sensor_index: IntArray | None
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -114,18 +120,12 @@ class RadarBatch(_Timed):
     """Radar plots: (D,) azimuths (rad, clockwise from grid north) and ranges (m), from a
     sensor at (`sensor_x`, `sensor_y`), or per detection when those are (D,) arrays."""
 
-    time_s: float
     sensor_x: float | FloatArray
     sensor_y: float | FloatArray
     azimuth_rad: FloatArray
     range_m: FloatArray
     sigma_azimuth_rad: float
     sigma_range_m: float
-    keys: tuple[str, ...] = field(default=())
-    clutter_per_m2: float = 1e-7
-    pd: float = 0.9
-    det_time_s: FloatArray | None = None
-    sensor_index: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.range_m)
@@ -183,14 +183,8 @@ class RadarBatch(_Timed):
 class PositionBatch(_Timed):
     """Position reports (line sensor, ground sensor, patrol report): (D, 2) and (D, 2, 2)."""
 
-    time_s: float
     xy: FloatArray
     cov: FloatArray
-    keys: tuple[str, ...] = field(default=())
-    clutter_per_m2: float = 1e-7
-    pd: float = 0.9
-    det_time_s: FloatArray | None = None
-    sensor_index: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.xy)
