@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from borderwatch.arrays import FloatArray, IntArray
+from borderwatch.fusion.linalg import inv_2x2
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 
@@ -34,15 +35,6 @@ class Pairs:
     S: FloatArray
     d2: FloatArray
     logdet: FloatArray
-
-
-def _inv_2x2(S: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Inverse and determinant of (K, 2, 2) matrices, in closed form."""
-    a, b, c, d = S[:, 0, 0], S[:, 0, 1], S[:, 1, 0], S[:, 1, 1]
-    det = a * d - b * c
-    inv = np.empty_like(S)
-    inv[:, 0, 0], inv[:, 0, 1], inv[:, 1, 0], inv[:, 1, 1] = d, -b, -c, a
-    return inv / det[:, None, None], det
 
 
 def _empty() -> Pairs:
@@ -83,8 +75,8 @@ def gate(
     zhat, H = batch.predict(xp, j)
     z, R = batch.measurement()
     nu = batch.residual(z[j], zhat)
-    S = np.einsum("kij,kjl,kml->kim", H, Pp, H) + R[j]
-    Sinv, det = _inv_2x2(S)
-    d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+    S = H @ Pp @ H.mT + R[j]
+    Sinv, det = inv_2x2(S)
+    d2 = (nu * (Sinv @ nu[:, :, None])[:, :, 0]).sum(axis=1)
     ok = d2 <= gate_d2
     return Pairs(i[ok], j[ok], nu[ok], S[ok], d2[ok], np.log(det[ok]))

@@ -145,7 +145,7 @@ class RadarBatch(_Timed):
         J[:, 0, 0], J[:, 0, 1] = r * c, s
         J[:, 1, 0], J[:, 1, 1] = -r * s, c
         R = np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2])
-        return xy, np.einsum("nij,jk,nlk->nil", J, R, J)
+        return xy, J @ R @ J.mT
 
     def measurement(self) -> tuple[FloatArray, FloatArray]:
         """z = [azimuth, range] per detection and the (shared) R."""

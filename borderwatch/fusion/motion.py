@@ -45,6 +45,6 @@ def predict(
 ) -> tuple[FloatArray, FloatArray]:
     r"""Kalman prediction :math:`x' = F x`, :math:`P' = F P F^T + Q` for N tracks at once."""
     F = transition(dt)
-    xp = np.einsum("nij,nj->ni", F, x)
-    Pp = np.einsum("nij,njk,nlk->nil", F, P, F) + process_noise(dt, q)
+    xp = (F @ x[:, :, None])[:, :, 0]
+    Pp = F @ P @ F.mT + process_noise(dt, q)
     return xp, Pp

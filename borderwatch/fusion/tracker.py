@@ -149,7 +149,7 @@ class Tracker:
                 x, P = predict(tr.x[r], tr.P[r], dt, self._q(r)) if dt.any() else (tr.x[r], tr.P[r])
                 zhat, H = batch.predict(x, d)
                 nu = batch.residual(z[d], zhat)
-                S = np.einsum("kij,kjl,kml->kim", H, P, H) + R[d]
+                S = H @ P @ H.mT + R[d]
                 tr.x[r], tr.P[r] = kalman_update(x, P, H, R[d], nu, S)
                 tr.t[r] = np.maximum(tr.t[r], times[d])
         np.add.at(tr.hits, rows, 1)  # a track seen by two sensors scores two hits

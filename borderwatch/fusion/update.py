@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderwatch.arrays import FloatArray
+from borderwatch.fusion.linalg import inv_2x2
 
 __all__ = ["kalman_update"]
 
@@ -19,9 +20,8 @@ def kalman_update(
     x: FloatArray, P: FloatArray, H: FloatArray, R: FloatArray, nu: FloatArray, S: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Updated states (K, 4) and covariances (K, 4, 4) for K matched pairs."""
-    PHt = np.einsum("kij,klj->kil", P, H)
-    K = np.einsum("kij,kjl->kil", PHt, np.linalg.inv(S))
-    xu = x + np.einsum("kij,kj->ki", K, nu)
-    IKH = np.eye(4)[None] - np.einsum("kij,kjl->kil", K, H)
-    Pu = np.einsum("kij,kjl,kml->kim", IKH, P, IKH) + np.einsum("kij,kjl,kml->kim", K, R, K)
+    K = P @ H.mT @ inv_2x2(S)[0]
+    xu = x + (K @ nu[:, :, None])[:, :, 0]
+    IKH = np.eye(4) - K @ H
+    Pu = IKH @ P @ IKH.mT + K @ R @ K.mT
     return xu, 0.5 * (Pu + np.swapaxes(Pu, 1, 2))
