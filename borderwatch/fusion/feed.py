@@ -86,6 +86,9 @@ class TickFeed:
     registry: Registry
     epoch_ns: int
     window_s: float = 2.0
+    # A clock gone wrong must not move the picture's "now": a time more than this ahead of
+    # the newest accepted one (or an hour before the run) is rejected, not believed.
+    max_ahead_s: float = 300.0
     bins: dict[int, list[Detection]] = field(default_factory=lambda: defaultdict(list))
     released_to: int = -(2**62)  # every tick below this has been released
     newest_s: float = -np.inf
@@ -103,6 +106,10 @@ class TickFeed:
             self.counts["rejected: unknown sensor"] += 1
             return
         t = (det.time_ns - self.epoch_ns) / 1e9
+        bad = self._bad_time(t)
+        if bad:
+            self.counts[bad] += 1
+            return
         tick = int(np.floor(t))
         if tick < self.released_to:
             self.counts["late: beyond the reorder window"] += 1
@@ -110,6 +117,21 @@ class TickFeed:
         self.bins[tick].append(det)
         self.newest_s = max(self.newest_s, t)
         self.counts["accepted"] += 1
+
+    def _bad_time(self, t: float) -> str | None:
+        reference = self.newest_s if np.isfinite(self.newest_s) else 0.0
+        if t > reference + self.max_ahead_s:
+            return "rejected: time too far ahead"
+        if t < -3600.0:
+            return "rejected: time before the run"
+        return None
+
+    def clock(self, time_ns: int) -> None:
+        """Any other message with a sensor's time (a heartbeat, a patrol's position) moves the
+        stream's "now" too, so seconds are released even where nothing is detected."""
+        t = (time_ns - self.epoch_ns) / 1e9
+        if self._bad_time(t) is None:
+            self.newest_s = max(self.newest_s, t)
 
     def ready(self, flush: bool = False) -> Iterator[tuple[float, list[Detection]]]:
         """Seconds whose window has passed, in order: (end time of the tick, its detections,

@@ -17,7 +17,7 @@ from borderwatch.fusion.tracker import Tracker, TrackerConfig
 from borderwatch.fusion.tracks import CONFIRMED
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.geo.sectors import Sector, sector_index
-from borderwatch.messages import Detection, Track, WireMessage
+from borderwatch.messages import Detection, Patrol, SensorStatus, Track, WireMessage
 
 __all__ = ["Picture"]
 
@@ -55,6 +55,9 @@ class Picture:
             return
         if isinstance(message, Detection):
             self.feed.add(message)
+            yield from self._advance(flush=False)
+        elif isinstance(message, SensorStatus | Patrol):
+            self.feed.clock(message.time_ns)
             yield from self._advance(flush=False)
 
     def take_all(self, messages: Iterable[WireMessage | MessageError]) -> Iterator[Track]:

@@ -97,3 +97,20 @@ def test_replay_of_a_missing_run_is_one_line_and_status_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "not a run directory" in err
+
+
+def test_a_clock_far_ahead_is_rejected_and_changes_nothing(run_dir: Path) -> None:
+    """One detection stamped a day ahead must not move "now" and make the rest late."""
+    lines = (run_dir / "messages.jsonl").read_bytes().splitlines()
+    dets = [m for m in decode_lines(lines) if isinstance(m, Detection)]
+    liar = msgspec.structs.replace(dets[100], time_ns=dets[100].time_ns + 86_400 * 10**9)
+    poisoned = [*lines[:500], encode(liar), *lines[500:]]
+    clean = _picture(run_dir)
+    expected = [encode(t) for t in clean.take_all(decode_lines(lines))]
+    picture = _picture(run_dir)
+    got = [encode(t) for t in picture.take_all(decode_lines(poisoned))]
+    assert got == expected
+    assert picture.counts["rejected: time too far ahead"] == 1
+    assert picture.counts.get("late: beyond the reorder window", 0) == clean.counts.get(
+        "late: beyond the reorder window", 0
+    )
