@@ -23,7 +23,7 @@ from borderwatch.messages import encode_lines
 from borderwatch.twin.conditions import build_conditions
 from borderwatch.twin.movers import Mover, Spawn, spawn_movers
 from borderwatch.twin.scenario import Scenario
-from borderwatch.twin.sensors import Chunk, Sensor, build_sensors
+from borderwatch.twin.sensors import Chunk, build_sensors
 from borderwatch.twin.truth import Crossing, find_crossings, write_truth
 from borderwatch.twin.world import World, build_world
 
@@ -51,9 +51,8 @@ class RunSummary:
 class _Writer:
     """Holds messages until no later chunk can deliver anything before them, then writes."""
 
-    def __init__(self, f: object, start_ns: int) -> None:
+    def __init__(self, f: object) -> None:
         self.f = f
-        self.start_ns = start_ns
         self.pending: list[msgspec.Struct] = []
         self.arrival = np.zeros(0)
         self.order_key = np.zeros(0, np.int64)
@@ -160,7 +159,7 @@ def simulate(
             total=n_chunks, disable=not show, unit="chunk", desc=f"simulate {scenario.name}"
         ) as bar,
     ):
-        writer = _Writer(f, start_ns)
+        writer = _Writer(f)
         for index in range(n_chunks):
             t0, t1 = index * CHUNK_S, min((index + 1) * CHUNK_S, duration)
             chunk = Chunk(index, t0, t1, _alive(movers, t0, t1), _between(crossings, t0, t1))
@@ -184,8 +183,3 @@ def _alive(movers: list[Mover], t0: float, t1: float) -> list[Mover]:
 
 def _between(crossings: list[Crossing], t0: float, t1: float) -> list[Crossing]:
     return [c for c in crossings if t0 <= c.t < t1]
-
-
-def sensors_of(world: World, movers: list[Mover], scenario: Scenario, seed: int) -> list[Sensor]:
-    """The sensors a run would build (for plots and tools)."""
-    return build_sensors(world, movers, scenario, seed, scenario.start_ns)

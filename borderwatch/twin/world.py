@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LineString
 
 from borderwatch.errors import ConfigError
 from borderwatch.geo.border import Border, load_border
@@ -50,13 +50,6 @@ class World:
         """Length of watch line watched in this scenario, km."""
         return sum(s.length_m for s in self.sectors) / 1000.0
 
-    def sector(self, sector_id: str) -> Sector:
-        """One of the scenario's sectors by id."""
-        for s in self.sectors:
-            if s.id == sector_id:
-                return s
-        raise KeyError(sector_id)
-
     def patrol_road(self, sector: Sector) -> LineString:
         """The patrol road: the sector's watch line moved inward (Tunisian side)."""
         road = shapely.offset_curve(
@@ -67,10 +60,6 @@ class World:
     def frame(self, sector: Sector, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Point, tangent and left (Libyan-side) normal at `s` metres along the sector's line."""
         return line_frame(sector.line, s)
-
-    def area(self) -> Polygon:
-        """Everything the scenario's sectors look at."""
-        return shapely.union_all([s.area for s in self.sectors])
 
 
 def build_world(scenario: Scenario, scenario_file: Path | None) -> World:

@@ -50,10 +50,6 @@ class Spawn:
         p, _, left = self.world.frame(sector, s)
         return p + across * left
 
-    def tangent(self, sector: Sector, s: float) -> FloatArray:
-        """Unit vector along the line (north to south) at `s`."""
-        return self.world.frame(sector, float(np.clip(s, 0.0, sector.length_m)))[1]
-
     def pick_time(
         self, rng: np.random.Generator, night_preference: float, latest: float | None = None
     ) -> float:
