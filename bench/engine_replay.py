@@ -7,38 +7,17 @@ peak RSS. The twin run it replays is made first (not timed here; see twin_simula
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from bench.calibration import calibrate_ms
+from bench.child import run_cli
 
 __all__ = ["run"]
 
 SPEED_BAR = 500.0
 RSS_BAR_MB = 500.0
-CHILD = (
-    "import resource, sys, json\n"
-    "from borderwatch.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-    "print(json.dumps({'peak_rss_mb': rss}), file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
-
-
-def _cli(*args: str) -> tuple[str, float, float]:
-    """Run `borderwatch ARGS` in a child; (stdout, wall s, its peak RSS MB)."""
-    t = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True
-    )
-    wall = time.perf_counter() - t
-    rss = json.loads(done.stderr.strip().splitlines()[-1])["peak_rss_mb"]
-    return done.stdout, wall, rss
 
 
 def run(
@@ -50,10 +29,10 @@ def run(
         sim = ["simulate", scenario, "--seed", str(seed), "--out", str(run_dir)]
         if hours is not None:
             sim += ["--hours", str(hours)]
-        _cli(*sim)
+        run_cli(*sim)
         simulated_h = json.loads((run_dir / "scenario.json").read_text())["hours"]
         calib = calibrate_ms()
-        out, wall, rss = _cli("replay", str(run_dir), "--out", str(Path(tmp) / "out"))
+        out, wall, rss = run_cli("replay", str(run_dir), "--out", str(Path(tmp) / "out"))
         report = json.loads(out.strip().splitlines()[-1])
     speed = simulated_h * 3600.0 / wall
     full_day = hours is None or hours >= 24.0

@@ -9,30 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from bench.calibration import calibrate_ms
+from bench.child import run_cli
 
 __all__ = ["run"]
 
 WALL_BAR_S = 120.0
 RSS_BAR_MB = 1024.0
-# Peak RSS of the child, measured by the child itself at exit (RUSAGE_SELF), so each run's
-# figure is its own and not the maximum over every child this process has waited for.
-CHILD = (
-    "import resource, sys, json\n"
-    "from borderwatch.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-    "print(json.dumps({'peak_rss_mb': rss}), file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 
 
 def _digest(path: Path) -> str:
@@ -44,25 +31,10 @@ def _digest(path: Path) -> str:
 
 
 def _simulate(scenario: str, seed: int, hours: float | None, out: Path) -> dict[str, Any]:
-    args = [
-        sys.executable,
-        "-c",
-        CHILD,
-        "simulate",
-        scenario,
-        "--seed",
-        str(seed),
-        "--out",
-        str(out),
-    ]
+    args = ["simulate", scenario, "--seed", str(seed), "--out", str(out)]
     if hours is not None:
         args += ["--hours", str(hours)]
-    t = time.perf_counter()
-    done = subprocess.run(
-        args, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"}
-    )
-    wall = time.perf_counter() - t
-    rss = json.loads(done.stderr.strip().splitlines()[-1])["peak_rss_mb"]
+    _, wall, rss = run_cli(*args)
     scen = json.loads((out / "scenario.json").read_text())
     files = ("messages.jsonl", "truth.jsonl", "scenario.json")
     return {
