@@ -93,9 +93,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from borderwatch.fusion.replay import replay_run
+    from borderwatch.rules import load_rules
 
     summary = replay_run(
-        Path(args.run_dir), Path(args.out or args.run_dir), Path(args.sites) if args.sites else None
+        Path(args.run_dir),
+        Path(args.out or args.run_dir),
+        Path(args.sites) if args.sites else None,
+        load_rules(args.rules),
     )
     print(json.dumps(summary))
     return 0
@@ -143,8 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("replay", help="run the engine over a run's messages.jsonl")
     s.add_argument("run_dir", help="a directory written by `borderwatch simulate`")
-    s.add_argument("--out", help="where to write tracks.jsonl (default: the run directory)")
+    s.add_argument(
+        "--out",
+        help="where to write tracks.jsonl, alerts.jsonl, incidents.jsonl (default: the run dir)",
+    )
     s.add_argument("--sites", help="the site layout the run used, if not the default")
+    s.add_argument("--rules", help="alert rules TOML (default: borderwatch/rules/default.toml)")
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser(

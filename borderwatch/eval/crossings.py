@@ -10,6 +10,11 @@ starts a new event.
 Pd = detected events / events, with a two-sided 95 % Clopper–Pearson interval; `pd_lower95` is
 its lower end (the standard asks Pd ≥ 0.90 at 95 % confidence). Time to alert of a detected
 event = earliest covering alert time − event time, seconds (negative: warned before).
+
+Radar coverage of an event is decided at its crossing point by the run's site layout
+(`Layout.radar_covers`), with the reach of the event's class: a person is "under radar" within
+a radar's person detection range, a vehicle within its vehicle range. The issue's bar for people
+on foot is about crossings where radar covers; elsewhere only fibre and ground sensors watch.
 """
 
 from __future__ import annotations
@@ -22,15 +27,20 @@ import numpy.typing as npt
 
 from borderwatch.eval.stats import clopper_pearson
 from borderwatch.eval.truth import Crossings
+from borderwatch.geo.sites import Layout, RadarTarget
 
 __all__ = [
     "MERGE_WINDOW_S",
     "NO_ALERT",
     "REPORTED_CLASSES",
     "Events",
+    "coverage_table",
     "crossing_events",
     "pd_summary",
     "pd_table",
+    "radar_covered",
+    "seconds_to_alert",
+    "subset_summary",
     "time_to_alert",
 ]
 
@@ -115,3 +125,40 @@ def time_to_alert(events: Events, first_alert_ns: IntArray) -> FloatArray:
     hit = first_alert_ns != NO_ALERT
     seconds: FloatArray = (first_alert_ns[hit] - events.t_ns[hit]).astype(np.float64) / 1e9
     return seconds
+
+
+def seconds_to_alert(events: Events, first_alert_ns: IntArray) -> FloatArray:
+    """Per event, seconds from the event to its earliest covering alert; NaN if none."""
+    hit = first_alert_ns != NO_ALERT
+    # NO_ALERT is int64 max: subtract only where hit, so nothing overflows.
+    gap = np.where(hit, first_alert_ns - np.where(hit, events.t_ns, 0), 0)
+    seconds: FloatArray = np.where(hit, gap.astype(np.float64) / 1e9, np.nan)
+    return seconds
+
+
+def radar_covered(events: Events, layout: Layout) -> BoolArray:
+    """Whether each event's crossing point is in radar cover for its class (people: the
+    radars' person range; vehicles: their vehicle range; anything else: the full range)."""
+    out = np.zeros(len(events), bool)
+    targets: dict[str, RadarTarget] = {"person": "person", "vehicle": "vehicle"}
+    for cls in set(events.cls.tolist()):
+        m = events.cls == cls
+        out[m] = layout.radar_covers(events.x[m], events.y[m], targets.get(cls, "any"))
+    return out
+
+
+def coverage_table(detected: BoolArray, covered: BoolArray) -> dict[str, dict[str, Any]]:
+    """Pd of events in radar cover ("radar") and outside it ("no_radar")."""
+    return {"radar": _row(detected[covered]), "no_radar": _row(detected[~covered])}
+
+
+def subset_summary(detected: BoolArray, seconds: FloatArray, mask: BoolArray) -> dict[str, Any]:
+    """Pd (with its interval) and time to alert of the events in `mask`; `seconds` from
+    `seconds_to_alert`. `time_to_alert_s` lists every detected event's time, sorted, so that
+    runs can be pooled (a median of medians is not the median)."""
+    tta = np.sort(seconds[mask & detected])
+    return pd_summary(detected[mask]) | {
+        "time_to_alert_median_s": float(np.median(tta)) if tta.size else None,
+        "time_to_alert_p90_s": float(np.percentile(tta, 90)) if tta.size else None,
+        "time_to_alert_s": tta.tolist(),
+    }

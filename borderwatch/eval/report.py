@@ -7,6 +7,10 @@ optionally, a JSON-lines file of `Track`s. The metrics and their exact definitio
 class) and `tracks` (GOSPA). Nuisance alarm rate = nuisance alerts / (watch_km / 10) /
 (hours / 24): per 10 km of watch line per day.
 
+Radar coverage (`per_coverage`, `people_radar`) comes from the run's site layout, cut to its
+sectors as the twin cut it: the packaged default, or `sites` when the run used another layout.
+Without it those are empty (`coverage_sites` None): the run's own file is not recorded.
+
 Floats are rounded (rates to 4 decimals, seconds and metres to 3); absent values are None.
 """
 
@@ -26,15 +30,21 @@ from borderwatch.eval.alerts import AlertSet, alert_set, match_alerts, read_aler
 from borderwatch.eval.baseline import BASELINE_NAME, baseline_alerts
 from borderwatch.eval.crossings import (
     NO_ALERT,
+    Events,
+    coverage_table,
     crossing_events,
     pd_summary,
     pd_table,
+    radar_covered,
+    seconds_to_alert,
+    subset_summary,
     time_to_alert,
 )
 from borderwatch.eval.tracks import evaluation_times, gospa_over_time, read_estimates
 from borderwatch.eval.truth import Truth
 from borderwatch.eval.truthfile import load_truth
-from borderwatch.geo import Border, build_sectors, load_border
+from borderwatch.geo import Border, Layout, build_sectors, load_border, load_sites
+from borderwatch.geo.sites import DEFAULT_SITES
 
 __all__ = ["evaluate", "format_report", "load_scenario", "sectors_area"]
 
@@ -79,6 +89,11 @@ def _rates(row: dict[str, Any]) -> dict[str, Any]:
             out[key] = _round(out[key], 4)
     if "pd_ci95" in out:
         out["pd_ci95"] = [_round(v, 4) for v in out["pd_ci95"]]
+    for key in ("time_to_alert_median_s", "time_to_alert_p90_s"):
+        if key in out:
+            out[key] = _round(out[key], 3)
+    if "time_to_alert_s" in out:
+        out["time_to_alert_s"] = [_round(v, 3) for v in out["time_to_alert_s"]]
     return out
 
 
@@ -104,24 +119,64 @@ def _sector_ids(scenario: dict[str, Any]) -> list[str] | None:
     return [str(s) for s in ids] if isinstance(ids, list) else None
 
 
+def _coverage_layout(scenario: dict[str, Any], sites: Path | None) -> Layout | None:
+    """The run's site layout, cut to its sectors; None if it used a layout we were not given."""
+    if sites is None and scenario.get("sites", DEFAULT_SITES.name) != DEFAULT_SITES.name:
+        return None
+    layout = load_sites(sites)
+    ids = _sector_ids(scenario)
+    return layout if ids is None else layout.in_sectors(set(ids))
+
+
 def evaluate(
-    run_dir: Path, alerts_path: Path | None = None, tracks_path: Path | None = None
+    run_dir: Path,
+    alerts_path: Path | None = None,
+    tracks_path: Path | None = None,
+    sites: Path | None = None,
 ) -> dict[str, Any]:
-    """Score a run's alerts (the line-sensor baseline if `alerts_path` is None) and tracks."""
+    """Score a run's alerts (the line-sensor baseline if `alerts_path` is None) and tracks.
+    `sites` is the site layout the run used, needed only if it was not the default."""
     run_dir = Path(run_dir)
     scenario = load_scenario(run_dir)
     truth = load_truth(run_dir / "truth.jsonl")
     border = load_border()
+    layout = _coverage_layout(scenario, sites)
     alerter, alerts, bad_alert_lines = _alerts(run_dir, alerts_path)
     result: dict[str, Any] = {"run": str(run_dir), "alerter": alerter}
-    result |= _alert_metrics(alerts, truth, border, scenario)
+    result |= _alert_metrics(alerts, truth, border, scenario, layout)
     result["bad_alert_lines"] = bad_alert_lines
     result |= _tracking(tracks_path, truth, border, scenario)
     return result
 
 
+def _coverage_metrics(
+    events: Events, detected: np.ndarray, first_alert_ns: np.ndarray, layout: Layout | None
+) -> dict[str, Any]:
+    seconds = seconds_to_alert(events, first_alert_ns)
+    vehicles = _rates(subset_summary(detected, seconds, events.cls == "vehicle"))
+    if layout is None:
+        return {
+            "coverage_sites": None,
+            "per_coverage": {},
+            "people_radar": None,
+            "vehicles": vehicles,
+        }
+    covered = radar_covered(events, layout)
+    people = (events.cls == "person") & covered
+    return {
+        "coverage_sites": Path(layout.source).name,
+        "per_coverage": {k: _rates(v) for k, v in coverage_table(detected, covered).items()},
+        "people_radar": _rates(subset_summary(detected, seconds, people)),
+        "vehicles": vehicles,
+    }
+
+
 def _alert_metrics(
-    alerts: AlertSet, truth: Truth, border: Border, scenario: dict[str, Any]
+    alerts: AlertSet,
+    truth: Truth,
+    border: Border,
+    scenario: dict[str, Any],
+    layout: Layout | None,
 ) -> dict[str, Any]:
     events = crossing_events(truth.crossings)
     match = match_alerts(alerts, events, truth, border.corridor_contains)
@@ -131,20 +186,24 @@ def _alert_metrics(
     checked = match.nearest_cls != ""
     right = alerts.cls[checked] == match.nearest_cls[checked]
     nuisance = int(match.nuisance.sum())
-    return _rates(pd_summary(detected)) | {
-        "per_sector": {k: _rates(v) for k, v in per_sector.items()},
-        "per_class": {k: _rates(v) for k, v in per_class.items()},
-        "time_to_alert_median_s": _round(float(np.median(tta)), 3) if tta.size else None,
-        "time_to_alert_p90_s": _round(float(np.percentile(tta, 90)), 3) if tta.size else None,
-        "alerts": len(alerts),
-        "system_alerts": alerts.system,
-        "nuisance_alerts": nuisance,
-        "nar_per_10km_day": _round(_nar(nuisance, scenario), 4),
-        "alerts_on_friendly": int(match.on_friendly.sum()),
-        "alerts_on_corridor_traffic": int(match.on_corridor.sum()),
-        "class_checked_alerts": int(checked.sum()),
-        "class_accuracy": _round(float(right.mean()), 4) if right.size else None,
-    }
+    return (
+        _rates(pd_summary(detected))
+        | {
+            "per_sector": {k: _rates(v) for k, v in per_sector.items()},
+            "per_class": {k: _rates(v) for k, v in per_class.items()},
+            "time_to_alert_median_s": _round(float(np.median(tta)), 3) if tta.size else None,
+            "time_to_alert_p90_s": _round(float(np.percentile(tta, 90)), 3) if tta.size else None,
+            "alerts": len(alerts),
+            "system_alerts": alerts.system,
+            "nuisance_alerts": nuisance,
+            "nar_per_10km_day": _round(_nar(nuisance, scenario), 4),
+            "alerts_on_friendly": int(match.on_friendly.sum()),
+            "alerts_on_corridor_traffic": int(match.on_corridor.sum()),
+            "class_checked_alerts": int(checked.sum()),
+            "class_accuracy": _round(float(right.mean()), 4) if right.size else None,
+        }
+        | _coverage_metrics(events, detected, match.first_alert_ns, layout)
+    )
 
 
 def _tracking(
@@ -181,6 +240,17 @@ def _fmt(value: Any, spec: str = "") -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _subset_line(title: str, sub: dict[str, Any] | None) -> str:
+    if sub is None:
+        return f"{title}: - (the run used another site layout: pass it as `sites`)"
+    return (
+        f"{title}: crossings {sub['crossings']}  detected {sub['detected']}"
+        f"  Pd {_fmt(sub['pd'], '.3f')} [lo95 {_fmt(sub['pd_lower95'], '.3f')}]"
+        f"  time to alert median {_fmt(sub['time_to_alert_median_s'], '.1f')} s"
+        f"  p90 {_fmt(sub['time_to_alert_p90_s'], '.1f')} s"
+    )
+
+
 def format_report(result: dict[str, Any]) -> str:
     """A short human-readable table of `evaluate`'s result."""
     r = result
@@ -191,6 +261,8 @@ def format_report(result: dict[str, Any]) -> str:
         f"  95% CI [{_fmt(lo, '.3f')}, {_fmt(hi, '.3f')}]",
         f"time to alert  median {_fmt(r['time_to_alert_median_s'], '.1f')} s"
         f"  p90 {_fmt(r['time_to_alert_p90_s'], '.1f')} s",
+        _subset_line("people on foot under radar", r["people_radar"]),
+        _subset_line("vehicles", r["vehicles"]),
         f"alerts {r['alerts']}  nuisance {r['nuisance_alerts']}"
         f"  NAR {_fmt(r['nar_per_10km_day'], '.3f')} /10 km/day  system {r['system_alerts']}",
         f"on friendly {r['alerts_on_friendly']}  on corridor traffic"
@@ -202,7 +274,10 @@ def format_report(result: dict[str, Any]) -> str:
             f" {_fmt(r['gospa_localisation_mean_m'], '.1f')} m, missed"
             f" {_fmt(r['gospa_missed_mean'], '.2f')}, false {_fmt(r['gospa_false_mean'], '.2f')})"
         )
-    for title, table in (("by sector", r["per_sector"]), ("by class", r["per_class"])):
+    tables = [("by sector", r["per_sector"]), ("by class", r["per_class"])]
+    if r["per_coverage"]:
+        tables.append(("by radar", r["per_coverage"]))
+    for title, table in tables:
         lines += ["", f"{title:<10}{'crossings':>10}{'detected':>10}{'Pd':>8}{'Pd lo95':>9}"]
         for key, row in table.items():
             lines.append(

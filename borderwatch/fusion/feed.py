@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from borderwatch.arrays import FloatArray, IntArray
-from borderwatch.fusion.measurements import PositionBatch, RadarBatch
+from borderwatch.fusion.measurements import CameraBatch, PositionBatch, RadarBatch
 from borderwatch.geo.projection import destination, to_utm
 from borderwatch.geo.sites import Layout, TowerSpec
 from borderwatch.messages import Detection
 
-__all__ = ["RadarSite", "Registry", "TickFeed"]
+__all__ = ["CameraSite", "RadarSite", "Registry", "TickFeed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,19 @@ class RadarSite:
     pd: float
 
 
+@dataclass(frozen=True, slots=True)
+class CameraSite:
+    """A camera the engine knows: its place and how far it sees."""
+
+    index: int
+    sector: str
+    lon: float
+    lat: float
+    x: float
+    y: float
+    range_m: float
+
+
 @dataclass(slots=True)
 class Registry:
     """The sensors the engine accepts, from the site layout (a detection from anyone else is
@@ -45,7 +58,9 @@ class Registry:
 
     radars: dict[str, RadarSite] = field(default_factory=dict)
     positional: dict[str, str] = field(default_factory=dict)  # sensor id -> sector
-    cameras: dict[str, str] = field(default_factory=dict)
+    cameras: dict[str, CameraSite] = field(default_factory=dict)
+    # Every fixed sensor: id -> (kind, sector, lon, lat), for the rules on our own equipment.
+    places: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
 
     @classmethod
     def from_layout(cls, layout: Layout) -> Registry:
@@ -57,6 +72,7 @@ class Registry:
             lon, lat = site.lonlat
             x, y = (float(v) for v in to_utm(lon, lat))
             if spec.radar is not None:
+                reg.places[f"{site.id}-R"] = ("radar", spec.sector, lon, lat)
                 r = spec.radar
                 area = np.radians(r.az_width_deg) / 2.0 * r.range_m**2
                 reg.radars[f"{site.id}-R"] = RadarSite(
@@ -70,9 +86,15 @@ class Registry:
                     r.pd_max,
                 )
             if spec.camera is not None:
-                reg.cameras[f"{site.id}-C"] = spec.sector
-        for site in (*layout.line_sensors, *layout.ugs):
-            reg.positional[site.id] = getattr(site.spec, "sector", "")
+                reg.places[f"{site.id}-C"] = ("camera", spec.sector, lon, lat)
+                reg.cameras[f"{site.id}-C"] = CameraSite(
+                    len(reg.cameras), spec.sector, lon, lat, x, y, spec.camera.range_m
+                )
+        for kind, sites in (("line", layout.line_sensors), ("ugs", layout.ugs)):
+            for site in sites:
+                sector = str(getattr(site.spec, "sector", ""))
+                reg.positional[site.id] = sector
+                reg.places[site.id] = (kind, sector, *site.lonlat)
         return reg
 
 
@@ -94,8 +116,8 @@ class TickFeed:
     newest_s: float = -np.inf
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, det: Detection) -> None:
-        """Take one detection (already validated at the edge)."""
+    def add(self, det: Detection) -> bool:
+        """Take one detection (already validated at the edge); whether it was accepted."""
         known = (
             det.sensor_id in self.registry.radars
             or det.sensor_id in self.registry.positional
@@ -104,19 +126,20 @@ class TickFeed:
         )
         if not known:
             self.counts["rejected: unknown sensor"] += 1
-            return
+            return False
         t = (det.time_ns - self.epoch_ns) / 1e9
         bad = self._bad_time(t)
         if bad:
             self.counts[bad] += 1
-            return
+            return False
         tick = int(np.floor(t))
         if tick < self.released_to:
             self.counts["late: beyond the reorder window"] += 1
-            return
+            return False
         self.bins[tick].append(det)
         self.newest_s = max(self.newest_s, t)
         self.counts["accepted"] += 1
+        return True
 
     def _bad_time(self, t: float) -> str | None:
         reference = self.newest_s if np.isfinite(self.newest_s) else 0.0
@@ -143,17 +166,21 @@ class TickFeed:
             self.released_to = max(self.released_to, tick + 1)
             yield float(tick + 1), dets
 
-    def batches(self, dets: list[Detection], end_s: float) -> list[RadarBatch | PositionBatch]:
-        """One radar batch and one position batch for a tick's detections (cameras are not
-        fused yet and are counted)."""
-        out: list[RadarBatch | PositionBatch] = []
+    def batches(
+        self, dets: list[Detection], end_s: float
+    ) -> list[RadarBatch | PositionBatch | CameraBatch]:
+        """A tick's detections as one batch per kind of measurement: radar, then positions,
+        then camera bearings (which only update tracks the others keep)."""
+        out: list[RadarBatch | PositionBatch | CameraBatch] = []
         radar = [d for d in dets if d.kind == "radar"]
         pos = [d for d in dets if d.kind in ("line", "ugs", "patrol_report")]
-        self.counts["not fused yet: camera"] += sum(d.kind == "camera" for d in dets)
+        cam = [d for d in dets if d.kind == "camera"]
         if radar:
             out.append(self._radar(radar, end_s))
         if pos:
             out.append(self._position(pos, end_s))
+        if cam:
+            out.append(self._camera(cam, end_s))
         return out
 
     def _radar(self, dets: list[Detection], end_s: float) -> RadarBatch:
@@ -183,6 +210,35 @@ class TickFeed:
             pd=float(np.mean([s.pd for s in sites])),
             det_time_s=times,
             sensor_index=index,
+            class_likelihood=_likelihoods(dets),
+        )
+
+    def _camera(self, dets: list[Detection], end_s: float) -> CameraBatch:
+        sites = [self.registry.cameras[d.sensor_id] for d in dets]
+        slon = np.array([s.lon for s in sites])
+        slat = np.array([s.lat for s in sites])
+        sx = np.array([s.x for s in sites])
+        sy = np.array([s.y for s in sites])
+        reach = np.array([s.range_m for s in sites])
+        brg = np.array([d.bearing_deg for d in dets], float)
+        # True bearing to grid azimuth along the ray (the range is unknown; the convergence
+        # changes by far less than the camera's 0.1 degree over it).
+        lon, lat = destination(slon, slat, brg, reach / 2.0)
+        x, y = to_utm(lon, lat)
+        times = self._times(dets)
+        return CameraBatch(
+            time_s=max(end_s, float(times.max())),
+            sensor_x=sx,
+            sensor_y=sy,
+            azimuth_rad=np.mod(np.arctan2(x - sx, y - sy), 2 * np.pi),
+            range_m=reach,
+            sigma_azimuth_rad=float(np.radians(dets[0].sigma_bearing_deg or 0.1)),
+            keys=tuple(d.key for d in dets),
+            clutter_per_m2=1e-3,
+            pd=0.5,
+            det_time_s=times,
+            sensor_index=np.array([s.index for s in sites], np.int64),
+            class_likelihood=_likelihoods(dets),
         )
 
     def _position(self, dets: list[Detection], end_s: float) -> PositionBatch:
@@ -204,7 +260,12 @@ class TickFeed:
             pd=0.9,
             det_time_s=times,
             sensor_index=index,
+            class_likelihood=_likelihoods(dets),
         )
 
     def _times(self, dets: list[Detection]) -> FloatArray:
         return (np.array([d.time_ns for d in dets], np.int64) - self.epoch_ns) / 1e9
+
+
+def _likelihoods(dets: list[Detection]) -> FloatArray:
+    return np.array([d.classes.as_tuple() for d in dets], np.float64)

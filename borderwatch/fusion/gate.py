@@ -17,7 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from borderwatch.arrays import FloatArray, IntArray
-from borderwatch.fusion.linalg import inv_2x2
+from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 
@@ -76,7 +76,7 @@ def gate(
     z, R = batch.measurement()
     nu = batch.residual(z[j], zhat)
     S = H @ Pp @ H.mT + R[j]
-    Sinv, det = inv_2x2(S)
+    Sinv, det = inv_small(S)
     d2 = (nu * (Sinv @ nu[:, :, None])[:, :, 0]).sum(axis=1)
     ok = d2 <= gate_d2
     return Pairs(i[ok], j[ok], nu[ok], S[ok], d2[ok], np.log(det[ok]))

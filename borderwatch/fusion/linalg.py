@@ -1,7 +1,7 @@
 """Small-matrix algebra the filters share, batched over the leading axis.
 
 numpy's general `inv` and 3-operand `einsum` spend most of their time on call overhead for
-2x2 and 4x4 matrices; these closed forms and `@` do not.
+1x1 and 2x2 matrices; these closed forms and `@` do not.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ import numpy as np
 
 from borderwatch.arrays import FloatArray
 
-__all__ = ["inv_2x2"]
+__all__ = ["inv_small"]
 
 
-def inv_2x2(S: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Inverse and determinant of (K, 2, 2) matrices, in closed form."""
+def inv_small(S: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Inverse and determinant of (K, m, m) matrices, m = 1 (a bearing) or 2, closed form."""
+    if S.shape[-1] == 1:
+        det = S[:, 0, 0]
+        return 1.0 / S, det
     a, b, c, d = S[:, 0, 0], S[:, 0, 1], S[:, 1, 0], S[:, 1, 1]
     det = a * d - b * c
     inv = np.empty_like(S)

@@ -14,6 +14,10 @@ has its own sensor index and time, and the tracker predicts each pair to its det
      H = \begin{bmatrix} \Delta y / r^2 & 0 & -\Delta x / r^2 & 0 \\
                          \Delta x / r & 0 & \Delta y / r & 0 \end{bmatrix}
 
+- ``CameraBatch``: azimuth only, :math:`h(x) = \operatorname{atan2}(\Delta x, \Delta y)`, the
+  first row of the radar's :math:`H`. A camera cannot place a target on its ray, so it never
+  starts a track; it keeps confirmed ones alive (a thermal camera sees a walker who stands
+  still, whom a Doppler radar does not) and brings their sharpest class evidence.
 - ``PositionBatch``: a position (m) with its own 2x2 covariance per detection; :math:`H` picks
   :math:`x` and :math:`y`.
 
@@ -24,13 +28,13 @@ measurement), used to pre-gate with a k-d tree and to start new tracks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
 from borderwatch.arrays import FloatArray, IntArray
 
-__all__ = ["MeasurementBatch", "PositionBatch", "RadarBatch", "wrap_angle"]
+__all__ = ["CameraBatch", "MeasurementBatch", "PositionBatch", "RadarBatch", "wrap_angle"]
 
 TWO_PI = 2.0 * np.pi
 
@@ -47,6 +51,21 @@ class MeasurementBatch(Protocol):
     @property
     def time_s(self) -> float:
         """When the batch was taken, s: its latest detection's time."""
+        ...
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Each detection's key (`sensor_id/seq`), the evidence alerts cite; may be empty."""
+        ...
+
+    @property
+    def places(self) -> bool:
+        """Whether a detection places its target (radar, position sensors) rather than only
+        giving a bearing (camera). Only placing detections start tracks."""
+        ...
+
+    def likelihoods(self) -> FloatArray:
+        """Each detection's class likelihoods (D, 4) in `CLASSES` order; ones if unknown."""
         ...
 
     def times(self) -> FloatArray:
@@ -89,14 +108,16 @@ class MeasurementBatch(Protocol):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Timed:
     """What every batch carries besides its measurements: detection keys, the sensors' clutter
-    density (per m^2) and Pd, and per-detection times and sensors, which default to the batch
-    time and sensor 0."""
+    density (per m^2) and Pd, per-detection times and sensors, which default to the batch
+    time and sensor 0, and class likelihoods (D, 4), which default to "says nothing"."""
 
+    places: ClassVar[bool] = True
     keys: tuple[str, ...] = field(default=())
     clutter_per_m2: float = 1e-7
     pd: float = 0.9
     det_time_s: FloatArray | None = None
     sensor_index: IntArray | None = None
+    class_likelihood: FloatArray | None = None
     time_s: float
 
     def __len__(self) -> int:
@@ -113,6 +134,12 @@ class _Timed:
         if self.sensor_index is None:
             return np.zeros(len(self), np.int64)
         return self.sensor_index
+
+    def likelihoods(self) -> FloatArray:
+        """Each detection's class likelihoods, (D, 4)."""
+        if self.class_likelihood is None:
+            return np.ones((len(self), 4))
+        return self.class_likelihood
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +238,57 @@ class PositionBatch(_Timed):
     def clutter(self) -> FloatArray:
         """Per m^2, the same everywhere."""
         return np.full(len(self.xy), self.clutter_per_m2)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraBatch(_Timed):
+    """Camera bearings: (D,) azimuths (rad, clockwise from grid north) from sensors at
+    (`sensor_x`, `sensor_y`) (D,) that see out to `range_m` (D,)."""
+
+    places: ClassVar[bool] = False
+    sensor_x: FloatArray
+    sensor_y: FloatArray
+    azimuth_rad: FloatArray
+    range_m: FloatArray
+    sigma_azimuth_rad: float
+
+    def __len__(self) -> int:
+        return len(self.azimuth_rad)
+
+    def converted(self) -> tuple[FloatArray, FloatArray]:
+        """The middle of the ray, with the spread of a point anywhere along it (uniform over
+        the range along the ray, the bearing error across it): only the pre-gate uses it."""
+        a, r = self.azimuth_rad, self.range_m
+        s, c = np.sin(a), np.cos(a)
+        xy = np.stack((self.sensor_x + 0.5 * r * s, self.sensor_y + 0.5 * r * c), axis=1)
+        along = r**2 / 12.0
+        across = (r * self.sigma_azimuth_rad) ** 2
+        u = np.stack((s, c), axis=1)  # along the ray
+        n = np.stack((c, -s), axis=1)  # across it
+        cov = along[:, None, None] * (u[:, :, None] * u[:, None, :]) + across[:, None, None] * (
+            n[:, :, None] * n[:, None, :]
+        )
+        return xy, cov
+
+    def measurement(self) -> tuple[FloatArray, FloatArray]:
+        """z = [azimuth] per detection, R = sigma^2."""
+        z = self.azimuth_rad[:, None]
+        R = np.full((len(z), 1, 1), self.sigma_azimuth_rad**2)
+        return z, R
+
+    def predict(self, x: FloatArray, j: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Azimuth of each state from detection j's camera, and the Jacobian."""
+        dx, dy = x[:, 0] - self.sensor_x[j], x[:, 2] - self.sensor_y[j]
+        r2 = np.maximum(dx * dx + dy * dy, 1e-6)
+        zhat = np.mod(np.arctan2(dx, dy), TWO_PI)[:, None]
+        H = np.zeros((len(x), 1, 4))
+        H[:, 0, 0], H[:, 0, 2] = dy / r2, -dx / r2
+        return zhat, H
+
+    def residual(self, z: FloatArray, zhat: FloatArray) -> FloatArray:
+        """Wrapped to (-pi, pi]."""
+        return wrap_angle(z - zhat)
+
+    def clutter(self) -> FloatArray:
+        """Per rad: a few false detections over the field of view."""
+        return np.full(len(self), self.clutter_per_m2)

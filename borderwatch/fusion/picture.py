@@ -1,8 +1,10 @@
-"""The track picture: wire messages in, in arrival order; tracks out, as snapshots.
+"""The picture: wire messages in, in arrival order; tracks, alerts and incidents out.
 
-It is the same code live and in replay: messages go through the reorder window (`feed`),
-each released second of event time becomes batches, the tracker takes them, and every
-`snapshot_s` of event time the confirmed tracks are published as `Track` messages.
+It is the same code live and in replay: detections go through the reorder window (`feed`),
+each released second of event time becomes batches the tracker takes, our patrols' reports
+mark the tracks they explain as friendly, and every `snapshot_s` of event time the confirmed
+tracks make a scene: published as `Track` messages, then judged by the rules (`Alert`s), whose
+alerts are filed into incidents (`Incident`s).
 """
 
 from __future__ import annotations
@@ -13,19 +15,32 @@ import numpy as np
 
 from borderwatch.errors import MessageError
 from borderwatch.fusion.feed import Registry, TickFeed
+from borderwatch.fusion.friendly import FriendlyForces
 from borderwatch.fusion.tracker import Tracker, TrackerConfig
 from borderwatch.fusion.tracks import CONFIRMED
+from borderwatch.geo import Border, load_border
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.geo.sectors import Sector, sector_index
-from borderwatch.messages import Detection, Patrol, SensorStatus, Track, WireMessage
+from borderwatch.messages import (
+    Alert,
+    ClassLikelihood,
+    Detection,
+    Incident,
+    Patrol,
+    SensorStatus,
+    Track,
+    WireMessage,
+)
+from borderwatch.rules import Alerter, BarrierLine, IncidentBook, RulesConfig, Scene
 
 __all__ = ["Picture"]
 
 COASTING_AFTER_S = 1.5
+Output = Track | Alert | Incident
 
 
 class Picture:
-    """Tracks for a set of sectors, from one stream of wire messages."""
+    """Tracks, alerts and incidents for a set of sectors, from one stream of wire messages."""
 
     def __init__(
         self,
@@ -33,11 +48,20 @@ class Picture:
         sectors: tuple[Sector, ...],
         epoch_ns: int,
         config: TrackerConfig | None = None,
+        rules: RulesConfig | None = None,
+        border: Border | None = None,
         snapshot_s: float = 5.0,
         window_s: float = 2.0,
     ) -> None:
+        border = border or load_border()
+        self.rules = rules or RulesConfig()
         self.feed = TickFeed(registry, epoch_ns, window_s)
         self.tracker = Tracker(config)
+        self.friendly = FriendlyForces(epoch_ns)
+        self.barrier = BarrierLine(border)
+        self.corridor = border.corridor_contains
+        self.alerter = Alerter(self.rules, sectors, registry.places, epoch_ns)
+        self.incidents = IncidentBook(self.rules.incidents)
         self.sectors = sectors
         self.epoch_ns = epoch_ns
         self.snapshot_s = snapshot_s
@@ -45,56 +69,118 @@ class Picture:
 
     @property
     def counts(self) -> dict[str, int]:
-        """What happened to the input: accepted, rejected (by reason), late, not fused yet."""
+        """What happened to the input: accepted, rejected (by reason), late."""
         return dict(sorted(self.feed.counts.items()))
 
-    def take(self, message: WireMessage | MessageError) -> Iterator[Track]:
-        """One message (or the error its line decoded to); yields any snapshots it releases."""
+    def _t(self, time_ns: int) -> float:
+        return (time_ns - self.epoch_ns) / 1e9
+
+    def take(self, message: WireMessage | MessageError) -> Iterator[Output]:
+        """One message (or the error its line decoded to); yields what it releases."""
         if isinstance(message, MessageError):
             self.feed.counts[f"rejected: {message.field}"] += 1
             return
+        equipment = self.alerter.equipment
         if isinstance(message, Detection):
-            self.feed.add(message)
-            yield from self._advance(flush=False)
-        elif isinstance(message, SensorStatus | Patrol):
+            if self.feed.add(message):
+                equipment.heard_from(message.sensor_id, self._t(message.time_ns), True)
+        elif isinstance(message, SensorStatus):
             self.feed.clock(message.time_ns)
-            yield from self._advance(flush=False)
+            t = self._t(message.time_ns)
+            equipment.heard_from(message.sensor_id, t, False)
+            equipment.status(message.sensor_id, message.health, t, message.detail)
+        elif isinstance(message, Patrol):
+            self.feed.clock(message.time_ns)
+            self.friendly.report(message)
+        else:
+            return
+        yield from self._advance(flush=False)
 
-    def take_all(self, messages: Iterable[WireMessage | MessageError]) -> Iterator[Track]:
+    def take_all(self, messages: Iterable[WireMessage | MessageError]) -> Iterator[Output]:
         """A whole stream, then the rest of the window."""
         for m in messages:
             yield from self.take(m)
         yield from self._advance(flush=True)
 
-    def _advance(self, flush: bool) -> Iterator[Track]:
+    def _advance(self, flush: bool) -> Iterator[Output]:
         for end_s, dets in self.feed.ready(flush):
             while self.next_snapshot <= end_s - 1.0:
                 yield from self.snapshot(self.next_snapshot)
                 self.next_snapshot += self.snapshot_s
             for batch in self.feed.batches(dets, end_s):
                 self.tracker.process(batch)
+            self.friendly.vouch(self.tracker.tracks, end_s)
+            self.alerter.detections(dets)
 
-    def snapshot(self, t_s: float) -> Iterator[Track]:
-        """The confirmed tracks at event time `t_s` (s from the epoch)."""
-        tr = self.tracker.tracks
-        ids, xy = self.tracker.estimates(t_s)
-        if len(ids) == 0:
+    def scene(self, t_s: float) -> Scene:
+        """The confirmed tracks at event time `t_s` (s from the epoch), judged for the rules."""
+        tr, tracker = self.tracker.tracks, self.tracker
+        ok = np.flatnonzero(tr.status == CONFIRMED)
+        ids, xy = tracker.estimates(t_s)
+        vx, vy = tr.x[ok, 1], tr.x[ok, 3]
+        classes = tracker.class_probabilities(ok)
+        friendly = tr.friendly_until[ok] >= t_s
+        in_corridor = np.asarray(self.corridor(xy[:, 0], xy[:, 1]), bool)
+        threat = classes[:, 0] + classes[:, 1]
+        evidence = tracker.evidence
+        return Scene(
+            t_s=t_s,
+            ids=ids,
+            x=xy[:, 0],
+            y=xy[:, 1],
+            vx=vx,
+            vy=vy,
+            classes=classes,
+            age_s=t_s - tr.born[ok],
+            fix_age_s=t_s - tr.last_fix[ok],
+            hits=tr.hits[ok],
+            friendly=friendly,
+            in_corridor=in_corridor,
+            reach=self.barrier.reach(xy[:, 0], xy[:, 1], vx, vy),
+            threat=threat,
+            eligible=~friendly & ~in_corridor & (threat >= self.rules.classes.threat_min),
+            evidence=lambda tid: tuple(evidence.get(tid, ())),
+        )
+
+    def snapshot(self, t_s: float) -> Iterator[Output]:
+        """At event time `t_s`: the confirmed tracks, then the alerts they raise, then the
+        incidents those open or change."""
+        scene = self.scene(t_s)
+        yield from self._tracks(scene)
+        alerts = self.alerter.check(scene)
+        yield from alerts
+        yield from self.incidents.take(alerts)
+
+    def _tracks(self, scene: Scene) -> Iterator[Track]:
+        if len(scene) == 0:
             return
+        tr = self.tracker.tracks
         ok = tr.status == CONFIRMED
-        x, P, last = tr.x[ok], tr.P[ok], tr.last_hit[ok]
-        lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
-        sec = sector_index(self.sectors, xy[:, 0], xy[:, 1]) if self.sectors else None
-        time_ns = self.epoch_ns + round(t_s * 1e9)
-        for k, tid in enumerate(ids.tolist()):
-            state = (float(xy[k, 0]), float(x[k, 1]), float(xy[k, 1]), float(x[k, 3]))
+        P, last, hits = tr.P[ok], tr.last_hit[ok], tr.hits[ok]
+        lon, lat = to_lonlat(scene.x, scene.y)
+        sec = sector_index(self.sectors, scene.x, scene.y) if self.sectors else None
+        time_ns = self.epoch_ns + round(scene.t_s * 1e9)
+        classes = np.round(scene.classes, 4).tolist()
+        for k, tid in enumerate(scene.ids.tolist()):
+            state = (
+                float(scene.x[k]),
+                float(scene.vx[k]),
+                float(scene.y[k]),
+                float(scene.vy[k]),
+            )
+            keys = scene.evidence(tid)
+            p, v, a, u = classes[k]
             yield Track(
                 id=f"T{tid:06d}",
                 sector=self.sectors[int(sec[k])].id if sec is not None else "-",
                 time_ns=time_ns,
                 lat=round(float(lat[k]), 7),
                 lon=round(float(lon[k]), 7),
-                state=tuple(round(v, 2) for v in state),  # type: ignore[arg-type]
+                state=tuple(round(s, 2) for s in state),  # type: ignore[arg-type]
                 cov=tuple(np.round(P[k].ravel(), 3).tolist()),
-                status="coasting" if t_s - last[k] > COASTING_AFTER_S else "confirmed",
-                quality=round(float(min(1.0, tr.hits[ok][k] / 20.0)), 3),
+                classes=ClassLikelihood(person=p, vehicle=v, animal=a, unknown=u),
+                sensors=tuple(sorted({key.rsplit("/", 1)[0] for key in keys})),
+                status="coasting" if scene.t_s - last[k] > COASTING_AFTER_S else "confirmed",
+                quality=round(float(min(1.0, hits[k] / 20.0)), 3),
+                friendly=bool(scene.friendly[k]),
             )

@@ -6,15 +6,18 @@
     assign: confirmed tracks first, then tentative ones take what is left (GNN), at most one
         detection per track per sensor
     update the matched tracks (EKF), a track seen by several sensors once per detection, in
-        time order
+        time order; fold each detection's class likelihoods into the track's class posterior
     confirm tentative tracks with enough hits; delete what has gone unseen too long
-    start a tentative track on every detection nobody took
+    start a tentative track on every placing detection nobody took
+
+A bearing-only batch (a camera) is gated against confirmed tracks only and starts nothing.
 
 All policy is in `TrackerConfig`; each step is a function of its own module.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Annotated, Literal
 
 import msgspec
@@ -29,7 +32,21 @@ from borderwatch.fusion.motion import predict
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
 from borderwatch.fusion.update import kalman_update
 
-__all__ = ["Tracker", "TrackerConfig"]
+__all__ = ["Tracker", "TrackerConfig", "speed_likelihood"]
+
+# Ground speeds, m/s, above which a class becomes unlikely (logistic fall-off, width):
+# people walk at up to ~2, run at ~5 for a short while; camels and dogs gallop at up to ~10.
+PERSON_MAX_MPS, PERSON_WIDTH = 4.0, 0.7
+ANIMAL_MAX_MPS, ANIMAL_WIDTH = 9.0, 1.5
+
+
+def speed_likelihood(speed: FloatArray) -> FloatArray:
+    """p(speed | class) up to a constant, (K, 4) in `CLASSES` order."""
+    out = np.ones((len(speed), 4))
+    out[:, 0] = 1.0 / (1.0 + np.exp(np.clip((speed - PERSON_MAX_MPS) / PERSON_WIDTH, -50, 50)))
+    out[:, 2] = 1.0 / (1.0 + np.exp(np.clip((speed - ANIMAL_MAX_MPS) / ANIMAL_WIDTH, -50, 50)))
+    return out
+
 
 Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 
@@ -59,6 +76,16 @@ class TrackerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     confirm_window_s: Pos = 3.5  # a tentative track has this long to get its hits
     tentative_coast_s: Pos = 2.5  # ... and is dropped after this long without one
     coast_s: Pos = 5.5  # a confirmed track is deleted after this long unseen
+    # ... or after this long with bearings only (a camera watching a walker who stands still
+    # keeps the track; its range is then unobserved and drifts, so not for ever).
+    coast_bearing_only_s: Pos = 120.0
+    # Class fusion: log posterior += w log p(report | class). Sensor reports of one target are
+    # not independent (the same silhouette, the same gait), so each counts as a fraction of a
+    # report; and no class is ever ruled out beyond e^-floor to the best, so a wrong early
+    # call can still be overturned.
+    class_evidence_weight: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.5
+    class_floor: Pos = 9.0
+    evidence_kept: Annotated[int, msgspec.Meta(ge=1)] = 12  # detection keys kept per track
 
 
 class Tracker:
@@ -68,6 +95,8 @@ class Tracker:
         self.config = config or TrackerConfig()
         self.tracks = TrackTable()
         self.time_s = -np.inf
+        # The latest detection keys behind each track (by id): the evidence alerts cite.
+        self.evidence: dict[int, deque[str]] = {}
 
     # -- the steps -------------------------------------------------------------------------
     def _q(self, rows: IntArray | slice = slice(None)) -> FloatArray:
@@ -127,7 +156,8 @@ class Tracker:
         time order (a track seen by two sensors is updated twice, sequentially)."""
         tr = self.tracks
         soft = np.zeros(len(tr), bool)
-        if self.config.update == "jpda" and np.all(batch.sensors() == batch.sensors()[0]):
+        one_sensor = np.all(batch.sensors() == batch.sensors()[0])
+        if self.config.update == "jpda" and batch.places and one_sensor:
             # JPDA weighs one sensor's detections against each other; with several sensors
             # in a batch the tracks take the GNN update.
             soft = tr.status == CONFIRMED
@@ -154,6 +184,29 @@ class Tracker:
                 tr.t[r] = np.maximum(tr.t[r], times[d])
         np.add.at(tr.hits, rows, 1)  # a track seen by two sensors scores two hits
         np.maximum.at(tr.last_hit, rows, batch.times()[dets])
+        if batch.places:
+            np.maximum.at(tr.last_fix, rows, batch.times()[dets])
+        self._classify(rows, batch.likelihoods()[dets])
+        if batch.keys:
+            ids = tr.id[rows].tolist()
+            for tid, d in zip(ids, dets.tolist(), strict=True):
+                self.evidence[tid].append(batch.keys[d])
+
+    def _log_evidence(self, likelihood: FloatArray) -> FloatArray:
+        w = self.config.class_evidence_weight
+        out: FloatArray = w * np.log(np.clip(likelihood, 1e-6, None))
+        return out
+
+    def _classify(self, rows: IntArray, likelihood: FloatArray) -> None:
+        """Bayes: add each detection's log likelihoods to its track's log posterior."""
+        if len(rows) == 0:
+            return
+        tr = self.tracks
+        np.add.at(tr.logc, rows, self._log_evidence(likelihood))
+        touched = np.unique(rows)
+        lc = tr.logc[touched]
+        lc -= lc.max(axis=1, keepdims=True)
+        tr.logc[touched] = np.maximum(lc, -self.config.class_floor)
 
     def _jpda(self, pairs: Pairs, which: BoolArray, batch: MeasurementBatch) -> None:
         """Soft update of the tracks in `which` from every detection in their gates (one
@@ -193,13 +246,15 @@ class Tracker:
         drop: BoolArray = np.where(
             tentative,
             (t - tr.born > c.confirm_window_s) | (t - tr.last_hit > c.tentative_coast_s),
-            t - tr.last_hit > c.coast_s,
+            (t - tr.last_hit > c.coast_s) | (t - tr.last_fix > c.coast_bearing_only_s),
         )
         if drop.any():
+            for tid in tr.id[drop].tolist():
+                self.evidence.pop(tid, None)
             tr.keep(~drop)
 
     def _initiate(self, batch: MeasurementBatch, free: BoolArray) -> None:
-        if not free.any():
+        if not free.any() or not batch.places:
             return
         xy, cov = batch.converted()
         xy, cov = xy[free], cov[free]
@@ -214,10 +269,16 @@ class Tracker:
             cov[:, 1, 1],
         )
         P[:, 1, 1] = P[:, 3, 3] = self.config.init_speed_sigma_mps**2
-        ids = self.tracks.add(x, P, batch.time_s)
+        lc = self._log_evidence(batch.likelihoods()[free])
+        lc -= lc.max(axis=1, keepdims=True)
+        ids = self.tracks.add(x, P, batch.time_s, np.maximum(lc, -self.config.class_floor))
         # A new track starts at its own detection's time, not the batch's.
-        new = np.isin(self.tracks.id, ids)
-        self.tracks.t[new] = self.tracks.born[new] = self.tracks.last_hit[new] = batch.times()[free]
+        tr = self.tracks
+        new = np.isin(tr.id, ids)
+        tr.t[new] = tr.born[new] = tr.last_hit[new] = tr.last_fix[new] = batch.times()[free]
+        keys = [batch.keys[k] for k in np.flatnonzero(free)] if batch.keys else []
+        for n, tid in enumerate(ids.tolist()):
+            self.evidence[tid] = deque(keys[n : n + 1], maxlen=self.config.evidence_kept)
 
     # -- the algorithm ---------------------------------------------------------------------
     def process(self, batch: MeasurementBatch) -> None:
@@ -229,7 +290,13 @@ class Tracker:
         times = batch.times()
         self._predict(float(times.min()))
         tr = self.tracks
-        pairs = gate(tr.x, tr.P, tr.t, self._q(), batch, self.config.gate_d2)
+        if batch.places:
+            pairs = gate(tr.x, tr.P, tr.t, self._q(), batch, self.config.gate_d2)
+        else:
+            # A bearing cannot tell a new target from clutter: only confirmed tracks take one.
+            ok = np.flatnonzero(tr.status == CONFIRMED)
+            sub = gate(tr.x[ok], tr.P[ok], tr.t[ok], self._q(ok), batch, self.config.gate_d2)
+            pairs = Pairs(ok[sub.i], sub.j, sub.nu, sub.S, sub.d2, sub.logdet)
         rows, dets = self._assign(pairs, batch)
         self._update(pairs, rows, dets, batch)
         self._manage(batch.time_s)
@@ -237,6 +304,16 @@ class Tracker:
         free[dets] = False
         self._initiate(batch, free)
         self.time_s = max(self.time_s, batch.time_s)
+
+    def class_probabilities(self, rows: IntArray | slice = slice(None)) -> FloatArray:
+        """Posterior class probabilities (K, 4) in `CLASSES` order: every sensor's evidence,
+        and how fast the track moves (nobody walks at 20 m/s: a track that fast in a herd is
+        a bad association or a vehicle, whatever the camera said of the herd)."""
+        tr = self.tracks
+        speed = np.hypot(tr.x[rows, 1], tr.x[rows, 3])
+        e = np.exp(tr.logc[rows]) * speed_likelihood(speed)
+        out: FloatArray = e / e.sum(axis=1, keepdims=True)
+        return out
 
     def estimates(self, t: float | None = None) -> tuple[IntArray, FloatArray]:
         """Ids (K,) and positions (K, 2) of confirmed tracks (coasting ones included),

@@ -16,13 +16,28 @@ from borderwatch.arrays import BoolArray, FloatArray, IntArray
 __all__ = ["CONFIRMED", "TENTATIVE", "TrackTable"]
 
 TENTATIVE, CONFIRMED = 0, 1
+COLUMNS = (
+    "x",
+    "P",
+    "t",
+    "id",
+    "status",
+    "hits",
+    "born",
+    "last_hit",
+    "last_fix",
+    "logc",
+    "friendly_until",
+)
 
 
 @dataclass(slots=True)
 class TrackTable:
     """Columns, one row per live track. `x` (N, 4) [x, vx, y, vy] in UTM m and m/s; `P`
     (N, 4, 4); `t` (N,) time of the state, s; `status` TENTATIVE or CONFIRMED; `hits` updates
-    so far; `born` and `last_hit` times, s."""
+    so far; `born`, `last_hit` (any update) and `last_fix` (an update that placed it: not a
+    bearing alone) times, s; `logc` (N, 4) log class posterior in `CLASSES` order (up to a
+    constant); `friendly_until` time (s) until which a patrol's report vouches for it."""
 
     x: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     P: FloatArray = field(default_factory=lambda: np.zeros((0, 4, 4)))
@@ -32,13 +47,17 @@ class TrackTable:
     hits: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     born: FloatArray = field(default_factory=lambda: np.zeros(0))
     last_hit: FloatArray = field(default_factory=lambda: np.zeros(0))
+    last_fix: FloatArray = field(default_factory=lambda: np.zeros(0))
+    logc: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
+    friendly_until: FloatArray = field(default_factory=lambda: np.zeros(0))
     next_id: int = 1
 
     def __len__(self) -> int:
         return len(self.id)
 
-    def add(self, x: FloatArray, P: FloatArray, t: float) -> IntArray:
-        """Append tentative tracks with states (K, 4), covariances (K, 4, 4); returns ids."""
+    def add(self, x: FloatArray, P: FloatArray, t: float, logc: FloatArray) -> IntArray:
+        """Append tentative tracks with states (K, 4), covariances (K, 4, 4) and log class
+        posteriors (K, 4); returns ids."""
         k = len(x)
         ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
         self.next_id += k
@@ -50,9 +69,12 @@ class TrackTable:
         self.hits = np.concatenate((self.hits, np.ones(k, np.int64)))
         self.born = np.concatenate((self.born, np.full(k, t)))
         self.last_hit = np.concatenate((self.last_hit, np.full(k, t)))
+        self.last_fix = np.concatenate((self.last_fix, np.full(k, t)))
+        self.logc = np.concatenate([self.logc, logc])
+        self.friendly_until = np.concatenate((self.friendly_until, np.full(k, -np.inf)))
         return ids
 
     def keep(self, rows: BoolArray) -> None:
         """Drop every row where `rows` is False."""
-        for name in ("x", "P", "t", "id", "status", "hits", "born", "last_hit"):
+        for name in COLUMNS:
             setattr(self, name, getattr(self, name)[rows])

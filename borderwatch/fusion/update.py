@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderwatch.arrays import FloatArray
-from borderwatch.fusion.linalg import inv_2x2
+from borderwatch.fusion.linalg import inv_small
 
 __all__ = ["kalman_update"]
 
@@ -20,7 +20,7 @@ def kalman_update(
     x: FloatArray, P: FloatArray, H: FloatArray, R: FloatArray, nu: FloatArray, S: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Updated states (K, 4) and covariances (K, 4, 4) for K matched pairs."""
-    K = P @ H.mT @ inv_2x2(S)[0]
+    K = P @ H.mT @ inv_small(S)[0]
     xu = x + (K @ nu[:, :, None])[:, :, 0]
     IKH = np.eye(4) - K @ H
     Pu = IKH @ P @ IKH.mT + K @ R @ K.mT

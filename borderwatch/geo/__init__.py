@@ -3,7 +3,15 @@ and the projection to UTM zone 32N metres (EPSG:32632) that every metric computa
 
 from borderwatch.geo.border import Border, Breach, Crossing, Place, load_border
 from borderwatch.geo.lines import PathCrossings, crossings_of_path, side_of_line
-from borderwatch.geo.projection import UTM_EPSG, destination, polar, to_lonlat, to_utm
+from borderwatch.geo.projection import (
+    UTM_EPSG,
+    destination,
+    grid_azimuth,
+    in_field,
+    polar,
+    to_lonlat,
+    to_utm,
+)
 from borderwatch.geo.sectors import Sector, build_sectors, sector_index
 from borderwatch.geo.sites import Layout, Site, load_sites
 
@@ -20,6 +28,8 @@ __all__ = [
     "build_sectors",
     "crossings_of_path",
     "destination",
+    "grid_azimuth",
+    "in_field",
     "load_border",
     "load_sites",
     "polar",

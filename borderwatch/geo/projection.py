@@ -13,9 +13,17 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod, Transformer
 
-from borderwatch.arrays import FloatArray
+from borderwatch.arrays import BoolArray, FloatArray
 
-__all__ = ["UTM_EPSG", "destination", "polar", "to_lonlat", "to_utm"]
+__all__ = [
+    "UTM_EPSG",
+    "destination",
+    "grid_azimuth",
+    "in_field",
+    "polar",
+    "to_lonlat",
+    "to_utm",
+]
 
 UTM_EPSG = 32632
 
@@ -74,3 +82,15 @@ def destination(
     )
     lon, lat, _ = _geod().fwd(a, b, c, d)
     return np.asarray(lon, float), np.asarray(lat, float)
+
+
+def grid_azimuth(dx: FloatArray, dy: FloatArray) -> FloatArray:
+    """Azimuth on the UTM grid, degrees clockwise from grid north, in [0, 360)."""
+    return np.mod(np.degrees(np.arctan2(dx, dy)), 360.0)
+
+
+def in_field(az: FloatArray, center: float, width: float) -> BoolArray:
+    """True where azimuth `az` lies within `width` degrees centred on `center`."""
+    off = np.mod(az - center + 180.0, 360.0) - 180.0
+    inside: BoolArray = np.abs(off) <= width / 2.0
+    return inside

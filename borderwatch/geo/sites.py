@@ -10,24 +10,28 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
+from borderwatch.arrays import BoolArray, FloatArray
 from borderwatch.errors import ConfigError
-from borderwatch.geo.projection import to_utm
+from borderwatch.geo.projection import grid_azimuth, in_field, to_utm
 
 __all__ = [
     "DEFAULT_SITES",
+    "RADAR_MIN_RANGE_M",
     "CameraSpec",
     "Layout",
     "LineSensorSpec",
     "PatrolBaseSpec",
     "RadarShadowSpec",
     "RadarSpec",
+    "RadarTarget",
     "Site",
     "TowerSpec",
     "UgsSpec",
@@ -40,6 +44,11 @@ Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 Frac = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 Az = Annotated[float, msgspec.Meta(ge=0.0, lt=360.0)]
 SiteId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+# Closer than this a radar sees nothing: its receiver is still blanked while it transmits.
+RADAR_MIN_RANGE_M = 50.0
+# Whose reach a coverage question is about: the instrumented range, or a class's detection range.
+RadarTarget = Literal["any", "person", "vehicle"]
 
 
 class RadarSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -59,6 +68,26 @@ class RadarSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     min_radial_speed_mps: Annotated[float, msgspec.Meta(ge=0.0)] = 0.35
     pd_max: Frac = 0.95
     clutter_per_scan: Annotated[float, msgspec.Meta(ge=0.0)] = 0.5
+
+    def reach_m(self, target: RadarTarget = "any") -> float:
+        """How far the radar covers: `range_m` for "any" (what it reports and scans), else the
+        class's detection range (capped by `range_m`), where Pd per scan is still ~0.84."""
+        if target == "person":
+            return min(self.person_range_m, self.range_m)
+        if target == "vehicle":
+            return min(self.vehicle_range_m, self.range_m)
+        return self.range_m
+
+    def covers(self, r: FloatArray, az: FloatArray, target: RadarTarget = "any") -> BoolArray:
+        """True where a point at grid range `r` (m) and grid azimuth `az` (deg) from the radar
+        is in its field: beyond the blind range, within reach, inside the azimuth sector.
+        The twin's radar and `Layout.radar_covers` both ask this, so they cannot disagree."""
+        inside: BoolArray = (
+            (r >= RADAR_MIN_RANGE_M)
+            & (r <= self.reach_m(target))
+            & in_field(az, self.az_center_deg, self.az_width_deg)
+        )
+        return inside
 
 
 class CameraSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -197,6 +226,26 @@ class Layout:
         out = np.zeros(np.shape(x), bool)
         for s in self.shadows:
             out |= shapely.contains_xy(s.geometry, x, y)
+        return out
+
+    def radar_covers(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, target: RadarTarget = "any"
+    ) -> BoolArray:
+        """True where UTM 32N point (x, y) is in some radar's field and not in a radar shadow;
+        vectorised, the shape of x and y broadcast. `target` picks the reach (`RadarSpec.reach_m`).
+
+        This is the layout's coverage, as designed: a radar that is down or blinded by dust at
+        some moment still counts, since that is what the system must ride out."""
+        xs, ys = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+        out = np.zeros(xs.shape, bool)
+        for site in self.towers:
+            spec, g = site.spec, site.geometry
+            if not isinstance(spec, TowerSpec) or spec.radar is None or not isinstance(g, Point):
+                continue
+            dx, dy = xs - g.x, ys - g.y
+            out |= spec.radar.covers(np.hypot(dx, dy), grid_azimuth(dx, dy), target)
+        if self.shadows and out.any():
+            out &= ~self.shadowed(xs, ys)
         return out
 
     def in_sectors(self, sector_ids: set[str]) -> Layout:

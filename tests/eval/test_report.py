@@ -18,7 +18,8 @@ KEYS = {
     "bad_alert_lines", "nuisance_alerts", "nar_per_10km_day", "alerts_on_friendly",
     "alerts_on_corridor_traffic", "class_checked_alerts", "class_accuracy", "track_reports",
     "bad_track_lines", "gospa_times", "gospa_mean_m", "gospa_localisation_mean_m",
-    "gospa_missed_mean", "gospa_false_mean",
+    "gospa_missed_mean", "gospa_false_mean", "coverage_sites", "per_coverage", "people_radar",
+    "vehicles",
 }  # fmt: skip
 
 

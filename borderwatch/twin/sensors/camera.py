@@ -14,6 +14,7 @@ import msgspec
 import numpy as np
 
 from borderwatch.arrays import IntArray
+from borderwatch.geo.projection import grid_azimuth, in_field
 from borderwatch.geo.sites import CameraSpec, Layout, RadarSpec
 from borderwatch.messages import Detection
 from borderwatch.twin.conditions import Conditions
@@ -25,7 +26,7 @@ from borderwatch.twin.sensors.classify import (
     classify,
     likelihoods,
 )
-from borderwatch.twin.sensors.polar import grid_azimuth, in_field, shadowed, true_polar
+from borderwatch.twin.sensors.polar import shadowed, true_polar
 
 __all__ = ["Camera", "johnson"]
 

@@ -1,5 +1,6 @@
-"""What the radar and the camera on a tower share: their field of regard, terrain shadows,
-and the measurement itself: geodesic range and true bearing from the tower to a UTM point."""
+"""What the radar and the camera on a tower share: terrain shadows, and the measurement itself:
+geodesic range and true bearing from the tower to a UTM point. (Their field of regard, on the
+UTM grid, is `borderwatch.geo.projection`'s `grid_azimuth` and `in_field`.)"""
 
 from __future__ import annotations
 
@@ -10,19 +11,7 @@ from borderwatch.arrays import FloatArray
 from borderwatch.geo.projection import polar, to_lonlat
 from borderwatch.geo.sites import Layout
 
-__all__ = ["grid_azimuth", "in_field", "shadowed", "true_polar"]
-
-
-def grid_azimuth(dx: FloatArray, dy: FloatArray) -> FloatArray:
-    """Azimuth on the UTM grid, degrees clockwise from grid north, in [0, 360)."""
-    return np.mod(np.degrees(np.arctan2(dx, dy)), 360.0)
-
-
-def in_field(az: FloatArray, center: float, width: float) -> npt.NDArray[np.bool_]:
-    """True where azimuth `az` lies within `width` degrees centred on `center`."""
-    off = np.mod(az - center + 180.0, 360.0) - 180.0
-    inside: npt.NDArray[np.bool_] = np.abs(off) <= width / 2.0
-    return inside
+__all__ = ["shadowed", "true_polar"]
 
 
 def shadowed(layout: Layout, x: FloatArray, y: FloatArray) -> npt.NDArray[np.bool_]:

@@ -15,19 +15,19 @@ import msgspec
 import numpy as np
 
 from borderwatch.arrays import FloatArray, IntArray
+from borderwatch.geo.projection import grid_azimuth
 from borderwatch.geo.sites import Layout, RadarSpec
 from borderwatch.messages import Detection
 from borderwatch.twin.conditions import Conditions
 from borderwatch.twin.movers.path import RADAR_SIZE
 from borderwatch.twin.sensors.base import Batch, Chunk, Placement, Sensor
 from borderwatch.twin.sensors.classify import CLUTTER, RADAR, classify, likelihoods
-from borderwatch.twin.sensors.polar import grid_azimuth, in_field, shadowed, true_polar
+from borderwatch.twin.sensors.polar import shadowed, true_polar
 
 __all__ = ["Radar"]
 
 RANGE_CELL_M = 15.0
 BEAM_DEG = 1.0
-MIN_RANGE_M = 50.0
 
 
 class Radar(Sensor):
@@ -76,13 +76,7 @@ class Radar(Sensor):
         dx, dy = x - self.x, y - self.y
         r = np.hypot(dx, dy)
         az = grid_azimuth(dx, dy)
-        covered = (
-            alive
-            & (r <= s.range_m)
-            & (r >= MIN_RANGE_M)
-            & works[None, :]
-            & in_field(az, s.az_center_deg, s.az_width_deg)
-        )
+        covered = alive & s.covers(r, az) & works[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             vr = np.where(r > 0, (dx * vx + dy * vy) / r, 0.0)
         r50 = (

@@ -1,0 +1,64 @@
+"""Friendly forces: our patrols' own position reports make the tracks they explain friendly.
+
+A patrol's device reports where it is every ~10 s (`Patrol`). A track is vouched for when it
+is where a recent report, carried forward by the patrol's own speed and course, puts the
+patrol, and moves like it: within `radius_m` and `speed_tolerance_mps`. Vouching lasts
+`hold_s` past the last time the track was explained, so a track that parts from the patrol
+(someone it passed by) is no longer ours a minute later; a patrol whose reports stop (older
+than `report_fresh_s`) vouches for nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from borderwatch.fusion.tracks import TrackTable
+from borderwatch.geo.projection import to_utm
+from borderwatch.messages import Patrol
+
+__all__ = ["FriendlyForces"]
+
+
+@dataclass(slots=True)
+class FriendlyForces:
+    """The latest report of each patrol (times in s from the engine's epoch)."""
+
+    epoch_ns: int
+    radius_m: float = 150.0
+    speed_tolerance_mps: float = 4.0
+    report_fresh_s: float = 30.0
+    hold_s: float = 60.0
+    latest: dict[str, tuple[float, float, float, float, float]] = field(default_factory=dict)
+
+    def report(self, p: Patrol) -> None:
+        """Take one position report (a later one per call sign replaces an earlier one)."""
+        t = (p.time_ns - self.epoch_ns) / 1e9
+        old = self.latest.get(p.callsign)
+        if old is not None and old[0] >= t:
+            return
+        x, y = (float(v) for v in to_utm(p.lon, p.lat))
+        c = np.radians(p.course_deg)
+        vx, vy = p.speed_mps * float(np.sin(c)), p.speed_mps * float(np.cos(c))
+        self.latest[p.callsign] = (t, x, y, vx, vy)
+
+    def vouch(self, tracks: TrackTable, t: float) -> None:
+        """Mark the tracks our patrols explain at time `t` (s): their `friendly_until`."""
+        if not self.latest or len(tracks) == 0:
+            return
+        rep = np.array(sorted(self.latest.values()))
+        rep = rep[(rep[:, 0] <= t) & (rep[:, 0] >= t - self.report_fresh_s)]
+        if len(rep) == 0:
+            return
+        px = rep[:, 1] + (t - rep[:, 0]) * rep[:, 3]
+        py = rep[:, 2] + (t - rep[:, 0]) * rep[:, 4]
+        dt = t - tracks.t
+        tx = tracks.x[:, 0] + dt * tracks.x[:, 1]
+        ty = tracks.x[:, 2] + dt * tracks.x[:, 3]
+        d = np.hypot(tx[:, None] - px[None, :], ty[:, None] - py[None, :])
+        dv = np.hypot(
+            tracks.x[:, 1, None] - rep[None, :, 3], tracks.x[:, 3, None] - rep[None, :, 4]
+        )
+        ours = ((d <= self.radius_m) & (dv <= self.speed_tolerance_mps)).any(axis=1)
+        tracks.friendly_until[ours] = np.maximum(tracks.friendly_until[ours], t + self.hold_s)

@@ -1,0 +1,112 @@
+"""The alerter: every rule, run on each scene, and their findings made into `Alert`s.
+
+Rules run in a fixed order (track rules, then the line sensor, then our equipment), and
+findings keep the order their rule gives them, so the same scenes give the same alerts with
+the same ids, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderwatch.geo import Sector
+from borderwatch.geo.projection import to_lonlat
+from borderwatch.geo.sectors import sector_index
+from borderwatch.messages import Alert, Detection, GeoPoint
+from borderwatch.rules.approach import ApproachRule
+from borderwatch.rules.config import RulesConfig
+from borderwatch.rules.convoy import ConvoyRule
+from borderwatch.rules.crossing import CrossingRule
+from borderwatch.rules.equipment import EquipmentRules, Place
+from borderwatch.rules.line_breach import LineBreachRule
+from borderwatch.rules.loitering import LoiteringRule
+from borderwatch.rules.scene import Finding, Scene
+
+__all__ = ["Alerter"]
+
+MAX_EVIDENCE = 32
+
+
+class Alerter:
+    """Runs the rules of `config`; ids are `A` + a running number."""
+
+    def __init__(
+        self,
+        config: RulesConfig,
+        sectors: tuple[Sector, ...],
+        places: dict[str, Place],
+        epoch_ns: int,
+    ) -> None:
+        self.config = config
+        self.sectors = sectors
+        self.epoch_ns = epoch_ns
+        c = config
+        self.track_rules = [
+            rule
+            for rule, on in (
+                (ApproachRule(c.approach), c.approach.enabled),
+                (CrossingRule(c.crossing), c.crossing.enabled),
+                (LoiteringRule(c.loitering), c.loitering.enabled),
+                (ConvoyRule(c.convoy), c.convoy.enabled),
+            )
+            if on
+        ]
+        self.line = LineBreachRule(c.line_breach, epoch_ns)
+        self.equipment = EquipmentRules(c.sensors, c.sector_quiet, places)
+        self.next_id = 1
+
+    def detections(self, dets: list[Detection]) -> None:
+        """A released second of detections (event-time order)."""
+        if self.config.line_breach.enabled:
+            self.line.detections(dets)
+
+    def check(self, scene: Scene) -> list[Alert]:
+        """Every rule on one scene; the alerts they raise."""
+        found: list[Finding] = []
+        live = set(scene.ids.tolist())
+        for rule in self.track_rules:
+            found += rule.check(scene)
+            rule.forget(live)
+        if self.config.line_breach.enabled:
+            found += self.line.check(scene)
+        found += self.equipment.check(scene.t_s)
+        return self._alerts(found, scene.t_s)
+
+    def _alerts(self, found: list[Finding], t_s: float) -> list[Alert]:
+        if not found:
+            return []
+        x = np.array([f.x for f in found])
+        y = np.array([f.y for f in found])
+        lon, lat = to_lonlat(x, y)
+        sec = sector_index(self.sectors, x, y) if self.sectors else np.full(len(found), -1)
+        time_ns = self.epoch_ns + round(t_s * 1e9)
+        out = []
+        for k, f in enumerate(found):
+            crossing = None
+            if f.crossing is not None and np.isfinite(f.crossing[0]):
+                clon, clat = (float(v) for v in to_lonlat(f.crossing[0], f.crossing[1]))
+                crossing = GeoPoint(
+                    lat=round(clat, 7),
+                    lon=round(clon, 7),
+                    time_ns=self.epoch_ns + round(f.crossing[2] * 1e9),
+                )
+            sector = f.sector or (self.sectors[int(sec[k])].id if sec[k] >= 0 else None)
+            out.append(
+                Alert(
+                    id=f"A{self.next_id:06d}",
+                    rule=f.rule,
+                    time_ns=time_ns,
+                    lat=round(float(lat[k]), 7),
+                    lon=round(float(lon[k]), 7),
+                    priority=f.priority,
+                    category="system" if f.category == "system" else "intrusion",
+                    sector=sector,
+                    cls=f.cls,
+                    track_ids=tuple(f"T{t:06d}" for t in f.track_ids),
+                    predicted_crossing=crossing,
+                    evidence=(f.subject,) * bool(f.subject) + f.evidence[-MAX_EVIDENCE:],
+                    summary=f.summary,
+                )
+            )
+            self.next_id += 1
+        return out

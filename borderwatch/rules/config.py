@@ -1,0 +1,125 @@
+"""The rules' settings: one TOML file a commander can read (`default.toml` beside this).
+
+Every field has a unit in its name or its comment there; an unknown or ill-typed field is an
+error naming it, so a typo never silently leaves a default in force.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+from borderwatch.errors import ConfigError
+
+__all__ = ["DEFAULT_RULES", "RulesConfig", "load_rules"]
+
+DEFAULT_RULES = Path(__file__).with_name("default.toml")
+
+Pos = Annotated[float, msgspec.Meta(gt=0.0)]
+Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
+Count = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class _Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Classes(_Section, frozen=True):
+    threat_min: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.6
+
+
+class Approach(_Section, frozen=True):
+    enabled: bool = True
+    depth_m: Pos = 6000.0
+    min_closing_mps: Pos = 0.3
+    horizon_s: Pos = 3600.0
+    min_age_s: Annotated[float, msgspec.Meta(ge=0.0)] = 60.0
+    min_hits: Count = 10
+    max_fix_age_s: Pos = 10.0
+    priority_person: Priority = 2
+    priority_vehicle: Priority = 1
+
+
+class Crossing(_Section, frozen=True):
+    enabled: bool = True
+    min_depth_m: Annotated[float, msgspec.Meta(ge=0.0)] = 20.0
+    priority: Priority = 1
+
+
+class LineBreach(_Section, frozen=True):
+    enabled: bool = True
+    confirm_radius_m: Pos = 200.0
+    confirm_window_s: Pos = 60.0
+    priority: Priority = 1
+
+
+class Loitering(_Section, frozen=True):
+    enabled: bool = True
+    zone_m: Pos = 1000.0
+    radius_m: Pos = 300.0
+    dwell_s: Pos = 600.0
+    priority: Priority = 3
+
+
+class Convoy(_Section, frozen=True):
+    enabled: bool = True
+    min_vehicles: Annotated[int, msgspec.Meta(ge=2)] = 3
+    spacing_m: Pos = 1000.0
+    min_speed_mps: Pos = 2.0
+    speed_tolerance_mps: Pos = 5.0
+    depth_m: Pos = 8000.0
+    priority: Priority = 1
+
+
+class Heartbeats(_Section, frozen=True):
+    radar: Pos = 60.0
+    camera: Pos = 60.0
+    line: Pos = 60.0
+    ugs: Pos = 300.0
+
+
+class Sensors(_Section, frozen=True):
+    enabled: bool = True
+    heartbeat_s: Heartbeats = Heartbeats()
+    missed_heartbeats: Count = 3
+    priority_tampered: Priority = 1
+    priority_down: Priority = 2
+    priority_degraded: Priority = 3
+
+
+class SectorQuiet(_Section, frozen=True):
+    enabled: bool = True
+    quiet_s: Pos = 900.0
+    priority: Priority = 2
+
+
+class Incidents(_Section, frozen=True):
+    merge_radius_m: Pos = 1500.0
+    merge_window_s: Pos = 1800.0
+
+
+class RulesConfig(_Section, frozen=True):
+    """Every rule's settings; see `default.toml` for what each means."""
+
+    classes: Classes = Classes()
+    approach: Approach = Approach()
+    crossing: Crossing = Crossing()
+    line_breach: LineBreach = LineBreach()
+    loitering: Loitering = Loitering()
+    convoy: Convoy = Convoy()
+    sensors: Sensors = Sensors()
+    sector_quiet: SectorQuiet = SectorQuiet()
+    incidents: Incidents = Incidents()
+
+
+def load_rules(path: Path | str | None = None) -> RulesConfig:
+    """The rules file at `path` (the default rules if None); ConfigError names what is wrong."""
+    p = Path(path) if path is not None else DEFAULT_RULES
+    try:
+        return msgspec.toml.decode(p.read_bytes(), type=RulesConfig)
+    except OSError as exc:
+        raise ConfigError(str(p), f"cannot read: {exc.strerror or exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise ConfigError(str(p), str(exc)) from exc

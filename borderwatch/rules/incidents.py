@@ -1,0 +1,149 @@
+"""Incidents: the alerts about the same movers, grouped, with the lifecycle of DESIGN §4
+(new → acknowledged → assigned → resolved with an outcome).
+
+An alert joins an open incident of its category when it names a track the incident already
+has; else, for an intrusion, when it is within `merge_radius_m` of the incident's latest
+place and `merge_window_s` of its last alert (the same group seen again under a new track,
+the line sensor and the radar on one crossing); for a system alert, when it is about the same
+sensor or sector. Otherwise it opens a new incident. A resolved incident takes no more alerts.
+
+Every change of an incident is published as a whole new `Incident` message (the latest one
+with an id is its state), so a log of them replays to the same picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import msgspec
+import numpy as np
+
+from borderwatch.errors import BorderwatchError
+from borderwatch.geo.projection import to_utm
+from borderwatch.messages import Alert, Incident
+from borderwatch.messages.incident import NEXT_STATES, IncidentState, Outcome
+from borderwatch.rules.config import Incidents as IncidentsConfig
+
+__all__ = ["IncidentBook", "LifecycleError"]
+
+
+class LifecycleError(BorderwatchError):
+    """An operator asked for a change the lifecycle does not allow."""
+
+
+@dataclass(slots=True)
+class _Open:
+    incident: Incident
+    category: str
+    x: float
+    y: float
+    last_alert_ns: int
+    subjects: set[str] = field(default_factory=set)
+
+
+class IncidentBook:
+    """Every incident of a run, by id; ids are `I` + a running number."""
+
+    def __init__(self, config: IncidentsConfig) -> None:
+        self.config = config
+        self.open: dict[str, _Open] = {}
+        self.next_id = 1
+
+    def take(self, alerts: list[Alert]) -> list[Incident]:
+        """File each alert; the incidents opened or changed, each once, in id order."""
+        if not alerts:
+            return []
+        x, y = to_utm([a.lon for a in alerts], [a.lat for a in alerts])
+        changed: set[str] = set()
+        for a, ax, ay in zip(
+            alerts, np.atleast_1d(x).tolist(), np.atleast_1d(y).tolist(), strict=True
+        ):
+            changed.add(self._file(a, ax, ay))
+        return [self.open[i].incident for i in sorted(changed)]
+
+    def _match(self, a: Alert, x: float, y: float) -> _Open | None:
+        c = self.config
+        window = round(c.merge_window_s * 1e9)
+        best: tuple[float, str] | None = None
+        for iid, o in self.open.items():
+            if o.incident.state == "resolved" or o.category != a.category:
+                continue
+            if set(a.track_ids) & set(o.incident.track_ids):
+                return o
+            if a.time_ns - o.last_alert_ns > window:
+                continue
+            if a.category == "system":
+                if a.evidence[:1] and a.evidence[0] in o.subjects:
+                    return o
+                continue
+            d = float(np.hypot(x - o.x, y - o.y))
+            if d <= c.merge_radius_m and (best is None or (d, iid) < best):
+                best = (d, iid)
+        return None if best is None else self.open[best[1]]
+
+    def _file(self, a: Alert, x: float, y: float) -> str:
+        o = self._match(a, x, y)
+        if o is None:
+            iid = f"I{self.next_id:06d}"
+            self.next_id += 1
+            o = _Open(
+                Incident(
+                    id=iid,
+                    sector=a.sector or "-",
+                    opened_ns=a.time_ns,
+                    updated_ns=a.time_ns,
+                    lat=a.lat,
+                    lon=a.lon,
+                    priority=a.priority,
+                    alert_ids=(a.id,),
+                    track_ids=a.track_ids,
+                ),
+                a.category,
+                x,
+                y,
+                a.time_ns,
+            )
+            self.open[iid] = o
+        else:
+            inc = o.incident
+            o.incident = msgspec.structs.replace(
+                inc,
+                updated_ns=max(inc.updated_ns, a.time_ns),
+                lat=a.lat,
+                lon=a.lon,
+                priority=min(inc.priority, a.priority),
+                alert_ids=(*inc.alert_ids, a.id),
+                track_ids=tuple(dict.fromkeys((*inc.track_ids, *a.track_ids))),
+            )
+            o.x, o.y, o.last_alert_ns = x, y, max(o.last_alert_ns, a.time_ns)
+        if a.category == "system" and a.evidence:
+            o.subjects.add(a.evidence[0])
+        return o.incident.id
+
+    def transition(
+        self,
+        incident_id: str,
+        state: IncidentState,
+        time_ns: int,
+        patrol: str | None = None,
+        outcome: Outcome | None = None,
+    ) -> Incident:
+        """An operator's step in the lifecycle; LifecycleError if it is not allowed."""
+        o = self.open.get(incident_id)
+        if o is None:
+            raise LifecycleError(f"no incident {incident_id}")
+        inc = o.incident
+        if state not in NEXT_STATES[inc.state]:
+            raise LifecycleError(f"incident {incident_id} is {inc.state}: cannot become {state}")
+        if state == "assigned" and patrol is None:
+            raise LifecycleError("assigning an incident needs a patrol")
+        if state == "resolved" and outcome is None:
+            raise LifecycleError("resolving an incident needs an outcome")
+        o.incident = msgspec.structs.replace(
+            inc,
+            state=state,
+            updated_ns=max(inc.updated_ns, time_ns),
+            assigned_patrol=patrol if patrol is not None else inc.assigned_patrol,
+            outcome=outcome if state == "resolved" else None,
+        )
+        return o.incident

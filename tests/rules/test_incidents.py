@@ -1,0 +1,87 @@
+"""Incidents: alerts about the same movers grouped; the operators' lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+
+from borderwatch.geo.projection import to_lonlat
+from borderwatch.messages import Alert
+from borderwatch.rules import IncidentBook, LifecycleError
+from borderwatch.rules.config import Incidents
+
+X0, Y0 = 730_000.0, 3_630_000.0
+
+
+def _alert(
+    n: int,
+    t_s: float,
+    dx: float = 0.0,
+    tracks: tuple[str, ...] = (),
+    priority: int = 3,
+    category: str = "intrusion",
+    evidence: tuple[str, ...] = (),
+) -> Alert:
+    lon, lat = to_lonlat(X0 + dx, Y0)
+    return Alert(
+        id=f"A{n:06d}",
+        rule="approach",
+        time_ns=round(t_s * 1e9),
+        lat=float(lat),
+        lon=float(lon),
+        priority=priority,
+        category=category,  # type: ignore[arg-type]
+        track_ids=tracks,
+        evidence=evidence,
+    )
+
+
+def test_alerts_on_one_track_make_one_incident_at_the_highest_priority() -> None:
+    book = IncidentBook(Incidents())
+    first = book.take([_alert(1, 100.0, tracks=("T000001",), priority=2)])
+    later = book.take([_alert(2, 5000.0, dx=9000.0, tracks=("T000001",), priority=1)])
+    assert [i.id for i in first] == [i.id for i in later] == ["I000001"]
+    inc = later[0]
+    assert inc.alert_ids == ("A000001", "A000002")
+    assert inc.priority == 1
+    assert inc.opened_ns < inc.updated_ns
+    assert inc.state == "new"
+
+
+def test_alerts_close_in_place_and_time_merge_and_far_ones_do_not() -> None:
+    book = IncidentBook(Incidents(merge_radius_m=1500.0, merge_window_s=1800.0))
+    book.take([_alert(1, 0.0, tracks=("T000001",))])
+    near = book.take([_alert(2, 600.0, dx=800.0, tracks=("T000002",))])  # the group, re-tracked
+    far = book.take([_alert(3, 700.0, dx=5000.0, tracks=("T000003",))])
+    late = book.take([_alert(4, 5000.0, dx=800.0, tracks=("T000004",))])
+    assert [i.id for i in near + far + late] == ["I000001", "I000002", "I000003"]
+    assert near[0].track_ids == ("T000001", "T000002")
+
+
+def test_system_alerts_merge_by_what_they_are_about() -> None:
+    book = IncidentBook(Incidents())
+    a = book.take([_alert(1, 0.0, category="system", evidence=("T01-R",))])
+    b = book.take([_alert(2, 60.0, category="system", evidence=("T01-R",))])
+    c = book.take([_alert(3, 60.0, category="system", evidence=("T02-R",))])
+    assert [i.id for i in a + b + c] == ["I000001", "I000001", "I000002"]
+
+
+def test_the_lifecycle_new_acknowledged_assigned_resolved() -> None:
+    book = IncidentBook(Incidents())
+    (inc,) = book.take([_alert(1, 0.0, tracks=("T000001",))])
+    with pytest.raises(LifecycleError, match="cannot become assigned"):
+        book.transition(inc.id, "assigned", 1, patrol="NG-N04-1")
+    book.transition(inc.id, "acknowledged", 10)
+    with pytest.raises(LifecycleError, match="needs a patrol"):
+        book.transition(inc.id, "assigned", 20)
+    assigned = book.transition(inc.id, "assigned", 20, patrol="NG-N04-1")
+    assert assigned.assigned_patrol == "NG-N04-1"
+    done = book.transition(inc.id, "resolved", 30, outcome="apprehended")
+    assert done.state == "resolved"
+    assert done.outcome == "apprehended"
+    with pytest.raises(LifecycleError):
+        book.transition(inc.id, "acknowledged", 40)
+    with pytest.raises(LifecycleError, match="no incident"):
+        book.transition("I999999", "acknowledged", 40)
+    # A resolved incident takes no more alerts: the same track again opens a new one.
+    (again,) = book.take([_alert(2, 50.0, tracks=("T000001",))])
+    assert again.id == "I000002"

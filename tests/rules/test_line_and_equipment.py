@@ -1,0 +1,115 @@
+"""The line-sensor breach (confirmed only) and the rules on our own equipment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderwatch.geo.projection import to_lonlat
+from borderwatch.messages import ClassLikelihood, Detection
+from borderwatch.rules import BarrierLine
+from borderwatch.rules.config import LineBreach, SectorQuiet, Sensors
+from borderwatch.rules.equipment import EquipmentRules
+from borderwatch.rules.line_breach import LineBreachRule
+
+from .scenes import ANIMAL, Mover, frame, make_scene
+
+EPOCH = 1_700_000_000_000_000_000
+PERSONISH = ClassLikelihood(person=0.6, vehicle=0.05, animal=0.25, unknown=0.1)
+
+
+def _at(barrier: BarrierLine, along: float, depth: float) -> tuple[float, float]:
+    p, _, n = frame(barrier, along)
+    lon, lat = to_lonlat(*(p + depth * n))
+    return float(lon), float(lat)
+
+
+def _det(kind: str, sid: str, seq: int, t_s: float, lonlat: tuple[float, float]) -> Detection:
+    return Detection(
+        sensor_id=sid,
+        kind=kind,  # type: ignore[arg-type]
+        seq=seq,
+        time_ns=EPOCH + round(t_s * 1e9),
+        lon=lonlat[0],
+        lat=lonlat[1],
+        cov_m2=(100.0, 0.0, 100.0),
+        classes=PERSONISH,
+    )
+
+
+def test_a_fibre_trigger_alone_does_not_alert_and_expires(barrier: BarrierLine) -> None:
+    rule = LineBreachRule(LineBreach(), EPOCH)
+    rule.detections([_det("line", "LS-N03", 1, 10.0, _at(barrier, 40_000.0, 0.0))])
+    for t in range(10, 200, 5):
+        assert rule.check(make_scene(barrier, float(t), [])) == []
+    assert rule.pending == []
+
+
+def test_a_fibre_trigger_confirmed_by_a_track_alerts_once(barrier: BarrierLine) -> None:
+    rule = LineBreachRule(LineBreach(), EPOCH)
+    rule.detections([_det("line", "LS-N03", 7, 10.0, _at(barrier, 40_000.0, 0.0))])
+    walker = Mover(3, depth_m=-40.0)
+    found = rule.check(make_scene(barrier, 15.0, [walker]))
+    assert [(f.rule, f.priority, f.track_ids) for f in found] == [("line_breach", 1, (3,))]
+    assert found[0].evidence[0] == "LS-N03/7"  # the trigger itself, then the track's
+    assert rule.check(make_scene(barrier, 20.0, [walker])) == []
+
+
+def test_an_animal_by_the_fibre_does_not_confirm_it(barrier: BarrierLine) -> None:
+    rule = LineBreachRule(LineBreach(), EPOCH)
+    rule.detections([_det("line", "LS-N03", 7, 10.0, _at(barrier, 40_000.0, 0.0))])
+    jackal = Mover(3, depth_m=-40.0, classes=ANIMAL)
+    assert rule.check(make_scene(barrier, 15.0, [jackal])) == []
+
+
+def test_a_ground_sensor_nearby_confirms_it(barrier: BarrierLine) -> None:
+    rule = LineBreachRule(LineBreach(), EPOCH)
+    rule.detections([_det("ugs", "U-N03-1", 4, 20.0, _at(barrier, 40_050.0, -60.0))])
+    rule.detections([_det("line", "LS-N03", 9, 30.0, _at(barrier, 40_000.0, 0.0))])
+    found = rule.check(make_scene(barrier, 35.0, []))
+    assert [f.evidence for f in found] == [("LS-N03/9", "U-N03-1/4")]
+
+
+PLACES = {
+    "T01-R": ("radar", "N01", 11.5, 33.1),
+    "U-N01-1": ("ugs", "N01", 11.5, 33.11),
+    "T02-R": ("radar", "N02", 11.4, 33.0),
+}
+
+
+def test_a_tampered_sensor_alerts_at_once_and_only_once() -> None:
+    eq = EquipmentRules(Sensors(), SectorQuiet(), PLACES)
+    eq.status("T01-R", "tampered", 10.0, "enclosure opened")
+    eq.status("T01-R", "tampered", 20.0, "enclosure opened")
+    found = eq.check(30.0)
+    assert [(f.rule, f.priority, f.category, f.subject) for f in found] == [
+        ("sensor_tampered", 1, "system", "T01-R")
+    ]
+    assert "enclosure opened" in found[0].summary
+    assert eq.check(35.0) == []
+
+
+def test_silence_is_down_after_missed_heartbeats_of_its_kind() -> None:
+    eq = EquipmentRules(Sensors(), SectorQuiet(enabled=False), PLACES)
+    eq.check(0.0)
+    for t in np.arange(0.0, 1000.0, 5.0):
+        eq.heard_from("T02-R", float(t), True)  # T02 keeps talking
+        if t < 100:
+            eq.heard_from("T01-R", float(t), True)
+    downs = {}
+    for t in np.arange(0.0, 1000.0, 5.0):
+        for f in eq.check(float(t)):
+            downs[f.subject] = float(t)
+    # Radar: 3 x 60 s after its last word (95 s); the ground sensor (5-min heartbeat), never
+    # heard: 3 x 300 s after the start.
+    assert downs == {"T01-R": 280.0, "U-N01-1": 905.0}
+
+
+def test_a_sector_gone_quiet() -> None:
+    eq = EquipmentRules(Sensors(enabled=False), SectorQuiet(quiet_s=600.0), PLACES)
+    eq.check(0.0)
+    quiet = []
+    for t in np.arange(0.0, 2000.0, 5.0):
+        eq.heard_from("T02-R", float(t), True)
+        eq.heard_from("T01-R", float(t), False)  # heartbeats, but nothing detected
+        quiet += [(f.subject, float(t)) for f in eq.check(float(t))]
+    assert quiet == [("N01", 605.0)]
