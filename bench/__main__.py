@@ -13,13 +13,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import baseline_scores, engine_replay, stonesoup_compare, twin_simulate
+from bench import baseline_scores, engine_replay, stonesoup_compare, twin_alerts, twin_simulate
 
 BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "twin_simulate": lambda hours: [twin_simulate.run(hours=hours)],
     "baseline_scores": lambda hours: baseline_scores.run(hours=hours),
     "engine_replay": lambda hours: [engine_replay.run(hours=hours)],
     "stonesoup_compare": lambda hours: stonesoup_compare.run(quick=hours is not None),
+    "twin_alerts": lambda hours: twin_alerts.run(hours=hours),
 }
 
 
