@@ -158,6 +158,8 @@ class RadarBatch(_Timed):
         return len(self.range_m)
 
     def _sensor(self, j: IntArray | slice) -> tuple[FloatArray, FloatArray]:
+        if isinstance(self.sensor_x, np.ndarray) and isinstance(self.sensor_y, np.ndarray):
+            return self.sensor_x[j], self.sensor_y[j]
         sx = np.broadcast_to(np.asarray(self.sensor_x, float), self.range_m.shape)
         sy = np.broadcast_to(np.asarray(self.sensor_y, float), self.range_m.shape)
         return sx[j], sy[j]

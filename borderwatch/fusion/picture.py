@@ -20,7 +20,7 @@ from borderwatch.fusion.tracker import Tracker, TrackerConfig
 from borderwatch.fusion.tracks import CONFIRMED
 from borderwatch.geo import Border, load_border
 from borderwatch.geo.projection import to_lonlat
-from borderwatch.geo.sectors import Sector, sector_index
+from borderwatch.geo.sectors import Sector
 from borderwatch.messages import (
     Alert,
     ClassLikelihood,
@@ -60,7 +60,7 @@ class Picture:
         self.friendly = FriendlyForces(epoch_ns)
         self.barrier = BarrierLine(border)
         self.corridor = border.corridor_contains
-        self.alerter = Alerter(self.rules, sectors, registry.places, epoch_ns)
+        self.alerter = Alerter(self.rules, self.barrier, registry.places, epoch_ns)
         self.incidents = IncidentBook(self.rules.incidents)
         self.sectors = sectors
         self.epoch_ns = epoch_ns
@@ -109,7 +109,6 @@ class Picture:
                 self.next_snapshot += self.snapshot_s
             for batch in self.feed.batches(dets, end_s):
                 self.tracker.process(batch)
-            self.friendly.vouch(self.tracker.tracks, end_s)
             self.alerter.detections(dets)
 
     def scene(self, t_s: float) -> Scene:
@@ -119,10 +118,13 @@ class Picture:
         ids, xy = tracker.estimates(t_s)
         vx, vy = tr.x[ok, 1], tr.x[ok, 3]
         classes = tracker.class_probabilities(ok)
+        self.friendly.vouch(tr, t_s)
         friendly = tr.friendly_until[ok] >= t_s
         in_corridor = np.asarray(self.corridor(xy[:, 0], xy[:, 1]), bool)
         threat = classes[:, 0] + classes[:, 1]
+        eligible = ~friendly & ~in_corridor & (threat >= self.rules.classes.threat_min)
         evidence = tracker.evidence
+        along = self.barrier.locate(xy[:, 0], xy[:, 1])
         return Scene(
             t_s=t_s,
             ids=ids,
@@ -136,9 +138,12 @@ class Picture:
             hits=tr.hits[ok],
             friendly=friendly,
             in_corridor=in_corridor,
-            reach=self.barrier.reach(xy[:, 0], xy[:, 1], vx, vy),
+            sector=self.barrier.sector_ids(along),
+            # Only tracks that may alert are measured against the line (the rules need no
+            # more, and it is the scene's dearest step).
+            reach=self.barrier.reach(xy[:, 0], xy[:, 1], vx, vy, which=eligible, along=along),
             threat=threat,
-            eligible=~friendly & ~in_corridor & (threat >= self.rules.classes.threat_min),
+            eligible=eligible,
             evidence=lambda tid: tuple(evidence.get(tid, ())),
         )
 
@@ -156,31 +161,43 @@ class Picture:
             return
         tr = self.tracker.tracks
         ok = tr.status == CONFIRMED
-        P, last, hits = tr.P[ok], tr.last_hit[ok], tr.hits[ok]
         lon, lat = to_lonlat(scene.x, scene.y)
-        sec = sector_index(self.sectors, scene.x, scene.y) if self.sectors else None
         time_ns = self.epoch_ns + round(scene.t_s * 1e9)
-        classes = np.round(scene.classes, 4).tolist()
-        for k, tid in enumerate(scene.ids.tolist()):
-            state = (
-                float(scene.x[k]),
-                float(scene.vx[k]),
-                float(scene.y[k]),
-                float(scene.vy[k]),
-            )
-            keys = scene.evidence(tid)
-            p, v, a, u = classes[k]
+        # Columns to Python lists once per scene, not element by element per track.
+        cols = zip(
+            scene.ids.tolist(),
+            scene.sector,
+            np.c_[lat, lon].tolist(),
+            np.c_[scene.x, scene.vx, scene.y, scene.vy].tolist(),
+            np.round(tr.P[ok].reshape(-1, 16), 3).tolist(),
+            np.round(scene.classes, 4).tolist(),
+            (scene.t_s - tr.last_hit[ok] > COASTING_AFTER_S).tolist(),
+            np.minimum(1.0, tr.hits[ok] / 20.0).tolist(),
+            scene.friendly.tolist(),
+            strict=True,
+        )
+        for tid, sector, (la, lo), (x, vx, y, vy), cov, (
+            p,
+            v,
+            a,
+            u,
+        ), coasting, quality, ours in cols:
             yield Track(
                 id=f"T{tid:06d}",
-                sector=self.sectors[int(sec[k])].id if sec is not None else "-",
+                sector=sector,
                 time_ns=time_ns,
-                lat=round(float(lat[k]), 7),
-                lon=round(float(lon[k]), 7),
-                state=tuple(round(s, 2) for s in state),  # type: ignore[arg-type]
-                cov=tuple(np.round(P[k].ravel(), 3).tolist()),
+                lat=round(la, 7),
+                lon=round(lo, 7),
+                state=(round(x, 2), round(vx, 2), round(y, 2), round(vy, 2)),
+                cov=tuple(cov),
                 classes=ClassLikelihood(person=p, vehicle=v, animal=a, unknown=u),
-                sensors=tuple(sorted({key.rsplit("/", 1)[0] for key in keys})),
-                status="coasting" if scene.t_s - last[k] > COASTING_AFTER_S else "confirmed",
-                quality=round(float(min(1.0, hits[k] / 20.0)), 3),
-                friendly=bool(scene.friendly[k]),
+                sensors=self._sensors(scene.evidence(tid)),
+                status="coasting" if coasting else "confirmed",
+                quality=round(quality, 3),
+                friendly=ours,
             )
+
+    @staticmethod
+    def _sensors(keys: tuple[str, ...]) -> tuple[str, ...]:
+        """The sensors behind a track, from its evidence keys (`sensor_id/seq`)."""
+        return tuple(sorted({key.rsplit("/", 1)[0] for key in keys}))

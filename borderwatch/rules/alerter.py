@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from borderwatch.geo import Sector
 from borderwatch.geo.projection import to_lonlat
-from borderwatch.geo.sectors import sector_index
 from borderwatch.messages import Alert, Detection, GeoPoint
 from borderwatch.rules.approach import ApproachRule
+from borderwatch.rules.barrier import BarrierLine
 from borderwatch.rules.config import RulesConfig
 from borderwatch.rules.convoy import ConvoyRule
 from borderwatch.rules.crossing import CrossingRule
@@ -33,12 +32,12 @@ class Alerter:
     def __init__(
         self,
         config: RulesConfig,
-        sectors: tuple[Sector, ...],
+        barrier: BarrierLine,
         places: dict[str, Place],
         epoch_ns: int,
     ) -> None:
         self.config = config
-        self.sectors = sectors
+        self.barrier = barrier
         self.epoch_ns = epoch_ns
         c = config
         self.track_rules = [
@@ -78,7 +77,7 @@ class Alerter:
         x = np.array([f.x for f in found])
         y = np.array([f.y for f in found])
         lon, lat = to_lonlat(x, y)
-        sec = sector_index(self.sectors, x, y) if self.sectors else np.full(len(found), -1)
+        sectors = self.barrier.sector_ids(self.barrier.locate(x, y))
         time_ns = self.epoch_ns + round(t_s * 1e9)
         out = []
         for k, f in enumerate(found):
@@ -90,7 +89,7 @@ class Alerter:
                     lon=round(clon, 7),
                     time_ns=self.epoch_ns + round(f.crossing[2] * 1e9),
                 )
-            sector = f.sector or (self.sectors[int(sec[k])].id if sec[k] >= 0 else None)
+            sector = f.sector or sectors[k]
             out.append(
                 Alert(
                     id=f"A{self.next_id:06d}",

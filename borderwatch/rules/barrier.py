@@ -13,8 +13,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from borderwatch.arrays import FloatArray
-from borderwatch.geo import Border
+from borderwatch.arrays import BoolArray, FloatArray
+from borderwatch.geo import Border, build_sectors
 
 __all__ = ["BarrierLine", "Reach"]
 
@@ -35,32 +35,57 @@ class Reach:
 
 
 class BarrierLine:
-    """The watch line of a border."""
+    """The watch line of a border, and its sectors in order along it."""
 
     def __init__(self, border: Border) -> None:
         coords = [*border.berm.coords, *list(border.open_line.coords)[1:]]
         self.line = LineString(coords)
         shapely.prepare(self.line)
+        xy = np.asarray(coords, float)
+        self._x, self._y = xy[:, 0], xy[:, 1]
+        self._s = np.r_[0.0, np.cumsum(np.hypot(np.diff(self._x), np.diff(self._y)))]
+        # The sectors are cut from the berm, then the open south, in order: their ends along
+        # the whole line are the running sums of their lengths.
+        self.sectors = build_sectors(border)
+        self._sector_end = np.cumsum([sec.line.length for sec in self.sectors])
 
-    def _frame(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Signed distance (+ left) and the unit left normal (nx, ny) at the nearest point."""
-        pts = shapely.points(x, y)
-        s = shapely.line_locate_point(self.line, pts)
-        length = self.line.length
-        a = shapely.line_interpolate_point(self.line, np.maximum(s - 50.0, 0.0))
-        b = shapely.line_interpolate_point(self.line, np.minimum(s + 50.0, length))
-        foot = shapely.line_interpolate_point(self.line, s)
-        tx, ty = shapely.get_x(b) - shapely.get_x(a), shapely.get_y(b) - shapely.get_y(a)
+    def _at(self, s: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The point at distance s along the line (numpy: one GEOS call per point is slower)."""
+        return np.interp(s, self._s, self._x), np.interp(s, self._s, self._y)
+
+    def locate(self, x: FloatArray, y: FloatArray) -> FloatArray:
+        """Distance along the line (m from Ras Ajdir) of the nearest point to each point."""
+        out: FloatArray = shapely.line_locate_point(self.line, shapely.points(x, y))
+        return out
+
+    def _frame(
+        self, x: FloatArray, y: FloatArray, along: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Signed distance (+ left), the unit left normal (nx, ny) at the nearest point, and
+        that point's distance along the line (`along`, if already known). The normal is
+        taken over ±50 m so that a point nearest a vertex gets the side of the bend, not of
+        one of its two segments."""
+        s = self.locate(x, y) if along is None else along
+        ax, ay = self._at(np.maximum(s - 50.0, 0.0))
+        bx, by = self._at(np.minimum(s + 50.0, self._s[-1]))
+        fx, fy = self._at(s)
+        tx, ty = bx - ax, by - ay
         norm = np.maximum(np.hypot(tx, ty), 1e-9)
         nx, ny = -ty / norm, tx / norm
-        fx, fy = shapely.get_x(foot), shapely.get_y(foot)
         dist = np.hypot(x - fx, y - fy)
         side = np.where((x - fx) * nx + (y - fy) * ny >= 0.0, 1.0, -1.0)
-        return side * dist, nx, ny
+        return side * dist, nx, ny, s
 
     def depth(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Signed distance to the line, m: + on the Libyan side."""
         return self._frame(np.asarray(x, float), np.asarray(y, float))[0]
+
+    def sector_ids(self, along: FloatArray) -> list[str]:
+        """The sector of each point `along` the line (see `locate`): the one whose stretch
+        of line is nearest the point."""
+        s = along
+        k = np.minimum(np.searchsorted(self._sector_end, s), len(self.sectors) - 1)
+        return [self.sectors[i].id for i in k.tolist()]
 
     def reach(
         self,
@@ -70,13 +95,15 @@ class BarrierLine:
         vy: FloatArray,
         horizon_s: float = 3600.0,
         max_m: float = 20_000.0,
+        which: BoolArray | None = None,
+        along: FloatArray | None = None,
     ) -> Reach:
         """Where and when tracks at (x, y) moving at (vx, vy) would reach the line: where their
         straight course first meets it (the berm bends: the foot of the perpendicular is not
         where a walker heading in at an angle arrives), within `horizon_s` and `max_m`."""
         x, y = np.asarray(x, float), np.asarray(y, float)
         vx, vy = np.asarray(vx, float), np.asarray(vy, float)
-        depth, nx, ny = self._frame(x, y)
+        depth, nx, ny, _ = self._frame(x, y, along)
         # Towards the nearest part of the line, from either side: against the left normal
         # on the left, along it on the right. Replaced below where the course meets the line.
         closing = -np.sign(depth) * (vx * nx + vy * ny)
@@ -106,3 +133,30 @@ class BarrierLine:
             # How fast the distance to the line shrinks, on average, until it is reached.
             closing[kk] = np.abs(depth[kk]) / np.maximum(eta[kk], 1e-9)
         return Reach(depth, closing, eta, cx, cy)
+
+    def _some(
+        self,
+        x: FloatArray,
+        y: FloatArray,
+        vx: FloatArray,
+        vy: FloatArray,
+        horizon_s: float,
+        max_m: float,
+        which: BoolArray,
+        along: FloatArray | None,
+    ) -> Reach:
+        k = np.flatnonzero(which)
+        part = self.reach(
+            x[k], y[k], vx[k], vy[k], horizon_s, max_m, along=None if along is None else along[k]
+        )
+        n = len(x)
+        out = Reach(
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+            np.full(n, np.inf),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+        )
+        for name in ("depth_m", "closing_mps", "eta_s", "cross_x", "cross_y"):
+            getattr(out, name)[k] = getattr(part, name)
+        return out

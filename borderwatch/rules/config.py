@@ -52,6 +52,8 @@ class LineBreach(_Section, frozen=True):
     enabled: bool = True
     confirm_radius_m: Pos = 200.0
     confirm_window_s: Pos = 60.0
+    expect_radius_m: Pos = 500.0
+    expect_window_s: Pos = 1800.0
     priority: Priority = 1
 
 

@@ -25,23 +25,21 @@ class EquipmentRules:
         self.places = places
         self.xy = {k: tuple(float(v) for v in to_utm(p[2], p[3])) for k, p in places.items()}
         self.heard: dict[str, float] = {}
+        self.detected: dict[str, float] = {}
         self.health: dict[str, str] = {}
         self.silent: set[str] = set()
-        self.sector_heard: dict[str, float] = {}
+        self.sector_of = {k: p[1] for k, p in places.items()}
         self.sector_quiet: set[str] = set()
         self.pending: list[Finding] = []
         self.started: float | None = None
 
     def heard_from(self, sensor_id: str, t_s: float, detection: bool) -> None:
-        """Any message from a sensor at event time `t_s`; `detection` if it saw something."""
-        if sensor_id not in self.places:
-            return
-        self.heard[sensor_id] = max(self.heard.get(sensor_id, t_s), t_s)
-        self.silent.discard(sensor_id)
+        """Any message from a sensor at event time `t_s`; `detection` if it saw something.
+        Called for every message, so it only notes the time; `check` draws conclusions.
+        (Within the reorder window a time may go back a second: no matter at minutes.)"""
+        self.heard[sensor_id] = t_s
         if detection:
-            sector = self.places[sensor_id][1]
-            self.sector_heard[sector] = max(self.sector_heard.get(sector, t_s), t_s)
-            self.sector_quiet.discard(sector)
+            self.detected[sensor_id] = t_s
 
     def status(self, sensor_id: str, health: str, t_s: float, detail: str) -> None:
         """A sensor's own report of its health."""
@@ -71,14 +69,23 @@ class EquipmentRules:
             for sid in sorted(self.places):
                 last = self.heard.get(sid, self.started)
                 period = getattr(c.heartbeat_s, self.places[sid][0])
-                if t_s - last > c.missed_heartbeats * period and sid not in self.silent:
+                if t_s - last <= c.missed_heartbeats * period:
+                    self.silent.discard(sid)  # back (or never gone)
+                elif sid not in self.silent:
                     self.silent.add(sid)
                     what = f"{self.places[sid][0]} {sid} silent for {(t_s - last) / 60:.0f} min"
                     out.append(self._finding("sensor_down", c.priority_down, sid, what))
         if q.enabled:
-            for sector in sorted({p[1] for p in self.places.values()}):
-                last = self.sector_heard.get(sector, self.started)
-                if t_s - last > q.quiet_s and sector not in self.sector_quiet:
+            last_seen: dict[str, float] = dict.fromkeys(set(self.sector_of.values()), self.started)
+            for sid, t in self.detected.items():
+                sector = self.sector_of.get(sid)
+                if sector is not None and t > last_seen[sector]:
+                    last_seen[sector] = t
+            for sector in sorted(last_seen):
+                last = last_seen[sector]
+                if t_s - last <= q.quiet_s:
+                    self.sector_quiet.discard(sector)
+                elif sector not in self.sector_quiet:
                     self.sector_quiet.add(sector)
                     sids = sorted(k for k, p in self.places.items() if p[1] == sector)
                     x, y = self.xy[sids[0]]

@@ -1,7 +1,13 @@
 """Line-sensor breach: the berm's fibre reports a cut or a climb somewhere along it. Alone it
-is too often the wind or a jackal; it alerts when something else agrees within
-`confirm_radius_m` and `confirm_window_s`: a track that may alert (a person or a vehicle, not
-ours), or a ground sensor whose report says person or vehicle."""
+is too often the wind or a jackal; it alerts when something else agrees:
+
+- a track that may alert (a person or a vehicle, not ours) within `confirm_radius_m` and
+  `confirm_window_s` of the trigger;
+- a ground sensor whose report says person or vehicle, as near and as soon;
+- or a track that was heading for that very place: its course met the line within
+  `expect_radius_m` of the trigger, seen at most `expect_window_s` before it. Walkers crawl the
+  last stretch to the berm, too slowly for a Doppler radar, so their track is often gone by the
+  time they cut the fibre; where the radar said they were going is the confirmation."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from borderwatch.geo.projection import to_utm
-from borderwatch.messages import Detection
+from borderwatch.messages import ClassName, Detection
 from borderwatch.rules.config import LineBreach
 from borderwatch.rules.scene import Finding, Scene
 
@@ -48,6 +54,8 @@ class LineBreachRule:
         self.epoch_ns = epoch_ns
         self.pending: list[_Report] = []
         self.ground: list[_Report] = []  # recent ground-sensor reports that could confirm
+        # Track id -> (seen at, crossing x, y, class, evidence): where it was heading.
+        self.expected: dict[int, tuple[float, float, float, ClassName, tuple[str, ...]]] = {}
 
     def detections(self, dets: list[Detection]) -> None:
         """Take the line and ground-sensor detections of a released second."""
@@ -59,6 +67,7 @@ class LineBreachRule:
         c = self.config
         t = scene.t_s
         self.ground = [g for g in self.ground if t - g.t_s <= 2 * c.confirm_window_s]
+        self._expect(scene)
         out: list[Finding] = []
         keep: list[_Report] = []
         ok = np.flatnonzero(scene.eligible)
@@ -82,17 +91,45 @@ class LineBreachRule:
             k = int(ok[int(np.argmin(d))])
             tid = int(scene.ids[k])
             cls = scene.cls(k)
-            return self._finding(trig, cls, (tid,), scene.evidence(tid), "and a track")
+            return self._finding(trig, cls, (tid,), scene.evidence(tid), "a track")
         for g in self.ground:
             near = np.hypot(g.x - trig.x, g.y - trig.y) <= c.confirm_radius_m
             if near and g.threat and abs(g.t_s - trig.t_s) <= c.confirm_window_s:
-                return self._finding(trig, "unknown", (), (g.key,), "and a ground sensor")
+                return self._finding(trig, "unknown", (), (g.key,), "a ground sensor")
+        best: tuple[float, int] | None = None
+        for tid, (seen, cx, cy, _, _) in self.expected.items():
+            d = float(np.hypot(cx - trig.x, cy - trig.y))
+            fresh = -c.confirm_window_s <= trig.t_s - seen <= c.expect_window_s
+            if fresh and d <= c.expect_radius_m and (best is None or (d, tid) < best):
+                best = (d, tid)
+        if best is not None:
+            tid = best[1]
+            _, _, _, cls, evidence = self.expected[tid]
+            return self._finding(trig, cls, (tid,), evidence, "a track heading there")
         return None
+
+    def _expect(self, scene: Scene) -> None:
+        """Note where each alerting track on the Libyan side is heading; forget old notes."""
+        c = self.config
+        r = scene.reach
+        heading = np.flatnonzero(scene.eligible & (r.depth_m > 0.0) & np.isfinite(r.eta_s))
+        for k in heading.tolist():
+            tid = int(scene.ids[k])
+            self.expected[tid] = (
+                scene.t_s,
+                float(r.cross_x[k]),
+                float(r.cross_y[k]),
+                scene.cls(k),
+                scene.evidence(tid),
+            )
+        stale = [i for i, e in self.expected.items() if scene.t_s - e[0] > c.expect_window_s]
+        for tid in stale:
+            del self.expected[tid]
 
     def _finding(
         self,
         trig: _Report,
-        cls: str,
+        cls: ClassName,
         tracks: tuple[int, ...],
         more: tuple[str, ...],
         by: str,
@@ -102,9 +139,9 @@ class LineBreachRule:
             priority=self.config.priority,
             x=trig.x,
             y=trig.y,
-            cls=cls,  # type: ignore[arg-type]
+            cls=cls,
             track_ids=tracks,
             evidence=(trig.key, *more),
             crossing=(trig.x, trig.y, trig.t_s),
-            summary=f"berm line sensor triggered, confirmed by {by.removeprefix('and ')}",
+            summary=f"berm line sensor triggered, confirmed by {by}",
         )

@@ -26,7 +26,8 @@ class Scene:
     """Confirmed tracks at event time `t_s` (s from the engine's epoch), (K,) columns; UTM
     metres and m/s. `classes` (K, 4) posterior in `CLASSES` order; `threat` is the
     probability of person or vehicle; `eligible` tracks may raise intrusion alerts;
-    `fix_age_s` is how long since a sensor placed the track (not a bearing alone);
+    `sector` is each track's sector; `fix_age_s` is how long since a sensor placed the
+    track (not a bearing alone);
     `evidence(id)` gives the detection keys behind a track."""
 
     t_s: float
@@ -41,6 +42,7 @@ class Scene:
     hits: IntArray
     friendly: BoolArray
     in_corridor: BoolArray
+    sector: list[str]
     reach: Reach
     threat: FloatArray
     eligible: BoolArray

@@ -71,6 +71,7 @@ def make_scene(
         hits=np.array([m.hits for m in movers], np.int64),
         friendly=friendly,
         in_corridor=corridor,
+        sector=barrier.sector_ids(barrier.locate(x, y)),
         reach=barrier.reach(x, y, vx, vy),
         threat=threat,
         eligible=~friendly & ~corridor & (threat >= threat_min),

@@ -94,3 +94,13 @@ def test_convoy_of_three_vehicles_together(barrier: BarrierLine) -> None:
         for k in (4, 5, 6)
     ]
     assert ConvoyRule(Convoy()).check(make_scene(barrier, 0.0, cars[:2] + far)) == []
+
+
+def test_a_rule_switched_off_in_the_file_does_not_run(barrier: BarrierLine) -> None:
+    from borderwatch.rules import Alerter, RulesConfig
+
+    walker = Mover(1, depth_m=1500.0, inbound_mps=1.2)
+    on = Alerter(RulesConfig(), barrier, {}, 0)
+    off = Alerter(RulesConfig(approach=Approach(enabled=False)), barrier, {}, 0)
+    assert [a.rule for a in on.check(make_scene(barrier, 100.0, [walker]))] == ["approach"]
+    assert off.check(make_scene(barrier, 100.0, [walker])) == []
