@@ -19,13 +19,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Until the service lands (issue 4), `make run` runs the digital twin on the quiet-night
-# scenario, replays it through the tracking engine, scores both with the measuring stick
-# (alerts: the line-sensor baseline until the rules land), and draws the picture.
+# scenario, replays it through the engine (tracks, alerts, incidents), scores them with the
+# measuring stick, and draws the picture.
 run: $(STAMP)
 	$(BW) scenarios
 	$(BW) simulate quiet-night --seed 1 --out runs/quiet-night --plot runs/quiet-night/twin.png
 	$(BW) replay runs/quiet-night
-	$(BW) eval runs/quiet-night --tracks runs/quiet-night/tracks.jsonl
+	$(BW) eval runs/quiet-night --alerts runs/quiet-night/alerts.jsonl --tracks runs/quiet-night/tracks.jsonl
 	@echo "picture: runs/quiet-night/twin.png"
 
 lint: $(STAMP)

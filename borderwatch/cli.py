@@ -84,6 +84,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         Path(args.run_dir),
         Path(args.alerts) if args.alerts else None,
         Path(args.tracks) if args.tracks else None,
+        Path(args.sites) if args.sites else None,
     )
     print(
         json.dumps(result, indent=None if args.json else 1) if args.json else format_report(result)
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run_dir", help="a directory written by `borderwatch simulate`")
     s.add_argument("--alerts", help="alerts.jsonl to score (default: the line-sensor baseline)")
     s.add_argument("--tracks", help="tracks.jsonl to score with GOSPA")
+    s.add_argument("--sites", help="the site layout the run used, if not the default")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_cmd_eval)
 

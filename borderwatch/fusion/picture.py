@@ -16,6 +16,7 @@ import numpy as np
 from borderwatch.errors import MessageError
 from borderwatch.fusion.feed import Registry, TickFeed
 from borderwatch.fusion.friendly import FriendlyForces
+from borderwatch.fusion.groups import group_sizes
 from borderwatch.fusion.tracker import Tracker, TrackerConfig
 from borderwatch.fusion.tracks import CONFIRMED
 from borderwatch.geo import Border, load_border
@@ -136,6 +137,7 @@ class Picture:
             age_s=t_s - tr.born[ok],
             fix_age_s=t_s - tr.last_fix[ok],
             hits=tr.hits[ok],
+            group_size=group_sizes(xy[:, 0], xy[:, 1], vx, vy),
             friendly=friendly,
             in_corridor=in_corridor,
             sector=self.barrier.sector_ids(along),
@@ -174,6 +176,7 @@ class Picture:
             (scene.t_s - tr.last_hit[ok] > COASTING_AFTER_S).tolist(),
             np.minimum(1.0, tr.hits[ok] / 20.0).tolist(),
             scene.friendly.tolist(),
+            scene.group_size.tolist(),
             strict=True,
         )
         for tid, sector, (la, lo), (x, vx, y, vy), cov, (
@@ -181,7 +184,7 @@ class Picture:
             v,
             a,
             u,
-        ), coasting, quality, ours in cols:
+        ), coasting, quality, ours, group in cols:
             yield Track(
                 id=f"T{tid:06d}",
                 sector=sector,
@@ -195,6 +198,7 @@ class Picture:
                 status="coasting" if coasting else "confirmed",
                 quality=round(quality, 3),
                 friendly=ours,
+                group_size=group,
             )
 
     @staticmethod

@@ -22,11 +22,15 @@ from typing import Annotated, Literal
 
 import msgspec
 import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.associate import assign
 from borderwatch.fusion.gate import Pairs, gate
 from borderwatch.fusion.jpda import mixture_update, pda_weights
+from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
@@ -254,31 +258,81 @@ class Tracker:
             tr.keep(~drop)
 
     def _initiate(self, batch: MeasurementBatch, free: BoolArray) -> None:
+        """A new tentative track per free detection, except that detections of one target by
+        different sensors (two radars overlapping, the fibre and a ground sensor) start ONE
+        track: free detections of different sensors that pass the gate against each other
+        are fused (information-weighted) first."""
         if not free.any() or not batch.places:
             return
-        xy, cov = batch.converted()
-        xy, cov = xy[free], cov[free]
-        n = len(xy)
+        idx = np.flatnonzero(free)
+        xy_all, cov_all = batch.converted()
+        xy, cov = xy_all[idx], cov_all[idx]
+        label = self._same_target(xy, cov, batch.sensors()[idx])
+        n = int(label.max()) + 1
+        # Fuse each cluster: P = (sum C_i^-1)^-1, mean = P sum C_i^-1 z_i.
+        info, _ = inv_small(cov)
+        info_sum = np.zeros((n, 2, 2))
+        np.add.at(info_sum, label, info)
+        vec = np.zeros((n, 2))
+        np.add.at(vec, label, (info @ xy[:, :, None])[:, :, 0])
+        pos_cov, _ = inv_small(info_sum)
+        pos = (pos_cov @ vec[:, :, None])[:, :, 0]
         x = np.zeros((n, 4))
-        x[:, 0], x[:, 2] = xy[:, 0], xy[:, 1]
+        x[:, 0], x[:, 2] = pos[:, 0], pos[:, 1]
         P = np.zeros((n, 4, 4))
         P[:, 0, 0], P[:, 0, 2], P[:, 2, 0], P[:, 2, 2] = (
-            cov[:, 0, 0],
-            cov[:, 0, 1],
-            cov[:, 1, 0],
-            cov[:, 1, 1],
+            pos_cov[:, 0, 0],
+            pos_cov[:, 0, 1],
+            pos_cov[:, 1, 0],
+            pos_cov[:, 1, 1],
         )
         P[:, 1, 1] = P[:, 3, 3] = self.config.init_speed_sigma_mps**2
-        lc = self._log_evidence(batch.likelihoods()[free])
+        lc = np.zeros((n, 4))
+        np.add.at(lc, label, self._log_evidence(batch.likelihoods()[idx]))
         lc -= lc.max(axis=1, keepdims=True)
         ids = self.tracks.add(x, P, batch.time_s, np.maximum(lc, -self.config.class_floor))
-        # A new track starts at its own detection's time, not the batch's.
+        # A new track starts at its own detections' time, not the batch's.
         tr = self.tracks
+        when = np.full(n, -np.inf)
+        np.maximum.at(when, label, batch.times()[idx])
         new = np.isin(tr.id, ids)
-        tr.t[new] = tr.born[new] = tr.last_hit[new] = tr.last_fix[new] = batch.times()[free]
-        keys = [batch.keys[k] for k in np.flatnonzero(free)] if batch.keys else []
-        for n, tid in enumerate(ids.tolist()):
-            self.evidence[tid] = deque(keys[n : n + 1], maxlen=self.config.evidence_kept)
+        tr.t[new] = tr.born[new] = tr.last_hit[new] = tr.last_fix[new] = when
+        tr.hits[new] = np.bincount(label, minlength=n)
+        keys: list[list[str]] = [[] for _ in range(n)]
+        if batch.keys:
+            for k, lab in zip(idx.tolist(), label.tolist(), strict=True):
+                keys[lab].append(batch.keys[k])
+        for tid, ks in zip(ids.tolist(), keys, strict=True):
+            self.evidence[tid] = deque(ks, maxlen=self.config.evidence_kept)
+
+    def _same_target(self, xy: FloatArray, cov: FloatArray, sensor: IntArray) -> IntArray:
+        """Cluster label per detection: linked when from different sensors and within the
+        gate of each other (their covariances summed)."""
+        n = len(xy)
+        alone: IntArray = np.arange(n, dtype=np.int64)
+        if n == 1 or np.all(sensor == sensor[0]):
+            return alone
+        # The trace bounds the largest eigenvalue: a radius no smaller than the gate's.
+        spread = float(np.sqrt(np.max(cov[:, 0, 0] + cov[:, 1, 1])))
+        radius = np.sqrt(self.config.gate_d2 * 2.0) * spread
+        pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
+        if len(pairs) == 0:
+            return alone
+        a, b = pairs[:, 0], pairs[:, 1]
+        keep = sensor[a] != sensor[b]
+        if not keep.any():
+            return alone
+        a, b = a[keep], b[keep]
+        d = xy[a] - xy[b]
+        Sinv, _ = inv_small(cov[a] + cov[b])
+        d2 = (d * (Sinv @ d[:, :, None])[:, :, 0]).sum(axis=1)
+        near = d2 <= self.config.gate_d2
+        if not near.any():
+            return alone
+        graph = coo_array((np.ones(int(near.sum())), (a[near], b[near])), shape=(n, n))
+        _, label = connected_components(graph, directed=False)
+        out: IntArray = label.astype(np.int64)
+        return out
 
     # -- the algorithm ---------------------------------------------------------------------
     def process(self, batch: MeasurementBatch) -> None:

@@ -47,6 +47,8 @@ class ApproachRule:
             self.alerted.add(tid)
             cls = scene.cls(k)
             eta = float(r.eta_s[k])
+            group = int(scene.group_size[k])
+            who = f"group of {group} tracks, {cls}" if group > 1 else cls
             out.append(
                 Finding(
                     rule=self.name,
@@ -58,7 +60,7 @@ class ApproachRule:
                     evidence=scene.evidence(tid),
                     crossing=(float(r.cross_x[k]), float(r.cross_y[k]), scene.t_s + eta),
                     summary=(
-                        f"{cls} {r.depth_m[k] / 1000:.1f} km out, closing at"
+                        f"{who} {r.depth_m[k] / 1000:.1f} km out, closing at"
                         f" {r.closing_mps[k]:.1f} m/s: at the barrier in ~{eta / 60:.0f} min"
                     ),
                 )

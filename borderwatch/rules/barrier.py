@@ -11,12 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from borderwatch.arrays import BoolArray, FloatArray
 from borderwatch.geo import Border, build_sectors
 
 __all__ = ["BarrierLine", "Reach"]
+
+SAMPLE_M = 100.0
+NEAR_SEGMENTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +52,47 @@ class BarrierLine:
         # the whole line are the running sums of their lengths.
         self.sectors = build_sectors(border)
         self._sector_end = np.cumsum([sec.line.length for sec in self.sectors])
+        # Written with numpy and a k-d tree rather than GEOS's line_locate_point and
+        # intersection: those walk all 700-odd segments for every point, every scene, and
+        # were the dearest part of the engine after the tracker itself.
+        self._q0 = xy[:-1]
+        self._e = np.diff(xy, axis=0)
+        self._len = np.hypot(self._e[:, 0], self._e[:, 1])
+        dense = np.arange(0.0, self._s[-1], SAMPLE_M)
+        self._dense_s = dense
+        self._tree = cKDTree(np.c_[self._at(dense)])
 
     def _at(self, s: FloatArray) -> tuple[FloatArray, FloatArray]:
         """The point at distance s along the line (numpy: one GEOS call per point is slower)."""
         return np.interp(s, self._s, self._x), np.interp(s, self._s, self._y)
 
     def locate(self, x: FloatArray, y: FloatArray) -> FloatArray:
-        """Distance along the line (m from Ras Ajdir) of the nearest point to each point."""
-        out: FloatArray = shapely.line_locate_point(self.line, shapely.points(x, y))
+        """Distance along the line (m from Ras Ajdir) of the nearest point to each point.
+
+        The nearest sample of the line (every `SAMPLE_M`) names a few candidate segments
+        (`NEAR_SEGMENTS` either side of its own); the exact projection onto the nearest of
+        them is the answer. Near the line that is the exact nearest point; kilometres out,
+        beside a sharp bend, another branch may be nearer by at most SAMPLE_M / 2 (the
+        sample was within that of the true nearest point), which no rule notices.
+        """
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        if len(x) == 0:
+            return np.zeros(0)
+        _, i = self._tree.query(np.c_[x, y])
+        seg = np.searchsorted(self._s, self._dense_s[i], side="right") - 1
+        cand = np.clip(
+            seg[:, None] + np.arange(-NEAR_SEGMENTS, NEAR_SEGMENTS + 1), 0, len(self._e) - 1
+        )
+        q0, e, ln = self._q0[cand], self._e[cand], self._len[cand]
+        u = ((x[:, None] - q0[..., 0]) * e[..., 0] + (y[:, None] - q0[..., 1]) * e[..., 1]) / (
+            ln * ln
+        )
+        u = np.clip(u, 0.0, 1.0)
+        fx, fy = q0[..., 0] + u * e[..., 0], q0[..., 1] + u * e[..., 1]
+        best = np.argmin(np.hypot(x[:, None] - fx, y[:, None] - fy), axis=1)
+        rows = np.arange(len(x))
+        j = cand[rows, best]
+        out: FloatArray = self._s[j] + u[rows, best] * self._len[j]
         return out
 
     def _frame(
@@ -119,20 +156,31 @@ class BarrierLine:
                     np.c_[x[k] + vx[k] / speed[k] * reach_m, y[k] + vy[k] / speed[k] * reach_m],
                 ),
                 axis=1,
-            )
-            rays = shapely.linestrings(ends)
-            start = shapely.points(x[k], y[k])
-            meet = shapely.intersection(rays, self.line)
-            hit = ~shapely.is_empty(meet)
-            # The first meeting along the course is the one nearest its start.
-            first = shapely.get_point(shapely.shortest_line(start[hit], meet[hit]), 1)
-            d = shapely.distance(start[hit], first)
+            )  # (K, 2 ends, 2)
+            d = self._meet(ends)
+            hit = np.isfinite(d)
             kk = k[hit]
-            eta[kk] = d / speed[kk]
-            cx[kk], cy[kk] = shapely.get_x(first), shapely.get_y(first)
+            eta[kk] = d[hit] / speed[kk]
+            ux, uy = vx[kk] / speed[kk], vy[kk] / speed[kk]
+            cx[kk], cy[kk] = x[kk] + ux * d[hit], y[kk] + uy * d[hit]
             # How fast the distance to the line shrinks, on average, until it is reached.
             closing[kk] = np.abs(depth[kk]) / np.maximum(eta[kk], 1e-9)
         return Reach(depth, closing, eta, cx, cy)
+
+    def _meet(self, ends: FloatArray) -> FloatArray:
+        """Distance from each course's start to where it first meets the line (inf if not):
+        courses (K, 2, 2) as start and end points, against every segment at once."""
+        p0, d = ends[:, 0], ends[:, 1] - ends[:, 0]  # (K, 2)
+        w = self._q0[None, :, :] - p0[:, None, :]  # (K, B, 2)
+        e = self._e[None, :, :]
+        den = d[:, None, 0] * -e[..., 1] + d[:, None, 1] * e[..., 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (w[..., 0] * -e[..., 1] + w[..., 1] * e[..., 0]) / den  # along the course
+            v = (d[:, None, 0] * w[..., 1] - d[:, None, 1] * w[..., 0]) / den  # along segment
+        hit = (den != 0) & (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)
+        first = np.where(hit, u, np.inf).min(axis=1)
+        out: FloatArray = first * np.hypot(d[:, 0], d[:, 1])
+        return out
 
     def _some(
         self,

@@ -26,7 +26,8 @@ class Scene:
     """Confirmed tracks at event time `t_s` (s from the engine's epoch), (K,) columns; UTM
     metres and m/s. `classes` (K, 4) posterior in `CLASSES` order; `threat` is the
     probability of person or vehicle; `eligible` tracks may raise intrusion alerts;
-    `sector` is each track's sector; `fix_age_s` is how long since a sensor placed the
+    `group_size` counts the tracks moving with it (itself included); `sector` is each
+    track's sector; `fix_age_s` is how long since a sensor placed the
     track (not a bearing alone);
     `evidence(id)` gives the detection keys behind a track."""
 
@@ -40,6 +41,7 @@ class Scene:
     age_s: FloatArray
     fix_age_s: FloatArray
     hits: IntArray
+    group_size: IntArray
     friendly: BoolArray
     in_corridor: BoolArray
     sector: list[str]

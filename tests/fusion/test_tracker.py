@@ -150,9 +150,9 @@ def test_two_radars_in_one_batch_update_one_track_without_a_duplicate() -> None:
     assert len(ids) == 1
     assert len(trk.tracks) == 1  # no tentative duplicate either
     assert np.hypot(*(xy[0] - walk(29.4)[0])) < 30.0
-    # Both radars every second, but the first second's two detections each started a
-    # tentative track; the duplicate died once the survivor took both radars' detections.
-    assert trk.tracks.hits[0] == 59
+    # Both radars every second, from the first: their first two detections started ONE
+    # track (fused at birth), which took every detection since.
+    assert trk.tracks.hits[0] == 60
 
 
 def test_each_pair_is_predicted_to_its_detections_time() -> None:

@@ -69,6 +69,7 @@ def make_scene(
         age_s=np.array([m.age_s for m in movers], float),
         fix_age_s=np.array([m.fix_age_s for m in movers], float),
         hits=np.array([m.hits for m in movers], np.int64),
+        group_size=np.ones(n, np.int64),
         friendly=friendly,
         in_corridor=corridor,
         sector=barrier.sector_ids(barrier.locate(x, y)),

@@ -1,0 +1,40 @@
+"""Groups: tracks that move together (a file of walkers the radar resolves, a herd, a convoy)
+are one group. Two confirmed tracks are linked when they are within `spacing_m` of each other
+and their velocities differ by at most `speed_tolerance_mps`; a group is a connected set of
+links. Each track's `group_size` says how many tracks its group has (1: alone)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from borderwatch.arrays import FloatArray, IntArray
+
+__all__ = ["group_sizes"]
+
+
+def group_sizes(
+    x: FloatArray,
+    y: FloatArray,
+    vx: FloatArray,
+    vy: FloatArray,
+    spacing_m: float = 150.0,
+    speed_tolerance_mps: float = 1.5,
+) -> IntArray:
+    """Size of each track's group, (K,)."""
+    n = len(x)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    pairs = cKDTree(np.c_[x, y]).query_pairs(spacing_m, output_type="ndarray")
+    if len(pairs):
+        i, j = pairs[:, 0], pairs[:, 1]
+        same = np.hypot(vx[i] - vx[j], vy[i] - vy[j]) <= speed_tolerance_mps
+        i, j = i[same], j[same]
+    else:
+        i = j = np.zeros(0, np.int64)
+    graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    sizes: IntArray = np.bincount(label)[label].astype(np.int64)
+    return sizes
