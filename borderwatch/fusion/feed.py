@@ -9,6 +9,7 @@ meridian convergence (~1.4° along the berm), which also changes across a radar'
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -113,8 +114,11 @@ class TickFeed:
     max_ahead_s: float = 300.0
     bins: dict[int, list[Detection]] = field(default_factory=lambda: defaultdict(list))
     released_to: int = -(2**62)  # every tick below this has been released
-    newest_s: float = -np.inf
+    newest_s: float = -math.inf
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # The smallest tick held: lets `due` answer "anything to release?" without looking at
+    # the bins, since it is asked once per message (millions a day).
+    first_held: float = math.inf
 
     def add(self, det: Detection) -> bool:
         """Take one detection (already validated at the edge); whether it was accepted."""
@@ -132,17 +136,21 @@ class TickFeed:
         if bad:
             self.counts[bad] += 1
             return False
-        tick = int(np.floor(t))
+        tick = math.floor(t)
         if tick < self.released_to:
             self.counts["late: beyond the reorder window"] += 1
             return False
         self.bins[tick].append(det)
-        self.newest_s = max(self.newest_s, t)
+        if tick < self.first_held:
+            self.first_held = tick
+        if t > self.newest_s:
+            self.newest_s = t
         self.counts["accepted"] += 1
         return True
 
     def _bad_time(self, t: float) -> str | None:
-        reference = self.newest_s if np.isfinite(self.newest_s) else 0.0
+        # math, not numpy: on one Python float numpy's call costs more than the test.
+        reference = self.newest_s if math.isfinite(self.newest_s) else 0.0
         if t > reference + self.max_ahead_s:
             return "rejected: time too far ahead"
         if t < -3600.0:
@@ -156,15 +164,22 @@ class TickFeed:
         if self._bad_time(t) is None:
             self.newest_s = max(self.newest_s, t)
 
+    def due(self) -> bool:
+        """Whether a held second's window has passed (cheap: asked once per message)."""
+        return self.first_held + 1 <= self.newest_s - self.window_s
+
     def ready(self, flush: bool = False) -> Iterator[tuple[float, list[Detection]]]:
         """Seconds whose window has passed, in order: (end time of the tick, its detections,
         sorted by time then sensor then sequence so arrival order does not matter)."""
-        limit = np.inf if flush else self.newest_s - self.window_s
+        limit = math.inf if flush else self.newest_s - self.window_s
+        if self.first_held + 1 > limit:
+            return
         for tick in sorted(k for k in self.bins if k + 1 <= limit):
             dets = self.bins.pop(tick)
             dets.sort(key=lambda d: (d.time_ns, d.sensor_id, d.seq))
             self.released_to = max(self.released_to, tick + 1)
             yield float(tick + 1), dets
+        self.first_held = min(self.bins, default=math.inf)
 
     def batches(
         self, dets: list[Detection], end_s: float

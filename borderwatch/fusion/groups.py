@@ -27,13 +27,15 @@ def group_sizes(
     n = len(x)
     if n == 0:
         return np.zeros(0, np.int64)
+    alone: IntArray = np.ones(n, np.int64)
     pairs = cKDTree(np.c_[x, y]).query_pairs(spacing_m, output_type="ndarray")
-    if len(pairs):
-        i, j = pairs[:, 0], pairs[:, 1]
-        same = np.hypot(vx[i] - vx[j], vy[i] - vy[j]) <= speed_tolerance_mps
-        i, j = i[same], j[same]
-    else:
-        i = j = np.zeros(0, np.int64)
+    if len(pairs) == 0:
+        return alone
+    i, j = pairs[:, 0], pairs[:, 1]
+    same = np.hypot(vx[i] - vx[j], vy[i] - vy[j]) <= speed_tolerance_mps
+    if not same.any():
+        return alone
+    i, j = i[same], j[same]
     graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     sizes: IntArray = np.bincount(label)[label].astype(np.int64)

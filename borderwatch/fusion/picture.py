@@ -85,6 +85,8 @@ class Picture:
         if isinstance(message, Detection):
             if self.feed.add(message):
                 equipment.heard_from(message.sensor_id, self._t(message.time_ns), True)
+            if not self.feed.due():
+                return  # the common case, kept cheap: nothing to release yet
         elif isinstance(message, SensorStatus):
             self.feed.clock(message.time_ns)
             t = self._t(message.time_ns)

@@ -295,7 +295,7 @@ class Tracker:
         tr = self.tracks
         when = np.full(n, -np.inf)
         np.maximum.at(when, label, batch.times()[idx])
-        new = np.isin(tr.id, ids)
+        new = slice(len(tr) - n, len(tr))  # `add` appends
         tr.t[new] = tr.born[new] = tr.last_hit[new] = tr.last_fix[new] = when
         tr.hits[new] = np.bincount(label, minlength=n)
         keys: list[list[str]] = [[] for _ in range(n)]
@@ -342,7 +342,10 @@ class Tracker:
             self.time_s = max(self.time_s, batch.time_s)
             return
         times = batch.times()
-        self._predict(float(times.min()))
+        if batch.places:
+            # Bearings only update (each pair predicted to its own time in the gate and the
+            # update); the placing batch of the same second moves every track on.
+            self._predict(float(times.min()))
         tr = self.tracks
         if batch.places:
             pairs = gate(tr.x, tr.P, tr.t, self._q(), batch, self.config.gate_d2)
@@ -353,7 +356,8 @@ class Tracker:
             pairs = Pairs(ok[sub.i], sub.j, sub.nu, sub.S, sub.d2, sub.logdet)
         rows, dets = self._assign(pairs, batch)
         self._update(pairs, rows, dets, batch)
-        self._manage(batch.time_s)
+        if batch.places:
+            self._manage(batch.time_s)
         free = np.ones(len(batch), bool)
         free[dets] = False
         self._initiate(batch, free)
