@@ -125,7 +125,12 @@ class Picture:
         friendly = tr.friendly_until[ok] >= t_s
         in_corridor = np.asarray(self.corridor(xy[:, 0], xy[:, 1]), bool)
         threat = classes[:, 0] + classes[:, 1]
-        eligible = ~friendly & ~in_corridor & (threat >= self.rules.classes.threat_min)
+        established = (t_s - tr.born[ok] >= self.rules.tracks.min_age_s) & (
+            tr.hits[ok] >= self.rules.tracks.min_hits
+        )
+        eligible = (
+            ~friendly & ~in_corridor & established & (threat >= self.rules.classes.threat_min)
+        )
         evidence = tracker.evidence
         along = self.barrier.locate(xy[:, 0], xy[:, 1])
         return Scene(

@@ -30,6 +30,11 @@ class Classes(_Section, frozen=True):
     threat_min: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.6
 
 
+class Tracks(_Section, frozen=True):
+    min_age_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
+    min_hits: Count = 10
+
+
 class Approach(_Section, frozen=True):
     enabled: bool = True
     depth_m: Pos = 6000.0
@@ -52,8 +57,11 @@ class LineBreach(_Section, frozen=True):
     enabled: bool = True
     confirm_radius_m: Pos = 200.0
     confirm_window_s: Pos = 60.0
+    expect_depth_m: Pos = 1000.0
     expect_radius_m: Pos = 500.0
     expect_window_s: Pos = 1800.0
+    repeat_radius_m: Pos = 500.0
+    repeat_window_s: Pos = 600.0
     priority: Priority = 1
 
 
@@ -106,6 +114,7 @@ class RulesConfig(_Section, frozen=True):
     """Every rule's settings; see `default.toml` for what each means."""
 
     classes: Classes = Classes()
+    tracks: Tracks = Tracks()
     approach: Approach = Approach()
     crossing: Crossing = Crossing()
     line_breach: LineBreach = LineBreach()

@@ -4,10 +4,14 @@ is too often the wind or a jackal; it alerts when something else agrees:
 - a track that may alert (a person or a vehicle, not ours) within `confirm_radius_m` and
   `confirm_window_s` of the trigger;
 - a ground sensor whose report says person or vehicle, as near and as soon;
-- or a track that was heading for that very place: its course met the line within
-  `expect_radius_m` of the trigger, seen at most `expect_window_s` before it. Walkers crawl the
-  last stretch to the berm, too slowly for a Doppler radar, so their track is often gone by the
-  time they cut the fibre; where the radar said they were going is the confirmation."""
+- or a track that was heading for that very place: last seen within `expect_depth_m` of the
+  line, its course meeting it within `expect_radius_m` of the trigger, at most
+  `expect_window_s` before it. Walkers crawl the last stretch to the berm, too slowly for a
+  Doppler radar, so their track is often gone by the time they cut the fibre; where the radar
+  said they were going is the confirmation. One track's heading confirms one trigger.
+
+The fibre fires again and again while a group climbs the berm: a confirmed trigger within
+`repeat_radius_m` and `repeat_window_s` of one already alerted raises no new alert."""
 
 from __future__ import annotations
 
@@ -56,6 +60,8 @@ class LineBreachRule:
         self.ground: list[_Report] = []  # recent ground-sensor reports that could confirm
         # Track id -> (seen at, crossing x, y, class, evidence): where it was heading.
         self.expected: dict[int, tuple[float, float, float, ClassName, tuple[str, ...]]] = {}
+        self.spent: set[int] = set()  # tracks whose heading has confirmed a trigger
+        self.alerted: list[tuple[float, float, float]] = []  # (t, x, y) of recent breaches
 
     def detections(self, dets: list[Detection]) -> None:
         """Take the line and ground-sensor detections of a released second."""
@@ -71,14 +77,26 @@ class LineBreachRule:
         out: list[Finding] = []
         keep: list[_Report] = []
         ok = np.flatnonzero(scene.eligible)
+        self.alerted = [a for a in self.alerted if t - a[0] <= c.repeat_window_s]
         for trig in self.pending:
+            if self._repeat(trig):
+                continue
             found = self._confirm(trig, scene, ok)
             if found is not None:
                 out.append(found)
+                self.alerted.append((trig.t_s, trig.x, trig.y))
             elif t - trig.t_s <= c.confirm_window_s:
                 keep.append(trig)
         self.pending = keep
         return out
+
+    def _repeat(self, trig: _Report) -> bool:
+        c = self.config
+        return any(
+            abs(trig.t_s - t) <= c.repeat_window_s
+            and np.hypot(trig.x - x, trig.y - y) <= c.repeat_radius_m
+            for t, x, y in self.alerted
+        )
 
     def _confirm(self, trig: _Report, scene: Scene, ok: np.ndarray) -> Finding | None:
         c = self.config
@@ -104,7 +122,8 @@ class LineBreachRule:
                 best = (d, tid)
         if best is not None:
             tid = best[1]
-            _, _, _, cls, evidence = self.expected[tid]
+            _, _, _, cls, evidence = self.expected.pop(tid)
+            self.spent.add(tid)
             return self._finding(trig, cls, (tid,), evidence, "a track heading there")
         return None
 
@@ -112,9 +131,16 @@ class LineBreachRule:
         """Note where each alerting track on the Libyan side is heading; forget old notes."""
         c = self.config
         r = scene.reach
-        heading = np.flatnonzero(scene.eligible & (r.depth_m > 0.0) & np.isfinite(r.eta_s))
+        heading = np.flatnonzero(
+            scene.eligible
+            & (r.depth_m > 0.0)
+            & (r.depth_m <= c.expect_depth_m)
+            & np.isfinite(r.eta_s)
+        )
         for k in heading.tolist():
             tid = int(scene.ids[k])
+            if tid in self.spent:
+                continue
             self.expected[tid] = (
                 scene.t_s,
                 float(r.cross_x[k]),
@@ -125,6 +151,7 @@ class LineBreachRule:
         stale = [i for i, e in self.expected.items() if scene.t_s - e[0] > c.expect_window_s]
         for tid in stale:
             del self.expected[tid]
+        self.spent &= set(scene.ids.tolist()) | set(self.expected)
 
     def _finding(
         self,

@@ -25,7 +25,8 @@ __all__ = ["Finding", "Scene"]
 class Scene:
     """Confirmed tracks at event time `t_s` (s from the engine's epoch), (K,) columns; UTM
     metres and m/s. `classes` (K, 4) posterior in `CLASSES` order; `threat` is the
-    probability of person or vehicle; `eligible` tracks may raise intrusion alerts;
+    probability of person or vehicle; `eligible` tracks may raise intrusion alerts (not
+    ours, not in a road corridor, likely a threat, established: see the rules file);
     `group_size` counts the tracks moving with it (itself included); `sector` is each
     track's sector; `fix_age_s` is how long since a sensor placed the
     track (not a bearing alone);

@@ -75,6 +75,10 @@ def make_scene(
         sector=barrier.sector_ids(barrier.locate(x, y)),
         reach=barrier.reach(x, y, vx, vy),
         threat=threat,
-        eligible=~friendly & ~corridor & (threat >= threat_min),
+        eligible=~friendly
+        & ~corridor
+        & (threat >= threat_min)
+        & (np.array([m.age_s for m in movers]) >= 30.0)
+        & (np.array([m.hits for m in movers]) >= 10),
         evidence=lambda tid: (f"R1/{tid}",),
     )
