@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+import shapely
 
 from borderwatch.errors import MessageError
 from borderwatch.fusion.feed import Registry, TickFeed
@@ -60,7 +61,11 @@ class Picture:
         self.tracker = Tracker(config)
         self.friendly = FriendlyForces(epoch_ns)
         self.barrier = BarrierLine(border)
-        self.corridor = border.corridor_contains
+        # The crossings' road corridors, widened by the rules' margin: legal traffic.
+        self.corridors = shapely.union_all([c.corridor for c in border.crossings]).buffer(
+            self.rules.tracks.corridor_margin_m
+        )
+        shapely.prepare(self.corridors)
         self.alerter = Alerter(self.rules, self.barrier, registry.places, epoch_ns)
         self.incidents = IncidentBook(self.rules.incidents)
         self.sectors = sectors
@@ -123,7 +128,7 @@ class Picture:
         classes = tracker.class_probabilities(ok)
         self.friendly.vouch(tr, t_s)
         friendly = tr.friendly_until[ok] >= t_s
-        in_corridor = np.asarray(self.corridor(xy[:, 0], xy[:, 1]), bool)
+        in_corridor = shapely.contains_xy(self.corridors, xy[:, 0], xy[:, 1])
         threat = classes[:, 0] + classes[:, 1]
         established = (t_s - tr.born[ok] >= self.rules.tracks.min_age_s) & (
             tr.hits[ok] >= self.rules.tracks.min_hits
@@ -154,6 +159,7 @@ class Picture:
             threat=threat,
             eligible=eligible,
             evidence=lambda tid: tuple(evidence.get(tid, ())),
+            on_legal_road=lambda x, y: shapely.contains_xy(self.corridors, x, y),
         )
 
     def snapshot(self, t_s: float) -> Iterator[Output]:

@@ -39,8 +39,12 @@ class ApproachRule:
             & (scene.hits >= c.min_hits)
             & (scene.fix_age_s <= c.max_fix_age_s)
         )
+        # Heading for a crossing post on its road: legal traffic, not an approach.
+        to_post = np.zeros(len(hit), bool)
+        if hit.any():
+            to_post[hit] = scene.on_legal_road(r.cross_x[hit], r.cross_y[hit])
         out: list[Finding] = []
-        for k in np.flatnonzero(hit).tolist():
+        for k in np.flatnonzero(hit & ~to_post).tolist():
             tid = int(scene.ids[k])
             if tid in self.alerted:
                 continue

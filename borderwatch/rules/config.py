@@ -33,6 +33,7 @@ class Classes(_Section, frozen=True):
 class Tracks(_Section, frozen=True):
     min_age_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
     min_hits: Count = 10
+    corridor_margin_m: Annotated[float, msgspec.Meta(ge=0.0)] = 200.0
 
 
 class Approach(_Section, frozen=True):
@@ -50,6 +51,7 @@ class Approach(_Section, frozen=True):
 class Crossing(_Section, frozen=True):
     enabled: bool = True
     min_depth_m: Annotated[float, msgspec.Meta(ge=0.0)] = 20.0
+    max_fix_age_s: Pos = 10.0
     priority: Priority = 1
 
 

@@ -1,7 +1,9 @@
 """Crossing: a track goes over the barrier line from the Libyan side into Tunisia.
 
 A track has to have been at least `min_depth_m` out on the Libyan side (so a track born on
-the line and jittering across it does not fire); the alert is at the crossing point,
+the line and jittering across it does not fire) and be placed by a sensor within
+`max_fix_age_s` (a track kept on camera bearings alone drifts in range: it may "cross" on
+paper); the alert is at the crossing point,
 interpolated between the two scenes either side of it.
 """
 
@@ -33,7 +35,7 @@ class CrossingRule:
         for k in np.flatnonzero(depth < 0.0).tolist():
             tid = int(scene.ids[k])
             was = self.outside.pop(tid, None)
-            if was is None or not scene.eligible[k]:
+            if was is None or not scene.eligible[k] or scene.fix_age_s[k] > c.max_fix_age_s:
                 continue
             px, py, pd = was
             # Linear interpolation to the line between the two positions.

@@ -30,7 +30,8 @@ class Scene:
     `group_size` counts the tracks moving with it (itself included); `sector` is each
     track's sector; `fix_age_s` is how long since a sensor placed the
     track (not a bearing alone);
-    `evidence(id)` gives the detection keys behind a track."""
+    `evidence(id)` gives the detection keys behind a track; `on_legal_road(x, y)` whether
+    points lie in a crossing's road corridor (widened by the rules' margin)."""
 
     t_s: float
     ids: IntArray
@@ -50,6 +51,7 @@ class Scene:
     threat: FloatArray
     eligible: BoolArray
     evidence: Callable[[int], tuple[str, ...]]
+    on_legal_road: Callable[[FloatArray, FloatArray], BoolArray]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -81,4 +81,5 @@ def make_scene(
         & (np.array([m.age_s for m in movers]) >= 30.0)
         & (np.array([m.hits for m in movers]) >= 10),
         evidence=lambda tid: (f"R1/{tid}",),
+        on_legal_road=lambda x, y: np.zeros(np.shape(x), bool),
     )

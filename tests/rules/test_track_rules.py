@@ -65,6 +65,13 @@ def test_crossing_fires_at_the_line_when_a_track_comes_over(barrier: BarrierLine
     assert f.crossing[2] == 5.0
 
 
+def test_no_crossing_on_bearings_alone(barrier: BarrierLine) -> None:
+    rule = CrossingRule(Crossing())
+    rule.check(make_scene(barrier, 0.0, [Mover(1, depth_m=30.0, inbound_mps=1.0)]))
+    drifted = Mover(1, depth_m=-30.0, inbound_mps=1.0, fix_age_s=60.0)
+    assert rule.check(make_scene(barrier, 5.0, [drifted])) == []
+
+
 def test_no_crossing_for_jitter_on_the_line_or_for_animals(barrier: BarrierLine) -> None:
     rule = CrossingRule(Crossing())
     rule.check(make_scene(barrier, 0.0, [Mover(1, 5.0), Mover(2, 300.0, classes=ANIMAL)]))
@@ -104,3 +111,12 @@ def test_a_rule_switched_off_in_the_file_does_not_run(barrier: BarrierLine) -> N
     off = Alerter(RulesConfig(approach=Approach(enabled=False)), barrier, {}, 0)
     assert [a.rule for a in on.check(make_scene(barrier, 100.0, [walker]))] == ["approach"]
     assert off.check(make_scene(barrier, 100.0, [walker])) == []
+
+
+def test_no_approach_for_traffic_heading_for_a_crossing_post(barrier: BarrierLine) -> None:
+    from dataclasses import replace
+
+    scene = make_scene(barrier, 0.0, [Mover(1, depth_m=3000.0, inbound_mps=10.0, classes=VEHICLE)])
+    to_post = replace(scene, on_legal_road=lambda x, y: np.ones(np.shape(x), bool))
+    assert ApproachRule(Approach()).check(to_post) == []
+    assert len(ApproachRule(Approach()).check(scene)) == 1
