@@ -19,49 +19,50 @@ import numpy as np
 from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.fusion.measurements import CameraBatch, PositionBatch, RadarBatch
 from borderwatch.geo.projection import destination, to_utm
-from borderwatch.geo.sites import Layout, TowerSpec
-from borderwatch.messages import Detection
+from borderwatch.geo.sites import Layout, Site, TowerSpec
+from borderwatch.messages import Detection, SensorKind
 
-__all__ = ["CameraSite", "RadarSite", "Registry", "TickFeed"]
+__all__ = ["CameraSite", "RadarSite", "Registry", "SensorSite", "TickFeed"]
 
 
-@dataclass(frozen=True, slots=True)
-class RadarSite:
-    """A radar the engine knows: its place and what to expect of it."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensorSite:
+    """A fixed sensor the engine knows: its kind, sector and place (WGS 84 and UTM 32N)."""
 
-    index: int
+    kind: SensorKind
     sector: str
     lon: float
     lat: float
     x: float
     y: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RadarSite(SensorSite):
+    """A radar: its index among the radars, and what to expect of it."""
+
+    index: int
     clutter_per_m2: float
     pd: float
 
 
-@dataclass(frozen=True, slots=True)
-class CameraSite:
-    """A camera the engine knows: its place and how far it sees."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CameraSite(SensorSite):
+    """A camera: its index among the cameras, and how far it sees."""
 
     index: int
-    sector: str
-    lon: float
-    lat: float
-    x: float
-    y: float
     range_m: float
 
 
 @dataclass(slots=True)
 class Registry:
     """The sensors the engine accepts, from the site layout (a detection from anyone else is
-    rejected and counted). Patrol devices are accepted by kind: their call signs change."""
+    rejected and counted). Patrol devices are accepted by kind: their call signs change.
+    `places` holds every fixed sensor; `radars` and `cameras` the same sites, by kind."""
 
+    places: dict[str, SensorSite] = field(default_factory=dict)
     radars: dict[str, RadarSite] = field(default_factory=dict)
-    positional: dict[str, str] = field(default_factory=dict)  # sensor id -> sector
     cameras: dict[str, CameraSite] = field(default_factory=dict)
-    # Every fixed sensor: id -> (kind, sector, lon, lat), for the rules on our own equipment.
-    places: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
 
     @classmethod
     def from_layout(cls, layout: Layout) -> Registry:
@@ -73,29 +74,44 @@ class Registry:
             lon, lat = site.lonlat
             x, y = (float(v) for v in to_utm(lon, lat))
             if spec.radar is not None:
-                reg.places[f"{site.id}-R"] = ("radar", spec.sector, lon, lat)
                 r = spec.radar
                 area = np.radians(r.az_width_deg) / 2.0 * r.range_m**2
-                reg.radars[f"{site.id}-R"] = RadarSite(
-                    len(reg.radars),
-                    spec.sector,
-                    lon,
-                    lat,
-                    x,
-                    y,
-                    r.clutter_per_scan / area,
-                    r.pd_max,
+                radar = RadarSite(
+                    kind="radar",
+                    index=len(reg.radars),
+                    clutter_per_m2=r.clutter_per_scan / area,
+                    pd=r.pd_max,
+                    sector=spec.sector,
+                    lon=lon,
+                    lat=lat,
+                    x=x,
+                    y=y,
                 )
+                reg.radars[f"{site.id}-R"] = reg.places[f"{site.id}-R"] = radar
             if spec.camera is not None:
-                reg.places[f"{site.id}-C"] = ("camera", spec.sector, lon, lat)
-                reg.cameras[f"{site.id}-C"] = CameraSite(
-                    len(reg.cameras), spec.sector, lon, lat, x, y, spec.camera.range_m
+                camera = CameraSite(
+                    kind="camera",
+                    index=len(reg.cameras),
+                    range_m=spec.camera.range_m,
+                    sector=spec.sector,
+                    lon=lon,
+                    lat=lat,
+                    x=x,
+                    y=y,
                 )
-        for kind, sites in (("line", layout.line_sensors), ("ugs", layout.ugs)):
+                reg.cameras[f"{site.id}-C"] = reg.places[f"{site.id}-C"] = camera
+        kinds: tuple[tuple[SensorKind, tuple[Site, ...]], ...] = (
+            ("line", layout.line_sensors),
+            ("ugs", layout.ugs),
+        )
+        for kind, sites in kinds:
             for site in sites:
+                lon, lat = site.lonlat
+                x, y = (float(v) for v in to_utm(lon, lat))
                 sector = str(getattr(site.spec, "sector", ""))
-                reg.positional[site.id] = sector
-                reg.places[site.id] = (kind, sector, *site.lonlat)
+                reg.places[site.id] = SensorSite(
+                    kind=kind, sector=sector, lon=lon, lat=lat, x=x, y=y
+                )
         return reg
 
 
@@ -122,13 +138,7 @@ class TickFeed:
 
     def add(self, det: Detection) -> bool:
         """Take one detection (already validated at the edge); whether it was accepted."""
-        known = (
-            det.sensor_id in self.registry.radars
-            or det.sensor_id in self.registry.positional
-            or det.kind == "patrol_report"
-            or det.sensor_id in self.registry.cameras
-        )
-        if not known:
+        if det.sensor_id not in self.registry.places and det.kind != "patrol_report":
             self.counts["rejected: unknown sensor"] += 1
             return False
         t = (det.time_ns - self.epoch_ns) / 1e9
@@ -171,9 +181,9 @@ class TickFeed:
     def ready(self, flush: bool = False) -> Iterator[tuple[float, list[Detection]]]:
         """Seconds whose window has passed, in order: (end time of the tick, its detections,
         sorted by time then sensor then sequence so arrival order does not matter)."""
-        limit = math.inf if flush else self.newest_s - self.window_s
-        if self.first_held + 1 > limit:
+        if not (flush or self.due()):
             return
+        limit = math.inf if flush else self.newest_s - self.window_s
         for tick in sorted(k for k in self.bins if k + 1 <= limit):
             dets = self.bins.pop(tick)
             dets.sort(key=lambda d: (d.time_ns, d.sensor_id, d.seq))

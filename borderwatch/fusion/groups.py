@@ -12,7 +12,17 @@ from scipy.spatial import cKDTree
 
 from borderwatch.arrays import FloatArray, IntArray
 
-__all__ = ["group_sizes"]
+__all__ = ["components", "group_sizes"]
+
+
+def components(n: int, i: IntArray, j: IntArray) -> IntArray:
+    """Connected-component label of each of n items, given the links (i[k], j[k])."""
+    if len(i) == 0:
+        return np.arange(n, dtype=np.int64)
+    graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    out: IntArray = label.astype(np.int64)
+    return out
 
 
 def group_sizes(
@@ -35,8 +45,6 @@ def group_sizes(
     same = np.hypot(vx[i] - vx[j], vy[i] - vy[j]) <= speed_tolerance_mps
     if not same.any():
         return alone
-    i, j = i[same], j[same]
-    graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    sizes: IntArray = np.bincount(label)[label].astype(np.int64)
+    label = components(n, i[same], j[same])
+    sizes: IntArray = np.bincount(label)[label]
     return sizes

@@ -22,7 +22,6 @@ from borderwatch.fusion.tracker import Tracker, TrackerConfig
 from borderwatch.fusion.tracks import CONFIRMED
 from borderwatch.geo import Border, load_border
 from borderwatch.geo.projection import to_lonlat
-from borderwatch.geo.sectors import Sector
 from borderwatch.messages import (
     Alert,
     ClassLikelihood,
@@ -42,12 +41,13 @@ Output = Track | Alert | Incident
 
 
 class Picture:
-    """Tracks, alerts and incidents for a set of sectors, from one stream of wire messages."""
+    """Tracks, alerts and incidents from one stream of wire messages, for the sensors of
+    `registry` (a run's sectors are those of its sensors; each track is labelled with the
+    sector whose stretch of the line is nearest)."""
 
     def __init__(
         self,
         registry: Registry,
-        sectors: tuple[Sector, ...],
         epoch_ns: int,
         config: TrackerConfig | None = None,
         rules: RulesConfig | None = None,
@@ -68,7 +68,6 @@ class Picture:
         shapely.prepare(self.corridors)
         self.alerter = Alerter(self.rules, self.barrier, registry.places, epoch_ns)
         self.incidents = IncidentBook(self.rules.incidents)
-        self.sectors = sectors
         self.epoch_ns = epoch_ns
         self.snapshot_s = snapshot_s
         self.next_snapshot = snapshot_s

@@ -16,7 +16,7 @@ from typing import Any
 from borderwatch.errors import DataError
 from borderwatch.fusion.feed import Registry
 from borderwatch.fusion.picture import Picture
-from borderwatch.geo import build_sectors, load_border, load_sites
+from borderwatch.geo import load_sites
 from borderwatch.geo.sites import DEFAULT_SITES
 from borderwatch.messages import Alert, Incident, Track, decode_lines, encode_lines
 from borderwatch.rules import RulesConfig
@@ -47,8 +47,7 @@ def replay_run(
     if sites is None and meta.get("sites", DEFAULT_SITES.name) != DEFAULT_SITES.name:
         raise DataError(f"{run_dir} used the site layout {meta['sites']}: pass it with --sites")
     layout = load_sites(sites).in_sectors(ids)
-    sectors = tuple(s for s in build_sectors(load_border()) if s.id in ids)
-    picture = Picture(Registry.from_layout(layout), sectors, epoch, rules=rules)
+    picture = Picture(Registry.from_layout(layout), epoch, rules=rules)
     out_dir.mkdir(parents=True, exist_ok=True)
     n = dict.fromkeys((name for name, _ in OUTPUTS), 0)
     t0 = time.perf_counter()

@@ -22,13 +22,12 @@ from typing import Annotated, Literal
 
 import msgspec
 import numpy as np
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.associate import assign
 from borderwatch.fusion.gate import Pairs, gate
+from borderwatch.fusion.groups import components
 from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
@@ -201,6 +200,13 @@ class Tracker:
         out: FloatArray = w * np.log(np.clip(likelihood, 1e-6, None))
         return out
 
+    def _floored(self, logc: FloatArray) -> FloatArray:
+        """Log posteriors shifted so the best class is 0, none below -`class_floor`."""
+        out: FloatArray = np.maximum(
+            logc - logc.max(axis=1, keepdims=True), -self.config.class_floor
+        )
+        return out
+
     def _classify(self, rows: IntArray, likelihood: FloatArray) -> None:
         """Bayes: add each detection's log likelihoods to its track's log posterior."""
         if len(rows) == 0:
@@ -208,9 +214,7 @@ class Tracker:
         tr = self.tracks
         np.add.at(tr.logc, rows, self._log_evidence(likelihood))
         touched = np.unique(rows)
-        lc = tr.logc[touched]
-        lc -= lc.max(axis=1, keepdims=True)
-        tr.logc[touched] = np.maximum(lc, -self.config.class_floor)
+        tr.logc[touched] = self._floored(tr.logc[touched])
 
     def _jpda(self, pairs: Pairs, which: BoolArray, batch: MeasurementBatch) -> None:
         """Soft update of the tracks in `which` from every detection in their gates (one
@@ -289,8 +293,7 @@ class Tracker:
         P[:, 1, 1] = P[:, 3, 3] = self.config.init_speed_sigma_mps**2
         lc = np.zeros((n, 4))
         np.add.at(lc, label, self._log_evidence(batch.likelihoods()[idx]))
-        lc -= lc.max(axis=1, keepdims=True)
-        ids = self.tracks.add(x, P, batch.time_s, np.maximum(lc, -self.config.class_floor))
+        ids = self.tracks.add(x, P, batch.time_s, self._floored(lc))
         # A new track starts at its own detections' time, not the batch's.
         tr = self.tracks
         when = np.full(n, -np.inf)
@@ -327,12 +330,7 @@ class Tracker:
         Sinv, _ = inv_small(cov[a] + cov[b])
         d2 = (d * (Sinv @ d[:, :, None])[:, :, 0]).sum(axis=1)
         near = d2 <= self.config.gate_d2
-        if not near.any():
-            return alone
-        graph = coo_array((np.ones(int(near.sum())), (a[near], b[near])), shape=(n, n))
-        _, label = connected_components(graph, directed=False)
-        out: IntArray = label.astype(np.int64)
-        return out
+        return components(n, a[near], b[near])
 
     # -- the algorithm ---------------------------------------------------------------------
     def process(self, batch: MeasurementBatch) -> None:
@@ -341,16 +339,14 @@ class Tracker:
             self._manage(batch.time_s)
             self.time_s = max(self.time_s, batch.time_s)
             return
-        times = batch.times()
-        if batch.places:
-            # Bearings only update (each pair predicted to its own time in the gate and the
-            # update); the placing batch of the same second moves every track on.
-            self._predict(float(times.min()))
         tr = self.tracks
         if batch.places:
+            self._predict(float(batch.times().min()))
             pairs = gate(tr.x, tr.P, tr.t, self._q(), batch, self.config.gate_d2)
         else:
             # A bearing cannot tell a new target from clutter: only confirmed tracks take one.
+            # No predict of every track here: each pair is predicted to its own time in the
+            # gate and the update, and the placing batch of the same second moves all on.
             ok = np.flatnonzero(tr.status == CONFIRMED)
             sub = gate(tr.x[ok], tr.P[ok], tr.t[ok], self._q(ok), batch, self.config.gate_d2)
             pairs = Pairs(ok[sub.i], sub.j, sub.nu, sub.S, sub.d2, sub.logdet)

@@ -7,8 +7,11 @@ the same ids, bit for bit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
+from borderwatch.fusion.feed import SensorSite
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.messages import Alert, Detection, GeoPoint
 from borderwatch.rules.approach import ApproachRule
@@ -16,7 +19,7 @@ from borderwatch.rules.barrier import BarrierLine
 from borderwatch.rules.config import RulesConfig
 from borderwatch.rules.convoy import ConvoyRule
 from borderwatch.rules.crossing import CrossingRule
-from borderwatch.rules.equipment import EquipmentRules, Place
+from borderwatch.rules.equipment import EquipmentRules
 from borderwatch.rules.line_breach import LineBreachRule
 from borderwatch.rules.loitering import LoiteringRule
 from borderwatch.rules.scene import Finding, Scene
@@ -33,7 +36,7 @@ class Alerter:
         self,
         config: RulesConfig,
         barrier: BarrierLine,
-        places: dict[str, Place],
+        places: Mapping[str, SensorSite],
         epoch_ns: int,
     ) -> None:
         self.config = config

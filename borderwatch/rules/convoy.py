@@ -5,9 +5,8 @@ vehicles has been in one yet."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import connected_components
 
+from borderwatch.fusion.groups import components
 from borderwatch.rules.config import Convoy
 from borderwatch.rules.scene import Finding, Scene
 
@@ -42,9 +41,9 @@ class ConvoyRule:
         near = (np.hypot(x[:, None] - x, y[:, None] - y) <= c.spacing_m) & (
             np.hypot(vx[:, None] - vx, vy[:, None] - vy) <= c.speed_tolerance_mps
         )
-        n, label = connected_components(csr_array(near), directed=False)
+        label = components(len(ok), *np.nonzero(near))
         out: list[Finding] = []
-        for g in range(n):
+        for g in range(int(label.max()) + 1):
             members = ok[label == g]
             ids = tuple(sorted(int(i) for i in scene.ids[members]))
             if len(ids) < c.min_vehicles or self.alerted.intersection(ids):

@@ -8,27 +8,31 @@ Each fires once per spell: again only after the sensor (or sector) has come back
 
 from __future__ import annotations
 
-from borderwatch.geo.projection import to_utm
+from collections.abc import Mapping
+
+from borderwatch.fusion.feed import SensorSite
 from borderwatch.rules.config import SectorQuiet, Sensors
 from borderwatch.rules.scene import Finding
 
 __all__ = ["EquipmentRules"]
 
-Place = tuple[str, str, float, float]  # kind, sector, lon, lat
-
 
 class EquipmentRules:
     """Sensor health from status messages and from silence; sectors gone quiet."""
 
-    def __init__(self, sensors: Sensors, quiet: SectorQuiet, places: dict[str, Place]) -> None:
+    def __init__(
+        self, sensors: Sensors, quiet: SectorQuiet, places: Mapping[str, SensorSite]
+    ) -> None:
         self.config, self.quiet = sensors, quiet
         self.places = places
-        self.xy = {k: tuple(float(v) for v in to_utm(p[2], p[3])) for k, p in places.items()}
+        self.sensor_ids = sorted(places)
+        self.in_sector: dict[str, list[str]] = {}
+        for sid in self.sensor_ids:
+            self.in_sector.setdefault(places[sid].sector, []).append(sid)
         self.heard: dict[str, float] = {}
         self.detected: dict[str, float] = {}
         self.health: dict[str, str] = {}
         self.silent: set[str] = set()
-        self.sector_of = {k: p[1] for k, p in places.items()}
         self.sector_quiet: set[str] = set()
         self.pending: list[Finding] = []
         self.started: float | None = None
@@ -55,7 +59,7 @@ class EquipmentRules:
             "down": c.priority_down,
             "degraded": c.priority_degraded,
         }[health]
-        kind = self.places[sensor_id][0]
+        kind = self.places[sensor_id].kind
         what = f"{kind} {sensor_id} reports {health}" + (f": {detail}" if detail else "")
         self.pending.append(self._finding(f"sensor_{health}", priority, sensor_id, what))
 
@@ -63,38 +67,33 @@ class EquipmentRules:
         """Findings due at event time `t_s`: reported faults, silent sensors, quiet sectors."""
         if self.started is None:
             self.started = t_s
+        started = self.started
         out, self.pending = self.pending, []
         c, q = self.config, self.quiet
         if c.enabled:
-            for sid in sorted(self.places):
-                last = self.heard.get(sid, self.started)
-                period = getattr(c.heartbeat_s, self.places[sid][0])
+            for sid in self.sensor_ids:
+                last = self.heard.get(sid, started)
+                period = getattr(c.heartbeat_s, self.places[sid].kind)
                 if t_s - last <= c.missed_heartbeats * period:
                     self.silent.discard(sid)  # back (or never gone)
                 elif sid not in self.silent:
                     self.silent.add(sid)
-                    what = f"{self.places[sid][0]} {sid} silent for {(t_s - last) / 60:.0f} min"
+                    what = f"{self.places[sid].kind} {sid} silent for {(t_s - last) / 60:.0f} min"
                     out.append(self._finding("sensor_down", c.priority_down, sid, what))
         if q.enabled:
-            last_seen: dict[str, float] = dict.fromkeys(set(self.sector_of.values()), self.started)
-            for sid, t in self.detected.items():
-                sector = self.sector_of.get(sid)
-                if sector is not None and t > last_seen[sector]:
-                    last_seen[sector] = t
-            for sector in sorted(last_seen):
-                last = last_seen[sector]
+            for sector, sids in sorted(self.in_sector.items()):
+                last = max(started, *(self.detected.get(sid, started) for sid in sids))
                 if t_s - last <= q.quiet_s:
                     self.sector_quiet.discard(sector)
                 elif sector not in self.sector_quiet:
                     self.sector_quiet.add(sector)
-                    sids = sorted(k for k, p in self.places.items() if p[1] == sector)
-                    x, y = self.xy[sids[0]]
+                    first = self.places[sids[0]]
                     out.append(
                         Finding(
                             rule="sector_quiet",
                             priority=q.priority,
-                            x=x,
-                            y=y,
+                            x=first.x,
+                            y=first.y,
                             category="system",
                             sector=sector,
                             subject=sector,
@@ -107,14 +106,14 @@ class EquipmentRules:
         return out
 
     def _finding(self, rule: str, priority: int, sensor_id: str, what: str) -> Finding:
-        x, y = self.xy[sensor_id]
+        site = self.places[sensor_id]
         return Finding(
             rule=rule,
             priority=priority,
-            x=x,
-            y=y,
+            x=site.x,
+            y=site.y,
             category="system",
-            sector=self.places[sensor_id][1],
+            sector=site.sector,
             subject=sensor_id,
             summary=what,
         )

@@ -8,7 +8,7 @@ import numpy as np
 
 from borderwatch.fusion.feed import Registry
 from borderwatch.fusion.picture import Picture
-from borderwatch.geo import build_sectors, load_border, load_sites
+from borderwatch.geo import load_sites
 from borderwatch.geo.projection import polar, to_lonlat
 from borderwatch.messages import Detection, Track
 
@@ -18,8 +18,7 @@ EPOCH = 1_773_000_000_000_000_000
 def test_one_track_across_the_sector_boundary() -> None:
     ids = {"N03", "N04"}
     registry = Registry.from_layout(load_sites().in_sectors(ids))
-    sectors = tuple(s for s in build_sectors(load_border()) if s.id in ids)
-    picture = Picture(registry, sectors, EPOCH)
+    picture = Picture(registry, EPOCH)
     # From between T05 and T06 (N03) south past T07 (N04), 10 m/s, on our side of the berm.
     start, end = np.array([729_000.0, 3_633_000.0]), np.array([727_000.0, 3_618_000.0])
     seconds = np.arange(0, 1500)

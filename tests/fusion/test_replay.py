@@ -13,7 +13,7 @@ from borderwatch.cli import main
 from borderwatch.fusion.feed import Registry
 from borderwatch.fusion.picture import Picture
 from borderwatch.fusion.replay import replay_run
-from borderwatch.geo import build_sectors, load_border, load_sites
+from borderwatch.geo import load_sites
 from borderwatch.messages import Detection, Track, decode, decode_lines, encode
 from borderwatch.twin import load_scenario, simulate
 
@@ -29,8 +29,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _picture(run_dir: Path) -> Picture:
     meta = msgspec.json.decode((run_dir / "scenario.json").read_bytes())
     ids = set(meta["sectors"])
-    sectors = tuple(s for s in build_sectors(load_border()) if s.id in ids)
-    return Picture(Registry.from_layout(load_sites().in_sectors(ids)), sectors, meta["start_ns"])
+    return Picture(Registry.from_layout(load_sites().in_sectors(ids)), meta["start_ns"])
 
 
 def test_replaying_twice_gives_byte_identical_tracks(run_dir: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from borderwatch.fusion.feed import SensorSite
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.messages import ClassLikelihood, Detection
 from borderwatch.rules import BarrierLine
@@ -70,9 +71,9 @@ def test_a_ground_sensor_nearby_confirms_it(barrier: BarrierLine) -> None:
 
 
 PLACES = {
-    "T01-R": ("radar", "N01", 11.5, 33.1),
-    "U-N01-1": ("ugs", "N01", 11.5, 33.11),
-    "T02-R": ("radar", "N02", 11.4, 33.0),
+    "T01-R": SensorSite(kind="radar", sector="N01", lon=11.5, lat=33.1, x=7e5, y=3.66e6),
+    "U-N01-1": SensorSite(kind="ugs", sector="N01", lon=11.5, lat=33.11, x=7e5, y=3.661e6),
+    "T02-R": SensorSite(kind="radar", sector="N02", lon=11.4, lat=33.0, x=6.9e5, y=3.65e6),
 }
 
 
