@@ -138,8 +138,11 @@ class TickFeed:
 
     def add(self, det: Detection) -> bool:
         """Take one detection (already validated at the edge); whether it was accepted."""
-        if det.sensor_id not in self.registry.places and det.kind != "patrol_report":
-            self.counts["rejected: unknown sensor"] += 1
+        site = self.registry.places.get(det.sensor_id)
+        if det.kind != "patrol_report" and (site is None or site.kind != det.kind):
+            # A kind that is not the sensor's would reach the wrong measurement model.
+            reason = "unknown sensor" if site is None else "kind is not the sensor's"
+            self.counts[f"rejected: {reason}"] += 1
             return False
         t = (det.time_ns - self.epoch_ns) / 1e9
         bad = self._bad_time(t)

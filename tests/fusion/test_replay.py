@@ -76,6 +76,16 @@ def test_late_unknown_and_malformed_are_counted_not_fatal(run_dir: Path) -> None
     assert decode(encode(first), Detection) == first
 
 
+def test_a_kind_that_is_not_the_sensors_is_rejected_not_fatal(run_dir: Path) -> None:
+    """A camera report under a radar's id would reach the camera model with no camera."""
+    lines = (run_dir / "messages.jsonl").read_bytes().splitlines()
+    radar = next(m for m in decode_lines(lines) if isinstance(m, Detection) and m.kind == "radar")
+    posing = msgspec.structs.replace(radar, kind="camera", range_m=None, sigma_range_m=None)
+    picture = _picture(run_dir)
+    assert list(picture.take_all(decode_lines([encode(posing), *lines])))
+    assert picture.counts["rejected: kind is not the sensor's"] == 1
+
+
 def test_replay_command_writes_tracks_and_reports(
     run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
