@@ -2,7 +2,8 @@
 fast it closes, and where and when it would reach it.
 
 The line is the whole watch line (the berm, then the open south), north to south, so its left
-is Libya. Nearest points come from GEOS (`line_locate_point`), vectorised over tracks.
+is Libya. Nearest points come from a k-d tree over samples of the line and an exact
+projection onto the segments beside the nearest sample, vectorised over tracks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
@@ -43,8 +43,7 @@ class BarrierLine:
 
     def __init__(self, border: Border) -> None:
         coords = [*border.berm.coords, *list(border.open_line.coords)[1:]]
-        self.line = LineString(coords)
-        shapely.prepare(self.line)
+        self.line = LineString(coords)  # the geometry, for maps and for checking against
         xy = np.asarray(coords, float)
         self._x, self._y = xy[:, 0], xy[:, 1]
         self._s = np.r_[0.0, np.cumsum(np.hypot(np.diff(self._x), np.diff(self._y)))]
@@ -120,8 +119,7 @@ class BarrierLine:
     def sector_ids(self, along: FloatArray) -> list[str]:
         """The sector of each point `along` the line (see `locate`): the one whose stretch
         of line is nearest the point."""
-        s = along
-        k = np.minimum(np.searchsorted(self._sector_end, s), len(self.sectors) - 1)
+        k = np.minimum(np.searchsorted(self._sector_end, along), len(self.sectors) - 1)
         return [self.sectors[i].id for i in k.tolist()]
 
     def reach(
