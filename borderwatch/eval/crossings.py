@@ -42,6 +42,7 @@ __all__ = [
     "seconds_to_alert",
     "subset_summary",
     "time_to_alert",
+    "tta_stats",
 ]
 
 MERGE_WINDOW_S = 600.0
@@ -122,9 +123,17 @@ def pd_table(
 
 def time_to_alert(events: Events, first_alert_ns: IntArray) -> FloatArray:
     """Seconds from each detected event to its earliest covering alert (negative = before)."""
-    hit = first_alert_ns != NO_ALERT
-    seconds: FloatArray = (first_alert_ns[hit] - events.t_ns[hit]).astype(np.float64) / 1e9
-    return seconds
+    seconds = seconds_to_alert(events, first_alert_ns)
+    out: FloatArray = seconds[first_alert_ns != NO_ALERT]
+    return out
+
+
+def tta_stats(seconds: FloatArray) -> dict[str, float | None]:
+    """Median and 90th percentile of times to alert (None where there are none)."""
+    return {
+        "time_to_alert_median_s": float(np.median(seconds)) if seconds.size else None,
+        "time_to_alert_p90_s": float(np.percentile(seconds, 90)) if seconds.size else None,
+    }
 
 
 def seconds_to_alert(events: Events, first_alert_ns: IntArray) -> FloatArray:
@@ -157,8 +166,4 @@ def subset_summary(detected: BoolArray, seconds: FloatArray, mask: BoolArray) ->
     `seconds_to_alert`. `time_to_alert_s` lists every detected event's time, sorted, so that
     runs can be pooled (a median of medians is not the median)."""
     tta = np.sort(seconds[mask & detected])
-    return pd_summary(detected[mask]) | {
-        "time_to_alert_median_s": float(np.median(tta)) if tta.size else None,
-        "time_to_alert_p90_s": float(np.percentile(tta, 90)) if tta.size else None,
-        "time_to_alert_s": tta.tolist(),
-    }
+    return pd_summary(detected[mask]) | tta_stats(tta) | {"time_to_alert_s": tta.tolist()}

@@ -39,6 +39,7 @@ from borderwatch.eval.crossings import (
     seconds_to_alert,
     subset_summary,
     time_to_alert,
+    tta_stats,
 )
 from borderwatch.eval.tracks import evaluation_times, gospa_over_time, read_estimates
 from borderwatch.eval.truth import Truth
@@ -191,8 +192,7 @@ def _alert_metrics(
         | {
             "per_sector": {k: _rates(v) for k, v in per_sector.items()},
             "per_class": {k: _rates(v) for k, v in per_class.items()},
-            "time_to_alert_median_s": _round(float(np.median(tta)), 3) if tta.size else None,
-            "time_to_alert_p90_s": _round(float(np.percentile(tta, 90)), 3) if tta.size else None,
+            **{k: _round(v, 3) for k, v in tta_stats(tta).items()},
             "alerts": len(alerts),
             "system_alerts": alerts.system,
             "nuisance_alerts": nuisance,
