@@ -1,0 +1,27 @@
+"""The event log: every accepted input, durable and in order, in one append-only SQLite file.
+
+`EventLog` is the file (append, read back by seq, the audit trail); `LogWriter` is its async
+front for the service (group commit, backpressure, subscribers that see each event once, in
+order, after it is durable). Tracks, alerts and incidents are not stored: they are rebuilt by
+replaying the log through the engine.
+"""
+
+from borderwatch.store.errors import StoreError
+from borderwatch.store.eventlog import KINDS, EncodedBatch, EventLog, Kind, Loggable, LoggedEvent
+from borderwatch.store.schema import SCHEMA_VERSION, Synchronous
+from borderwatch.store.writer import Committed, LogWriter, Subscription
+
+__all__ = [
+    "KINDS",
+    "SCHEMA_VERSION",
+    "Committed",
+    "EncodedBatch",
+    "EventLog",
+    "Kind",
+    "LogWriter",
+    "Loggable",
+    "LoggedEvent",
+    "StoreError",
+    "Subscription",
+    "Synchronous",
+]

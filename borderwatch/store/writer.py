@@ -1,0 +1,289 @@
+"""The async front of the event log: append, wait until durable, then acknowledge.
+
+One writer thread owns the appends (sqlite3 blocks; the event loop must not). It takes
+everything queued since its last commit and writes it in one transaction, one fsync, then
+resolves every waiting append: group commit, so twenty connections appending at once cost one
+fsync per round, not one per message.
+
+Backpressure, never loss: `append` waits while `max_pending` messages are queued or committed
+but not yet taken by a subscriber. The queue it waits on is the sender's: ingest stops reading
+its socket, and TCP flow control slows the sensor down.
+
+Subscribers (the engine) see every committed batch exactly once, in seq order, and never before
+it is durable: batches are handed over on the event loop, in commit order, only after COMMIT.
+A slow subscriber therefore slows ingest down; a consumer that may fall behind (a WebSocket
+client) should read the log by seq (`EventLog.read(after=...)`) instead of subscribing.
+
+An append cancelled while it waits for its commit may still be committed (it was queued); the
+sender had no acknowledgement and may send it again, so delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Self
+
+from borderwatch.store.errors import StoreError
+from borderwatch.store.eventlog import EncodedBatch, EventLog, Loggable
+
+__all__ = ["Committed", "LogWriter", "Subscription"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """One append, durable: its `seqs`, its messages (in seq order) and where it came from."""
+
+    seqs: range
+    messages: tuple[Loggable, ...]
+    source: str
+    arrived_ns: int
+
+
+@dataclass(slots=True)
+class _Append:
+    """An append on its way to the writer thread, and the future its caller awaits."""
+
+    batch: EncodedBatch
+    messages: tuple[Loggable, ...]
+    done: asyncio.Future[range]
+
+
+class Subscription:
+    """Committed batches in seq order, each once, only after they are durable.
+
+    Everything up to `after` was committed before the subscription began (read it from the
+    log); everything after `after` comes through here. Iterate with `async for`; the
+    iteration ends when the writer closes or `close()` is called.
+    """
+
+    def __init__(self, writer: LogWriter, after: int) -> None:
+        self.after = after
+        self.backlog = 0  # messages handed over and not yet taken
+        self._writer = writer
+        self._items: deque[Committed] = deque()
+        self._ready = asyncio.Event()
+        self._ended = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Committed:
+        while not self._items:
+            if self._ended:
+                raise StopAsyncIteration
+            self._ready.clear()
+            await self._ready.wait()
+        item = self._items.popleft()
+        self.backlog -= len(item.messages)
+        self._writer._space_freed()
+        return item
+
+    def close(self) -> None:
+        """Stop receiving; what was handed over and not taken is dropped from here (not the log)."""
+        self._writer._unsubscribe(self)
+        self._items.clear()
+        self.backlog = 0
+        self._end()
+        self._writer._space_freed()
+
+    def _push(self, item: Committed) -> None:
+        self._items.append(item)
+        self.backlog += len(item.messages)
+        self._ready.set()
+
+    def _end(self) -> None:
+        self._ended = True
+        self._ready.set()
+
+
+class LogWriter:
+    """Appends to an `EventLog` from asyncio, with group commit, backpressure and subscribers.
+
+    Create it inside the running event loop; `close()` (or leaving `async with`) commits what
+    is queued and stops the thread. The log itself stays open: its owner closes it.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        *,
+        max_pending: int = 100_000,
+        max_group: int = 20_000,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        """`max_pending`: messages in flight before `append` waits; `max_group`: per commit."""
+        if max_pending < 1 or max_group < 1:
+            raise ValueError("max_pending and max_group must be >= 1")
+        self.log = log
+        self.max_pending = max_pending
+        self.max_group = max_group
+        self._clock = clock
+        self._loop = asyncio.get_running_loop()
+        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
+        self._unwritten = 0  # messages queued or being committed
+        self._space = asyncio.Event()
+        self._subscribers: list[Subscription] = []
+        self._last_seq = log.last_seq()
+        self._closing = False
+        self._stopped: asyncio.Future[None] = self._loop.create_future()
+        self._failing = False
+        self._stats = {"appends": 0, "messages": 0, "commits": 0, "failed_appends": 0}
+        self._thread = threading.Thread(target=self._run, name="borderwatch-log", daemon=True)
+        self._thread.start()
+
+    @property
+    def last_seq(self) -> int:
+        """The last seq committed and handed to subscribers."""
+        return self._last_seq
+
+    @property
+    def pending(self) -> int:
+        """Messages queued or committed but not yet taken by every subscriber."""
+        return self._unwritten + max((s.backlog for s in self._subscribers), default=0)
+
+    def stats(self) -> dict[str, int]:
+        """Counters since start: appends and messages committed, commits, failed appends."""
+        return {**self._stats, "pending": self.pending}
+
+    async def append(self, messages: Sequence[Loggable], source: str) -> range:
+        """Append `messages` from `source`; return their seqs once they are durable.
+
+        Raises `MessageError` (nothing queued) if a message cannot be logged, and `StoreError`
+        if the log could not commit it or is closing: either way it was not accepted.
+        """
+        if self._closing:
+            raise StoreError(self.log.path, "the event log is closing: not accepted")
+        batch = EncodedBatch.of(messages, source, self._clock())
+        n = len(batch.rows)
+        if n == 0:
+            return range(self._last_seq + 1, self._last_seq + 1)
+        # One batch larger than the whole bound still goes through, alone.
+        while self.pending > 0 and self.pending + n > self.max_pending:
+            self._space.clear()
+            await self._space.wait()
+            if self._closing:
+                raise StoreError(self.log.path, "the event log is closing: not accepted")
+        done: asyncio.Future[range] = self._loop.create_future()
+        self._unwritten += n
+        self._queue.put(_Append(batch, tuple(messages), done))
+        return await done
+
+    def subscribe(self) -> Subscription:
+        """Receive every batch committed from now on (see `Subscription.after`)."""
+        sub = Subscription(self, self._last_seq)
+        if self._closing and self._stopped.done():
+            sub._end()
+        else:
+            self._subscribers.append(sub)
+        return sub
+
+    async def close(self) -> None:
+        """Commit everything queued, stop the writer thread, end the subscriptions."""
+        if not self._closing:
+            self._closing = True
+            self._space.set()  # waiting appends give up: not accepted
+            self._queue.put(None)  # behind everything queued
+        await asyncio.shield(self._stopped)
+        await asyncio.to_thread(self._thread.join)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- the writer thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Commit whatever is queued, as one transaction per round, until told to stop."""
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                break
+            group, n = [item], len(item.batch.rows)
+            while n < self.max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                group.append(item)
+                n += len(item.batch.rows)
+            result: list[range] | BaseException
+            try:
+                result = self.log.append_encoded([a.batch for a in group])
+            except Exception as exc:  # a StoreError, or a bug: fail these appends, keep going
+                result = exc
+            self._call(self._finish, group, result)
+        self._call(self._stop)
+
+    def _call(self, fn: Callable[..., None], *args: object) -> None:
+        """Run `fn` on the event loop, after everything scheduled before it."""
+        # A closed loop (RuntimeError) means nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    # --- back on the event loop ------------------------------------------------------------
+
+    def _finish(self, group: list[_Append], result: list[range] | BaseException) -> None:
+        """Acknowledge (or fail) one committed round; hand it to the subscribers in order."""
+        for a in group:
+            self._unwritten -= len(a.batch.rows)
+        if isinstance(result, BaseException):
+            self._failed(group, result)
+        else:
+            if self._failing:
+                self._failing = False
+                log.warning("event log %s: appends are being committed again", self.log.path)
+            self._stats["commits"] += 1
+            for a, seqs in zip(group, result, strict=True):
+                self._last_seq = seqs.stop - 1
+                self._stats["appends"] += 1
+                self._stats["messages"] += len(seqs)
+                committed = Committed(seqs, a.messages, a.batch.source, a.batch.arrived_ns)
+                for sub in self._subscribers:
+                    sub._push(committed)
+                if not a.done.done():
+                    a.done.set_result(seqs)
+        self._space_freed()
+
+    def _failed(self, group: list[_Append], exc: BaseException) -> None:
+        """Fail every append of a round that did not commit; log the first failure only."""
+        self._stats["failed_appends"] += len(group)
+        reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+        if not self._failing:
+            self._failing = True
+            log.error("event log %s: appends fail, not accepted: %s", self.log.path, reason)
+        for a in group:
+            if not a.done.done():
+                error = StoreError(self.log.path, f"not accepted: {reason}")
+                error.__cause__ = exc
+                a.done.set_exception(error)
+
+    def _stop(self) -> None:
+        """The thread has committed its last round: end the subscriptions."""
+        for sub in self._subscribers:
+            sub._end()
+        self._subscribers.clear()
+        self._stopped.set_result(None)
+
+    def _space_freed(self) -> None:
+        if self.pending < self.max_pending or self._closing:
+            self._space.set()
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        if sub in self._subscribers:
+            self._subscribers.remove(sub)
