@@ -185,12 +185,14 @@ class EventLog:
 
         Reads page by page, so it also yields events appended while it runs.
         """
-        where = "seq > ?"
+        where = ""
         params: list[str | int] = []
         if kinds is not None:
-            where += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            where = f"kind IN ({', '.join('?' * len(kinds))}) AND "
             params = list(kinds)
-        return self._pages(f"SELECT {_COLUMNS} FROM events WHERE {where}", params, after, limit)
+        return self._pages(
+            f"SELECT {_COLUMNS} FROM events WHERE {where}seq > ?", params, after, limit
+        )
 
     def audit(
         self, target: str | None = None, after: int = 0, limit: int | None = None
@@ -228,7 +230,7 @@ class EventLog:
     def _pages(
         self, select: str, params: list[str | int], after: int, limit: int | None
     ) -> Iterator[LoggedEvent]:
-        """Run `select` (which ends in `seq > ?`) a page at a time, decoding each row."""
+        """Run `select` (which ends in `seq > ?`, its last parameter) a page at a time."""
         left = limit
         while left is None or left > 0:
             page = _PAGE if left is None else min(_PAGE, left)

@@ -24,7 +24,9 @@ MIN_SQLITE = (3, 37, 0)
 
 # The triggers are the table's own guard: even an UPDATE or DELETE typed into the sqlite3
 # shell, or a bug in a future borderwatch, cannot rewrite history or leave a hole in `seq`.
-# (They do not stop someone who drops them first: that needs control of the file itself.)
+# Inserts are checked before they happen: INSERT OR REPLACE deletes the old row without firing
+# a DELETE trigger, so the insert itself must name the next seq (a NULL seq is refused too).
+# (None of this stops someone who drops the triggers first: that needs control of the file.)
 _DDL = """
 CREATE TABLE events (
     seq        INTEGER PRIMARY KEY,  -- 1, 2, 3, ... assigned by the log, gap-free
@@ -45,10 +47,10 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused');
 END;
-CREATE TRIGGER events_gap_free AFTER INSERT ON events
-WHEN NEW.seq < 1 OR (NEW.seq > 1 AND NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq - 1))
+CREATE TRIGGER events_gap_free BEFORE INSERT ON events
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM events)
 BEGIN
-    SELECT RAISE(ABORT, 'the event log is gap-free: seq must be the last seq + 1');
+    SELECT RAISE(ABORT, 'the event log is append-only and gap-free: seq must be the last seq + 1');
 END;
 """
 

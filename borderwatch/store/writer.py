@@ -222,13 +222,28 @@ class LogWriter:
                     break
                 group.append(item)
                 n += len(item.batch.rows)
-            result: list[range] | BaseException
-            try:
-                result = self.log.append_encoded([a.batch for a in group])
-            except Exception as exc:  # a StoreError, or a bug: fail these appends, keep going
-                result = exc
-            self._call(self._finish, group, result)
+            results, commits = self._commit(group)
+            self._call(self._finish, group, results, commits)
         self._call(self._stop)
+
+    def _commit(self, group: list[_Append]) -> tuple[list[range | Exception], int]:
+        """Commit a round in one transaction; if that fails, each append alone.
+
+        One append may be what failed the round (too big for the space left), and the others
+        should not fail with it. Returns each append's seqs or error, and how many commits.
+        """
+        try:
+            return list(self.log.append_encoded([a.batch for a in group])), 1
+        except Exception as exc:  # a StoreError, or a bug: fail the appends, keep going
+            if len(group) == 1:
+                return [exc], 0
+        results: list[range | Exception] = []
+        for a in group:
+            try:
+                results.extend(self.log.append_encoded([a.batch]))
+            except Exception as exc:
+                results.append(exc)
+        return results, sum(isinstance(r, range) for r in results)
 
     def _call(self, fn: Callable[..., None], *args: object) -> None:
         """Run `fn` on the event loop, after everything scheduled before it."""
@@ -238,40 +253,38 @@ class LogWriter:
 
     # --- back on the event loop ------------------------------------------------------------
 
-    def _finish(self, group: list[_Append], result: list[range] | BaseException) -> None:
-        """Acknowledge (or fail) one committed round; hand it to the subscribers in order."""
-        for a in group:
+    def _finish(self, group: list[_Append], results: list[range | Exception], commits: int) -> None:
+        """Acknowledge (or fail) each append of a round; hand the committed to subscribers."""
+        self._stats["commits"] += commits
+        for a, result in zip(group, results, strict=True):
             self._unwritten -= len(a.batch.rows)
-        if isinstance(result, BaseException):
-            self._failed(group, result)
-        else:
+            if isinstance(result, Exception):
+                self._failed(a, result)
+                continue
             if self._failing:
                 self._failing = False
                 log.warning("event log %s: appends are being committed again", self.log.path)
-            self._stats["commits"] += 1
-            for a, seqs in zip(group, result, strict=True):
-                self._last_seq = seqs.stop - 1
-                self._stats["appends"] += 1
-                self._stats["messages"] += len(seqs)
-                committed = Committed(seqs, a.messages, a.batch.source, a.batch.arrived_ns)
-                for sub in self._subscribers:
-                    sub._push(committed)
-                if not a.done.done():
-                    a.done.set_result(seqs)
+            self._last_seq = result.stop - 1
+            self._stats["appends"] += 1
+            self._stats["messages"] += len(result)
+            committed = Committed(result, a.messages, a.batch.source, a.batch.arrived_ns)
+            for sub in self._subscribers:
+                sub._push(committed)
+            if not a.done.done():
+                a.done.set_result(result)
         self._space_freed()
 
-    def _failed(self, group: list[_Append], exc: BaseException) -> None:
-        """Fail every append of a round that did not commit; log the first failure only."""
-        self._stats["failed_appends"] += len(group)
+    def _failed(self, a: _Append, exc: Exception) -> None:
+        """Fail an append that did not commit; log when appends start failing, not each one."""
+        self._stats["failed_appends"] += 1
         reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
         if not self._failing:
             self._failing = True
             log.error("event log %s: appends fail, not accepted: %s", self.log.path, reason)
-        for a in group:
-            if not a.done.done():
-                error = StoreError(self.log.path, f"not accepted: {reason}")
-                error.__cause__ = exc
-                a.done.set_exception(error)
+        if not a.done.done():
+            error = StoreError(self.log.path, f"not accepted: {reason}")
+            error.__cause__ = exc
+            a.done.set_exception(error)
 
     def _stop(self) -> None:
         """The thread has committed its last round: end the subscriptions."""
