@@ -1,0 +1,175 @@
+"""Who may do what: roles, agencies, and the one permission table every endpoint checks.
+
+A user belongs to an agency and holds one role. National agencies are `army`,
+`national_guard` and `customs`; a partner country is `partner:<iso2>` (`partner:dz`,
+`partner:ly`), lower-case ISO 3166-1 alpha-2, which fits the wire `Id` and is what an incident's
+`releasable_to` lists. Only partner agencies hold the `partner` role, and they hold no other:
+a partner's account can never be made an operator by mistake.
+
+`PERMISSIONS` is the single source of truth; the API checks every endpoint against it, the
+tests iterate over it, and this grid (`render_table()`, checked by a test) shows it:
+
+    permission               operator commander analyst admin partner gateway
+    read_sensors             x        x         x       x     .       .
+    read_sectors             x        x         x       x     .       .
+    read_tracks              x        x         x       .     .       .
+    read_alerts              x        x         x       .     .       .
+    read_incidents           x        x         x       .     .       .
+    read_released_incidents  .        .         .       .     x       .
+    read_patrols             x        x         x       .     .       .
+    read_audit               .        x         x       x     .       .
+    acknowledge              x        x         .       .     .       .
+    assign                   x        x         .       .     .       .
+    resolve                  x        x         .       .     .       .
+    note                     x        x         .       .     .       .
+    release                  .        x         .       .     .       .
+    manage_users             .        .         .       x     .       .
+    post_detections          .        .         .       .     .       x
+
+Why: operators work incidents; commanders do too, and also release incidents to partners and
+read the audit trail; analysts read everything, audit included, and act on nothing; admins
+manage accounts, read the audit trail and see the sensors and sectors (system health) but not
+the operational picture, and do not work incidents (separation of duties); partners read only
+the incidents released to their own agency (`may_read_incident`).
+
+`gateway` is a sixth role, for machine accounts an admin makes for the HTTP gateways that post
+sensor messages (detections and sensor status). A role, not an operator account, so that a
+gateway's token, which lives on a box in the desert, can post detections and read nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from types import MappingProxyType
+from typing import Literal, get_args
+
+from borderwatch.accounts.errors import InvalidAccountError
+
+__all__ = [
+    "NATIONAL_AGENCIES",
+    "PERMISSIONS",
+    "PERMISSION_NAMES",
+    "ROLES",
+    "Permission",
+    "Role",
+    "allowed",
+    "check_account",
+    "check_agency",
+    "check_role",
+    "is_partner_agency",
+    "may_read_incident",
+    "permissions_of",
+    "render_table",
+]
+
+Role = Literal["operator", "commander", "analyst", "admin", "partner", "gateway"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+Permission = Literal[
+    "read_sensors",
+    "read_sectors",
+    "read_tracks",
+    "read_alerts",
+    "read_incidents",
+    "read_released_incidents",
+    "read_patrols",
+    "read_audit",
+    "acknowledge",
+    "assign",
+    "resolve",
+    "note",
+    "release",
+    "manage_users",
+    "post_detections",
+]
+PERMISSION_NAMES: tuple[Permission, ...] = get_args(Permission)
+
+NATIONAL_AGENCIES: tuple[str, ...] = ("army", "national_guard", "customs")
+_PARTNER = re.compile(r"^partner:[a-z]{2}$")
+
+_WATCH: frozenset[Role] = frozenset({"operator", "commander", "analyst"})
+_WORK: frozenset[Role] = frozenset({"operator", "commander"})
+
+PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
+    {
+        "read_sensors": _WATCH | {"admin"},
+        "read_sectors": _WATCH | {"admin"},
+        "read_tracks": _WATCH,
+        "read_alerts": _WATCH,
+        "read_incidents": _WATCH,
+        "read_released_incidents": frozenset({"partner"}),
+        "read_patrols": _WATCH,
+        "read_audit": frozenset({"commander", "analyst", "admin"}),
+        "acknowledge": _WORK,
+        "assign": _WORK,
+        "resolve": _WORK,
+        "note": _WORK,
+        "release": frozenset({"commander"}),
+        "manage_users": frozenset({"admin"}),
+        "post_detections": frozenset({"gateway"}),
+    }
+)
+
+
+def allowed(role: str, permission: Permission) -> bool:
+    """True if `role` holds `permission` (an unknown role holds nothing)."""
+    return role in PERMISSIONS[permission]
+
+
+def permissions_of(role: str) -> frozenset[Permission]:
+    """Every permission `role` holds."""
+    return frozenset(p for p, roles in PERMISSIONS.items() if role in roles)
+
+
+def may_read_incident(role: str, agency: str, releasable_to: Collection[str]) -> bool:
+    """True if this user may see an incident released to `releasable_to`."""
+    if allowed(role, "read_incidents"):
+        return True
+    return allowed(role, "read_released_incidents") and agency in releasable_to
+
+
+def is_partner_agency(agency: str) -> bool:
+    """True for `partner:<iso2>`."""
+    return _PARTNER.match(agency) is not None
+
+
+def check_role(role: str) -> Role:
+    """`role` if it is one of `ROLES`, else `InvalidAccountError` naming the choices."""
+    for known in ROLES:
+        if role == known:
+            return known
+    raise InvalidAccountError("role", f"unknown role {role!r}; one of {', '.join(ROLES)}")
+
+
+def check_agency(agency: str) -> str:
+    """`agency` if it is a national agency or `partner:<iso2>`, else `InvalidAccountError`."""
+    if agency in NATIONAL_AGENCIES or is_partner_agency(agency):
+        return agency
+    raise InvalidAccountError(
+        "agency",
+        f"unknown agency {agency!r}; one of {', '.join(NATIONAL_AGENCIES)}, "
+        "or partner:<iso2> (a partner country, e.g. partner:dz)",
+    )
+
+
+def check_account(role: str, agency: str) -> tuple[Role, str]:
+    """Both checked, and the partner role held by partner agencies and by no one else."""
+    checked_role, checked_agency = check_role(role), check_agency(agency)
+    if (checked_role == "partner") != is_partner_agency(checked_agency):
+        raise InvalidAccountError(
+            "role",
+            f"role {checked_role!r} does not fit agency {checked_agency!r}: "
+            "partner agencies hold the partner role, and only they do",
+        )
+    return checked_role, checked_agency
+
+
+def render_table() -> str:
+    """`PERMISSIONS` as the grid shown in this module's docstring (x: allowed)."""
+    width = max(map(len, PERMISSION_NAMES)) + 2
+    lines = ["permission".ljust(width) + " ".join(ROLES)]
+    for permission in PERMISSION_NAMES:
+        marks = [("x" if r in PERMISSIONS[permission] else ".").ljust(len(r)) for r in ROLES]
+        lines.append((permission.ljust(width) + " ".join(marks)).rstrip())
+    return "\n".join(lines)
