@@ -13,7 +13,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import baseline_scores, engine_replay, stonesoup_compare, twin_alerts, twin_simulate
+from bench import (
+    baseline_scores,
+    engine_replay,
+    eventlog,
+    stonesoup_compare,
+    twin_alerts,
+    twin_simulate,
+)
 
 BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "twin_simulate": lambda hours: [twin_simulate.run(hours=hours)],
@@ -21,6 +28,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "engine_replay": lambda hours: [engine_replay.run(hours=hours)],
     "stonesoup_compare": lambda hours: stonesoup_compare.run(quick=hours is not None),
     "twin_alerts": lambda hours: twin_alerts.run(hours=hours),
+    "eventlog": lambda hours: eventlog.run(quick=hours is not None),
 }
 
 
