@@ -10,6 +10,7 @@ The hash never leaves this module: `User` has no field for it, so nothing can se
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -205,6 +206,13 @@ class UserStore:
 
 def _connect(path: Path) -> sqlite3.Connection:
     """Open (or create) the accounts file, checked to be ours, in WAL mode."""
+    try:
+        # Password hashes: owner-only from the first byte (SQLite gives its -wal the same mode).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DataError(f"{path}: cannot create the accounts file ({exc.strerror})") from exc
     try:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
     except sqlite3.Error as exc:
