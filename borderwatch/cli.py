@@ -1,4 +1,5 @@
-"""The one entry point: `borderwatch scenarios | simulate | replay | eval | track-csv | schema`.
+"""The one entry point: `borderwatch scenarios | simulate | replay | eval | track-csv | schema |
+users | certs`.
 
 Every user mistake (a bad argument, a bad scenario file, a missing run directory) ends in one
 line naming what is wrong and exit status 2, never a traceback.
@@ -7,15 +8,20 @@ line naming what is wrong and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from borderwatch import __version__
 from borderwatch.errors import BorderwatchError
+
+if TYPE_CHECKING:
+    from borderwatch.accounts import DataDir
 
 __all__ = ["main"]
 
@@ -122,6 +128,121 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir(args: argparse.Namespace) -> DataDir:
+    from borderwatch.accounts import DataDir
+
+    return DataDir(Path(args.data)) if args.data else DataDir()
+
+
+def _new_password(args: argparse.Namespace, name: str) -> str:
+    """The new password: one line of standard input, or typed twice at a prompt."""
+    from borderwatch.accounts import check_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        if not password:
+            raise BorderwatchError("--password-stdin: no password on standard input")
+    else:
+        password = getpass.getpass(f"new password for {name}: ")
+        if getpass.getpass("the same again: ") != password:
+            raise BorderwatchError("the two passwords differ; nothing changed")
+    check_password(name, password)
+    return password
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import DuplicateUserError, UserStore, check_account, check_name
+
+    # Everything that can be checked is checked before anyone types a password.
+    name = check_name(args.name)
+    check_account(args.role, args.agency)
+    data = _data_dir(args)
+    if data.accounts.exists():
+        with UserStore(data.accounts, create=False) as store:
+            for user in store.list():
+                if user.name.casefold() == name.casefold():
+                    raise DuplicateUserError("name", f"a user {user.name!r} already exists")
+    password = _new_password(args, name)
+    with UserStore(data.create().accounts) as store:
+        user = store.add(name, args.agency, args.role, password)
+    print(f"added {user.name}: {user.role}, {user.agency} ({data.accounts})")
+    return 0
+
+
+def _cmd_users_list(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        users = store.list()
+    for user in users:
+        state = "disabled" if user.disabled else "enabled"
+        print(f"{user.name:24s} {user.agency:16s} {user.role:10s} {state}")
+    if not users:
+        print("no users")
+    return 0
+
+
+def _cmd_users_disable(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.disable(args.name)
+    print(f"disabled {user.name}: no logins, and their sessions end")
+    return 0
+
+
+def _cmd_users_enable(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.enable(args.name)
+    print(f"enabled {user.name}")
+    return 0
+
+
+def _cmd_users_passwd(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.get(args.name)
+        store.set_password(user.name, _new_password(args, user.name))
+    print(f"password changed for {user.name}; their sessions end")
+    return 0
+
+
+def _cmd_users_roles(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import render_table
+
+    print(render_table())
+    return 0
+
+
+def _cmd_certs_init(args: argparse.Namespace) -> int:
+    from borderwatch.pki import init_ca
+
+    data = _data_dir(args)
+    ca = init_ca(data.pki, hosts=args.host)
+    print(f"wrote the CA {ca} and the server certificate {data.pki / 'server.crt'}")
+    print(f"sensors and devices trust {ca}; issue each one with `borderwatch certs issue NAME`")
+    return 0
+
+
+def _cmd_certs_issue(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import check_agency
+    from borderwatch.pki import issue
+
+    if args.agency is not None:
+        check_agency(args.agency)
+    # Random, shown once, stored nowhere: whoever loads the phone types it in.
+    password = secrets.token_urlsafe(12)
+    cert, key = issue(
+        _data_dir(args).pki, args.name, organisational_unit=args.agency, p12_password=password
+    )
+    print(f"wrote {cert} and {key}")
+    print(f"ATAK bundle {cert.with_suffix('.p12')}, password: {password} (shown only now)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     p = _Parser(prog="borderwatch", description="Open electronic monitoring for a land border.")
@@ -166,7 +287,76 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema of every wire message")
     s.set_defaults(func=_cmd_schema)
+
+    _add_users(sub)
+    _add_certs(sub)
     return p
+
+
+def _data_option(p: argparse.ArgumentParser) -> None:
+    # No default here: DataDir has it, and importing accounts for it would slow every command.
+    p.add_argument("--data", help="the service's data directory (default ./borderwatch-data)")
+
+
+def _password_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of a prompt",
+    )
+
+
+def _add_users(sub: argparse._SubParsersAction[Any]) -> None:
+    users = sub.add_parser("users", help="manage accounts (users, agencies, roles)")
+    cmd = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    s = cmd.add_parser("add", help="add an account")
+    s.add_argument("name", help="user name: letters, digits, _ . : / -")
+    s.add_argument(
+        "--agency",
+        required=True,
+        help="army, national_guard, customs, or partner:<iso2> (e.g. partner:dz)",
+    )
+    s.add_argument("--role", required=True, help="a role from `borderwatch users roles`")
+    _password_option(s)
+    _data_option(s)
+    s.set_defaults(func=_cmd_users_add)
+    s = cmd.add_parser("list", help="list the accounts")
+    _data_option(s)
+    s.set_defaults(func=_cmd_users_list)
+    for verb, func, text in [
+        ("disable", _cmd_users_disable, "refuse an account's logins and end its sessions"),
+        ("enable", _cmd_users_enable, "let a disabled account log in again"),
+    ]:
+        s = cmd.add_parser(verb, help=text)
+        s.add_argument("name")
+        _data_option(s)
+        s.set_defaults(func=func)
+    s = cmd.add_parser("passwd", help="set an account's password (ends its sessions)")
+    s.add_argument("name")
+    _password_option(s)
+    _data_option(s)
+    s.set_defaults(func=_cmd_users_passwd)
+    s = cmd.add_parser("roles", help="print what each role may do")
+    s.set_defaults(func=_cmd_users_roles)
+
+
+def _add_certs(sub: argparse._SubParsersAction[Any]) -> None:
+    certs = sub.add_parser("certs", help="borderwatch's certificate authority (CoT over TLS)")
+    cmd = certs.add_subparsers(dest="certs_command", required=True, parser_class=_Parser)
+    s = cmd.add_parser("init", help="make the CA and the server certificate")
+    s.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="another name or address the server is reached at (repeatable)",
+    )
+    _data_option(s)
+    s.set_defaults(func=_cmd_certs_init)
+    s = cmd.add_parser("issue", help="a client certificate for a sensor or an ATAK device")
+    s.add_argument("name", help="the sensor or device (the certificate's CN)")
+    s.add_argument("--agency", help="its agency (the certificate's OU)")
+    _data_option(s)
+    s.set_defaults(func=_cmd_certs_issue)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -111,7 +111,7 @@ def init_ca(directory: Path, *, hosts: Sequence[str] = ()) -> Path:
         ExtendedKeyUsageOID.SERVER_AUTH,
         x509.SubjectAlternativeName(names),
     )
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_private(directory)
     _write_key(directory / "server.key", server_key)
     _write(directory / "server.crt", server_cert.public_bytes(serialization.Encoding.PEM))
     _write_key(directory / "ca.key", ca_key)
@@ -294,6 +294,14 @@ def _require(directory: Path, *files: str) -> None:
                 else "issue it with `borderwatch certs issue`"
             )
             raise CertificateError(directory / name, f"missing; {hint}")
+
+
+def _make_private(directory: Path) -> None:
+    """Make `directory` and any missing parents, each owner-only (mkdir's `parents` would
+    leave the parents at the default mode)."""
+    for d in [*reversed(directory.parents), directory]:
+        if not d.exists():
+            d.mkdir(mode=0o700)
 
 
 def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
