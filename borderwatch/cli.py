@@ -151,7 +151,13 @@ def _new_password(args: argparse.Namespace, name: str) -> str:
 
 
 def _cmd_users_add(args: argparse.Namespace) -> int:
-    from borderwatch.accounts import DuplicateUserError, UserStore, check_account, check_name
+    from borderwatch.accounts import (
+        DuplicateUserError,
+        UnknownUserError,
+        UserStore,
+        check_account,
+        check_name,
+    )
 
     # Everything that can be checked is checked before anyone types a password.
     name = check_name(args.name)
@@ -159,9 +165,12 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     data = _data_dir(args)
     if data.accounts.exists():
         with UserStore(data.accounts, create=False) as store:
-            for user in store.list():
-                if user.name.casefold() == name.casefold():
-                    raise DuplicateUserError("name", f"a user {user.name!r} already exists")
+            try:
+                taken = store.get(name)
+            except UnknownUserError:
+                pass
+            else:
+                raise DuplicateUserError("name", f"a user {taken.name!r} already exists")
     password = _new_password(args, name)
     with UserStore(data.create().accounts) as store:
         user = store.add(name, args.agency, args.role, password)
