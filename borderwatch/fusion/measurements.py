@@ -141,6 +141,33 @@ class _Timed:
             return np.ones((len(self), 4))
         return self.class_likelihood
 
+    # The tracker asks a batch for its converted points and its z, R more than once (gate,
+    # update, initiation); a batch lives for one step, so each is worked out once and kept
+    # on the batch itself. Callers must not write into the arrays returned.
+    _memo: dict[str, tuple[FloatArray, FloatArray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def converted(self) -> tuple[FloatArray, FloatArray]:
+        """Each detection as a point (D, 2) and its covariance (D, 2, 2), UTM metres."""
+        got = self._memo.get("converted")
+        if got is None:
+            got = self._memo["converted"] = self._converted()
+        return got
+
+    def measurement(self) -> tuple[FloatArray, FloatArray]:
+        """z (D, m) and R (D, m, m)."""
+        got = self._memo.get("measurement")
+        if got is None:
+            got = self._memo["measurement"] = self._measurement()
+        return got
+
+    def _converted(self) -> tuple[FloatArray, FloatArray]:
+        raise NotImplementedError
+
+    def _measurement(self) -> tuple[FloatArray, FloatArray]:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True, slots=True)
 class RadarBatch(_Timed):
@@ -164,7 +191,7 @@ class RadarBatch(_Timed):
         sy = np.broadcast_to(np.asarray(self.sensor_y, float), self.range_m.shape)
         return sx[j], sy[j]
 
-    def converted(self) -> tuple[FloatArray, FloatArray]:
+    def _converted(self) -> tuple[FloatArray, FloatArray]:
         """Polar to Cartesian, with the first-order covariance J R J^T."""
         a, r = self.azimuth_rad, self.range_m
         s, c = np.sin(a), np.cos(a)
@@ -176,7 +203,7 @@ class RadarBatch(_Timed):
         R = np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2])
         return xy, J @ R @ J.mT
 
-    def measurement(self) -> tuple[FloatArray, FloatArray]:
+    def _measurement(self) -> tuple[FloatArray, FloatArray]:
         """z = [azimuth, range] per detection and the (shared) R."""
         z = np.stack((self.azimuth_rad, self.range_m), axis=1)
         R = np.broadcast_to(
@@ -218,11 +245,11 @@ class PositionBatch(_Timed):
     def __len__(self) -> int:
         return len(self.xy)
 
-    def converted(self) -> tuple[FloatArray, FloatArray]:
+    def _converted(self) -> tuple[FloatArray, FloatArray]:
         """Already Cartesian."""
         return self.xy, self.cov
 
-    def measurement(self) -> tuple[FloatArray, FloatArray]:
+    def _measurement(self) -> tuple[FloatArray, FloatArray]:
         """z = position, R = its covariance."""
         return self.xy, self.cov
 
@@ -257,7 +284,7 @@ class CameraBatch(_Timed):
     def __len__(self) -> int:
         return len(self.azimuth_rad)
 
-    def converted(self) -> tuple[FloatArray, FloatArray]:
+    def _converted(self) -> tuple[FloatArray, FloatArray]:
         """The middle of the ray, with the spread of a point anywhere along it (uniform over
         the range along the ray, the bearing error across it): only the pre-gate uses it."""
         a, r = self.azimuth_rad, self.range_m
@@ -272,7 +299,7 @@ class CameraBatch(_Timed):
         )
         return xy, cov
 
-    def measurement(self) -> tuple[FloatArray, FloatArray]:
+    def _measurement(self) -> tuple[FloatArray, FloatArray]:
         """z = [azimuth] per detection, R = sigma^2."""
         z = self.azimuth_rad[:, None]
         R = np.full((len(z), 1, 1), self.sigma_azimuth_rad**2)

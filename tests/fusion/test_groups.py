@@ -6,8 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
-from borderwatch.fusion.groups import group_sizes
+from borderwatch.fusion.groups import components, group_sizes
 
 
 def test_a_file_of_walkers_a_lone_one_and_a_passing_car() -> None:
@@ -29,3 +31,24 @@ def test_group_sizes_are_consistent(cols: np.ndarray) -> None:
     for s in np.unique(sizes):
         assert (sizes == s).sum() % s == 0
     assert group_sizes(x[:0], y[:0], vx[:0], vy[:0]).shape == (0,)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)))
+        )
+    )
+)
+def test_components_number_as_scipy_does(graph: tuple[int, list[tuple[int, int]]]) -> None:
+    """The hand-written labelling agrees with scipy's connected_components, label for label."""
+    n, links = graph
+    i = np.array([a for a, _ in links], np.int64)
+    j = np.array([b for _, b in links], np.int64)
+    expected = np.arange(n)
+    if links:
+        _, expected = connected_components(
+            coo_array((np.ones(len(links)), (i, j)), shape=(n, n)), directed=False
+        )
+    assert components(n, i, j).tolist() == expected.tolist()
