@@ -17,6 +17,7 @@ from bench import (
     baseline_scores,
     engine_replay,
     eventlog,
+    ingest_cot,
     stonesoup_compare,
     twin_alerts,
     twin_simulate,
@@ -29,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "stonesoup_compare": lambda hours: stonesoup_compare.run(quick=hours is not None),
     "twin_alerts": lambda hours: twin_alerts.run(hours=hours),
     "eventlog": lambda hours: eventlog.run(quick=hours is not None),
+    "ingest_cot": lambda hours: ingest_cot.run(quick=hours is not None),
 }
 
 
