@@ -155,8 +155,10 @@ class CotServer:
             server.close()
         if self._udp is not None:
             self._udp.close()
-        with contextlib.suppress(asyncio.QueueFull):
-            self._udp_queue.put_nowait(None)
+        try:
+            self._udp_queue.put_nowait(None)  # the UDP drain flushes what is queued, then ends
+        except asyncio.QueueFull:
+            self._spawn(self._udp_queue.put(None))
         for writer in list(self._writers):
             writer.transport.abort()  # the reader sees the end; its drain flushes
         if self._tasks:

@@ -79,3 +79,25 @@ def test_full_queue_drops_the_newest_and_counts_it() -> None:
             transport.close()
 
     run(main())
+
+
+def test_close_flushes_a_full_queue_promptly() -> None:
+    async def main() -> None:
+        sink = GatedSink()
+        cfg = settings(queue_size=3, batch_max=1, shutdown_timeout_s=5.0)
+        async with serving(cfg, sink=sink) as (server, _, stats):
+            transport, _ = await _udp_client(server.udp_port)
+            for seq in range(10):
+                transport.sendto(encode_xml(radar(seq, "slow")))
+            await eventually(lambda: sum(stats.dropped.values()) > 0)
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            closing = asyncio.create_task(server.close())
+            await asyncio.sleep(0.05)
+            sink.gate.set()
+            await closing
+            assert loop.time() - start < 1.0  # not the 5 s of a drain left waiting
+            assert len(sink.received) + stats.dropped["cot.udp", "queue_full"] == 10
+            transport.close()
+
+    run(main())
