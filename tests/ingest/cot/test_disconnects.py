@@ -4,10 +4,12 @@ still reaches the sink, and the other clients never notice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 
-from borderwatch.ingest.cot import encode_proto, encode_xml
+from borderwatch.ingest.cot import encode_proto, encode_xml, ping_xml
 
-from .helpers import eventually, radar, run, sender, serving, settings
+from .helpers import T0, eventually, radar, run, sender, serving, settings
 
 
 async def _connect(port: int | None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -143,5 +145,25 @@ def test_peer_closing_mid_message_is_counted_as_truncated() -> None:
             await eventually(lambda: stats.disconnects["cot.tcp", "closed_by_peer"] == 1)
             assert sink.messages == [radar(1)]
             assert stats.rejected["cot.tcp", "truncated"] == 1
+
+    run(main())
+
+
+def test_a_client_that_never_reads_its_pongs_is_cut_off() -> None:
+    async def main() -> None:
+        async with serving(settings(write_timeout_s=0.2)) as (server, sink, stats):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", server.tcp_port or 0))
+            sock.setblocking(False)
+            _, writer = await asyncio.open_connection(sock=sock)
+            pings = ping_xml("ANDROID-1", T0) * 1000
+            with contextlib.suppress(ConnectionError):  # the server hangs up on us
+                for _ in range(40):  # about 10 MB of pongs owed, none read
+                    writer.write(pings)
+                    await writer.drain()
+            await eventually(lambda: stats.disconnects["cot.tcp", "write_stalled"] == 1)
+            assert sink.received == []
+            writer.close()
 
     run(main())
