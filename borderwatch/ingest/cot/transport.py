@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar, cast
 
+import msgspec
+
 from borderwatch.errors import MessageError
 from borderwatch.ingest.base import REFUSED, Inbound, IngestStats, RejectedError, Sink
 from borderwatch.ingest.cot.config import CotSettings
@@ -135,6 +137,14 @@ class CotServer:
                 lambda: _Datagrams(self), local_addr=(s.host, s.udp_port)
             )
             self._spawn(self._drain_udp())
+        _log.info(
+            "CoT ingest on %s: tcp %s, udp %s, tls %s; %s",
+            s.host,
+            self.tcp_port,
+            self.udp_port,
+            self.tls_port,
+            msgspec.json.encode(s).decode(),
+        )
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         self._track(asyncio.create_task(coro))
