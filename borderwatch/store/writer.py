@@ -5,14 +5,13 @@ everything queued since its last commit and writes it in one transaction, one fs
 resolves every waiting append: group commit, so twenty connections appending at once cost one
 fsync per round, not one per message.
 
-Backpressure, never loss: `append` waits while `max_pending` messages are queued or committed
-but not yet taken by a subscriber. The queue it waits on is the sender's: ingest stops reading
-its socket, and TCP flow control slows the sensor down.
+Backpressure, never loss: `append` waits while `max_pending` messages are queued (or
+committed but not yet taken by a subscriber that holds the writer). The queue it waits on is
+the sender's: ingest stops reading its socket, and TCP flow control slows the sensor down.
 
-Subscribers (the engine) see every committed batch exactly once, in seq order, and never before
-it is durable: batches are handed over on the event loop, in commit order, only after COMMIT.
-A slow subscriber therefore slows ingest down; a consumer that may fall behind (a WebSocket
-client) should read the log by seq (`EventLog.read(after=...)`) instead of subscribing.
+Subscribers (the engine, WebSocket clients) see every committed event exactly once, in seq
+order, and never before it is durable: the writer hands batches over on the event loop, in
+commit order, only after COMMIT (see `subscription.py` for falling behind and catching up).
 
 An append cancelled while it waits for its commit may still be committed (it was queued); the
 sender had no acknowledgement and may send it again, so delivery is at least once.
@@ -26,27 +25,17 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Self
 
 from borderwatch.store.errors import StoreError
 from borderwatch.store.eventlog import EncodedBatch, EventLog, Loggable
+from borderwatch.store.subscription import Committed, Subscription
 
-__all__ = ["Committed", "LogWriter", "Subscription"]
+__all__ = ["LogWriter"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Committed:
-    """One append, durable: its `seqs`, its messages (in seq order) and where it came from."""
-
-    seqs: range
-    messages: tuple[Loggable, ...]
-    source: str
-    arrived_ns: int
 
 
 @dataclass(slots=True)
@@ -56,54 +45,6 @@ class _Append:
     batch: EncodedBatch
     messages: tuple[Loggable, ...]
     done: asyncio.Future[range]
-
-
-class Subscription:
-    """Committed batches in seq order, each once, only after they are durable.
-
-    Everything up to `after` was committed before the subscription began (read it from the
-    log); everything after `after` comes through here. Iterate with `async for`; the
-    iteration ends when the writer closes or `close()` is called.
-    """
-
-    def __init__(self, writer: LogWriter, after: int) -> None:
-        self.after = after
-        self.backlog = 0  # messages handed over and not yet taken
-        self._writer = writer
-        self._items: deque[Committed] = deque()
-        self._ready = asyncio.Event()
-        self._ended = False
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> Committed:
-        while not self._items:
-            if self._ended:
-                raise StopAsyncIteration
-            self._ready.clear()
-            await self._ready.wait()
-        item = self._items.popleft()
-        self.backlog -= len(item.messages)
-        self._writer._space_freed()
-        return item
-
-    def close(self) -> None:
-        """Stop receiving; what was handed over and not taken is dropped from here (not the log)."""
-        self._writer._unsubscribe(self)
-        self._items.clear()
-        self.backlog = 0
-        self._end()
-        self._writer._space_freed()
-
-    def _push(self, item: Committed) -> None:
-        self._items.append(item)
-        self.backlog += len(item.messages)
-        self._ready.set()
-
-    def _end(self) -> None:
-        self._ended = True
-        self._ready.set()
 
 
 class LogWriter:
@@ -148,8 +89,9 @@ class LogWriter:
 
     @property
     def pending(self) -> int:
-        """Messages queued or committed but not yet taken by every subscriber."""
-        return self._unwritten + max((s.backlog for s in self._subscribers), default=0)
+        """Messages queued, or committed and not yet taken by a subscriber that holds us."""
+        held = (s.backlog for s in self._subscribers if s.holds_writer)
+        return self._unwritten + max(held, default=0)
 
     def stats(self) -> dict[str, int]:
         """Counters since start: appends and messages committed, commits, failed appends."""
@@ -178,10 +120,19 @@ class LogWriter:
         self._queue.put(_Append(batch, tuple(messages), done))
         return await done
 
-    def subscribe(self) -> Subscription:
-        """Receive every batch committed from now on (see `Subscription.after`)."""
-        sub = Subscription(self, self._last_seq)
-        if self._closing and self._stopped.done():
+    def subscribe(self, after: int | None = None, max_backlog: int | None = 10_000) -> Subscription:
+        """Follow the log: every event with seq > `after` (default: from now on).
+
+        Events before now are read from the log first. A consumer more than `max_backlog`
+        messages behind reads from the log until it catches up; `None`: hold ingest back
+        instead.
+        """
+        if after is None:
+            after = self._last_seq
+        if not 0 <= after <= self._last_seq:
+            raise ValueError(f"after={after}: the log's seqs run from 1 to {self._last_seq}")
+        sub = Subscription(self, after, max_backlog)
+        if self._stopped.done():
             sub._end()
         else:
             self._subscribers.append(sub)

@@ -1,5 +1,5 @@
 """LogWriter: concurrent appends get gap-free seqs, share commits, wait when the log is full
-of work, fail clearly when SQLite fails, and subscribers see each batch once, after commit."""
+of work, and fail clearly (each on its own) when SQLite fails."""
 
 from __future__ import annotations
 
@@ -7,34 +7,17 @@ import asyncio
 import itertools
 import logging
 import random
-import sqlite3
 import threading
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 
 from borderwatch.errors import MessageError
 from borderwatch.messages import Track
-from borderwatch.store import Committed, EventLog, LogWriter, StoreError
+from borderwatch.store import EventLog, LogWriter, StoreError
 
-from .samples import T0, action, detections, patrol
-
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-async def settle(writer: LogWriter, pending: int) -> None:
-    """Let queued tasks run until `pending` messages are in flight (no clock involved)."""
-    for _ in range(10_000):
-        if writer.pending == pending:
-            return
-        await asyncio.sleep(0)
-    raise AssertionError(f"pending stuck at {writer.pending}, expected {pending}")
+from .helpers import run, settle
+from .samples import T0, detections, patrol
 
 
 def test_concurrent_appends_get_gap_free_ordered_seqs(log: EventLog) -> None:
@@ -96,48 +79,10 @@ def test_group_commit_one_transaction_for_everything_queued(log_path: Path) -> N
     assert ranges == [range(1 + 5 * k, 6 + 5 * k) for k in range(20)]
 
 
-def test_subscribers_see_each_batch_once_in_order_after_it_is_durable(
-    log: EventLog, log_path: Path
-) -> None:
-    shell = sqlite3.connect(log_path, check_same_thread=False)  # sees committed data only
-
-    async def consume(sub: Any, seen: list[Committed], durable: list[bool]) -> None:
-        async for batch in sub:
-            (last,) = shell.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-            durable.append(last >= batch.seqs.stop - 1)
-            seen.append(batch)
-
-    async def main() -> tuple[list[Committed], list[Committed], int]:
-        early: list[Committed] = []
-        late: list[Committed] = []
-        durable: list[bool] = []
-        async with LogWriter(log, clock=lambda: T0 + 9) as writer:
-            first = writer.subscribe()
-            assert first.after == 0
-            task1 = asyncio.create_task(consume(first, early, durable))
-            await asyncio.gather(*(writer.append(detections(k, 0, 7), f"c{k}") for k in range(10)))
-            second = writer.subscribe()
-            task2 = asyncio.create_task(consume(second, late, durable))
-            await asyncio.gather(*(writer.append([patrol(k)], f"p{k}") for k in range(10)))
-            await writer.append([action(1, "INC-1")], "api:op1")
-        await asyncio.gather(task1, task2)  # the subscriptions end when the writer closes
-        assert all(durable)
-        return early, late, second.after
-
-    early, late, after = run(main())
-    shell.close()
-    assert after == 70
-    assert [s for b in early for s in b.seqs] == list(range(1, 82))
-    assert [s for b in late for s in b.seqs] == list(range(71, 82))
-    logged = list(log.read())
-    assert [m for b in early for m in b.messages] == [e.message for e in logged]
-    assert [(b.source, b.arrived_ns) for b in late][-1] == ("api:op1", T0 + 9)
-
-
 def test_a_full_queue_makes_append_wait_never_drop(log: EventLog) -> None:
     async def main() -> None:
         async with LogWriter(log, max_pending=100) as writer:
-            sub = writer.subscribe()  # a consumer that has not taken anything yet
+            sub = writer.subscribe(max_backlog=None)  # holds the writer; has taken nothing yet
             assert await writer.append(detections(1, 0, 60), "a") == range(1, 61)
             assert await writer.append(detections(1, 60, 40), "a") == range(61, 101)
             assert writer.pending == 100
