@@ -58,8 +58,8 @@ class LogWriter:
         self,
         log: EventLog,
         *,
-        max_pending: int = 100_000,
-        max_group: int = 20_000,
+        max_pending: int = 50_000,
+        max_group: int = 10_000,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
         """`max_pending`: messages in flight before `append` waits; `max_group`: per commit."""
