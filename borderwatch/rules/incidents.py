@@ -147,3 +147,19 @@ class IncidentBook:
             outcome=outcome if state == "resolved" else None,
         )
         return o.incident
+
+    def release(self, incident_id: str, agency: str, time_ns: int) -> Incident:
+        """A commander clears `agency` (a partner) to see the incident; LifecycleError if
+        there is no such incident. Releasing twice to one agency changes nothing."""
+        o = self.open.get(incident_id)
+        if o is None:
+            raise LifecycleError(f"no incident {incident_id}")
+        inc = o.incident
+        if agency in inc.releasable_to:
+            return inc
+        o.incident = msgspec.structs.replace(
+            inc,
+            releasable_to=(*inc.releasable_to, agency),
+            updated_ns=max(inc.updated_ns, time_ns),
+        )
+        return o.incident

@@ -12,36 +12,12 @@ import pytest
 from borderwatch.cli import main
 from borderwatch.messages import Alert, Incident, Track, decode_lines
 from borderwatch.rules import DEFAULT_RULES
-from borderwatch.twin import load_scenario, simulate
-
-SCENARIO = """
-name = "three-crossings"
-description = "N03 by day: three groups on foot cross, one patrol drives the road."
-start = 2026-03-14T07:00:00Z
-hours = 3.0
-sectors = ["N03"]
-
-[[movers]]
-kind = "foot_smugglers"
-groups = 3
-group_size = [1, 3]
-night_preference = 0.0
-abort_probability = 0.0
-
-[[movers]]
-kind = "patrols"
-per_sector = 1
-"""
+from tests.scenarios import THREE_CROSSINGS, simulate_text
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("engine")
-    path = root / "three-crossings.toml"
-    path.write_text(SCENARIO)
-    scenario, _ = load_scenario(str(path))
-    simulate(scenario, path, 1, root / "run", progress=False)
-    return root / "run"
+    return simulate_text(tmp_path_factory.mktemp("engine"), THREE_CROSSINGS)
 
 
 @pytest.fixture(scope="module")

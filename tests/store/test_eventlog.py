@@ -11,11 +11,11 @@ from typing import Any
 import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
-from messages.strategies import BY_TYPE
 
 from borderwatch.errors import MessageError
 from borderwatch.messages import Detection, Patrol, Track, encode
 from borderwatch.store import KINDS, EventLog, Loggable
+from tests.messages.strategies import BY_TYPE
 
 from .samples import T0, action, detection, detections, patrol, status
 

@@ -8,7 +8,6 @@ from typing import Any
 import hypothesis.strategies as st
 import pytest
 from hypothesis import given
-from messages.strategies import detections, lats, lons, patrols, sensor_statuses
 
 from borderwatch.ingest.cot import (
     Frame,
@@ -25,6 +24,7 @@ from borderwatch.ingest.cot import (
     pong_xml,
 )
 from borderwatch.messages import Detection, Patrol, SensorStatus
+from tests.messages.strategies import detections, lats, lons, patrols, sensor_statuses
 
 from .helpers import T0, fixture, fixture_message
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hypothesis.strategies as st
 import pytest
 from hypothesis import given
-from messages.strategies import detections, patrols, sensor_statuses
 
 from borderwatch.ingest.cot import Frame, Framer, encode_proto, encode_xml, ping_xml
 from borderwatch.ingest.cot.framing import read_varint
+from tests.messages.strategies import detections, patrols, sensor_statuses
 
 from .helpers import T0, fixture, fixture_message
 

@@ -1,0 +1,82 @@
+"""Admission: the one gate between every ingest adapter and the event log.
+
+Adapters check the format; admission checks the message against what the system knows:
+the sensor exists and is of the kind it claims, a sensor on a mutual-TLS connection speaks
+only for itself (its certificate's name is its sensor id) unless its certificate belongs to a
+named gateway, and the time is not far ahead of our clock. Then it appends to the log and
+returns once the batch is durable: that is what "accepted" means.
+
+A refused batch raises `RejectedError` naming the message and field, and nothing of it is
+logged; the CoT transport then retries its messages one by one so one bad message does not
+cost the good ones, and the HTTP endpoint answers 422 with the same words.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+
+from borderwatch.fusion.feed import Registry
+from borderwatch.ingest.base import REFUSED, Inbound, RejectedError
+from borderwatch.messages import Detection, Patrol, SensorStatus
+from borderwatch.store import LogWriter
+
+__all__ = ["Admission"]
+
+
+class Admission:
+    """The `Sink` of the service: admission checks, then the event log."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        writer: LogWriter,
+        *,
+        gateways: Collection[str] = (),
+        max_ahead_s: float | None = 300.0,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        """`max_ahead_s`: how far past our clock a message's time may be (None: no limit,
+        for the twin running faster than real time on its own clock)."""
+        self.registry = registry
+        self.writer = writer
+        self.gateways = frozenset(gateways)
+        self.max_ahead_ns = None if max_ahead_s is None else round(max_ahead_s * 1e9)
+        self.clock = clock
+
+    def check(self, messages: Sequence[Inbound], source: str) -> None:
+        """Raise `RejectedError` for the first message admission refuses."""
+        now = self.clock()
+        cert = source[4:] if source.startswith("tls:") else None
+        for i, m in enumerate(messages):
+            where = f"$[{i}]" if len(messages) > 1 else "$"
+            if self.max_ahead_ns is not None and m.time_ns > now + self.max_ahead_ns:
+                ahead = (m.time_ns - now) / 1e9
+                raise RejectedError(
+                    REFUSED, f"{where}.time_ns", f"{ahead:.0f} s ahead of the server's clock"
+                )
+            if isinstance(m, Patrol):
+                continue  # any of our devices may report its own patrol's position
+            self._check_sensor(m, where, cert)
+
+    def _check_sensor(self, m: Detection | SensorStatus, where: str, cert: str | None) -> None:
+        if m.kind == "patrol_report":
+            return  # a patrol's sighting: the patrol is the sensor, not a fixed site
+        site = self.registry.places.get(m.sensor_id)
+        if site is None:
+            raise RejectedError(REFUSED, f"{where}.sensor_id", f"unknown sensor {m.sensor_id!r}")
+        if site.kind != m.kind:
+            raise RejectedError(
+                REFUSED, f"{where}.kind", f"{m.sensor_id} is a {site.kind}, not a {m.kind}"
+            )
+        if cert is not None and cert != m.sensor_id and cert not in self.gateways:
+            raise RejectedError(
+                REFUSED,
+                f"{where}.sensor_id",
+                f"certificate {cert!r} may not speak for sensor {m.sensor_id!r}",
+            )
+
+    async def accept(self, messages: Sequence[Inbound], source: str) -> None:
+        """Admit the batch and return once it is durable (raises if refused or not logged)."""
+        self.check(messages, source)
+        await self.writer.append(messages, source)

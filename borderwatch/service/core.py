@@ -1,0 +1,144 @@
+"""The service's parts, wired: the event log and its writer, admission, the live engine, the
+accounts and tokens, the ingest counters. One `Service` per process; the API and the ingest
+adapters reach everything through it.
+
+Order of start: open the log, start its writer, subscribe the engine from seq 0 (so it first
+rebuilds the picture from everything logged, then follows new events live), then open ingest
+and the API. Operator actions go through `act`: checked against the current picture, logged
+(durable), then applied by the engine, which is the only writer of the picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from borderwatch.accounts import DataDir, TokenService, UserStore, signing_key
+from borderwatch.fusion.feed import Registry
+from borderwatch.geo import Layout, load_sites
+from borderwatch.ingest.base import IngestStats
+from borderwatch.messages import Incident, OperatorAction
+from borderwatch.rules import RulesConfig
+from borderwatch.service.admission import Admission
+from borderwatch.service.changes import ChangeFeed
+from borderwatch.service.engine import LiveEngine
+from borderwatch.store import EventLog, LogWriter, Synchronous
+
+__all__ = ["Service", "ServiceOptions"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceOptions:
+    """What a service is started with (the command line's `run` options)."""
+
+    data: DataDir = field(default_factory=DataDir)
+    sites: Path | None = None
+    # Watch only these sectors (a sector station, a test); None: every sector of the layout.
+    sectors: tuple[str, ...] | None = None
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    synchronous: Synchronous = "FULL"
+    max_ahead_s: float | None = 300.0
+    gateways: tuple[str, ...] = ()
+
+
+class Service:
+    """Everything one running borderwatch holds. Use `async with Service.start(...)`."""
+
+    def __init__(
+        self,
+        options: ServiceOptions,
+        layout: Layout,
+        registry: Registry,
+        log_: EventLog,
+        writer: LogWriter,
+        users: UserStore,
+        clock: Callable[[], int],
+    ) -> None:
+        self.options = options
+        self.layout = layout
+        self.registry = registry
+        self.log = log_
+        self.writer = writer
+        self.users = users
+        self.tokens = TokenService(signing_key(options.data.token_key), users)
+        self.stats = IngestStats()
+        self.feed = ChangeFeed()
+        self.engine = LiveEngine(registry, self.feed, options.rules)
+        self.admission = Admission(
+            registry, writer, gateways=options.gateways, max_ahead_s=options.max_ahead_s
+        )
+        self.clock = clock
+        self.started_ns = clock()
+        self.rebuilt = asyncio.Event()
+        self._actions = asyncio.Lock()
+        self._engine_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(
+        cls, options: ServiceOptions, clock: Callable[[], int] = time.time_ns
+    ) -> AsyncIterator[Service]:
+        """Open the data directory and run the engine until the block ends."""
+        data = options.data.create()
+        layout = load_sites(options.sites)
+        if options.sectors is not None:
+            layout = layout.in_sectors(set(options.sectors))
+        registry = Registry.from_layout(layout)
+        event_log = EventLog(data.root / "events.sqlite", synchronous=options.synchronous)
+        users = UserStore(data.accounts)
+        try:
+            writer = LogWriter(event_log)
+            service = cls(options, layout, registry, event_log, writer, users, clock)
+            service._engine_task = asyncio.create_task(service._follow(), name="engine")
+            try:
+                yield service
+            finally:
+                await writer.close()
+                if service._engine_task is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asyncio.wait_for(service._engine_task, timeout=30)
+        finally:
+            users.close()
+            event_log.close()
+
+    async def _follow(self) -> None:
+        """The engine's loop: everything logged so far, then each commit as it comes."""
+        target = self.writer.last_seq
+        if target == 0:
+            self.rebuilt.set()
+        t0 = time.perf_counter()
+        async for committed in self.writer.subscribe(after=0):
+            self.engine.take_all(committed.seqs, committed.messages)
+            await self.engine.notify()
+            if not self.rebuilt.is_set() and self.engine.seq >= target:
+                log.info(
+                    "picture rebuilt from %d logged events in %.1f s",
+                    target,
+                    time.perf_counter() - t0,
+                )
+                self.rebuilt.set()
+            await asyncio.sleep(0)  # let ingest and the API run between batches
+
+    async def act(self, action: OperatorAction) -> Incident | None:
+        """Check, log and apply one operator action; returns the incident it changed.
+
+        Actions are taken one at a time, so what is checked is what the engine will see:
+        an action refused here is never logged, and one logged is never refused later.
+        """
+        async with self._actions:
+            self.engine.check(action)
+            seqs = await self.writer.append([action], f"user:{action.user}")
+            await self.engine.processed(seqs[-1])
+        return self.engine.incidents.get(action.target or "")
+
+    def new_action_id(self) -> str:
+        """A fresh id for an operator action (random: ids must never repeat across restarts)."""
+        return f"A{uuid.uuid4().hex[:20]}"

@@ -1,0 +1,262 @@
+"""The live engine: the event log in, in seq order; the picture and its change feed out.
+
+It is the replay engine (`fusion.picture.Picture`) fed from the log instead of a file, plus
+the operators' actions, which are events in the same log: so the picture after a restart,
+rebuilt by reading the log from the start, is the picture before it, frame for frame.
+
+What it keeps for the API is the current picture (`Picture*` below): the confirmed tracks of
+the latest snapshot, every alert, every incident in its latest state, each patrol's latest
+position, each sensor's health, and the notes on each incident. Everything it changes is
+published on the `ChangeFeed` as numbered frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import msgspec
+
+from borderwatch.errors import BorderwatchError
+from borderwatch.fusion.feed import Registry
+from borderwatch.fusion.picture import Picture
+from borderwatch.messages import (
+    Alert,
+    Detection,
+    Incident,
+    OperatorAction,
+    Patrol,
+    SensorStatus,
+    Track,
+)
+from borderwatch.messages.incident import NEXT_STATES, Outcome
+from borderwatch.rules import LifecycleError, RulesConfig
+from borderwatch.service.changes import ChangeFeed, Frame, Item, SensorState
+
+__all__ = ["ActionError", "LiveEngine"]
+
+log = logging.getLogger(__name__)
+
+# The engine counts float seconds from the minute of the first event it is given (as replay
+# counts from the start of a run): the log's first event, so a rebuild computes with the very
+# same numbers as the first run did.
+MINUTE_NS = 60_000_000_000
+
+INCIDENT_ACTIONS = frozenset({"acknowledge", "assign", "resolve", "release", "note"})
+OUTCOMES: frozenset[str] = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
+
+
+class ActionError(BorderwatchError):
+    """An operator action the picture cannot take (unknown incident, a step the lifecycle
+    does not allow, a missing patrol or outcome)."""
+
+
+class LiveEngine:
+    """Feeds the picture from logged events and keeps what the API shows."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        feed: ChangeFeed | None = None,
+        rules: RulesConfig | None = None,
+    ) -> None:
+        self.registry = registry
+        self.rules = rules
+        self.picture: Picture | None = None  # made at the first sensor message
+        self.feed = feed or ChangeFeed()
+        self.tracks: dict[str, Track] = {}
+        self.tracks_time_ns = 0
+        self.alerts: dict[str, Alert] = {}
+        self.incidents: dict[str, Incident] = {}
+        self.notes: dict[str, list[OperatorAction]] = {}
+        self.patrols: dict[str, Patrol] = {}
+        self.sensors: dict[str, SensorState] = {}
+        self.seq = 0  # the last log seq taken in
+        self.refused_actions = 0
+        self._patrols_changed: dict[str, Patrol] = {}
+        self._processed = asyncio.Condition()
+        for sid in sorted(registry.places):
+            self.sensors[sid] = self._sensor_state(sid)
+
+    # -- taking events in ----------------------------------------------------------------
+    def take(self, seq: int, message: object) -> None:
+        """One logged event (seq order); publishes what it changes."""
+        if isinstance(message, OperatorAction):
+            self._act(message)
+        elif isinstance(message, Detection | SensorStatus | Patrol):
+            if isinstance(message, Patrol):
+                self.patrols[message.callsign] = message
+                self._patrols_changed[message.callsign] = message
+            if self.picture is None:
+                epoch = message.time_ns - message.time_ns % MINUTE_NS
+                self.picture = Picture(self.registry, epoch, rules=self.rules)
+            picture = self.picture
+            before = picture.next_snapshot
+            out = picture.take(message)
+            if out or picture.next_snapshot != before:
+                self._publish(picture, out, before)
+        self.seq = seq
+
+    def take_all(self, seqs: Iterable[int], messages: Sequence[object]) -> None:
+        """A run of logged events."""
+        for seq, m in zip(seqs, messages, strict=True):
+            self.take(seq, m)
+
+    async def processed(self, seq: int) -> None:
+        """Wait until the event `seq` has been taken in."""
+        async with self._processed:
+            await self._processed.wait_for(lambda: self.seq >= seq)
+
+    async def notify(self) -> None:
+        """Wake everyone waiting in `processed` (after a run of events)."""
+        async with self._processed:
+            self._processed.notify_all()
+
+    # -- what a take releases ------------------------------------------------------------
+    def _publish(self, picture: Picture, out: Sequence[object], snapshot_before: float) -> None:
+        """Frames for one step: per snapshot (each scene yields its tracks, then its alerts,
+        stamped with the scene's time, then the incidents those changed), in time order.
+        A snapshot without tracks still gets its (empty) tracks frame: a console clears them."""
+        segments: dict[int, _Segment] = {}
+        t = snapshot_before
+        while t < picture.next_snapshot:
+            segments[picture.epoch_ns + round(t * 1e9)] = _Segment()
+            t += picture.snapshot_s
+        current: int | None = min(segments, default=None)
+        for item in out:
+            if isinstance(item, Track):
+                current = item.time_ns
+                segments.setdefault(current, _Segment()).tracks.append(item)
+            elif isinstance(item, Alert):
+                current = item.time_ns
+                segments.setdefault(current, _Segment()).alerts.append(item)
+            elif isinstance(item, Incident):
+                key = item.updated_ns if current is None else current
+                segments.setdefault(key, _Segment()).incidents.append(item)
+        for tn in sorted(segments):
+            seg = segments[tn]
+            self.tracks = {tr.id: tr for tr in seg.tracks}
+            self.tracks_time_ns = tn
+            self.feed.publish("tracks", tn, tuple(seg.tracks))
+            for alert in seg.alerts:
+                self.alerts[alert.id] = alert
+                self.feed.publish("alert", alert.time_ns, (alert,))
+            for inc in seg.incidents:
+                self.incidents[inc.id] = inc
+                self.feed.publish("incident", inc.updated_ns, (inc,))
+            if self._patrols_changed:
+                self.feed.publish("patrols", tn, tuple(self._patrols_changed.values()))
+                self._patrols_changed = {}
+            self._publish_sensors(tn)
+
+    def _publish_sensors(self, time_ns: int) -> None:
+        changed = []
+        for sid, old in self.sensors.items():
+            new = self._sensor_state(sid)
+            if new.health != old.health:
+                changed.append(new)
+            self.sensors[sid] = new
+        if changed:
+            self.feed.publish("sensors", time_ns, tuple(changed))
+
+    def _sensor_state(self, sid: str) -> SensorState:
+        site = self.registry.places[sid]
+        health, heard, seen, epoch = "ok", None, None, 0
+        if self.picture is not None:
+            eq, epoch = self.picture.alerter.equipment, self.picture.epoch_ns
+            health = "down" if sid in eq.silent else eq.health.get(sid, "ok")
+            heard, seen = eq.heard.get(sid), eq.detected.get(sid)
+        return SensorState(
+            sensor_id=sid,
+            kind=site.kind,
+            sector=site.sector,
+            lat=site.lat,
+            lon=site.lon,
+            health=health,
+            last_heard_ns=None if heard is None else epoch + round(heard * 1e9),
+            last_detection_ns=None if seen is None else epoch + round(seen * 1e9),
+        )
+
+    # -- operator actions ----------------------------------------------------------------
+    def check(self, action: OperatorAction) -> None:
+        """Raise `ActionError` if `action` would be refused now (the API asks before logging
+        it, so an operator hears why at once and the log holds only actions that took)."""
+        if action.action not in INCIDENT_ACTIONS:
+            return
+        inc = self.incidents.get(action.target or "")
+        if inc is None:
+            raise ActionError(f"no incident {action.target}")
+        if action.action == "note":
+            return
+        if action.action == "release":
+            if not action.params.get("agency"):
+                raise ActionError("releasing an incident needs params.agency")
+            return
+        state = {"acknowledge": "acknowledged", "assign": "assigned", "resolve": "resolved"}[
+            action.action
+        ]
+        if state not in NEXT_STATES[inc.state]:
+            raise ActionError(f"incident {inc.id} is {inc.state}: cannot become {state}")
+        if action.action == "assign" and not action.params.get("patrol"):
+            raise ActionError("assigning an incident needs params.patrol")
+        if action.action == "resolve" and action.params.get("outcome") not in OUTCOMES:
+            raise ActionError(
+                f"resolving an incident needs params.outcome, one of {sorted(OUTCOMES)}"
+            )
+
+    def _act(self, action: OperatorAction) -> None:
+        if action.action not in INCIDENT_ACTIONS:
+            self.feed.publish("action", action.time_ns, (action,))
+            return
+        try:
+            self.check(action)
+            inc = self._apply(action)
+        except (ActionError, LifecycleError) as exc:
+            # Two operators racing for one incident: the later one loses, and it is counted.
+            self.refused_actions += 1
+            log.info("operator action %s refused: %s", action.id, exc)
+            return
+        self.feed.publish("action", action.time_ns, (action,))
+        if inc is not None:
+            self.incidents[inc.id] = inc
+            self.feed.publish("incident", inc.updated_ns, (inc,))
+
+    def _apply(self, action: OperatorAction) -> Incident | None:
+        if self.picture is None:
+            raise ActionError(f"no incident {action.target}")
+        book = self.picture.incidents
+        iid = action.target or ""
+        if action.action == "note":
+            self.notes.setdefault(iid, []).append(action)
+            return None
+        if action.action == "release":
+            return book.release(iid, action.params["agency"], action.time_ns)
+        if action.action == "acknowledge":
+            return book.transition(iid, "acknowledged", action.time_ns)
+        if action.action == "assign":
+            return book.transition(iid, "assigned", action.time_ns, patrol=action.params["patrol"])
+        outcome = msgspec.convert(action.params["outcome"], Outcome)
+        return book.transition(iid, "resolved", action.time_ns, outcome=outcome)
+
+    # -- a whole picture, for a console that starts from scratch --------------------------
+    def reset_frame(self) -> Frame:
+        """Everything current, as one frame numbered like the feed's last."""
+        items: tuple[Item, ...] = (
+            *self.tracks.values(),
+            *self.alerts.values(),
+            *self.incidents.values(),
+            *self.patrols.values(),
+            *self.sensors.values(),
+        )
+        return Frame(seq=self.feed.last_seq, kind="reset", time_ns=self.tracks_time_ns, items=items)
+
+
+@dataclass(slots=True)
+class _Segment:
+    """What one snapshot released."""
+
+    tracks: list[Track] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
