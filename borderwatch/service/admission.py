@@ -78,5 +78,9 @@ class Admission:
 
     async def accept(self, messages: Sequence[Inbound], source: str) -> None:
         """Admit the batch and return once it is durable (raises if refused or not logged)."""
+        await self.admit(messages, source)
+
+    async def admit(self, messages: Sequence[Inbound], source: str) -> range:
+        """`accept`, returning the batch's seqs in the log (the HTTP API answers with them)."""
         self.check(messages, source)
-        await self.writer.append(messages, source)
+        return await self.writer.append(messages, source)

@@ -47,6 +47,8 @@ class ServiceOptions:
     synchronous: Synchronous = "FULL"
     max_ahead_s: float | None = 300.0
     gateways: tuple[str, ...] = ()
+    # Frames the change feed keeps for consoles that reconnect (older ones get a reset).
+    keep_frames: int = 20_000
 
 
 class Service:
@@ -70,7 +72,7 @@ class Service:
         self.users = users
         self.tokens = TokenService(signing_key(options.data.token_key), users)
         self.stats = IngestStats()
-        self.feed = ChangeFeed()
+        self.feed = ChangeFeed(keep=options.keep_frames)
         self.engine = LiveEngine(registry, self.feed, options.rules)
         self.admission = Admission(
             registry, writer, gateways=options.gateways, max_ahead_s=options.max_ahead_s

@@ -1,0 +1,104 @@
+"""The app factory: one FastAPI app over one running `Service`.
+
+Every route lives under `/api/v1`; the OpenAPI document is at `/openapi.json` (and readable
+at `/docs`), with msgspec's schemas for the wire types, and each operation says which
+permissions it needs (`x-permissions`; [] = any signed-in user).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+import borderwatch
+from borderwatch.api import (
+    alerts,
+    audit,
+    auth,
+    detections,
+    incidents,
+    patrols,
+    sectors,
+    sensors,
+    stream,
+    tracks,
+)
+from borderwatch.api.errors import install_error_handlers
+from borderwatch.api.schema import openapi_components
+from borderwatch.api.state import ApiSettings, ApiState, Sessions
+from borderwatch.geo import build_sectors, load_border
+from borderwatch.messages import OperatorAction
+from borderwatch.service import Service
+
+__all__ = ["PREFIX", "BorderwatchApi", "create_app"]
+
+PREFIX = "/api/v1"
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    sensors.router,
+    sectors.router,
+    tracks.router,
+    alerts.router,
+    incidents.router,
+    patrols.router,
+    audit.router,
+    detections.router,
+    stream.router,
+)
+
+
+class BorderwatchApi(FastAPI):
+    """FastAPI, with msgspec's schemas and each route's permissions in its OpenAPI."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The document FastAPI makes, completed (built once, then kept)."""
+        if self.openapi_schema is None:
+            doc = super().openapi()
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(openapi_components())
+            for route in self.routes:
+                if isinstance(route, APIRoute):
+                    needs = auth.route_permissions(route)
+                    for method in route.methods or ():
+                        op = doc["paths"][route.path_format][method.lower()]
+                        op["x-permissions"] = None if needs is None else list(needs)
+            self.openapi_schema = doc
+        return self.openapi_schema
+
+
+def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI:
+    """The API over `service` (started, and running on the loop that will serve the app)."""
+    app = BorderwatchApi(
+        title="borderwatch",
+        version=getattr(borderwatch, "__version__", "0.1.0"),
+        summary="Electronic monitoring of a fortified land border: the operations API.",
+    )
+    watched = service.options.sectors
+    app.state.api = ApiState(
+        service=service,
+        settings=settings or ApiSettings(),
+        sessions=_sessions(service),
+        sectors=tuple(
+            s for s in build_sectors(load_border()) if watched is None or s.id in watched
+        ),
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
+    return app
+
+
+def _sessions(service: Service) -> Sessions:
+    """Logouts of tokens that may not have expired yet, from the log (a restart must not
+    bring a logged-out token back)."""
+    sessions = Sessions()
+    now_s = service.clock() / 1e9
+    for event in service.log.audit():
+        action = event.message
+        if isinstance(action, OperatorAction) and action.action == "logout":
+            # The token was issued before its logout, so it expires within a shift of it.
+            expires = int(action.time_ns / 1e9) + service.tokens.lifetime_s
+            if expires > now_s and "session" in action.params:
+                sessions.end(action.params["session"], expires, now_s)
+    return sessions

@@ -1,0 +1,63 @@
+"""The audit trail: every operator action (logins included) as logged, paged by seq."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Annotated
+
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from borderwatch.accounts import Claims
+from borderwatch.api.auth import Require
+from borderwatch.api.schema import MsgspecResponse, returns
+from borderwatch.api.state import state_of
+from borderwatch.messages import OperatorAction
+from borderwatch.store import LoggedEvent
+
+__all__ = ["AuditEntry", "AuditPage", "entries", "router"]
+
+router = APIRouter(tags=["audit"], default_response_class=MsgspecResponse)
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One action as the log holds it: its seq, when it arrived (UTC ns), from whom (source),
+    and the action itself (who, their agency and role, what, when, why)."""
+
+    seq: int
+    arrived_ns: int
+    source: str
+    action: OperatorAction
+
+
+class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of the trail; ask again with `after=next_after` for the next one (an empty page
+    means there is nothing more yet)."""
+
+    entries: list[AuditEntry]
+    next_after: int
+
+
+def entries(events: Iterable[LoggedEvent]) -> list[AuditEntry]:
+    """Logged actions as audit entries (reads the log: call it off the event loop)."""
+    return [
+        AuditEntry(seq=e.seq, arrived_ns=e.arrived_ns, source=e.source, action=e.message)
+        for e in events
+        if isinstance(e.message, OperatorAction)
+    ]
+
+
+@router.get("/audit", summary="The audit trail, oldest first", responses=returns(AuditPage))
+async def audit(
+    request: Request,
+    _: Annotated[Claims, Depends(Require("read_audit"))],
+    after: Annotated[int, Query(ge=0, description="only actions with seq > after")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    target: Annotated[str | None, Query(max_length=64, description="an incident id")] = None,
+) -> Response:
+    """At most `limit` actions after seq `after`, only those on `target` if given."""
+    log = state_of(request).service.log
+    page = await asyncio.to_thread(entries, log.audit(target=target, after=after, limit=limit))
+    return MsgspecResponse(AuditPage(entries=page, next_after=page[-1].seq if page else after))

@@ -1,0 +1,248 @@
+"""Incidents and the operators' work on them: acknowledge, assign a patrol, add a note,
+resolve with an outcome, release to a partner agency.
+
+Each action is an `OperatorAction` by the token's user, stamped with the wall clock and the
+body's `why`, checked against the current picture, logged, then applied (`Service.act`): so
+the audit trail holds every step, and only steps that took. A partner reads the incidents
+released to its agency and nothing else; any other incident is "not found" to it, so it
+cannot learn that one exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from borderwatch.accounts import Claims, allowed, is_partner_agency, may_read_incident
+from borderwatch.api.audit import AuditEntry, entries
+from borderwatch.api.auth import Require, act_as
+from borderwatch.api.errors import NotFoundError
+from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
+from borderwatch.api.state import ApiState, state_of
+from borderwatch.errors import MessageError
+from borderwatch.messages import Alert, Incident, IncidentState, OperatorAction, Outcome
+from borderwatch.messages.action import Text
+from borderwatch.messages.common import Id
+
+__all__ = [
+    "AcknowledgeBody",
+    "ActionResult",
+    "AssignBody",
+    "IncidentDetail",
+    "NoteBody",
+    "ReleaseBody",
+    "ResolveBody",
+    "router",
+]
+
+router = APIRouter(prefix="/incidents", tags=["incidents"], default_response_class=MsgspecResponse)
+_read = Depends(Require("read_incidents", "read_released_incidents"))
+
+
+class AcknowledgeBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Acknowledge: an operator has seen the incident."""
+
+    why: Text = ""
+
+
+class AssignBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Send a patrol (its call sign); an assigned incident may be given another patrol."""
+
+    patrol: Id
+    why: Text = ""
+
+
+class ResolveBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Close the incident with what happened."""
+
+    outcome: Outcome
+    why: Text = ""
+
+
+class NoteBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A note on the incident; its text is the action's `why`."""
+
+    text: Annotated[Text, msgspec.Meta(min_length=1)]
+
+
+class ReleaseBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Clear a partner agency (`partner:<iso2>`) to see the incident."""
+
+    agency: Id
+    why: Text = ""
+
+
+class ActionResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The action as logged, and the incident after it."""
+
+    action: OperatorAction
+    incident: Incident
+
+
+class IncidentDetail(msgspec.Struct, frozen=True, kw_only=True):
+    """One incident with its alerts, its notes, and every action taken on it (oldest first).
+    A partner gets the incident alone."""
+
+    incident: Incident
+    alerts: list[Alert]
+    notes: list[OperatorAction]
+    history: list[AuditEntry]
+
+
+def _readable(api: ApiState, claims: Claims, incident_id: str) -> Incident:
+    inc = api.service.engine.incidents.get(incident_id)
+    if inc is None or not may_read_incident(claims.role, claims.agency, inc.releasable_to):
+        raise NotFoundError(f"no incident {incident_id!r}")
+    return inc
+
+
+@router.get("", summary="Incidents, latest change first", responses=returns(list[Incident]))
+async def incidents(
+    request: Request,
+    claims: Annotated[Claims, _read],
+    state: IncidentState | None = None,
+    sector: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    """At most `limit` incidents the caller may read, in `state` and `sector` if given."""
+    found = [
+        i
+        for i in state_of(request).service.engine.incidents.values()
+        if may_read_incident(claims.role, claims.agency, i.releasable_to)
+        and (state is None or i.state == state)
+        and (sector is None or i.sector == sector)
+    ]
+    found.sort(key=lambda i: (i.updated_ns, i.id), reverse=True)
+    return MsgspecResponse(found[:limit])
+
+
+@router.get(
+    "/{incident_id}",
+    summary="One incident, its alerts, notes and history",
+    responses=returns(IncidentDetail, 404),
+)
+async def incident(
+    request: Request, incident_id: str, claims: Annotated[Claims, _read]
+) -> Response:
+    """The incident; with its alerts, notes and audit history for national roles."""
+    api = state_of(request)
+    inc = _readable(api, claims, incident_id)
+    engine = api.service.engine
+    alerts: list[Alert] = []
+    notes: list[OperatorAction] = []
+    history: list[AuditEntry] = []
+    if allowed(claims.role, "read_alerts"):
+        alerts = [engine.alerts[a] for a in inc.alert_ids if a in engine.alerts]
+    if allowed(claims.role, "read_incidents"):
+        notes = list(engine.notes.get(inc.id, ()))
+        history = await asyncio.to_thread(entries, api.service.log.audit(target=inc.id))
+    return MsgspecResponse(
+        IncidentDetail(incident=inc, alerts=alerts, notes=notes, history=history)
+    )
+
+
+async def _act(
+    request: Request, claims: Claims, incident_id: str, action: OperatorAction
+) -> Response:
+    api = state_of(request)
+    _readable(api, claims, incident_id)  # 404 before 409: an unknown id is not a conflict
+    inc = await api.service.act(action)
+    assert inc is not None  # an incident action that took changed (or noted) an incident
+    return MsgspecResponse(ActionResult(action=action, incident=inc))
+
+
+_ACTED = returns(ActionResult, 404, 409)
+
+
+@router.post(
+    "/{incident_id}/acknowledge",
+    summary="Acknowledge a new incident",
+    responses=_ACTED,
+    openapi_extra=request_doc(AcknowledgeBody),
+)
+async def acknowledge(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("acknowledge"))],
+    body: Annotated[AcknowledgeBody, Depends(json_body(AcknowledgeBody))],
+) -> Response:
+    """new → acknowledged."""
+    action = act_as(state_of(request), claims, "acknowledge", incident_id, body.why)
+    return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/assign",
+    summary="Assign a patrol",
+    responses=_ACTED,
+    openapi_extra=request_doc(AssignBody),
+)
+async def assign(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("assign"))],
+    body: Annotated[AssignBody, Depends(json_body(AssignBody))],
+) -> Response:
+    """acknowledged (or assigned) → assigned to `patrol`."""
+    api = state_of(request)
+    action = act_as(api, claims, "assign", incident_id, body.why, patrol=body.patrol)
+    return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/notes",
+    summary="Add a note",
+    responses=_ACTED,
+    openapi_extra=request_doc(NoteBody),
+)
+async def note(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("note"))],
+    body: Annotated[NoteBody, Depends(json_body(NoteBody))],
+) -> Response:
+    """A note, in any state."""
+    action = act_as(state_of(request), claims, "note", incident_id, body.text)
+    return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/resolve",
+    summary="Resolve with an outcome",
+    responses=_ACTED,
+    openapi_extra=request_doc(ResolveBody),
+)
+async def resolve(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("resolve"))],
+    body: Annotated[ResolveBody, Depends(json_body(ResolveBody))],
+) -> Response:
+    """Any open state → resolved, with `outcome`."""
+    api = state_of(request)
+    action = act_as(api, claims, "resolve", incident_id, body.why, outcome=body.outcome)
+    return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/release",
+    summary="Release to a partner agency",
+    responses=_ACTED,
+    openapi_extra=request_doc(ReleaseBody),
+)
+async def release(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("release"))],
+    body: Annotated[ReleaseBody, Depends(json_body(ReleaseBody))],
+) -> Response:
+    """Let `agency` (a partner) read this incident from now on."""
+    if not is_partner_agency(body.agency):
+        raise MessageError("$.agency", f"{body.agency!r} is not a partner agency (partner:<iso2>)")
+    api = state_of(request)
+    action = act_as(api, claims, "release", incident_id, body.why, agency=body.agency)
+    return await _act(request, claims, incident_id, action)

@@ -1,0 +1,64 @@
+"""What every handler reaches through the request: the service, the API's settings, and the
+sessions ended by logout. One `ApiState` per app, kept in `app.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from starlette.requests import HTTPConnection
+
+from borderwatch.geo import Sector
+from borderwatch.service import Service
+
+__all__ = ["ApiSettings", "ApiState", "Sessions", "state_of"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSettings:
+    """Limits of the API (the defaults suit a gateway posting a few seconds of detections)."""
+
+    # The largest body POST /api/v1/detections reads, and the most messages in one batch.
+    max_batch_bytes: int = 4 * 1024 * 1024
+    max_batch: int = 10_000
+    # Any other JSON body (an operator's action): a note is at most 2,000 characters.
+    max_body_bytes: int = 64 * 1024
+    # A WebSocket client this many frames behind is let go (it reconnects with its last seq).
+    stream_backlog: int = 5_000
+    # How long a new WebSocket may take to send its token.
+    stream_auth_timeout_s: float = 10.0
+
+
+@dataclass(slots=True)
+class Sessions:
+    """Tokens ended by logout before they expire: jti → expiry (UTC s), pruned as they lapse.
+
+    Tokens are stateless (signed), so logging out is remembered here; the logout is also an
+    event in the log, so `ApiState.start` rebuilds this set after a restart.
+    """
+
+    ended: dict[str, int] = field(default_factory=dict)
+
+    def end(self, jti: str, exp: int, now: float) -> None:
+        """Refuse the token `jti` from now until it expires anyway."""
+        self.ended = {j: e for j, e in self.ended.items() if e > now}
+        self.ended[jti] = exp
+
+    def is_ended(self, jti: str) -> bool:
+        """True if this token was logged out."""
+        return jti in self.ended
+
+
+@dataclass(slots=True)
+class ApiState:
+    """The one object an app's handlers share."""
+
+    service: Service
+    settings: ApiSettings
+    sessions: Sessions
+    sectors: tuple[Sector, ...]  # the watched sectors' geometry, built once
+
+
+def state_of(conn: HTTPConnection) -> ApiState:
+    """The app's state, from a request or a WebSocket."""
+    return cast(ApiState, conn.app.state.api)

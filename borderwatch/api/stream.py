@@ -1,0 +1,155 @@
+"""The live picture over a WebSocket: `/api/v1/stream?after=SEQ`.
+
+The protocol, for a console:
+
+1. Connect to `/api/v1/stream?after=N`, N the seq of the last frame it has (0: none).
+2. Send one text message, `{"token": "<access token>"}`, within 10 s. The token goes in a
+   message, not the URL: URLs end up in proxies' and servers' access logs, and browsers
+   cannot set an Authorization header on a WebSocket.
+3. Receive frames, one JSON text message each (`borderwatch.service.Frame`: `seq`, `kind`,
+   `time_ns`, `items`), in seq order, each at most once. If the frames after N are no longer
+   kept, the first is a `reset` (the whole picture, as of its seq) and the rest follow it.
+   Only what the role may see is sent (`visibility`); frames left empty are skipped, so seqs
+   may jump.
+4. On reconnect, send `after=` the last seq received: nothing is missed.
+
+The server closes with a code from 4000 up and a reason when it ends the stream:
+
+    4400  the first message was not {"token": "..."} (or none came in time)
+    4401  the token is refused (the reason says why: expired, logged out, ...)
+    4403  the role may see nothing here (a gateway)
+    4429  the client fell behind by more than the backlog; reconnect with the `after=` given
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from typing import Annotated, cast
+
+import msgspec
+from fastapi import APIRouter, Query, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from borderwatch.accounts import Claims, TokenError, allowed
+from borderwatch.api.auth import verify
+from borderwatch.api.state import ApiState, state_of
+from borderwatch.api.visibility import STREAM_PERMISSIONS, visible_frame
+from borderwatch.service import FallenBehindError, Frame
+
+__all__ = [
+    "BAD_HELLO",
+    "BEHIND",
+    "FORBIDDEN",
+    "TOKEN_REFUSED",
+    "Hello",
+    "router",
+]
+
+BAD_HELLO = 4400
+TOKEN_REFUSED = 4401
+FORBIDDEN = 4403
+BEHIND = 4429
+
+router = APIRouter(tags=["stream"])
+_encoder = msgspec.json.Encoder()
+
+
+class Hello(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The first message a client sends."""
+
+    token: str
+
+
+class _EndStreamError(Exception):
+    """The stream ends with this close code and reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@router.websocket("/stream")
+async def stream(
+    websocket: WebSocket, after: Annotated[int, Query(ge=0, description="last seq seen")] = 0
+) -> None:
+    """Authenticate from the first message, then send every visible frame after `after`."""
+    api = state_of(websocket)
+    await websocket.accept()
+    try:
+        claims = await _hello(api, websocket)
+        await _follow(api, websocket, claims, after)
+    except _EndStreamError as closed:
+        # A close reason is at most 123 bytes of UTF-8.
+        reason = closed.reason.encode()[:123].decode(errors="ignore")
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(closed.code, reason)
+    except (WebSocketDisconnect, OSError):
+        pass  # the client went (uvicorn's ClientDisconnected is an OSError)
+
+
+async def _hello(api: ApiState, websocket: WebSocket) -> Claims:
+    try:
+        async with asyncio.timeout(api.settings.stream_auth_timeout_s):
+            text = await websocket.receive_text()
+        hello = msgspec.json.decode(text, type=Hello)
+    except TimeoutError:
+        raise _EndStreamError(BAD_HELLO, 'send {"token": "..."} first') from None
+    except (msgspec.DecodeError, KeyError) as exc:
+        raise _EndStreamError(
+            BAD_HELLO, f'the first message must be {{"token": "..."}} ({exc})'
+        ) from exc
+    try:
+        claims = verify(api, hello.token)
+    except TokenError as exc:
+        raise _EndStreamError(TOKEN_REFUSED, str(exc)) from exc
+    if not any(allowed(claims.role, p) for p in STREAM_PERMISSIONS):
+        raise _EndStreamError(FORBIDDEN, f"forbidden: role {claims.role!r} may see nothing here")
+    return claims
+
+
+async def _follow(api: ApiState, websocket: WebSocket, claims: Claims, after: int) -> None:
+    """Send frames until the client goes (noticed by a reader task, so a quiet feed does not
+    keep a dead client's follower) or falls behind."""
+    sender = asyncio.create_task(_send(api, websocket, claims, after))
+    reader = asyncio.create_task(_until_gone(websocket))
+    try:
+        done, _ = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sender, reader):
+            task.cancel()
+        await asyncio.gather(sender, reader, return_exceptions=True)
+    if sender in done:
+        sender.result()  # its reason to stop: fell behind, or the client went mid-send
+
+
+async def _send(api: ApiState, websocket: WebSocket, claims: Claims, after: int) -> None:
+    service = api.service
+    # follow() is an async generator (typed as an iterator): close it here, so the feed
+    # forgets this follower at once, not when the generator is collected.
+    frames = cast(
+        AsyncGenerator[Frame, None],
+        service.feed.follow(
+            after, reset=service.engine.reset_frame, max_backlog=api.settings.stream_backlog
+        ),
+    )
+    last = after
+    try:
+        async with contextlib.aclosing(frames):
+            async for frame in frames:
+                visible = visible_frame(claims, frame)
+                if visible is not None:
+                    await websocket.send_text(_encoder.encode(visible).decode())
+                last = frame.seq
+    except FallenBehindError:
+        raise _EndStreamError(BEHIND, f"fell behind: reconnect with after={last}") from None
+
+
+async def _until_gone(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, until it disconnects."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
