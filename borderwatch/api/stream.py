@@ -23,11 +23,11 @@ The server closes with a code from 4000 up and a reason when it ends the stream:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
 from typing import Annotated, cast
 
+import anyio
 import msgspec
 from fastapi import APIRouter, Query, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -92,7 +92,7 @@ async def stream(
 
 async def _hello(api: ApiState, websocket: WebSocket) -> Claims:
     try:
-        async with asyncio.timeout(api.settings.stream_auth_timeout_s):
+        with anyio.fail_after(api.settings.stream_auth_timeout_s):
             text = await websocket.receive_text()
         hello = msgspec.json.decode(text, type=Hello)
     except TimeoutError:
@@ -111,18 +111,30 @@ async def _hello(api: ApiState, websocket: WebSocket) -> Claims:
 
 
 async def _follow(api: ApiState, websocket: WebSocket, claims: Claims, after: int) -> None:
-    """Send frames until the client goes (noticed by a reader task, so a quiet feed does not
+    """Send frames until the client goes (noticed by a reader, so that a quiet feed does not
     keep a dead client's follower) or falls behind."""
-    sender = asyncio.create_task(_send(api, websocket, claims, after))
-    reader = asyncio.create_task(_until_gone(websocket))
-    try:
-        done, _ = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sender, reader):
-            task.cancel()
-        await asyncio.gather(sender, reader, return_exceptions=True)
-    if sender in done:
-        sender.result()  # its reason to stop: fell behind, or the client went mid-send
+    ended: list[_EndStreamError] = []
+    # anyio, not asyncio tasks: the server (or a test client) cancels the handler through
+    # anyio's cancel scopes, which then reach both halves cleanly.
+    async with anyio.create_task_group() as group:
+
+        async def send() -> None:
+            try:
+                await _send(api, websocket, claims, after)
+            except _EndStreamError as exc:
+                ended.append(exc)
+            except (WebSocketDisconnect, OSError):
+                pass  # the client went while a frame was on its way
+            group.cancel_scope.cancel()
+
+        async def read() -> None:
+            await _until_gone(websocket)
+            group.cancel_scope.cancel()
+
+        group.start_soon(send)
+        group.start_soon(read)
+    if ended:
+        raise ended[0]
 
 
 async def _send(api: ApiState, websocket: WebSocket, claims: Claims, after: int) -> None:

@@ -1,0 +1,150 @@
+"""Every endpoint × every role, from the route table and the permission table: a role that
+holds the permission gets 2xx, any other 403. A route that checks no permission fails here
+(only login is public). Partners see the incidents released to their agency and nothing
+else: an unreleased one is "not found", exactly like one that does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from borderwatch.accounts import ROLES, Role, allowed
+from borderwatch.api.app import PREFIX, ROUTERS
+from borderwatch.api.auth import route_permissions
+
+from .conftest import BY_ROLE, PATROL, Api
+
+PUBLIC = {("POST", "/api/v1/token")}
+ROUTES = [
+    (method, PREFIX + route.path, route)
+    for router in ROUTERS
+    for route in router.routes
+    if isinstance(route, APIRoute)
+    for method in sorted(route.methods or ())
+]
+
+
+def _incident(api: Api, route: APIRoute, role: Role) -> str:
+    needs = route_permissions(route) or ()
+    if route.name in ("acknowledge", "assign", "resolve", "note", "release"):
+        if not any(allowed(role, p) for p in needs):
+            return min(api.service.engine.incidents)  # refused before it is looked at
+        return api.incident_for(route.name)
+    if role == "partner":  # a partner reads what was released to it
+        iid = api.incident_for("release")
+        api.act("release", iid, agency="partner:ly")
+        return iid
+    return min(api.service.engine.incidents)
+
+
+# An existing thing for each path parameter.
+PATH: dict[str, Callable[[Api, APIRoute, Role], str]] = {
+    "incident_id": _incident,
+    "sensor_id": lambda api, route, role: "T05-R",
+    "sector_id": lambda api, route, role: "N03",
+    "track_id": lambda api, route, role: min(api.service.engine.tracks),
+    "alert_id": lambda api, route, role: min(api.service.engine.alerts),
+    "callsign": lambda api, route, role: PATROL,
+}
+
+
+def _detection(api: Api) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "status",
+            "sensor_id": "T05-R",
+            "kind": "radar",
+            "seq": 10**9,
+            "time_ns": api.service.engine.tracks_time_ns,
+        }
+    ]
+
+
+# A good body for each route that takes one (by route name).
+BODY: dict[str, Callable[[Api], Any]] = {
+    "acknowledge": lambda api: {"why": "seen on the radar"},
+    "assign": lambda api: {"patrol": PATROL, "why": "nearest"},
+    "note": lambda api: {"text": "two on foot"},
+    "resolve": lambda api: {"outcome": "turned_back", "why": "patrol saw them go back"},
+    "release": lambda api: {"agency": "partner:ly", "why": "crossing toward Libya"},
+    "post_detections": _detection,
+}
+
+
+def test_every_route_checks_a_permission() -> None:
+    for method, path, route in ROUTES:
+        if (method, path) not in PUBLIC:
+            assert route_permissions(route) is not None, f"{method} {path} checks no token"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "path", "route"),
+    [r for r in ROUTES if r[:2] not in PUBLIC],
+    ids=[f"{m} {p}" for m, p, _ in ROUTES if (m, p) not in PUBLIC],
+)
+def test_role_matrix(api: Api, method: str, path: str, route: APIRoute, role: Role) -> None:
+    needs = route_permissions(route)
+    assert needs is not None
+    may = not needs or any(allowed(role, p) for p in needs)
+    url = path
+    for name in route.param_convertors:
+        url = url.replace(f"{{{name}}}", PATH[name](api, route, role))
+    body = BODY[route.name](api) if method == "POST" and route.name in BODY else None
+    r = api.client.request(method, url, json=body, headers=api.auth(BY_ROLE[role]))
+    if may:
+        assert 200 <= r.status_code < 300, f"{role}: {r.status_code} {r.text}"
+    else:
+        assert r.status_code == 403, f"{role}: {r.status_code} {r.text}"
+        assert all(p in r.json()["detail"] for p in needs)
+
+
+def test_a_partner_sees_only_what_is_released_to_its_agency(api: Api) -> None:
+    dz = api.auth("dz1")
+    released = frozenset(i.id for i in api.service.engine.incidents.values() if i.releasable_to)
+    unreleased = api.incident_for("release", exclude=released)
+    listed = api.client.get("/api/v1/incidents", headers=dz).json()
+    assert all("partner:dz" in i["releasable_to"] for i in listed)
+    assert unreleased not in {i["id"] for i in listed}
+    hidden = api.client.get(f"/api/v1/incidents/{unreleased}", headers=dz)
+    missing = api.client.get("/api/v1/incidents/I999999", headers=dz)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"] == f"no incident {unreleased!r}"  # as if it did not exist
+    # Acting on it is forbidden by role before anything is looked up.
+    assert (
+        api.client.post(
+            f"/api/v1/incidents/{unreleased}/notes", json={"text": "x"}, headers=dz
+        ).status_code
+        == 403
+    )
+
+    r = api.client.post(
+        f"/api/v1/incidents/{unreleased}/release",
+        json={"agency": "partner:dz", "why": "heading for Algeria"},
+        headers=api.auth("cmd1"),
+    )
+    assert r.status_code == 200, r.text
+    assert "partner:dz" in r.json()["incident"]["releasable_to"]
+    seen = api.client.get(f"/api/v1/incidents/{unreleased}", headers=dz)
+    assert seen.status_code == 200
+    # The incident alone: no alerts, notes or history (who did what) for a partner.
+    assert seen.json()["incident"]["id"] == unreleased
+    assert (seen.json()["alerts"], seen.json()["notes"], seen.json()["history"]) == ([], [], [])
+    assert unreleased in {i["id"] for i in api.client.get("/api/v1/incidents", headers=dz).json()}
+    # Released to Algeria is not released to Libya.
+    ly = api.client.get(f"/api/v1/incidents/{unreleased}", headers=api.auth("ly1"))
+    assert ly.status_code == 404
+
+
+def test_release_only_to_a_partner_agency(api: Api) -> None:
+    iid = api.incident_for("release")
+    r = api.client.post(
+        f"/api/v1/incidents/{iid}/release",
+        json={"agency": "customs"},
+        headers=api.auth("cmd1"),
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "$.agency"
