@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BW := $(VENV)/bin/borderwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run demo test lint typecheck bench clean
 
 install: $(STAMP)
 
@@ -18,11 +18,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# Until the service lands (issue 4), `make run` runs the digital twin on the quiet-night
-# scenario, replays it through the engine (tracks, alerts, incidents), scores them with the
-# measuring stick, and draws the picture.
+# `make run` starts the whole system on the embedded default (one process, SQLite event log
+# in $(DATA)) with the digital twin streaming full-border-day into its CoT port, and prints
+# the URL and a first-login account. The certificate authority is made on the first run.
+DATA ?= borderwatch-data
+TWIN ?= full-border-day
+SPEED ?= 1
 run: $(STAMP)
-	$(BW) scenarios
+	@test -f $(DATA)/pki/ca.key || $(BW) certs init --data $(DATA)
+	$(BW) run --data $(DATA) --twin $(TWIN) --speed $(SPEED)
+
+# The earlier demo: simulate quiet-night, replay it through the engine, score it, draw it.
+demo: $(STAMP)
 	$(BW) simulate quiet-night --seed 1 --out runs/quiet-night --plot runs/quiet-night/twin.png
 	$(BW) replay runs/quiet-night
 	$(BW) eval runs/quiet-night --alerts runs/quiet-night/alerts.jsonl --tracks runs/quiet-night/tracks.jsonl
@@ -42,4 +49,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache  # never $(DATA): the event log

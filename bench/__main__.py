@@ -18,6 +18,7 @@ from bench import (
     engine_replay,
     eventlog,
     ingest_cot,
+    service_ingest,
     stonesoup_compare,
     twin_alerts,
     twin_simulate,
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "twin_alerts": lambda hours: twin_alerts.run(hours=hours),
     "eventlog": lambda hours: eventlog.run(quick=hours is not None),
     "ingest_cot": lambda hours: ingest_cot.run(quick=hours is not None),
+    "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
 }
 
 

@@ -1,5 +1,5 @@
-"""The one entry point: `borderwatch scenarios | simulate | replay | eval | track-csv | schema |
-users | certs`.
+"""The one entry point: `borderwatch run | scenarios | simulate | replay | eval | track-csv |
+schema | users | certs`.
 
 Every user mistake (a bad argument, a bad scenario file, a missing run directory) ends in one
 line naming what is wrong and exit status 2, never a traceback.
@@ -252,6 +252,60 @@ def _cmd_certs_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0-65535 (0: any free port), got {text}")
+    return value
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= 1000, got {text}")
+    return value
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from borderwatch.ingest.cot import CotSettings
+    from borderwatch.rules import load_rules
+    from borderwatch.service import ServiceOptions
+    from borderwatch.service.run import RunOptions
+    from borderwatch.service.run import main as run_main
+
+    if args.twin:
+        from borderwatch.twin import load_scenario
+
+        load_scenario(args.twin)  # a bad name or file: one line now, not a dead twin later
+    sectors = tuple(s for s in args.sectors.split(",") if s) if args.sectors else None
+    options = RunOptions(
+        service=ServiceOptions(
+            data=_data_dir(args),
+            sites=Path(args.sites) if args.sites else None,
+            sectors=sectors,
+            rules=load_rules(args.rules),
+            # The twin faster than real time runs ahead of our clock, by design.
+            max_ahead_s=None if args.twin and args.speed > 1 else 300.0,
+        ),
+        host=args.host,
+        http_port=args.http_port,
+        cot=CotSettings(
+            host=args.host, tcp_port=args.cot_port, udp_port=args.udp_port, tls_port=args.tls_port
+        ),
+        twin=args.twin,
+        twin_speed=args.speed,
+        twin_seed=args.seed,
+        announce=args.ready_json,
+    )
+    return run_main(options)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     p = _Parser(prog="borderwatch", description="Open electronic monitoring for a land border.")
@@ -293,6 +347,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenario_dir", help="meta.json + detections.csv (radar_bench.py generate)")
     s.add_argument("--out", required=True, help="tracks CSV: scan,track_id,x,y")
     s.set_defaults(func=_cmd_track_csv)
+
+    s = sub.add_parser("run", help="run the whole system: ingest, event log, engine, API")
+    _data_option(s)
+    s.add_argument("--host", default="127.0.0.1", help="where to listen (default 127.0.0.1)")
+    s.add_argument("--http-port", type=_port, default=8000, help="API and console (8000)")
+    s.add_argument("--cot-port", type=_port, default=8087, help="CoT/TAK over TCP (8087)")
+    s.add_argument("--udp-port", type=_port, default=8087, help="CoT/TAK over UDP (8087)")
+    s.add_argument("--tls-port", type=_port, default=8089, help="CoT/TAK over mutual TLS (8089)")
+    s.add_argument("--twin", help="feed the system from the digital twin on this scenario")
+    s.add_argument("--speed", type=_speed, default=1.0, help="the twin's speed (default 1x)")
+    s.add_argument("--seed", type=_seed, default=1, help="the twin's random seed (default 1)")
+    s.add_argument("--sectors", help="watch only these sectors, comma-separated (default all)")
+    s.add_argument("--sites", help="the site layout, if not the default")
+    s.add_argument("--rules", help="alert rules TOML (default: borderwatch/rules/default.toml)")
+    s.add_argument(
+        "--ready-json", action="store_true", help="print the bound ports as one JSON line"
+    )
+    s.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("schema", help="print the JSON Schema of every wire message")
     s.set_defaults(func=_cmd_schema)

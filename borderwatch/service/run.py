@@ -1,0 +1,207 @@
+"""`borderwatch run`: the whole system in one process, on one asyncio loop.
+
+    sensors, ATAK ──CoT/TAK (TCP 8087, UDP 8087, mutual TLS 8089)──┐
+    gateways ──────JSON over HTTP (POST /api/v1/detections)────────┤
+                                                                   ▼
+                                        admission → event log (SQLite, WAL, group commit)
+                                                                   │ after COMMIT, in seq order
+                                                                   ▼
+                                        live engine (tracks, alerts, incidents) → change feed
+                                                                   │
+                              API (REST, WebSocket /api/v1/stream) ┘   console, partners
+
+With `--twin SCENARIO` the digital twin streams its sensors into the CoT port as separate
+sensor connections, through exactly the path real sensors take.
+
+The start order matters: the engine follows the log from seq 0 (rebuilding the picture
+from everything logged before), and only then do the listeners open. Shutdown is the
+reverse, each step bounded in time: the twin stops, ingest flushes what it queued to the
+log, the API stops, the log's writer commits what is queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+
+from borderwatch import pki
+from borderwatch.accounts import DataDir
+from borderwatch.ingest import cot
+from borderwatch.service.core import Service, ServiceOptions
+
+__all__ = ["RunOptions", "first_login", "serve"]
+
+log = logging.getLogger("borderwatch")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    """Where to listen, and whether the twin feeds the system."""
+
+    service: ServiceOptions = field(default_factory=ServiceOptions)
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    cot: cot.CotSettings = field(default_factory=cot.CotSettings)
+    twin: str | None = None
+    twin_speed: float = 1.0
+    twin_seed: int = 1
+    # Print one line of JSON with the bound ports once everything listens (tests, tools).
+    announce: bool = False
+
+
+def first_login(data: DataDir) -> tuple[str, str] | None:
+    """On a data directory without accounts, make the first ones: an operator and an admin
+    (national guard), with random passwords kept in `first-login.txt` (owner-only, beside the
+    token key) until someone changes them. Returns (user, password) to print, if any."""
+    from borderwatch.accounts import UserStore
+
+    path = data.root / "first-login.txt"
+    with UserStore(data.accounts) as users:
+        if not users.list():
+            lines = []
+            for name, role in (("operator", "operator"), ("admin", "admin")):
+                password = secrets.token_urlsafe(12)
+                users.add(name, "national_guard", role, password)
+                lines.append(f"{name} {password}\n")
+            path.touch(mode=0o600)
+            path.write_text("".join(lines))
+    if not path.exists():
+        return None
+    first = path.read_text().split("\n", 1)[0].split()
+    return (first[0], first[1]) if len(first) == 2 else None
+
+
+def _tls_context(data: DataDir) -> Any:
+    """The CoT TLS listener's context, if this data directory has a CA (`certs init`)."""
+    if not (data.pki / "ca.key").exists():
+        log.warning(
+            "no certificate authority in %s: TLS ingest (8089) is off "
+            "(make one with `borderwatch certs init`)",
+            data.pki,
+        )
+        return None
+    return pki.server_ssl_context(data.pki)
+
+
+async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM)."""
+    from borderwatch.api import create_app
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    data = options.service.data
+    async with Service.start(options.service) as service:
+        tls = _tls_context(data)
+        settings = options.cot if tls is not None else _without_tls(options.cot)
+        server = await cot.setup(settings, service.admission, service.stats, tls)
+        app = create_app(service)
+        config = uvicorn.Config(
+            app,
+            host=options.host,
+            port=options.http_port,
+            log_level="warning",
+            lifespan="off",
+            ws_ping_interval=20.0,
+        )
+        http = uvicorn.Server(config)
+        http_task = asyncio.create_task(http.serve(), name="http")
+        twin_task: asyncio.Task[Any] | None = None
+        try:
+            while not http.started:
+                if http_task.done():
+                    http_task.result()  # a port in use: its error, not a hang
+                    raise RuntimeError("the HTTP server stopped before it started")
+                await asyncio.sleep(0.02)
+            http_port = http.servers[0].sockets[0].getsockname()[1]
+            ports = {
+                "http": http_port,
+                "cot_tcp": server.tcp_port,
+                "cot_udp": server.udp_port,
+                "cot_tls": server.tls_port,
+            }
+            _announce(options, ports)
+            if options.twin is not None:
+                twin_task = asyncio.create_task(_twin(options, server.tcp_port, stop), name="twin")
+            await stop.wait()
+        finally:
+            log.info("stopping")
+            if twin_task is not None:
+                twin_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await twin_task
+            await cot.close(server)
+            http.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(http_task, timeout=10)
+
+
+def _without_tls(settings: cot.CotSettings) -> cot.CotSettings:
+    import msgspec
+
+    return msgspec.structs.replace(settings, tls_port=None)
+
+
+def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
+    if options.announce:
+        print(json.dumps({"ready": ports}), flush=True)
+        return
+    host = "localhost" if options.host in ("127.0.0.1", "0.0.0.0") else options.host
+    print(f"borderwatch is running: http://{host}:{ports['http']}/", flush=True)
+    print(f"  API docs:    http://{host}:{ports['http']}/docs", flush=True)
+    print(
+        f"  CoT ingest:  tcp {ports['cot_tcp']}, udp {ports['cot_udp']}, "
+        f"tls {ports['cot_tls'] or 'off'}",
+        flush=True,
+    )
+    login = first_login(options.service.data)
+    if login is not None:
+        print(
+            f"  first login: {login[0]} / {login[1]}  (kept in "
+            f"{options.service.data.root / 'first-login.txt'}; change it with "
+            f"`borderwatch users passwd {login[0]}`)",
+            flush=True,
+        )
+    if options.twin:
+        print(f"  twin:        {options.twin} at {options.twin_speed:g}x", flush=True)
+    print("Ctrl-C stops it.", flush=True)
+
+
+async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event) -> None:
+    from borderwatch.twin.live import stream_live
+
+    if port is None or options.twin is None:
+        return
+    try:
+        summary = await stream_live(
+            options.twin,
+            host="127.0.0.1",
+            port=port,
+            speed=options.twin_speed,
+            seed=options.twin_seed,
+            stop=stop,
+            repeat=True,  # a live system does not stop at the end of the scenario's day
+        )
+        log.info("the twin finished: %s", summary)
+    except Exception:
+        log.exception("the twin stopped")
+
+
+def main(options: RunOptions) -> int:
+    """Run the service in this process until interrupted."""
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
+    )
+    asyncio.run(serve(options))
+    return 0
