@@ -10,7 +10,7 @@ from starlette.responses import Response
 from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
 from borderwatch.api.errors import NotFoundError
-from borderwatch.api.schema import MsgspecResponse, returns
+from borderwatch.api.schema import MAX_INT, MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.messages import Alert, AlertCategory
 
@@ -27,7 +27,9 @@ async def alerts(
     sector: Annotated[str | None, Query(max_length=64)] = None,
     rule: Annotated[str | None, Query(max_length=64)] = None,
     category: AlertCategory | None = None,
-    since_ns: Annotated[int, Query(ge=0, description="only alerts at or after (UTC ns)")] = 0,
+    since_ns: Annotated[
+        int, Query(ge=0, le=MAX_INT, description="only alerts at or after (UTC ns)")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """At most `limit` alerts matching every filter given."""

@@ -32,7 +32,14 @@ from borderwatch.geo import build_sectors, load_border
 from borderwatch.messages import OperatorAction
 from borderwatch.service import Service
 
-__all__ = ["PREFIX", "BorderwatchApi", "create_app"]
+__all__ = [
+    "PREFIX",
+    "ROUTERS",
+    "BorderwatchApi",
+    "api_routes",
+    "create_app",
+    "openapi_document",
+]
 
 PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (
@@ -49,6 +56,11 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
+def api_routes() -> list[APIRoute]:
+    """Every HTTP route of the API (paths without `PREFIX`), router by router."""
+    return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+
+
 class BorderwatchApi(FastAPI):
     """FastAPI, with msgspec's schemas and each route's permissions in its OpenAPI."""
 
@@ -57,23 +69,18 @@ class BorderwatchApi(FastAPI):
         if self.openapi_schema is None:
             doc = super().openapi()
             doc.setdefault("components", {}).setdefault("schemas", {}).update(openapi_components())
-            for route in self.routes:
-                if isinstance(route, APIRoute):
-                    needs = auth.route_permissions(route)
-                    for method in route.methods or ():
-                        op = doc["paths"][route.path_format][method.lower()]
-                        op["x-permissions"] = None if needs is None else list(needs)
+            for route in api_routes():
+                needs = auth.route_permissions(route)
+                for method in route.methods or ():
+                    op = doc["paths"][PREFIX + route.path_format][method.lower()]
+                    op["x-permissions"] = None if needs is None else list(needs)
             self.openapi_schema = doc
         return self.openapi_schema
 
 
 def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI:
     """The API over `service` (started, and running on the loop that will serve the app)."""
-    app = BorderwatchApi(
-        title="borderwatch",
-        version=getattr(borderwatch, "__version__", "0.1.0"),
-        summary="Electronic monitoring of a fortified land border: the operations API.",
-    )
+    app = _routed()
     watched = service.options.sectors
     app.state.api = ApiState(
         service=service,
@@ -82,6 +89,20 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
         sectors=tuple(
             s for s in build_sectors(load_border()) if watched is None or s.id in watched
         ),
+    )
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document (the same over any service: for tools and docs)."""
+    return _routed().openapi()
+
+
+def _routed() -> BorderwatchApi:
+    app = BorderwatchApi(
+        title="borderwatch",
+        version=getattr(borderwatch, "__version__", "0.1.0"),
+        summary="Electronic monitoring of a fortified land border: the operations API.",
     )
     install_error_handlers(app)
     for router in ROUTERS:

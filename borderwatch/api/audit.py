@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
-from borderwatch.api.schema import MsgspecResponse, returns
+from borderwatch.api.schema import MAX_INT, MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.messages import OperatorAction
 from borderwatch.store import LoggedEvent
@@ -53,7 +53,7 @@ def entries(events: Iterable[LoggedEvent]) -> list[AuditEntry]:
 async def audit(
     request: Request,
     _: Annotated[Claims, Depends(Require("read_audit"))],
-    after: Annotated[int, Query(ge=0, description="only actions with seq > after")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INT, description="only actions with seq > after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     target: Annotated[str | None, Query(max_length=64, description="an incident id")] = None,
 ) -> Response:

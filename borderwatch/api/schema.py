@@ -22,6 +22,7 @@ from borderwatch.api.state import state_of
 from borderwatch.messages.codec import _to_message_error
 
 __all__ = [
+    "MAX_INT",
     "MsgspecResponse",
     "json_body",
     "openapi_components",
@@ -33,6 +34,8 @@ __all__ = [
 
 T = TypeVar("T")
 
+# The largest seq or time a query may name: SQLite's INTEGER (a larger one cannot be looked up).
+MAX_INT = 2**63 - 1
 _REF = "#/components/schemas/{name}"
 _encoder = msgspec.json.Encoder()
 # Every type a route documents; their components go into the OpenAPI document.

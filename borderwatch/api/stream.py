@@ -34,6 +34,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from borderwatch.accounts import Claims, TokenError, allowed
 from borderwatch.api.auth import verify
+from borderwatch.api.schema import MAX_INT
 from borderwatch.api.state import ApiState, state_of
 from borderwatch.api.visibility import STREAM_PERMISSIONS, visible_frame
 from borderwatch.service import FallenBehindError, Frame
@@ -73,7 +74,8 @@ class _EndStreamError(Exception):
 
 @router.websocket("/stream")
 async def stream(
-    websocket: WebSocket, after: Annotated[int, Query(ge=0, description="last seq seen")] = 0
+    websocket: WebSocket,
+    after: Annotated[int, Query(ge=0, le=MAX_INT, description="last seq seen")] = 0,
 ) -> None:
     """Authenticate from the first message, then send every visible frame after `after`."""
     api = state_of(websocket)

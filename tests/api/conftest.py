@@ -1,7 +1,7 @@
 """One running service for the whole API suite: a real `Service` on a temporary data
 directory, fed the first part of the three-crossings run (incidents open, tracks on the map),
 with one user per role; the app over it, reached through FastAPI's TestClient on the
-service's own event loop, and through a real uvicorn server for schemathesis.
+service's own event loop (and behind a real uvicorn server, for tools that need a URL).
 
 Tests change the picture (they work incidents), so each takes the incidents it needs by
 state (`Api.incident_for`) rather than by id, and none depends on another having run.
@@ -9,11 +9,11 @@ state (`Api.incident_for`) rather than by id, and none depends on another having
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -75,7 +75,7 @@ class Api:
     app: FastAPI
     portal: BlockingPortal
     client: TestClient
-    base_url: str  # the same app behind uvicorn
+    base_url: str  # the same app behind uvicorn (for tools that speak HTTP only)
 
     def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run a coroutine function on the service's loop."""
@@ -145,11 +145,21 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 
 @pytest.fixture(scope="package")
 def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterator[Api]:
-    root: Path = tmp_path_factory.mktemp("api-data")
     # The twin's clock is March 2026: no "ahead of our clock" check here.
     options = ServiceOptions(
-        data=DataDir(root), sectors=("N03",), max_ahead_s=None, keep_frames=KEEP_FRAMES
+        data=DataDir(tmp_path_factory.mktemp("api-data")),
+        sectors=("N03",),
+        max_ahead_s=None,
+        keep_frames=KEEP_FRAMES,
     )
+    with running(options, messages) as api:
+        yield api
+
+
+@contextlib.contextmanager
+def running(options: ServiceOptions, messages: list[Any]) -> Iterator[Api]:
+    """A service with these options, fed `messages`, with the users; its app behind a
+    TestClient and a uvicorn server, all on one event loop in a thread of its own."""
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(Service.start(options)) as service,

@@ -12,7 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from borderwatch.accounts import ROLES, Role, allowed
-from borderwatch.api.app import PREFIX, ROUTERS
+from borderwatch.api.app import PREFIX, api_routes
 from borderwatch.api.auth import route_permissions
 
 from .conftest import BY_ROLE, PATROL, Api
@@ -20,9 +20,7 @@ from .conftest import BY_ROLE, PATROL, Api
 PUBLIC = {("POST", "/api/v1/token")}
 ROUTES = [
     (method, PREFIX + route.path, route)
-    for router in ROUTERS
-    for route in router.routes
-    if isinstance(route, APIRoute)
+    for route in api_routes()
     for method in sorted(route.methods or ())
 ]
 
