@@ -42,6 +42,22 @@ __all__ = [
 ]
 
 PREFIX = "/api/v1"
+# What OpenAPI cannot say itself; shown at the top of /docs.
+DESCRIPTION = """
+Log in at `POST /api/v1/token` (OAuth2 password flow) and send the token as
+`Authorization: Bearer ...`. Each operation needs one of the permissions in its
+`x-permissions` (see `borderwatch users roles`); a partner agency reads only the incidents
+released to it. Errors are `{"detail": ..., "field": ...}`, the field a JSON path.
+
+Bodies are the wire types as they travel everywhere in borderwatch: a field at its default
+is left out (the schemas give every default), and an integer field takes an integer
+(`3`, not `3.0`).
+
+The live picture is a WebSocket, `/api/v1/stream?after=SEQ`: send `{"token": "..."}` first,
+then receive frames (`seq`, `kind`, `time_ns`, `items`) in seq order; reconnect with the last
+seq received and nothing is missed. Close codes: 4400 no hello, 4401 token refused, 4403 the
+role may see nothing, 4429 fell behind (the reason gives the `after=` to reconnect with).
+"""
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     sensors.router,
@@ -101,8 +117,9 @@ def openapi_document() -> dict[str, Any]:
 def _routed() -> BorderwatchApi:
     app = BorderwatchApi(
         title="borderwatch",
-        version=getattr(borderwatch, "__version__", "0.1.0"),
+        version=borderwatch.__version__,
         summary="Electronic monitoring of a fortified land border: the operations API.",
+        description=DESCRIPTION,
     )
     install_error_handlers(app)
     for router in ROUTERS:

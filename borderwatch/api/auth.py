@@ -33,6 +33,7 @@ __all__ = [
     "act_as",
     "route_permissions",
     "router",
+    "verify",
 ]
 
 TOKEN_URL = "/api/v1/token"

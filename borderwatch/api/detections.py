@@ -19,15 +19,17 @@ from starlette.responses import Response
 
 from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
+from borderwatch.api.errors import BodyTooLargeError
 from borderwatch.api.schema import MsgspecResponse, read_body, request_doc, returns
 from borderwatch.api.state import state_of
 from borderwatch.errors import MessageError
 from borderwatch.ingest.base import INVALID, Inbound, RejectedError
 from borderwatch.messages.codec import _to_message_error
 
-__all__ = ["ADAPTER", "Accepted", "decode_batch", "router"]
+__all__ = ["ADAPTER", "OVERSIZED", "Accepted", "decode_batch", "router"]
 
 ADAPTER = "http"  # the name ingest counters use for this adapter
+OVERSIZED = "oversized"  # the rejection code of a body past its limit
 
 router = APIRouter(tags=["ingest"], default_response_class=MsgspecResponse)
 _decoder = msgspec.json.Decoder(list[Inbound])
@@ -61,14 +63,15 @@ def _named(data: bytes, exc: msgspec.DecodeError) -> MessageError:
     which JSON does not allow and many encoders write anyway. Python's parser accepts them;
     converting what it reads names the field that holds one (this runs on the error path
     only, and on a body already capped in size)."""
-    try:
-        loose = json.loads(data)
-        msgspec.convert(loose, list[Inbound])
-    except msgspec.ValidationError as inner:
-        named = _to_message_error(inner)
-        return MessageError(named.field, f"{named.reason} (NaN and Infinity are not JSON numbers)")
-    except (ValueError, RecursionError):
-        pass  # not even loose JSON: the parser's own words below
+    if b"NaN" in data or b"Infinity" in data:
+        try:
+            msgspec.convert(json.loads(data), list[Inbound])
+        except msgspec.ValidationError as inner:
+            named = _to_message_error(inner)
+            reason = f"{named.reason} (NaN and Infinity are not JSON numbers)"
+            return MessageError(named.field, reason)
+        except (ValueError, RecursionError):
+            pass  # not even loose JSON: the parser's own words below
     return _to_message_error(exc)
 
 
@@ -86,8 +89,12 @@ async def post_detections(
     api = state_of(request)
     source = f"{ADAPTER}:{claims.sub}"
     stats = api.service.stats
-    data = await read_body(request, api.settings.max_batch_bytes)
     batch: list[Inbound] = []
+    try:
+        data = await read_body(request, api.settings.max_batch_bytes)
+    except BodyTooLargeError as exc:
+        stats.count_rejected(ADAPTER, RejectedError(OVERSIZED, "$", str(exc)), source)
+        raise
     try:
         batch = decode_batch(data, api.settings.max_batch)
         seqs = await api.service.admission.admit(batch, source)

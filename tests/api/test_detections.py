@@ -158,6 +158,7 @@ def test_limits_on_size_and_count(api: Api) -> None:
     r = small.post(URL, json=[_radar(api, 20 + i) for i in range(20)], headers=headers)
     assert r.status_code == 413
     assert "at most 2000" in r.json()["detail"]
+    assert api.service.stats.rejected["http", "oversized"] == 1
 
 
 def test_not_durable_is_503_not_accepted(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:

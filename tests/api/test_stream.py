@@ -4,10 +4,13 @@ live; each role sees only its share; a client that falls behind is told where to
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import msgspec
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from borderwatch.accounts import ROLES, Role
 from borderwatch.api import ApiSettings
@@ -182,3 +185,20 @@ def test_a_follower_that_falls_behind_is_told_where_to_resume(api: Api) -> None:
 
 async def _sync(fn: Any) -> None:
     fn()
+
+
+def test_through_a_real_server(api: Api) -> None:
+    """The same protocol through uvicorn, as `borderwatch run` serves it."""
+    url = api.base_url.replace("http://", "ws://") + "/api/v1/stream"
+    after = api.service.feed.last_seq
+    with connect(f"{url}?after={after}", open_timeout=5) as ws:
+        ws.send(json.dumps({"token": api.token("op1")}))
+        _note(api, api.incident_for("note"), "through uvicorn")
+        frame = json.loads(ws.recv(timeout=10))
+        assert (frame["seq"], frame["kind"]) == (after + 1, "action")
+    with connect(url, open_timeout=5) as ws:
+        ws.send(json.dumps({"token": "expired.or.forged"}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == TOKEN_REFUSED
