@@ -375,8 +375,10 @@ async def stream_live(
     """Run the twin on `scenario` (a library name or a file) and stream its sensors into the
     CoT TCP port at `host:port`, `speed` times real time, until it ends or `stop` is set.
 
-    `start_ns`: where the scenario's start lands (UTC ns; default: now). `on_progress` is
-    called with the summary after every due batch (awaited if it returns an awaitable).
+    `start_ns`: where the scenario's start lands (UTC ns; default: now, once the first chunk
+    is ready); one in the past sends what is already due at once, as fast as the server
+    takes it. `on_progress` is called with the summary after every due batch (awaited if it
+    returns an awaitable: a test can act between batches).
     `hours`: only the first hours of the scenario; `repeat`: start again when it ends.
     """
     if not speed > 0 or not np.isfinite(speed):
