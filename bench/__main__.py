@@ -19,6 +19,7 @@ from bench import (
     eventlog,
     ingest_cot,
     service_ingest,
+    service_latency,
     stonesoup_compare,
     twin_alerts,
     twin_simulate,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "eventlog": lambda hours: eventlog.run(quick=hours is not None),
     "ingest_cot": lambda hours: ingest_cot.run(quick=hours is not None),
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
+    "service_latency": lambda hours: service_latency.run(quick=hours is not None),
 }
 
 
