@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 import borderwatch
@@ -124,7 +125,14 @@ def _routed() -> BorderwatchApi:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
+    # The address `borderwatch run` prints leads somewhere useful until the operator console
+    # (issue 5) is served there: the API's own pages.
+    app.add_api_route("/", _home, include_in_schema=False)
     return app
+
+
+async def _home() -> RedirectResponse:
+    return RedirectResponse("/docs")
 
 
 def _sessions(service: Service) -> Sessions:
