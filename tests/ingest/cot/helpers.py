@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator, Callable, Coroutine
+from configparser import ConfigParser, SectionProxy
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pytak
 
 from borderwatch.ingest import CollectingSink, Inbound, IngestStats, Sink
 from borderwatch.ingest.cot import CotServer, CotSettings, setup
@@ -85,3 +88,21 @@ async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not check():
             await asyncio.sleep(0.005)
+
+
+def pytak_config(url: str, **extra: str) -> SectionProxy:
+    """pytak's settings section for `url` (COT_URL) and any other keys."""
+    parser = ConfigParser()
+    parser["borderwatch-test"] = {"COT_URL": url, **extra}
+    return parser["borderwatch-test"]
+
+
+async def send_with_pytak(config: SectionProxy, events: list[bytes]) -> None:
+    """pytak's own connection and TX worker (protobuf conversion included), as a gateway."""
+    _reader, writer = await pytak.protocol_factory(config)
+    tx = pytak.TXWorker(asyncio.Queue(), config, writer)
+    await tx.send_data(pytak.hello_event("borderwatch-test"))
+    for event in events:
+        await tx.send_data(event)
+    writer.close()
+    await writer.wait_closed()

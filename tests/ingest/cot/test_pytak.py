@@ -6,7 +6,6 @@ answered, pytak's hello is not stored."""
 from __future__ import annotations
 
 import asyncio
-from configparser import ConfigParser, SectionProxy
 from pathlib import Path
 
 import pytak
@@ -16,27 +15,10 @@ from borderwatch.ingest.cot import encode_xml, ping_xml
 from borderwatch.messages import Patrol
 from borderwatch.pki import server_ssl_context
 
-from .helpers import T0, fixture, radar, run, serving, settings
+from .helpers import T0, fixture, pytak_config, radar, run, send_with_pytak, serving, settings
 
 # pytak's get_ssl_ctx sets ssl.OP_NO_TLSv1 (deprecated since 3.10); the warning is pytak's.
 PYTAK_TLS_WARNING = "ignore:ssl.OP_NO_SSL.*:DeprecationWarning"
-
-
-def _config(url: str, **extra: str) -> SectionProxy:
-    parser = ConfigParser()
-    parser["borderwatch-test"] = {"COT_URL": url, **extra}
-    return parser["borderwatch-test"]
-
-
-async def _send_with_pytak(config: SectionProxy, events: list[bytes]) -> None:
-    """pytak's own connection and TX worker (protobuf conversion included), as a gateway."""
-    _reader, writer = await pytak.protocol_factory(config)
-    tx = pytak.TXWorker(asyncio.Queue(), config, writer)
-    await tx.send_data(pytak.hello_event("borderwatch-test"))
-    for event in events:
-        await tx.send_data(event)
-    writer.close()
-    await writer.wait_closed()
 
 
 @pytest.mark.parametrize("tak_proto", ["0", "1"], ids=["xml", "protobuf"])
@@ -45,8 +27,8 @@ def test_pytak_over_tcp(tak_proto: str) -> None:
 
     async def main() -> None:
         async with serving() as (server, sink, stats):
-            config = _config(f"tcp://127.0.0.1:{server.tcp_port}", TAK_PROTO=tak_proto)
-            await _send_with_pytak(config, [encode_xml(m) for m in sent])
+            config = pytak_config(f"tcp://127.0.0.1:{server.tcp_port}", TAK_PROTO=tak_proto)
+            await send_with_pytak(config, [encode_xml(m) for m in sent])
             assert await sink.wait_for(len(sent)) == sent
             assert {source.split(":")[0] for source, _ in sink.received} == {"tcp"}
             assert stats.rejected == {}
@@ -69,14 +51,14 @@ def test_pytak_over_mutual_tls(pki_dir: Path) -> None:
     async def main() -> None:
         cfg = settings(tcp_port=None, udp_port=None, tls_port=0)
         async with serving(cfg, ssl_context=server_ssl_context(pki_dir)) as (server, sink, _):
-            config = _config(
+            config = pytak_config(
                 f"tls://127.0.0.1:{server.tls_port}",
                 PYTAK_TLS_CLIENT_CERT=str(pki_dir / "clients" / "T06-R.crt"),
                 PYTAK_TLS_CLIENT_KEY=str(pki_dir / "clients" / "T06-R.key"),
                 PYTAK_TLS_CLIENT_CAFILE=str(pki_dir / "ca.crt"),
                 TAK_PROTO="1",
             )
-            await _send_with_pytak(config, [encode_xml(m) for m in sent])
+            await send_with_pytak(config, [encode_xml(m) for m in sent])
             assert await sink.wait_for(len(sent)) == sent
             # The certificate's name is the source the sink sees.
             assert {source for source, _ in sink.received} == {"tls:T06-R"}
@@ -92,13 +74,13 @@ def test_atak_self_report_over_tls_takes_the_certificates_agency(pki_dir: Path) 
             for n, (device, agency) in enumerate(
                 (("T06-R", "army"), ("atak-07", "national_guard"))
             ):
-                config = _config(
+                config = pytak_config(
                     f"tls://127.0.0.1:{server.tls_port}",
                     PYTAK_TLS_CLIENT_CERT=str(pki_dir / "clients" / f"{device}.crt"),
                     PYTAK_TLS_CLIENT_KEY=str(pki_dir / "clients" / f"{device}.key"),
                     PYTAK_TLS_CLIENT_CAFILE=str(pki_dir / "ca.crt"),
                 )
-                await _send_with_pytak(config, [fixture("atak_self_report.xml")])
+                await send_with_pytak(config, [fixture("atak_self_report.xml")])
                 (*_, patrol) = await sink.wait_for(n + 1)
                 assert isinstance(patrol, Patrol)
                 assert (patrol.callsign, patrol.agency) == ("HAWK-21", agency)
@@ -109,7 +91,7 @@ def test_atak_self_report_over_tls_takes_the_certificates_agency(pki_dir: Path) 
 def test_ping_is_answered_to_pytak() -> None:
     async def main() -> None:
         async with serving() as (server, sink, _):
-            config = _config(f"tcp://127.0.0.1:{server.tcp_port}")
+            config = pytak_config(f"tcp://127.0.0.1:{server.tcp_port}")
             reader, writer = await pytak.protocol_factory(config)
             tx = pytak.TXWorker(asyncio.Queue(), config, writer)
             rx = pytak.RXWorker(asyncio.Queue(), config, reader)
