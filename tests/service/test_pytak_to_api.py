@@ -72,7 +72,8 @@ def test_pytak_over_tcp_protobuf_and_tls_shows_in_the_api(
                 PYTAK_TLS_CLIENT_KEY=f"{client}.key",
                 PYTAK_TLS_CLIENT_CAFILE=str(pki / "ca.crt"),
             )
-            await send_with_pytak(config, [encode_xml(m) for m in [*tls, beat]])
+            last: list[Detection | SensorStatus] = [*tls, beat]
+            await send_with_pytak(config, [encode_xml(m) for m in last])
 
         asyncio.run(asyncio.wait_for(send(), 60))
         with httpx.Client(base_url=f"http://127.0.0.1:{ports['http']}", timeout=30) as http:
