@@ -22,6 +22,7 @@ from bench import (
     service_latency,
     stonesoup_compare,
     twin_alerts,
+    twin_live,
     twin_simulate,
 )
 
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "ingest_cot": lambda hours: ingest_cot.run(quick=hours is not None),
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
+    "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
 }
 
 
