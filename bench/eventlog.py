@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.calibration import calibrate_ms
+from bench.plots import radar_plot
 from borderwatch.messages import Detection
 from borderwatch.store import EventLog, LogWriter, Synchronous
 
@@ -34,19 +35,8 @@ def _batches(client: int, n: int) -> list[list[Detection]]:
     """`n` distinct batches of one client's radar detections, built before the clock starts."""
     return [
         [
-            Detection(
-                sensor_id=f"T{client:02d}-R",
-                kind="radar",
-                seq=b * BATCH + i,
-                time_ns=T0 + (b * BATCH + i) * 20_000_000,
-                range_m=2000.0 + 7.5 * i,
-                bearing_deg=(11.0 * client + 0.3 * i) % 360.0,
-                sigma_range_m=15.0,
-                sigma_bearing_deg=0.5,
-                radial_speed_mps=1.2,
-                snr_db=14.0,
-            )
-            for i in range(BATCH)
+            radar_plot(f"T{client:02d}-R", s, T0 + s * 20_000_000, 11.0 * client)
+            for s in range(b * BATCH, (b + 1) * BATCH)
         ]
         for b in range(n)
     ]

@@ -22,6 +22,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from bench.calibration import calibrate_ms
+from bench.plots import radar_plot
 from borderwatch.ingest import Inbound, IngestStats
 from borderwatch.ingest.cot import CotSettings, encode_xml, setup
 from borderwatch.messages import Detection
@@ -37,20 +38,7 @@ T0 = 1_780_000_000_000_000_000
 def _payload(client: int, n: int) -> list[bytes]:
     """One client's `n` detections as CoT XML, in writes of `PER_WRITE` messages."""
     events = [
-        encode_xml(
-            Detection(
-                sensor_id=f"T{client:02d}-R",
-                kind="radar",
-                seq=i,
-                time_ns=T0 + i * 20_000_000,
-                range_m=2000.0 + 7.5 * (i % 1000),
-                bearing_deg=(11.0 * client + 0.3 * i) % 360.0,
-                sigma_range_m=15.0,
-                sigma_bearing_deg=0.5,
-                radial_speed_mps=1.2,
-                snr_db=14.0,
-            )
-        )
+        encode_xml(radar_plot(f"T{client:02d}-R", i, T0 + i * 20_000_000, 11.0 * client))
         for i in range(n)
     ]
     return [b"\n".join(events[k : k + PER_WRITE]) for k in range(0, n, PER_WRITE)]

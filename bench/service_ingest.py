@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.calibration import calibrate_ms
+from bench.plots import radar_plot
 from borderwatch.ingest.cot import encode_xml
-from borderwatch.messages import Detection
 
 __all__ = ["run", "start_service", "stop_service"]
 
@@ -39,23 +39,7 @@ RATE_BAR = 20_000.0
 
 def _payload(sensor: str, n: int, t0: int) -> list[bytes]:
     """One radar's `n` detections as CoT XML, in writes of `PER_WRITE` messages."""
-    events = [
-        encode_xml(
-            Detection(
-                sensor_id=sensor,
-                kind="radar",
-                seq=i,
-                time_ns=t0 + i * 20_000_000,
-                range_m=2000.0 + 7.5 * (i % 1000),
-                bearing_deg=(0.3 * i) % 360.0,
-                sigma_range_m=15.0,
-                sigma_bearing_deg=0.5,
-                radial_speed_mps=1.2,
-                snr_db=14.0,
-            )
-        )
-        for i in range(n)
-    ]
+    events = [encode_xml(radar_plot(sensor, i, t0 + i * 20_000_000)) for i in range(n)]
     return [b"\n".join(events[k : k + PER_WRITE]) for k in range(0, n, PER_WRITE)]
 
 

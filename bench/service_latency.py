@@ -48,9 +48,10 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 from bench.calibration import calibrate_ms
+from bench.plots import radar_plot
 from bench.service_ingest import start_service, stop_service
 from borderwatch.ingest.cot import encode_xml
-from borderwatch.messages import Alert, Detection, Health, SensorKind, SensorStatus
+from borderwatch.messages import Alert, Health, SensorKind, SensorStatus
 
 __all__ = ["run"]
 
@@ -89,18 +90,7 @@ def _load(port: int, sensors: list[str], ready: Event, stop: Event, out: Queue[A
                 k += 1
                 # Plots spread over the radar's reach, none where the last one was: clutter
                 # (the tracker starts a tentative track on each and lets it go).
-                det = Detection(
-                    sensor_id=sensors[c],
-                    kind="radar",
-                    seq=i,
-                    time_ns=time.time_ns(),
-                    range_m=2000.0 + 7.5 * (i % 1000),
-                    bearing_deg=(0.3 * i) % 360.0,
-                    sigma_range_m=15.0,
-                    sigma_bearing_deg=0.5,
-                    radial_speed_mps=1.2,
-                    snr_db=14.0,
-                )
+                det = radar_plot(sensors[c], i, time.time_ns())
                 chunks[c].append(encode_xml(det))
             for w, chunk in zip(writers, chunks, strict=True):
                 if chunk:
