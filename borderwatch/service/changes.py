@@ -7,8 +7,11 @@ health changes. The engine is deterministic and rebuilt from the event log on st
 same log gives the same frames with the same seqs: a console that reconnects after a restart
 asks for `seq > N` and gets exactly what it missed.
 
-The feed keeps the last `keep` frames. A follower that asks for frames older than that gets a
-`reset` first (the whole current picture, from the caller), then everything after it. A
+The feed keeps the last `keep` frames, and of the tracks frames only the last `keep_tracks`:
+an older one is `superseded` (kept as an empty frame with its seq, so seqs stay gap-free),
+since a newer snapshot holds every track anyway; that bounds the memory the feed holds. A
+follower that asks for frames older than the kept ones gets a `reset` first (the whole
+current picture, from the caller), then everything after it. A
 follower that falls more than `max_backlog` frames behind is dropped (its queue is bounded; a
 slow WebSocket client must not hold memory without bound), and reconnects with its last seq.
 """
@@ -26,7 +29,9 @@ from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, Track
 
 __all__ = ["ChangeFeed", "FallenBehindError", "Frame", "FrameKind", "Item", "SensorState"]
 
-FrameKind = Literal["tracks", "alert", "incident", "action", "patrols", "sensors", "reset"]
+FrameKind = Literal[
+    "tracks", "alert", "incident", "action", "patrols", "sensors", "reset", "superseded"
+]
 
 
 class SensorState(msgspec.Struct, frozen=True, kw_only=True, tag="sensor"):
@@ -69,10 +74,12 @@ class _Follower:
 class ChangeFeed:
     """Numbered frames, the last `keep` of them, and the followers waiting for more."""
 
-    def __init__(self, keep: int = 20_000, max_backlog: int = 5_000) -> None:
+    def __init__(self, keep: int = 2_000, max_backlog: int = 5_000, keep_tracks: int = 60) -> None:
         self.keep = keep
         self.max_backlog = max_backlog
+        self.keep_tracks = keep_tracks
         self.frames: deque[Frame] = deque(maxlen=keep)
+        self._tracks_seqs: deque[int] = deque()
         self.last_seq = 0
         self._followers: set[_Follower] = set()
         self.dropped_followers = 0
@@ -82,6 +89,8 @@ class ChangeFeed:
         self.last_seq += 1
         frame = Frame(seq=self.last_seq, kind=kind, time_ns=time_ns, items=items)
         self.frames.append(frame)
+        if kind == "tracks":
+            self._supersede(frame.seq)
         for f in list(self._followers):
             if f.queue.qsize() >= f.max_backlog:
                 f.dropped = True
@@ -91,6 +100,15 @@ class ChangeFeed:
             else:
                 f.queue.put_nowait(frame)
         return frame
+
+    def _supersede(self, seq: int) -> None:
+        self._tracks_seqs.append(seq)
+        while len(self._tracks_seqs) > self.keep_tracks:
+            old = self._tracks_seqs.popleft()
+            i = old - self.frames[0].seq
+            if i >= 0:  # else it has left the ring already
+                was = self.frames[i]
+                self.frames[i] = Frame(seq=old, kind="superseded", time_ns=was.time_ns)
 
     def since(self, seq: int) -> list[Frame] | None:
         """The kept frames after `seq`, or None if some of them are no longer kept."""

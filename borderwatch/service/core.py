@@ -47,8 +47,9 @@ class ServiceOptions:
     synchronous: Synchronous = "FULL"
     max_ahead_s: float | None = 300.0
     gateways: tuple[str, ...] = ()
-    # Frames the change feed keeps for consoles that reconnect (older ones get a reset).
-    keep_frames: int = 20_000
+    # Frames the change feed keeps for consoles that reconnect (older ones get a reset); of
+    # the tracks frames (each holds every track) only the last 60, 5 min of snapshots.
+    keep_frames: int = 2_000
 
 
 class Service:

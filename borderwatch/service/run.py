@@ -137,10 +137,12 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
             await stop.wait()
         finally:
             log.info("stopping")
+            stop.set()
             if twin_task is not None:
-                twin_task.cancel()
+                # `stop` is set: the twin flushes its connections and returns within a second;
+                # cancel it only if it does not.
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await twin_task
+                    await asyncio.wait_for(twin_task, timeout=5)
             await cot.close(server)
             http.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
