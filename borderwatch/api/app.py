@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 import borderwatch
@@ -18,6 +17,7 @@ from borderwatch.api import (
     alerts,
     audit,
     auth,
+    console,
     detections,
     incidents,
     patrols,
@@ -125,14 +125,8 @@ def _routed() -> BorderwatchApi:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
-    # The address `borderwatch run` prints leads somewhere useful until the operator console
-    # (issue 5) is served there: the API's own pages.
-    app.add_api_route("/", _home, include_in_schema=False)
+    console.mount(app)  # the operator console at /, or a redirect to /docs until it is built
     return app
-
-
-async def _home() -> RedirectResponse:
-    return RedirectResponse("/docs")
 
 
 def _sessions(service: Service) -> Sessions:

@@ -108,9 +108,3 @@ def test_metrics_count_what_the_service_did(api: Api) -> None:
     doc = _get(api, "/metrics", "adm1")
     assert isinstance(doc, dict)
     assert doc["token_rejections"]["malformed token"] >= 1
-
-
-def test_the_address_run_prints_leads_to_the_api_pages(api: Api) -> None:
-    r = api.client.get("/", follow_redirects=False)
-    assert (r.status_code, r.headers["location"]) == (307, "/docs")
-    assert api.client.get("/").status_code == 200  # the docs page itself
