@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BW := $(VENV)/bin/borderwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck bench clean
+.PHONY: install run demo test lint typecheck bench clean web
 
 install: $(STAMP)
 
@@ -24,9 +24,25 @@ $(STAMP): pyproject.toml
 DATA ?= borderwatch-data
 TWIN ?= full-border-day
 SPEED ?= 1
-run: $(STAMP)
+run: $(STAMP) web
 	@test -f $(DATA)/pki/ca.key || $(BW) certs init --data $(DATA)
 	$(BW) run --data $(DATA) --twin $(TWIN) --speed $(SPEED)
+
+# The operator console (web/, TypeScript + Vite) builds into the Python package, which serves
+# it at /; rebuilt only when a source is newer than the build. Without npm the service still
+# runs, with / leading to the API's pages.
+WEB_DIST := borderwatch/web_dist/index.html
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_SRC := web/index.html web/vite.config.ts web/tsconfig.json $(shell find web/src -type f 2>/dev/null)
+web: $(WEB_DIST)
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make web: npm not found (Node.js 20.19+ builds the console); skipped"; exit 0; }; \
+	cd web && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json
+
+$(WEB_DIST): $(WEB_DEPS) $(WEB_SRC)
+	@command -v npm >/dev/null 2>&1 || { echo "make web: npm not found; / shows the API docs"; exit 0; }; \
+	cd web && npm run build
 
 # The earlier demo: simulate quiet-night, replay it through the engine, score it, draw it.
 demo: $(STAMP)
@@ -49,4 +65,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache  # never $(DATA): the event log
+	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache web/node_modules borderwatch/web_dist  # never $(DATA): the event log
