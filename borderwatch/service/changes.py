@@ -7,9 +7,10 @@ health changes. The engine is deterministic and rebuilt from the event log on st
 same log gives the same frames with the same seqs: a console that reconnects after a restart
 asks for `seq > N` and gets exactly what it missed.
 
-The feed keeps the last `keep` frames, and of the tracks frames only the last `keep_tracks`:
-an older one is `superseded` (kept as an empty frame with its seq, so seqs stay gap-free),
-since a newer snapshot holds every track anyway; that bounds the memory the feed holds. A
+The feed keeps the last `keep` frames, and of the snapshot frames (`tracks`, `patrols`: each
+holds every track, every patrol) only the last `keep_tracks` of each kind: an older one is
+`superseded` (kept as an empty frame with its seq, so seqs stay gap-free), since a newer
+snapshot holds everything it did; that bounds the memory the feed holds. A
 follower that asks for frames older than the kept ones gets a `reset` first (the whole
 current picture, from the caller), then everything after it. A
 follower that falls more than `max_backlog` frames behind is dropped (its queue is bounded; a
@@ -49,6 +50,10 @@ class SensorState(msgspec.Struct, frozen=True, kw_only=True, tag="sensor"):
 
 Item = Track | Alert | Incident | OperatorAction | Patrol | SensorState
 
+# Frames that hold the whole of something (every track, every patrol): a newer one
+# supersedes an older one.
+SNAPSHOT_KINDS = frozenset({"tracks", "patrols"})
+
 
 class Frame(msgspec.Struct, frozen=True, kw_only=True):
     """One change of the picture. `time_ns` is event time (the sensors' clock); a `reset`
@@ -79,7 +84,7 @@ class ChangeFeed:
         self.max_backlog = max_backlog
         self.keep_tracks = keep_tracks
         self.frames: deque[Frame] = deque(maxlen=keep)
-        self._tracks_seqs: deque[int] = deque()
+        self._snapshots: dict[str, deque[int]] = {kind: deque() for kind in SNAPSHOT_KINDS}
         self.last_seq = 0
         self._followers: set[_Follower] = set()
         self.dropped_followers = 0
@@ -89,8 +94,8 @@ class ChangeFeed:
         self.last_seq += 1
         frame = Frame(seq=self.last_seq, kind=kind, time_ns=time_ns, items=items)
         self.frames.append(frame)
-        if kind == "tracks":
-            self._supersede(frame.seq)
+        if kind in SNAPSHOT_KINDS:
+            self._supersede(self._snapshots[kind], frame.seq)
         for f in list(self._followers):
             if f.queue.qsize() >= f.max_backlog:
                 f.dropped = True
@@ -101,10 +106,10 @@ class ChangeFeed:
                 f.queue.put_nowait(frame)
         return frame
 
-    def _supersede(self, seq: int) -> None:
-        self._tracks_seqs.append(seq)
-        while len(self._tracks_seqs) > self.keep_tracks:
-            old = self._tracks_seqs.popleft()
+    def _supersede(self, seqs: deque[int], seq: int) -> None:
+        seqs.append(seq)
+        while len(seqs) > self.keep_tracks:
+            old = seqs.popleft()
             i = old - self.frames[0].seq
             if i >= 0:  # else it has left the ring already
                 was = self.frames[i]

@@ -147,7 +147,11 @@ class LiveEngine:
                 self.incidents[inc.id] = inc
                 self.feed.publish("incident", inc.updated_ns, (inc,))
             if self._patrols_changed:
-                self.feed.publish("patrols", tn, tuple(self._patrols_changed.values()))
+                # Every patrol's latest report, not only the changed ones: a patrols frame
+                # is a snapshot, so the feed need keep only the latest few.
+                self.feed.publish(
+                    "patrols", tn, tuple(self.patrols[c] for c in sorted(self.patrols))
+                )
                 self._patrols_changed = {}
             self._publish_sensors(tn)
 

@@ -37,6 +37,17 @@ def test_old_tracks_frames_are_superseded_and_seqs_stay_gap_free() -> None:
     assert all(not f.items for f in frames if f.kind == "superseded")
 
 
+def test_patrols_frames_are_snapshots_too() -> None:
+    feed = ChangeFeed(keep=100, keep_tracks=2)
+    for n in range(5):
+        feed.publish("patrols", n, ())
+        feed.publish("tracks", n, ())
+    frames = feed.since(0)
+    assert frames is not None
+    kinds = [f.kind for f in frames]
+    assert (kinds.count("patrols"), kinds.count("tracks"), kinds.count("superseded")) == (2, 2, 6)
+
+
 def test_a_follower_resumes_after_n_or_gets_a_reset_when_too_far_back() -> None:
     async def main() -> None:
         feed = ChangeFeed(keep=5)
