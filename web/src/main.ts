@@ -5,6 +5,7 @@ import { ApiError, getJson, login, logout, savedSession, type Session } from "./
 import { initialLang, setLang, t, type Key, type Lang } from "./i18n";
 import { createMap, pruneLabels, setData } from "./map";
 import { Stream, type StreamState } from "./stream";
+import { symbolsValid } from "./symbols";
 import { TrackStore } from "./tracks";
 import "./style.css";
 
@@ -137,6 +138,7 @@ langSelect.addEventListener("change", () => {
   showState(state);
 });
 
+if (!symbolsValid()) console.error("milsymbol refuses one of the SIDCs in symbols.ts");
 const first = initialLang();
 langSelect.value = first;
 setLang(first);

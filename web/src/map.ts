@@ -1,5 +1,5 @@
 // The map: the offline basemap, an optional tile server of the site's own, the sectors, and
-// the live tracks and patrols on top.
+// the live tracks (MIL-STD-2525 symbols by class) and patrols on top.
 //
 // Labels (track ids, call signs) are drawn as small canvas images, not MapLibre text: text
 // needs glyph files from a server, and the console must work with no network at all.
@@ -8,16 +8,7 @@ import maplibregl from "maplibre-gl";
 import type { FeatureCollection } from "geojson";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { basemap } from "./basemap";
-import type { TrackClass } from "./tracks";
-
-/** Colours by track class (friendly: ours, blue as in MIL-STD-2525). */
-export const CLASS_COLOURS: Record<TrackClass, string> = {
-  person: "#e0312b",
-  vehicle: "#ff8c00",
-  animal: "#3aa655",
-  unknown: "#f2d20c",
-  friendly: "#2f7dd8",
-};
+import { SYMBOL, symbolImage } from "./symbols";
 
 // The berm: Ras Ajdir to Dhehiba, roughly.
 const HOME: maplibregl.LngLatBoundsLike = [
@@ -80,13 +71,12 @@ export function style(tiles: string | null = siteTiles()): maplibregl.StyleSpeci
     },
     {
       id: "patrols",
-      type: "circle",
+      type: "symbol",
       source: "patrols",
-      paint: {
-        "circle-radius": 6,
-        "circle-color": CLASS_COLOURS.friendly,
-        "circle-stroke-color": "#ffffff",
-        "circle-stroke-width": 2,
+      layout: {
+        "icon-image": `${SYMBOL}friendly`,
+        "icon-allow-overlap": true,
+        "icon-ignore-placement": true,
       },
     },
     {
@@ -96,23 +86,17 @@ export function style(tiles: string | null = siteTiles()): maplibregl.StyleSpeci
       layout: {
         "icon-image": ["concat", LABEL, ["get", "callsign"]],
         "icon-anchor": "left",
-        "icon-offset": [8, 0],
+        "icon-offset": [14, 0],
       },
     },
     {
       id: "tracks",
-      type: "circle",
+      type: "symbol",
       source: "tracks",
-      paint: {
-        "circle-radius": 5,
-        "circle-color": [
-          "match",
-          ["get", "cls"],
-          ...Object.entries(CLASS_COLOURS).flat(),
-          "#888888",
-        ] as unknown as maplibregl.ExpressionSpecification,
-        "circle-stroke-color": "#202020",
-        "circle-stroke-width": 1,
+      layout: {
+        "icon-image": ["concat", SYMBOL, ["get", "cls"]],
+        "icon-allow-overlap": true,
+        "icon-ignore-placement": true,
       },
     },
     {
@@ -122,7 +106,7 @@ export function style(tiles: string | null = siteTiles()): maplibregl.StyleSpeci
       layout: {
         "icon-image": ["concat", LABEL, ["get", "id"]],
         "icon-anchor": "left",
-        "icon-offset": [7, 0],
+        "icon-offset": [12, 0],
       },
     },
   );
@@ -140,10 +124,12 @@ export function createMap(container: HTMLElement): maplibregl.Map {
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.on("styleimagemissing", (event: { id: string }) => {
-    if (event.id.startsWith(LABEL) && !map.hasImage(event.id)) {
-      const { data, width, height } = labelImage(event.id.slice(LABEL.length));
-      map.addImage(event.id, { width, height, data }, { pixelRatio: window.devicePixelRatio });
-    }
+    if (map.hasImage(event.id)) return;
+    const ratio = window.devicePixelRatio;
+    const image = event.id.startsWith(LABEL)
+      ? labelImage(event.id.slice(LABEL.length))
+      : symbolImage(event.id, ratio);
+    if (image !== null) map.addImage(event.id, image, { pixelRatio: ratio });
   });
   return map;
 }
