@@ -15,6 +15,7 @@ MODULES = [
     "app",
     "audit",
     "auth",
+    "console",
     "detections",
     "errors",
     "incidents",
