@@ -6,14 +6,13 @@ from pathlib import Path
 
 from borderwatch.twin import load_scenario, simulate
 
-__all__ = ["THREE_CROSSINGS", "simulate_text"]
+__all__ = ["TEN_MINUTES", "THREE_CROSSINGS", "simulate_text"]
 
-# N03 by day: three groups on foot cross, one patrol drives the road (3 h, ~41,000 messages).
-THREE_CROSSINGS = """
-name = "three-crossings"
+_N03_BY_DAY = """
+name = "{name}"
 description = "N03 by day: three groups on foot cross, one patrol drives the road."
 start = 2026-03-14T07:00:00Z
-hours = 3.0
+hours = {hours}
 sectors = ["N03"]
 
 [[movers]]
@@ -27,6 +26,11 @@ abort_probability = 0.0
 kind = "patrols"
 per_sector = 1
 """
+
+# N03 by day: three groups on foot cross, one patrol drives the road (3 h, ~41,000 messages).
+THREE_CROSSINGS = _N03_BY_DAY.format(name="three-crossings", hours=3.0)
+# The first ten minutes of it (~4,300 messages, 6 sensors).
+TEN_MINUTES = _N03_BY_DAY.format(name="ten-minutes", hours=0.1667)
 
 
 def simulate_text(root: Path, text: str, seed: int = 1) -> Path:

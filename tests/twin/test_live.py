@@ -21,31 +21,11 @@ from borderwatch.ingest.base import CollectingSink, Inbound, IngestStats
 from borderwatch.ingest.cot import CotServer, CotSettings, setup
 from borderwatch.twin import live
 from borderwatch.twin.live import LiveSummary, stream_live
-from tests.scenarios import simulate_text
+from tests.scenarios import TEN_MINUTES, simulate_text
 
 from .runs import NS, Run, source
 
 T = TypeVar("T")
-
-# Ten minutes of N03 by day: three groups on foot, one patrol (~4,300 messages, 6 sensors).
-TEN_MINUTES = """
-name = "ten-minutes"
-description = "N03 by day, ten minutes: three groups on foot, one patrol."
-start = 2026-03-14T07:00:00Z
-hours = 0.1667
-sectors = ["N03"]
-
-[[movers]]
-kind = "foot_smugglers"
-groups = 3
-group_size = [1, 3]
-night_preference = 0.0
-abort_probability = 0.0
-
-[[movers]]
-kind = "patrols"
-per_sector = 1
-"""
 
 
 class Twin:
