@@ -3,7 +3,19 @@
     BorderwatchError
     ├── ConfigError          a scenario, site layout or settings file is wrong (names field)
     ├── MessageError         a wire message failed validation (names the field and the reason)
-    └── DataError            an input directory or file is missing or unreadable for a command
+    │   └── RejectedError        ingest refused it, with a short code for the counters (ingest)
+    ├── DataError            an input directory or file is missing or unreadable for a command
+    ├── StoreError           the event log could not take or give an event: not accepted (store)
+    ├── AccountError         a user, agency, role or password is wrong (accounts; names field)
+    │   ├── InvalidAccountError, WeakPasswordError, DuplicateUserError, UnknownUserError
+    ├── TokenError           a bearer token is refused: expired, tampered, disabled (accounts)
+    ├── CertificateError     the certificate authority's files (pki)
+    ├── LifecycleError       an incident step the lifecycle does not allow (rules.incidents)
+    ├── ActionError          an operator action the picture cannot take now (service.engine)
+    └── ForbiddenError, NotFoundError, BodyTooLargeError    HTTP answers (api.errors)
+
+Each package defines its own beside its code; they all derive from these, so a caller can
+catch `BorderwatchError` at the top (the CLI does, and prints one line).
 
 Library errors (msgspec, json, OSError) are translated at the edge with `raise ... from exc`,
 so a user sees one clear line, and a developer still sees the cause.
