@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from borderwatch.cli import main
 from borderwatch.messages.codec import WIRE_TYPES
 from borderwatch.twin import library
+from tests.cli import one_line, run_cli
 
 PNG = b"\x89PNG\r\n\x1a\n"
 HEAD = 'name = "mine"\nstart = 2026-03-14T19:00:00Z\nsectors = ["N03"]\n'
@@ -30,26 +30,6 @@ BAD_FILES = [
 ]
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `borderwatch argv...` in-process: (exit status, stdout, stderr)."""
-    code: int | str | None
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits on a usage error
-        code = exc.code
-    out, err = capsys.readouterr()
-    assert isinstance(code, int)
-    return code, out, err
-
-
-def _one_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    assert lines[0].startswith("borderwatch")
-    return lines[0]
-
-
 @pytest.mark.parametrize(
     ("text", "names"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
 )
@@ -59,9 +39,9 @@ def test_bad_scenario_file(
     path = tmp_path / "mine.toml"
     path.write_text(text, encoding="utf-8")
     out_dir = tmp_path / "out"
-    code, out, err = _cli(capsys, "simulate", str(path), "--out", str(out_dir))
+    code, out, err = run_cli(capsys, "simulate", str(path), "--out", str(out_dir))
     assert code == 2
-    line = _one_line(err)
+    line = one_line(err)
     assert names in line
     assert str(path) in line
     assert out == ""
@@ -103,9 +83,9 @@ def test_bad_arguments(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], names: str
 ) -> None:
     (tmp_path / "file").write_text("not a directory")
-    code, out, err = _cli(capsys, *(a.replace("{tmp}", str(tmp_path)) for a in argv))
+    code, out, err = run_cli(capsys, *(a.replace("{tmp}", str(tmp_path)) for a in argv))
     assert code == 2
-    assert names in _one_line(err)
+    assert names in one_line(err)
     assert out == ""
     assert not (tmp_path / "o").exists()
 
@@ -121,7 +101,7 @@ def test_bad_file_through_a_real_process(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "colour" in _one_line(done.stderr)
+    assert "colour" in one_line(done.stderr)
     assert done.stdout == ""
 
 
@@ -143,7 +123,7 @@ def test_reader_gone_is_not_a_traceback() -> None:
 
 
 def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _cli(capsys, "scenarios")
+    code, out, err = run_cli(capsys, "scenarios")
     assert (code, err) == (0, "")
     names = [line.split()[0] for line in out.splitlines()]
     assert names == list(library())
@@ -151,7 +131,7 @@ def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_schema_covers_every_wire_type(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _cli(capsys, "schema")
+    code, out, err = run_cli(capsys, "schema")
     assert (code, err) == (0, "")
     doc = json.loads(out)
     assert set(doc["$defs"]) >= {t.__name__ for t in WIRE_TYPES}
@@ -163,7 +143,7 @@ def test_simulate_writes_the_run_and_a_picture(
 ) -> None:
     out_dir = tmp_path / "run"
     png = out_dir / "p.png"
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys,
         "simulate",
         "quiet-night",

@@ -16,7 +16,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from borderwatch.cli import main
 from borderwatch.pki import (
     CertificateError,
     client_ssl_context,
@@ -25,6 +24,7 @@ from borderwatch.pki import (
     peer_identity,
     server_ssl_context,
 )
+from tests.cli import one_line, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -221,39 +221,19 @@ def test_bad_host_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     assert not (tmp_path / "pki").exists()
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `borderwatch argv...` in-process: (exit status, stdout, stderr)."""
-    code: int | str | None
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits on a usage error
-        code = exc.code
-    out, err = capsys.readouterr()
-    assert isinstance(code, int)
-    return code, out, err
-
-
-def _one_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    assert lines[0].startswith("borderwatch")
-    return lines[0]
-
-
 def test_cli_init_and_issue(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = tmp_path / "data"
     pki_dir = data / "pki"
-    code, _, err = _cli(capsys, "certs", "issue", "T06-R", "--data", str(data))
+    code, _, err = run_cli(capsys, "certs", "issue", "T06-R", "--data", str(data))
     assert code == 2
-    assert "certs init" in _one_line(err)
+    assert "certs init" in one_line(err)
 
-    code, out, err = _cli(capsys, "certs", "init", "--host", "bw.example", "--data", str(data))
+    code, out, err = run_cli(capsys, "certs", "init", "--host", "bw.example", "--data", str(data))
     assert (code, err) == (0, "")
     assert str(pki_dir / "ca.crt") in out
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
 
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys, "certs", "issue", "T06-R", "--agency", "army", "--data", f"{data}"
     )
     assert (code, err) == (0, "")
@@ -275,9 +255,9 @@ def test_cli_init_and_issue(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         (["certs", "issue", "../T07-R"], "name '../T07-R'"),
         (["certs", "renew"], "invalid choice: 'renew'"),
     ]:
-        code, out, err = _cli(capsys, *argv, "--data", str(data))
+        code, out, err = run_cli(capsys, *argv, "--data", str(data))
         assert code == 2, argv
-        assert names in _one_line(err), argv
+        assert names in one_line(err), argv
         assert out == ""
     assert (pki_dir / "ca.key").read_bytes() == before
     assert sorted(p.name for p in (pki_dir / "clients").iterdir()) == [

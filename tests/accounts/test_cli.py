@@ -11,7 +11,7 @@ import pytest
 
 import borderwatch.accounts.passwords as passwords_module
 from borderwatch.accounts import DataDir, UserStore
-from borderwatch.cli import main
+from tests.cli import one_line, run_cli
 
 from .helpers import PASSWORD, cheap_hasher
 
@@ -35,22 +35,7 @@ def _cli(
 ) -> tuple[int, str, str]:
     """Run `borderwatch argv...` in-process with `stdin`: (exit status, stdout, stderr)."""
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code: int | str | None
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits on a usage error
-        code = exc.code
-    out, err = capsys.readouterr()
-    assert isinstance(code, int)
-    return code, out, err
-
-
-def _one_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    assert lines[0].startswith("borderwatch")
-    return lines[0]
+    return run_cli(capsys, *argv)
 
 
 def _users(data: DataDir) -> Iterator[tuple[str, str, str, bool]]:
@@ -104,7 +89,7 @@ def test_prompted_passwords_must_match(
         *("--data", str(data.root)),
     )
     assert code == 2
-    assert "differ" in _one_line(err)
+    assert "differ" in one_line(err)
     assert not data.root.exists()
 
 
@@ -145,7 +130,7 @@ def test_bad_add(
     where = ["--password-stdin", "--data", str(data.root)]
     code, out, err = _cli(capsys, monkeypatch, *argv, *where, stdin=stdin)
     assert code == 2
-    assert names in _one_line(err)
+    assert names in one_line(err)
     assert out == ""
     assert list(_users(data)) == [("alice", "army", "operator", False)]
 
@@ -155,7 +140,7 @@ def test_users_needs_a_subcommand(
 ) -> None:
     code, _, err = _cli(capsys, monkeypatch, "users")
     assert code == 2
-    assert "required" in _one_line(err)
+    assert "required" in one_line(err)
 
 
 def test_list_disable_enable_passwd(
@@ -202,7 +187,7 @@ def test_unknown_user(
         stdin=PASSWORD,
     )
     assert code == 2
-    assert "no user 'zed'" in _one_line(err)
+    assert "no user 'zed'" in one_line(err)
 
 
 @pytest.mark.parametrize("verb", ["list", "disable"])
@@ -212,7 +197,7 @@ def test_no_accounts_yet(
     argv = ["users", verb, *(["alice"] if verb == "disable" else []), "--data", str(data.root)]
     code, _, err = _cli(capsys, monkeypatch, *argv)
     assert code == 2
-    assert "no accounts yet" in _one_line(err)
+    assert "no accounts yet" in one_line(err)
     assert not data.root.exists()
 
 
