@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import get_args
 
 import msgspec
 
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MINUTE_NS = 60_000_000_000
 
 INCIDENT_ACTIONS = frozenset({"acknowledge", "assign", "resolve", "release", "note"})
-OUTCOMES: frozenset[str] = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
+OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 
 
 class ActionError(BorderwatchError):
@@ -75,7 +76,7 @@ class LiveEngine:
         self.sensors: dict[str, SensorState] = {}
         self.seq = 0  # the last log seq taken in
         self.refused_actions = 0
-        self._patrols_changed: dict[str, Patrol] = {}
+        self._patrols_changed = False  # a patrol reported since the last patrols frame
         self._processed = asyncio.Condition()
         for sid in sorted(registry.places):
             self.sensors[sid] = self._sensor_state(sid)
@@ -88,7 +89,7 @@ class LiveEngine:
         elif isinstance(message, Detection | SensorStatus | Patrol):
             if isinstance(message, Patrol):
                 self.patrols[message.callsign] = message
-                self._patrols_changed[message.callsign] = message
+                self._patrols_changed = True
             if self.picture is None:
                 epoch = message.time_ns - message.time_ns % MINUTE_NS
                 self.picture = Picture(self.registry, epoch, rules=self.rules)
@@ -152,7 +153,7 @@ class LiveEngine:
                 self.feed.publish(
                     "patrols", tn, tuple(self.patrols[c] for c in sorted(self.patrols))
                 )
-                self._patrols_changed = {}
+                self._patrols_changed = False
             self._publish_sensors(tn)
 
     def _publish_sensors(self, time_ns: int) -> None:

@@ -31,6 +31,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import uvicorn
 
 from borderwatch import pki
@@ -150,8 +151,6 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
 
 
 def _without_tls(settings: cot.CotSettings) -> cot.CotSettings:
-    import msgspec
-
     return msgspec.structs.replace(settings, tls_port=None)
 
 
