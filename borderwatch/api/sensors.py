@@ -43,7 +43,7 @@ class Metrics(msgspec.Struct, frozen=True, kw_only=True):
 async def sensors(request: Request, _: Annotated[Claims, _read]) -> Response:
     """Sensors by id."""
     engine = state_of(request).service.engine
-    return MsgspecResponse([engine.sensors[s] for s in sorted(engine.sensors)])
+    return MsgspecResponse([engine.sensor_now(s) for s in sorted(engine.sensors)])
 
 
 @router.get(
@@ -51,7 +51,7 @@ async def sensors(request: Request, _: Annotated[Claims, _read]) -> Response:
 )
 async def sensor(request: Request, sensor_id: str, _: Annotated[Claims, _read]) -> Response:
     """One sensor, or 404."""
-    found = state_of(request).service.engine.sensors.get(sensor_id)
+    found = state_of(request).service.engine.sensor_now(sensor_id)
     if found is None:
         raise NotFoundError(f"no sensor {sensor_id!r}")
     return MsgspecResponse(found)

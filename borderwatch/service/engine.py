@@ -166,6 +166,11 @@ class LiveEngine:
         if changed:
             self.feed.publish("sensors", time_ns, tuple(changed))
 
+    def sensor_now(self, sid: str) -> SensorState | None:
+        """A sensor's state as of the last event taken in (not the last snapshot: its last
+        message counts the moment it is taken in, before the reorder window releases it)."""
+        return self._sensor_state(sid) if sid in self.sensors else None
+
     def _sensor_state(self, sid: str) -> SensorState:
         site = self.registry.places[sid]
         health, heard, seen, epoch = "ok", None, None, 0

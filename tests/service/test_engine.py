@@ -1,0 +1,37 @@
+"""The live engine's view of a sensor is current: a detection counts the moment it is taken in,
+not when its second leaves the reorder window at the next snapshot."""
+
+from __future__ import annotations
+
+from borderwatch.fusion.feed import Registry
+from borderwatch.geo import load_sites
+from borderwatch.messages import Detection
+from borderwatch.service.engine import LiveEngine
+
+RADAR = "T05-R"
+T0 = 1_795_515_000_000_000_000
+
+
+def _plot(seq: int) -> Detection:
+    return Detection(
+        sensor_id=RADAR,
+        kind="radar",
+        seq=seq,
+        time_ns=T0 + seq * 1_000_000_000,
+        range_m=3000.0,
+        bearing_deg=120.0,
+        sigma_range_m=15.0,
+        sigma_bearing_deg=0.5,
+    )
+
+
+def test_a_sensors_last_detection_shows_before_its_second_is_released() -> None:
+    engine = LiveEngine(Registry.from_layout(load_sites().in_sectors({"N03"})))
+    assert engine.sensor_now(RADAR) is not None
+    assert engine.sensor_now("no-such-sensor") is None
+    for seq in range(1, 4):
+        engine.take(seq, _plot(seq))
+        now = engine.sensor_now(RADAR)
+        assert now is not None and now.last_detection_ns == _plot(seq).time_ns
+    # The last snapshot's copy lags: the seconds are still in the 2 s window.
+    assert engine.sensors[RADAR].last_detection_ns != _plot(3).time_ns
