@@ -17,6 +17,7 @@ MODULES = [
     "auth",
     "console",
     "detections",
+    "dispatch",
     "errors",
     "incidents",
     "patrols",
