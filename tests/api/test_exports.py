@@ -20,6 +20,7 @@ MODULES = [
     "dispatch",
     "errors",
     "incidents",
+    "layout",
     "patrols",
     "schema",
     "sectors",

@@ -1,0 +1,204 @@
+"""The fixed picture for a map, as GeoJSON in WGS 84: the border, the berm and its trench,
+the crossings with their roads, the breaches and places (`GET /border`), and the sensor
+sites with what they cover (`GET /sites`): towers and mobile radar kits with their radar and
+camera fields as fans, ground sensors with their detection circles, the line-sensor fibres,
+the radar shadows and the patrol bases.
+
+Each feature says which map layer it belongs to in `properties.layer`, so a console draws a
+collection with one filter per layer. Both documents are built once per app (the layout does
+not change while the service runs) and kept in `app.state`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from starlette.responses import Response
+
+from borderwatch.accounts import Claims
+from borderwatch.api.auth import Require
+from borderwatch.api.schema import MsgspecResponse, returns
+from borderwatch.api.sectors import geojson
+from borderwatch.api.state import state_of
+from borderwatch.geo import Layout, load_border
+from borderwatch.geo.border import Border
+from borderwatch.geo.sites import RADAR_MIN_RANGE_M, LineSensorSpec, TowerSpec, UgsSpec
+
+__all__ = [
+    "MapFeature",
+    "MapLayer",
+    "MapLayers",
+    "MapProperties",
+    "border_layers",
+    "router",
+    "site_layers",
+]
+
+router = APIRouter(tags=["sectors"], default_response_class=MsgspecResponse)
+_sectors = Depends(Require("read_sectors"))
+_sensors = Depends(Require("read_sensors"))
+
+MapLayer = Literal[
+    "border",
+    "berm",
+    "crossing",
+    "road",
+    "breach",
+    "place",
+    "tower",
+    "radar_coverage",
+    "camera_coverage",
+    "ugs",
+    "ugs_coverage",
+    "line_sensor",
+    "radar_shadow",
+    "patrol_base",
+]
+# A fan's arc is drawn with a vertex every this many degrees: smooth at any zoom a berm
+# sector fits the screen, and ~40 vertices for a 200° radar.
+ARC_STEP_DEG = 5.0
+# The camera's field when the tower has no radar to steer it (the twin's camera does the same).
+CAMERA_DEFAULT_AZ = (90.0, 180.0)
+
+
+class MapProperties(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What a map needs of one feature: its layer, and for a site its id, sector and reach."""
+
+    layer: MapLayer
+    id: str = ""
+    name: str = ""
+    sector: str = ""
+    mobile: bool = False
+    range_m: float | None = None
+
+
+class MapFeature(msgspec.Struct, frozen=True, kw_only=True):
+    """One shape of the fixed picture."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any]
+    properties: MapProperties
+
+
+class MapLayers(msgspec.Struct, frozen=True, kw_only=True):
+    """Shapes for a map, each tagged with its layer; drawn in this order (areas first)."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[MapFeature]
+
+
+def _feature(geometry: BaseGeometry, layer: MapLayer, **props: Any) -> MapFeature:
+    return MapFeature(geometry=geojson(geometry), properties=MapProperties(layer=layer, **props))
+
+
+def fan(center: Point, reach_m: float, az_center_deg: float, az_width_deg: float) -> Polygon:
+    """The area within `reach_m` of `center` (UTM metres) and inside the azimuth sector, less
+    the radar's blind range; a full circle when the sector is 360°."""
+    if az_width_deg >= 360.0:
+        return center.buffer(reach_m, quad_segs=int(90 / ARC_STEP_DEG)).difference(
+            center.buffer(RADAR_MIN_RANGE_M)
+        )
+    n = max(2, int(np.ceil(az_width_deg / ARC_STEP_DEG)) + 1)
+    az = np.radians(
+        np.linspace(az_center_deg - az_width_deg / 2, az_center_deg + az_width_deg / 2, n)
+    )
+    outer = np.c_[center.x + reach_m * np.sin(az), center.y + reach_m * np.cos(az)]
+    inner = np.c_[
+        center.x + RADAR_MIN_RANGE_M * np.sin(az[::-1]),
+        center.y + RADAR_MIN_RANGE_M * np.cos(az[::-1]),
+    ]
+    return Polygon(np.r_[outer, inner])
+
+
+def border_layers(border: Border) -> MapLayers:
+    """The boundary, the berm (with its trench), the crossings and their roads, the breaches
+    and the named places."""
+    features = [
+        _feature(border.boundary, "border", name="Tunisia–Libya"),
+        _feature(border.berm, "berm", name="berm"),
+        *(_feature(c.road, "road", id=c.id, name=c.name) for c in border.crossings),
+        *(_feature(c.point, "crossing", id=c.id, name=c.name) for c in border.crossings),
+        *(_feature(b.point, "breach", id=b.id, name=b.name) for b in border.breaches),
+        *(_feature(p.point, "place", id=p.id, name=p.name) for p in border.places.values()),
+    ]
+    return MapLayers(features=features)
+
+
+def site_layers(layout: Layout) -> MapLayers:
+    """Every site of the layout and its coverage: coverage areas first, sites on top."""
+    areas: list[MapFeature] = []
+    sites: list[MapFeature] = []
+    for site in layout.towers:
+        spec, g = site.spec, site.geometry
+        if not isinstance(spec, TowerSpec) or not isinstance(g, Point):
+            continue
+        where = {"id": spec.id, "sector": spec.sector}
+        az = CAMERA_DEFAULT_AZ
+        if spec.radar is not None:
+            r = spec.radar
+            az = (r.az_center_deg, r.az_width_deg)
+            areas.append(
+                _feature(fan(g, r.range_m, *az), "radar_coverage", range_m=r.range_m, **where)
+            )
+        if spec.camera is not None:
+            c = spec.camera
+            areas.append(
+                _feature(fan(g, c.range_m, *az), "camera_coverage", range_m=c.range_m, **where)
+            )
+        sites.append(_feature(g, "tower", name=spec.name, mobile=spec.mobile, **where))
+    for site in layout.ugs:
+        spec, g = site.spec, site.geometry
+        if not isinstance(spec, UgsSpec) or not isinstance(g, Point):
+            continue
+        # The largest radius it can hear anything at: a vehicle at the far end of its range.
+        reach = max(spec.vehicle_radius_m[1], spec.person_radius_m[1], spec.animal_radius_m[1])
+        where = {"id": spec.id, "sector": spec.sector}
+        areas.append(_feature(g.buffer(reach), "ugs_coverage", range_m=reach, **where))
+        sites.append(_feature(g, "ugs", **where))
+    for site in layout.line_sensors:
+        spec, g = site.spec, site.geometry
+        if isinstance(spec, LineSensorSpec) and isinstance(g, LineString):
+            sites.append(
+                _feature(g, "line_sensor", id=spec.id, sector=spec.sector, range_m=spec.reach_m)
+            )
+    for site in layout.shadows:
+        areas.append(
+            _feature(site.geometry, "radar_shadow", id=site.id, name=getattr(site.spec, "name", ""))
+        )
+    for site in layout.patrol_bases:
+        sites.append(
+            _feature(site.geometry, "patrol_base", id=site.id, name=getattr(site.spec, "name", ""))
+        )
+    return MapLayers(features=areas + sites)
+
+
+@router.get(
+    "/border",
+    summary="The border, berm, crossings and places, as GeoJSON",
+    responses=returns(MapLayers),
+)
+async def border(request: Request, _: Annotated[Claims, _sectors]) -> Response:
+    """The fixed lines and points of the border, each tagged with its map layer."""
+    kept = request.app.state
+    if getattr(kept, "border_layers", None) is None:
+        kept.border_layers = msgspec.json.encode(border_layers(load_border()))
+    return Response(kept.border_layers, media_type="application/json")
+
+
+@router.get(
+    "/sites",
+    summary="The sensor sites and their coverage, as GeoJSON",
+    responses=returns(MapLayers),
+)
+async def sites(request: Request, _: Annotated[Claims, _sensors]) -> Response:
+    """The watched sectors' sites (towers, ground sensors, fibres, shadows, patrol bases) and
+    the areas their radars, cameras and ground sensors cover, each tagged with its layer."""
+    kept = request.app.state
+    if getattr(kept, "site_layers", None) is None:
+        kept.site_layers = msgspec.json.encode(site_layers(state_of(request).service.layout))
+    return Response(kept.site_layers, media_type="application/json")
