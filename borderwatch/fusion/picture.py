@@ -4,7 +4,9 @@ It is the same code live and in replay: detections go through the reorder window
 each released second of event time becomes batches the tracker takes, our patrols' reports
 mark the tracks they explain as friendly, and every `snapshot_s` of event time the confirmed
 tracks make a scene: published as `Track` messages, then judged by the rules (`Alert`s), whose
-alerts are filed into incidents (`Incident`s).
+alerts are filed into incidents (`Incident`s). Two alerts need no tracker and do not
+wait for a scene: a fault a sensor reports itself (tampered, down, degraded), and a fibre
+trigger on the berm that a ground sensor's report confirms.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from borderwatch.rules import Alerter, BarrierLine, IncidentBook, RulesConfig, S
 __all__ = ["Picture"]
 
 COASTING_AFTER_S = 1.5
+# Detections the rules judge as they are taken in (the berm's fibre and the ground sensors).
+BY_ARRIVAL = frozenset({"line", "ugs"})
 Output = Track | Alert | Incident
 
 
@@ -91,6 +95,10 @@ class Picture:
         if isinstance(message, Detection):
             if self.feed.add(message):
                 equipment.heard_from(message.sensor_id, self._t(message.time_ns), True)
+                if message.kind in BY_ARRIVAL:
+                    alerts = self.alerter.arrived(message)
+                    if alerts:
+                        return (*alerts, *self.incidents.take(alerts), *self._advance(False))
             if not self.feed.due():
                 return ()  # the common case, kept cheap: nothing to release yet
         elif isinstance(message, SensorStatus):
@@ -98,6 +106,11 @@ class Picture:
             t = self._t(message.time_ns)
             equipment.heard_from(message.sensor_id, t, False)
             equipment.status(message.sensor_id, message.health, t, message.detail)
+            if equipment.pending:
+                # A fault the sensor reports itself needs no other evidence: out now, stamped
+                # with the report's time, ahead of what the window releases (it is newer).
+                alerts = self.alerter.reported(t)
+                return (*alerts, *self.incidents.take(alerts), *self._advance(flush=False))
         elif isinstance(message, Patrol):
             self.feed.clock(message.time_ns)
             self.friendly.report(message)
@@ -121,7 +134,6 @@ class Picture:
                 self.next_snapshot += self.snapshot_s
             for batch in self.feed.batches(dets, end_s):
                 self.tracker.process(batch)
-            self.alerter.detections(dets)
 
     def scene(self, t_s: float) -> Scene:
         """The confirmed tracks at event time `t_s` (s from the epoch), judged for the rules."""

@@ -2,7 +2,8 @@
 
 Rules run in a fixed order (track rules, then the line sensor, then our equipment), and
 findings keep the order their rule gives them, so the same scenes give the same alerts with
-the same ids, bit for bit.
+the same ids, bit for bit. Faults a sensor reports itself are made alerts when reported
+(`reported`), and so is a fibre trigger confirmed by a ground sensor (`arrived`).
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ class Alerter:
         self.equipment = EquipmentRules(c.sensors, c.sector_quiet, places)
         self.next_id = 1
 
-    def detections(self, dets: list[Detection]) -> None:
-        """A released second of detections (event-time order)."""
-        if self.config.line_breach.enabled:
-            self.line.detections(dets)
+    def arrived(self, det: Detection) -> list[Alert]:
+        """A line or ground-sensor detection as it is taken in: the alerts it raises at once
+        (a fibre trigger and a ground sensor's report confirming each other)."""
+        if not self.config.line_breach.enabled:
+            return []
+        return self._alerts(self.line.arrived(det), (det.time_ns - self.epoch_ns) / 1e9)
 
     def check(self, scene: Scene) -> list[Alert]:
         """Every rule on one scene; the alerts they raise."""
@@ -73,6 +76,11 @@ class Alerter:
             found += self.line.check(scene)
         found += self.equipment.check(scene.t_s)
         return self._alerts(found, scene.t_s)
+
+    def reported(self, t_s: float) -> list[Alert]:
+        """Faults our sensors report themselves, as alerts at once (at the report's event time
+        `t_s`): a tamper report must not wait for the next scene and the reorder window."""
+        return self._alerts(self.equipment.reported(), t_s)
 
     def _alerts(self, found: list[Finding], t_s: float) -> list[Alert]:
         if not found:

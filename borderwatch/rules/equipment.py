@@ -63,12 +63,17 @@ class EquipmentRules:
         what = f"{kind} {sensor_id} reports {health}" + (f": {detail}" if detail else "")
         self.pending.append(self._finding(f"sensor_{health}", priority, sensor_id, what))
 
+    def reported(self) -> list[Finding]:
+        """The faults sensors have reported since last asked (each once)."""
+        out, self.pending = self.pending, []
+        return out
+
     def check(self, t_s: float) -> list[Finding]:
         """Findings due at event time `t_s`: reported faults, silent sensors, quiet sectors."""
         if self.started is None:
             self.started = t_s
         started = self.started
-        out, self.pending = self.pending, []
+        out = self.reported()
         c, q = self.config, self.quiet
         if c.enabled:
             for sid in self.sensor_ids:

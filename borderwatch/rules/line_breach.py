@@ -11,7 +11,11 @@ is too often the wind or a jackal; it alerts when something else agrees:
   said they were going is the confirmation. One track's heading confirms one trigger.
 
 The fibre fires again and again while a group climbs the berm: a confirmed trigger within
-`repeat_radius_m` and `repeat_window_s` of one already alerted raises no new alert."""
+`repeat_radius_m` and `repeat_window_s` of one already alerted raises no new alert.
+
+A trigger and a ground sensor's report confirm each other the moment the second of them is
+taken in (`arrived`): they need no tracker, so that alert does not wait for the reorder window
+and the next scene. Confirmation by a track waits for the scene (`check`)."""
 
 from __future__ import annotations
 
@@ -63,10 +67,41 @@ class LineBreachRule:
         self.spent: set[int] = set()  # tracks whose heading has confirmed a trigger
         self.alerted: list[tuple[float, float, float]] = []  # (t, x, y) of recent breaches
 
-    def detections(self, dets: list[Detection]) -> None:
-        """Take the line and ground-sensor detections of a released second."""
-        self.pending += _reports([d for d in dets if d.kind == "line"], self.epoch_ns)
-        self.ground += _reports([d for d in dets if d.kind == "ugs"], self.epoch_ns)
+    def arrived(self, det: Detection) -> list[Finding]:
+        """A line or ground-sensor detection as it is taken in; the triggers it confirms with
+        a ground sensor's report (a person or a vehicle, as near and as soon)."""
+        (report,) = _reports([det], self.epoch_ns)
+        if det.kind == "line":
+            self.pending.append(report)
+        elif det.kind == "ugs":
+            self.ground.append(report)
+            if not report.threat:
+                return []
+        else:
+            return []
+        c = self.config
+        out: list[Finding] = []
+        keep: list[_Report] = []
+        for trig in self.pending:
+            by = None
+            if not self._repeat(trig):
+                by = next(
+                    (
+                        g
+                        for g in self.ground
+                        if g.threat
+                        and abs(g.t_s - trig.t_s) <= c.confirm_window_s
+                        and np.hypot(g.x - trig.x, g.y - trig.y) <= c.confirm_radius_m
+                    ),
+                    None,
+                )
+            if by is None:
+                keep.append(trig)
+                continue
+            out.append(self._finding(trig, "unknown", (), (by.key,), "a ground sensor"))
+            self.alerted.append((trig.t_s, trig.x, trig.y))
+        self.pending = keep
+        return out
 
     def check(self, scene: Scene) -> list[Finding]:
         """Findings for the triggers confirmed now; forget the expired ones."""
@@ -110,10 +145,6 @@ class LineBreachRule:
             tid = int(scene.ids[k])
             cls = scene.cls(k)
             return self._finding(trig, cls, (tid,), scene.evidence(tid), "a track")
-        for g in self.ground:
-            near = np.hypot(g.x - trig.x, g.y - trig.y) <= c.confirm_radius_m
-            if near and g.threat and abs(g.t_s - trig.t_s) <= c.confirm_window_s:
-                return self._finding(trig, "unknown", (), (g.key,), "a ground sensor")
         best: tuple[float, int] | None = None
         for tid, (seen, cx, cy, _, _) in self.expected.items():
             d = float(np.hypot(cx - trig.x, cy - trig.y))

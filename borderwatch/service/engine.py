@@ -123,13 +123,13 @@ class LiveEngine:
         segments: dict[int, _Segment] = {}
         t = snapshot_before
         while t < picture.next_snapshot:
-            segments[picture.epoch_ns + round(t * 1e9)] = _Segment()
+            segments[picture.epoch_ns + round(t * 1e9)] = _Segment(snapshot=True)
             t += picture.snapshot_s
         current: int | None = min(segments, default=None)
         for item in out:
             if isinstance(item, Track):
                 current = item.time_ns
-                segments.setdefault(current, _Segment()).tracks.append(item)
+                segments.setdefault(current, _Segment(snapshot=True)).tracks.append(item)
             elif isinstance(item, Alert):
                 current = item.time_ns
                 segments.setdefault(current, _Segment()).alerts.append(item)
@@ -138,9 +138,10 @@ class LiveEngine:
                 segments.setdefault(key, _Segment()).incidents.append(item)
         for tn in sorted(segments):
             seg = segments[tn]
-            self.tracks = {tr.id: tr for tr in seg.tracks}
-            self.tracks_time_ns = tn
-            self.feed.publish("tracks", tn, tuple(seg.tracks))
+            if seg.snapshot:  # not for a sensor's fault report, out between snapshots
+                self.tracks = {tr.id: tr for tr in seg.tracks}
+                self.tracks_time_ns = tn
+                self.feed.publish("tracks", tn, tuple(seg.tracks))
             for alert in seg.alerts:
                 self.alerts[alert.id] = alert
                 self.feed.publish("alert", alert.time_ns, (alert,))
@@ -265,8 +266,9 @@ class LiveEngine:
 
 @dataclass(slots=True)
 class _Segment:
-    """What one snapshot released."""
+    """What one snapshot (or a sensor's fault report, between snapshots) released."""
 
+    snapshot: bool = False
     tracks: list[Track] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 
 from borderwatch.fusion.feed import SensorSite
@@ -16,6 +17,7 @@ from .scenes import ANIMAL, Mover, frame, make_scene
 
 EPOCH = 1_700_000_000_000_000_000
 PERSONISH = ClassLikelihood(person=0.6, vehicle=0.05, animal=0.25, unknown=0.1)
+ANIMAL_REPORT = ClassLikelihood(person=0.1, vehicle=0.05, animal=0.8, unknown=0.05)
 
 
 def _at(barrier: BarrierLine, along: float, depth: float) -> tuple[float, float]:
@@ -39,7 +41,7 @@ def _det(kind: str, sid: str, seq: int, t_s: float, lonlat: tuple[float, float])
 
 def test_a_fibre_trigger_alone_does_not_alert_and_expires(barrier: BarrierLine) -> None:
     rule = LineBreachRule(LineBreach(), EPOCH)
-    rule.detections([_det("line", "LS-N03", 1, 10.0, _at(barrier, 40_000.0, 0.0))])
+    assert rule.arrived(_det("line", "LS-N03", 1, 10.0, _at(barrier, 40_000.0, 0.0))) == []
     for t in range(10, 200, 5):
         assert rule.check(make_scene(barrier, float(t), [])) == []
     assert rule.pending == []
@@ -47,7 +49,7 @@ def test_a_fibre_trigger_alone_does_not_alert_and_expires(barrier: BarrierLine) 
 
 def test_a_fibre_trigger_confirmed_by_a_track_alerts_once(barrier: BarrierLine) -> None:
     rule = LineBreachRule(LineBreach(), EPOCH)
-    rule.detections([_det("line", "LS-N03", 7, 10.0, _at(barrier, 40_000.0, 0.0))])
+    rule.arrived(_det("line", "LS-N03", 7, 10.0, _at(barrier, 40_000.0, 0.0)))
     walker = Mover(3, depth_m=-40.0)
     found = rule.check(make_scene(barrier, 15.0, [walker]))
     assert [(f.rule, f.priority, f.track_ids) for f in found] == [("line_breach", 1, (3,))]
@@ -57,17 +59,41 @@ def test_a_fibre_trigger_confirmed_by_a_track_alerts_once(barrier: BarrierLine) 
 
 def test_an_animal_by_the_fibre_does_not_confirm_it(barrier: BarrierLine) -> None:
     rule = LineBreachRule(LineBreach(), EPOCH)
-    rule.detections([_det("line", "LS-N03", 7, 10.0, _at(barrier, 40_000.0, 0.0))])
+    rule.arrived(_det("line", "LS-N03", 7, 10.0, _at(barrier, 40_000.0, 0.0)))
     jackal = Mover(3, depth_m=-40.0, classes=ANIMAL)
     assert rule.check(make_scene(barrier, 15.0, [jackal])) == []
 
 
-def test_a_ground_sensor_nearby_confirms_it(barrier: BarrierLine) -> None:
+def test_a_ground_sensor_nearby_confirms_it_the_moment_either_arrives(
+    barrier: BarrierLine,
+) -> None:
+    """No scene needed: whichever of the two is taken in second raises the alert, once."""
+    for first, second in ((0, 1), (1, 0)):
+        rule = LineBreachRule(LineBreach(), EPOCH)
+        dets = [
+            _det("ugs", "U-N03-1", 4, 20.0, _at(barrier, 40_050.0, -60.0)),
+            _det("line", "LS-N03", 9, 30.0, _at(barrier, 40_000.0, 0.0)),
+        ]
+        assert rule.arrived(dets[first]) == []
+        found = rule.arrived(dets[second])
+        assert [f.evidence for f in found] == [("LS-N03/9", "U-N03-1/4")]
+        assert rule.pending == []
+        assert rule.check(make_scene(barrier, 35.0, [])) == []
+        # The fibre firing again as the group climbs is the same breach.
+        again = _det("line", "LS-N03", 10, 40.0, _at(barrier, 40_020.0, 0.0))
+        assert rule.arrived(again) == []
+
+
+def test_a_ground_sensor_that_says_animal_or_is_far_does_not(barrier: BarrierLine) -> None:
     rule = LineBreachRule(LineBreach(), EPOCH)
-    rule.detections([_det("ugs", "U-N03-1", 4, 20.0, _at(barrier, 40_050.0, -60.0))])
-    rule.detections([_det("line", "LS-N03", 9, 30.0, _at(barrier, 40_000.0, 0.0))])
-    found = rule.check(make_scene(barrier, 35.0, []))
-    assert [f.evidence for f in found] == [("LS-N03/9", "U-N03-1/4")]
+    rule.arrived(_det("line", "LS-N03", 9, 30.0, _at(barrier, 40_000.0, 0.0)))
+    far = _det("ugs", "U-N03-1", 4, 31.0, _at(barrier, 41_000.0, -60.0))
+    animal = msgspec.structs.replace(
+        _det("ugs", "U-N03-1", 5, 31.0, _at(barrier, 40_010.0, -60.0)), classes=ANIMAL_REPORT
+    )
+    assert rule.arrived(far) == []
+    assert rule.arrived(animal) == []
+    assert len(rule.pending) == 1
 
 
 PLACES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from borderwatch.fusion.feed import Registry
 from borderwatch.geo import load_sites
-from borderwatch.messages import Detection
+from borderwatch.messages import Detection, SensorStatus
 from borderwatch.service.engine import LiveEngine
 
 RADAR = "T05-R"
@@ -35,3 +35,26 @@ def test_a_sensors_last_detection_shows_before_its_second_is_released() -> None:
         assert now is not None and now.last_detection_ns == _plot(seq).time_ns
     # The last snapshot's copy lags: the seconds are still in the 2 s window.
     assert engine.sensors[RADAR].last_detection_ns != _plot(3).time_ns
+
+
+def test_a_tamper_report_is_an_alert_at_once_without_clearing_the_tracks() -> None:
+    """A sensor's own fault report needs no other evidence: its alert (and incident) is out
+    when the report is taken in, stamped with the report's time, while the seconds before it
+    are still held; and it is not a snapshot, so the console's tracks are not cleared."""
+    engine = LiveEngine(Registry.from_layout(load_sites().in_sectors({"N03"})))
+    for seq in range(1, 4):
+        engine.take(seq, _plot(seq))
+    before = engine.feed.last_seq
+    report = SensorStatus(
+        sensor_id="LS-N03", kind="line", seq=1, time_ns=_plot(3).time_ns, health="tampered"
+    )
+    engine.take(4, report)
+    frames = engine.feed.since(before)
+    assert frames is not None
+    kinds = [f.kind for f in frames]
+    assert kinds[:2] == ["alert", "incident"] and "tracks" not in kinds
+    (alert,) = engine.alerts.values()
+    assert alert.rule == "sensor_tampered" and alert.time_ns == report.time_ns
+    assert alert.evidence[0] == "LS-N03"
+    now = engine.sensor_now("LS-N03")
+    assert now is not None and now.health == "tampered"
