@@ -1,12 +1,14 @@
 // The console's entry: the login form, then the map with the sectors and the live picture.
 
 import type maplibregl from "maplibre-gl";
-import { ApiError, getJson, login, logout, savedSession, type Session } from "./api";
+import { ApiError, login, logout, savedSession, type Session } from "./api";
 import { initialLang, setLang, t, type Key, type Lang } from "./i18n";
-import { createMap, pruneLabels, setData } from "./map";
+import { createMap } from "./map";
 import { Stream, type StreamState } from "./stream";
 import { symbolsValid } from "./symbols";
-import { TrackStore } from "./tracks";
+// -- the map side: layers, filters, health, times (picture.ts) --
+import { Picture } from "./picture";
+// -- end of the map side --
 import "./style.css";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -26,6 +28,10 @@ const who = element("who");
 const logoutButton = element<HTMLButtonElement>("logout");
 const notice = element("notice");
 const langSelect = element<HTMLSelectElement>("lang");
+// -- the map side: layers, filters, health, times (picture.ts) --
+const mapPanels = element("map-panels");
+let picture: Picture | null = null;
+// -- end of the map side --
 
 let stream: Stream | null = null;
 let map: maplibregl.Map | null = null;
@@ -35,6 +41,8 @@ let state: StreamState = "connecting";
 function showLogin(message = ""): void {
   stream?.stop();
   stream = null;
+  picture?.stop(); // the map side
+  picture = null;
   map?.remove();
   map = null;
   session = null;
@@ -71,25 +79,28 @@ function start(signedIn: Session): void {
   who.textContent = `${signedIn.user} (${signedIn.role}, ${signedIn.agency})`;
   const shown = createMap(mapEl);
   map = shown;
-  const store = new TrackStore();
-  // Frames can come faster than the screen: redraw at most once per animation frame.
-  let pending = false;
-  const redraw = (): void => {
-    pending = false;
-    setData(shown, "tracks", store.trackFeatures());
-    setData(shown, "patrols", store.patrolFeatures());
-    pruneLabels(shown, new Set([...store.tracks.keys(), ...store.patrols.keys()]));
-    trackCount.textContent = String(store.tracks.size);
-    clock.textContent = store.timeNs > 0 ? utc(store.timeNs) : "";
-  };
   shown.on("load", () => {
-    void loadSectors(shown, signedIn);
+    // The map side: fixed layers, live tracks and patrols, filters, health, clock.
+    picture = new Picture(
+      shown,
+      signedIn,
+      {
+        trackCount,
+        clock,
+        panels: mapPanels,
+        layers: element("layer-list"),
+        filters: element("filter-panel"),
+        health: element("health-panel"),
+      },
+      (error) => {
+        // A role without read_sectors still sees the live picture.
+        console.warn("sectors:", error);
+        showNotice("sectors.unavailable");
+      },
+    );
     stream = new Stream(signedIn.token, {
       frame(frame) {
-        if (store.apply(frame) && !pending) {
-          pending = true;
-          requestAnimationFrame(redraw);
-        }
+        picture?.apply(frame); // the map side
       },
       state: showState,
       refused(reason) {
@@ -98,21 +109,6 @@ function start(signedIn: Session): void {
     });
     stream.start();
   });
-}
-
-async function loadSectors(shown: maplibregl.Map, signedIn: Session): Promise<void> {
-  try {
-    setData(shown, "sectors", await getJson(signedIn, "/sectors"));
-    showNotice(null);
-  } catch (error) {
-    // A role without read_sectors still sees the live picture.
-    console.warn("sectors:", error);
-    showNotice("sectors.unavailable");
-  }
-}
-
-function utc(timeNs: number): string {
-  return `${new Date(timeNs / 1e6).toISOString().slice(11, 19)} UTC`;
 }
 
 loginForm.addEventListener("submit", (event) => {
@@ -136,6 +132,7 @@ logoutButton.addEventListener("click", () => {
 langSelect.addEventListener("change", () => {
   setLang(langSelect.value as Lang);
   showState(state);
+  picture?.relabel(); // the map side
 });
 
 if (!symbolsValid()) console.error("milsymbol refuses one of the SIDCs in symbols.ts");

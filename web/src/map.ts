@@ -1,13 +1,15 @@
-// The map: the offline basemap, an optional tile server of the site's own, the sectors, and
-// the live tracks (MIL-STD-2525 symbols by class) and patrols on top.
+// The map: the offline basemap, an optional tile server of the site's own, the fixed layers
+// (layers.ts), and the live picture on top: track trails, tracks (MIL-STD-2525 symbols by
+// class, greyed when stale), patrols with their call signs.
 //
-// Labels (track ids, call signs) are drawn as small canvas images, not MapLibre text: text
-// needs glyph files from a server, and the console must work with no network at all.
+// Labels (track ids, call signs, names) are drawn as small canvas images, not MapLibre text:
+// text needs glyph files from a server, and the console must work with no network at all.
 
 import maplibregl from "maplibre-gl";
 import type { FeatureCollection } from "geojson";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { basemap } from "./basemap";
+import { NAME, overlayLayers, overlaySources } from "./layers";
 import { SYMBOL, symbolImage } from "./symbols";
 
 // The berm: Ras Ajdir to Dhehiba, roughly.
@@ -17,64 +19,86 @@ const HOME: maplibregl.LngLatBoundsLike = [
 ];
 const TILES_KEY = "borderwatch.tiles";
 const LABEL = "label:";
+// A stale track's symbol: the class's symbol in grey (`grey:sym:person`).
+const GREY = "grey:";
+// Track ids are labelled from this zoom in: 2,000 labels at once would be unreadable, and
+// each is an image.
+const TRACK_LABEL_MINZOOM = 10;
+const SITE = "site:";
+const CLASS_COLOUR: maplibregl.ExpressionSpecification = [
+  "match",
+  ["get", "cls"],
+  "person",
+  "#d62728",
+  "vehicle",
+  "#ff7f0e",
+  "animal",
+  "#2ca02c",
+  "friendly",
+  "#1f77b4",
+  "#7f7f7f",
+];
 
-/** The tile URL template the site set for its own server (`{z}/{x}/{y}`), if any. */
+/** The site's tile URL: `?tiles=` in the page's address if given (empty: none), else the one
+ * saved in this browser, else none. A `{z}/{x}/{y}` raster template, or a style JSON URL. */
 export function siteTiles(): string | null {
+  const param = new URLSearchParams(location.search).get("tiles");
+  if (param !== null) return param.trim() === "" ? null : param.trim();
   return localStorage.getItem(TILES_KEY);
 }
 
-/** Set (or with null, clear) the site's tile URL; used at the next map load. */
-export function setSiteTiles(url: string | null): void {
+/** Save (or with null, clear) the site's tile URL in this browser. */
+export function saveSiteTiles(url: string | null): void {
   if (url === null || url.trim() === "") localStorage.removeItem(TILES_KEY);
   else localStorage.setItem(TILES_KEY, url.trim());
 }
 
-/** The style: the basemap from the build, the site's raster tiles if set, and empty
- * sources for sectors, tracks and patrols. */
-export function style(tiles: string | null = siteTiles()): maplibregl.StyleSpecification {
+/** The style: the basemap from the build, the fixed layers (empty until loaded), and empty
+ * sources for trails, tracks and patrols. Site tiles are added under our layers later. */
+export function style(): maplibregl.StyleSpecification {
   const base = basemap();
   const sources: maplibregl.StyleSpecification["sources"] = {
     land: { type: "geojson", data: base.land },
     borders: { type: "geojson", data: base.borders },
     coast: { type: "geojson", data: base.coast },
-    sectors: { type: "geojson", data: empty() },
+    ...overlaySources(),
+    trails: { type: "geojson", data: empty() },
     tracks: { type: "geojson", data: empty() },
     patrols: { type: "geojson", data: empty() },
   };
   const layers: maplibregl.LayerSpecification[] = [
     { id: "sea", type: "background", paint: { "background-color": "#b9d3e6" } },
     { id: "land", type: "fill", source: "land", paint: { "fill-color": "#efe9dc" } },
-  ];
-  if (tiles !== null) {
-    sources["site"] = { type: "raster", tiles: [tiles], tileSize: 256 };
-    layers.push({ id: "site", type: "raster", source: "site" });
-  }
-  layers.push(
-    { id: "coast", type: "line", source: "coast", paint: { "line-color": "#5b8db8", "line-width": 1 } },
+    {
+      id: "coast",
+      type: "line",
+      source: "coast",
+      paint: { "line-color": "#5b8db8", "line-width": 1 },
+    },
     {
       id: "borders",
       type: "line",
       source: "borders",
-      paint: { "line-color": "#7a6a58", "line-width": 1.5, "line-dasharray": [3, 2] },
+      paint: { "line-color": "#7a6a58", "line-width": 1, "line-dasharray": [3, 2] },
     },
+    ...overlayLayers(),
     {
-      id: "sectors-fill",
-      type: "fill",
-      source: "sectors",
-      paint: { "fill-color": "#6b4fa0", "fill-opacity": 0.08 },
-    },
-    {
-      id: "sectors-line",
+      id: "trails",
       type: "line",
-      source: "sectors",
-      paint: { "line-color": "#6b4fa0", "line-width": 1 },
+      source: "trails",
+      layout: { "line-join": "round", "line-cap": "round" },
+      paint: {
+        "line-color": ["case", ["get", "stale"], "#9a9a9a", CLASS_COLOUR],
+        "line-width": 1.5,
+        "line-opacity": 0.7,
+      },
     },
     {
       id: "patrols",
       type: "symbol",
       source: "patrols",
       layout: {
-        "icon-image": `${SYMBOL}friendly`,
+        "icon-image": ["concat", ["case", ["get", "stale"], GREY, ""], `${SYMBOL}friendly`],
         "icon-allow-overlap": true,
         "icon-ignore-placement": true,
       },
@@ -94,7 +118,7 @@ export function style(tiles: string | null = siteTiles()): maplibregl.StyleSpeci
       type: "symbol",
       source: "tracks",
       layout: {
-        "icon-image": ["concat", SYMBOL, ["get", "cls"]],
+        "icon-image": ["concat", ["case", ["get", "stale"], GREY, ""], SYMBOL, ["get", "cls"]],
         "icon-allow-overlap": true,
         "icon-ignore-placement": true,
       },
@@ -103,13 +127,14 @@ export function style(tiles: string | null = siteTiles()): maplibregl.StyleSpeci
       id: "track-labels",
       type: "symbol",
       source: "tracks",
+      minzoom: TRACK_LABEL_MINZOOM,
       layout: {
         "icon-image": ["concat", LABEL, ["get", "id"]],
         "icon-anchor": "left",
         "icon-offset": [12, 0],
       },
     },
-  );
+  ];
   return { version: 8, sources, layers };
 }
 
@@ -121,20 +146,25 @@ export function createMap(container: HTMLElement): maplibregl.Map {
     bounds: HOME,
     attributionControl: { compact: true, customAttribution: "Natural Earth" },
   });
-  map.addControl(new maplibregl.NavigationControl(), "top-right");
-  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  // Controls at the bottom of the reading start side: the panels hold the top and the far side.
+  const corner = document.documentElement.dir === "rtl" ? "bottom-right" : "bottom-left";
+  map.addControl(new maplibregl.NavigationControl(), corner);
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), corner);
   map.on("styleimagemissing", (event: { id: string }) => {
     if (map.hasImage(event.id)) return;
     const ratio = window.devicePixelRatio;
-    const image = event.id.startsWith(LABEL)
-      ? labelImage(event.id.slice(LABEL.length))
-      : symbolImage(event.id, ratio);
-    if (image !== null) map.addImage(event.id, image, { pixelRatio: ratio });
+    const id = event.id;
+    let image: Pixels | null = null;
+    if (id.startsWith(LABEL)) image = labelImage(id.slice(LABEL.length));
+    else if (id.startsWith(NAME)) image = labelImage(id.slice(NAME.length));
+    else if (id.startsWith(GREY)) image = greyed(symbolImage(id.slice(GREY.length), ratio));
+    else image = symbolImage(id, ratio);
+    if (image !== null) map.addImage(id, image, { pixelRatio: ratio });
   });
   return map;
 }
 
-/** Replace a GeoJSON source's data (the sources `style` made: sectors, tracks, patrols). */
+/** Replace a GeoJSON source's data (the live sources `style` made: trails, tracks, patrols). */
 export function setData(map: maplibregl.Map, source: string, data: FeatureCollection): void {
   map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
 }
@@ -146,7 +176,36 @@ export function pruneLabels(map: maplibregl.Map, keep: ReadonlySet<string>): voi
   }
 }
 
-function labelImage(text: string): { data: Uint8ClampedArray; width: number; height: number } {
+/** Draw the site's tiles under our layers (replacing any drawn before); null removes them.
+ * A URL ending in `.json` is a MapLibre style (vector tiles): its sources and its line, fill
+ * and raster layers are drawn, not its labels (they would need its glyph server). Anything
+ * else is a raster `{z}/{x}/{y}` template. */
+export async function showSiteTiles(map: maplibregl.Map, url: string | null): Promise<void> {
+  for (const layer of map.getStyle().layers) {
+    if (layer.id.startsWith(SITE)) map.removeLayer(layer.id);
+  }
+  for (const name of Object.keys(map.getStyle().sources)) {
+    if (name.startsWith(SITE)) map.removeSource(name);
+  }
+  if (url === null) return;
+  if (!new URL(url, location.href).pathname.endsWith(".json")) {
+    map.addSource(`${SITE}raster`, { type: "raster", tiles: [url], tileSize: 256 });
+    map.addLayer({ id: `${SITE}raster`, type: "raster", source: `${SITE}raster` }, "coast");
+    return;
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  const site = (await response.json()) as maplibregl.StyleSpecification;
+  for (const [name, source] of Object.entries(site.sources)) {
+    map.addSource(SITE + name, source);
+  }
+  for (const layer of site.layers) {
+    if (layer.type === "symbol" || layer.type === "background" || !("source" in layer)) continue;
+    map.addLayer({ ...layer, id: SITE + layer.id, source: SITE + String(layer.source) }, "coast");
+  }
+}
+
+function labelImage(text: string): Pixels {
   const ratio = window.devicePixelRatio;
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d");
@@ -162,8 +221,24 @@ function labelImage(text: string): { data: Uint8ClampedArray; width: number; hei
   ctx.fillStyle = "#111111";
   ctx.textBaseline = "middle";
   ctx.fillText(text, pad, canvas.height / 2);
-  const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  return { data: image.data, width: image.width, height: image.height };
+  return ctx.getImageData(0, 0, canvas.width, canvas.height);
+}
+
+type Pixels = { data: Uint8ClampedArray; width: number; height: number };
+
+/** The same image in grey, half transparent: how a stale track looks. */
+function greyed(image: Pixels | null): Pixels | null {
+  if (image === null) return null;
+  const data = new Uint8ClampedArray(image.data);
+  for (let i = 0; i < data.length; i += 4) {
+    const luma = 0.3 * (data[i] ?? 0) + 0.59 * (data[i + 1] ?? 0) + 0.11 * (data[i + 2] ?? 0);
+    const grey = 110 + luma * 0.4;
+    data[i] = grey;
+    data[i + 1] = grey;
+    data[i + 2] = grey;
+    data[i + 3] = (data[i + 3] ?? 0) * 0.6;
+  }
+  return { data, width: image.width, height: image.height };
 }
 
 function empty(): FeatureCollection {

@@ -1,0 +1,107 @@
+// The map side of the console, wired: the fixed layers and the layer list, the live tracks
+// and patrols (filtered, with trails, stale ones greyed), the filter panel, the sensors and
+// sectors panel, and the picture's clock in UTC and Tunis time. main.ts makes one `Picture`
+// per signed-in map and hands it every frame.
+
+import type maplibregl from "maplibre-gl";
+import type { Session } from "./api";
+import { bothTimes } from "./clock";
+import { FilterPanel } from "./filters";
+import { HealthPanel } from "./health";
+import { LayerPanel, loadLayers, showHealth } from "./layers";
+import { pruneLabels, saveSiteTiles, setData, showSiteTiles, siteTiles } from "./map";
+import type { Frame } from "./stream";
+import { TrackStore } from "./tracks";
+
+/** Where the picture shows its numbers and panels (elements of index.html). */
+export interface PictureElements {
+  trackCount: HTMLElement;
+  clock: HTMLElement;
+  panels: HTMLElement;
+  layers: HTMLElement;
+  filters: HTMLElement;
+  health: HTMLElement;
+}
+
+/** The live picture on `map` for `session`. */
+export class Picture {
+  readonly store = new TrackStore();
+  readonly filters: FilterPanel;
+  readonly health: HealthPanel;
+  private pending = false;
+
+  constructor(
+    private readonly map: maplibregl.Map,
+    session: Session,
+    private readonly el: PictureElements,
+    /** Called when the sectors cannot be read (a role without read_sectors). */
+    sectorsFailed: (error: unknown) => void,
+  ) {
+    this.filters = new FilterPanel(el.filters, () => this.schedule());
+    this.health = new HealthPanel(
+      el.health,
+      session,
+      () => this.store.timeNs,
+      (healths) => showHealth(map, healths),
+    );
+    el.panels.hidden = false;
+    const tiles = siteTiles();
+    new LayerPanel(el.layers, map, tiles, (url) => {
+      saveSiteTiles(url);
+      void showSiteTiles(map, url).catch((error: unknown) => console.warn("tiles:", error));
+    });
+    if (tiles !== null) {
+      void showSiteTiles(map, tiles).catch((error: unknown) => console.warn("tiles:", error));
+    }
+    loadLayers(map, session)
+      .then((sectors) => {
+        this.filters.setSectors(sectors);
+        this.health.start(sectors);
+      })
+      .catch((error: unknown) => {
+        sectorsFailed(error);
+        this.health.start([]);
+      });
+  }
+
+  /** Take a frame from the stream (or a replay). */
+  apply(frame: Frame): void {
+    this.health.apply(frame);
+    if (this.store.apply(frame)) this.schedule();
+  }
+
+  /** Words in the new language. */
+  relabel(): void {
+    this.filters.relabel();
+    this.health.render();
+    this.redraw();
+  }
+
+  /** Stop the panels' timers and hide them. */
+  stop(): void {
+    this.health.stop();
+    this.el.panels.hidden = true;
+  }
+
+  /** Redraw at the next animation frame (frames can come faster than the screen). */
+  schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => this.redraw());
+  }
+
+  private redraw(): void {
+    this.pending = false;
+    const store = this.store;
+    const filter = this.filters.filter;
+    // One setData per source per redraw: the map parses each collection in its worker.
+    setData(this.map, "trails", store.trailFeatures(filter));
+    setData(this.map, "tracks", store.trackFeatures(filter));
+    setData(this.map, "patrols", store.patrolFeatures());
+    pruneLabels(this.map, new Set([...store.tracks.keys(), ...store.patrols.keys()]));
+    const shown = store.count(filter);
+    this.el.trackCount.textContent =
+      shown === store.tracks.size ? String(shown) : `${shown}/${store.tracks.size}`;
+    this.el.clock.textContent = store.timeNs > 0 ? bothTimes(store.timeNs) : "";
+  }
+}
