@@ -78,6 +78,17 @@ export async function getJson<T>(session: Session, path: string): Promise<T> {
   return (await readJson(response)) as T;
 }
 
+/** POST `body` as JSON to `path` (under the API prefix) as `session`; the reply parsed. An
+ * `ApiError` carries the API's own reason when it refuses (403, 404, 409, 422). */
+export async function postJson<T>(session: Session, path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${PREFIX}${path}`, {
+    method: "POST",
+    headers: { ...auth(session), "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return (await readJson(response)) as T;
+}
+
 function auth(session: Session): Record<string, string> {
   return { Authorization: `Bearer ${session.token}` };
 }

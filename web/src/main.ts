@@ -1,11 +1,16 @@
 // The console's entry: the login form, then the map with the sectors and the live picture.
 
 import type maplibregl from "maplibre-gl";
-import { ApiError, login, logout, savedSession, type Session } from "./api";
+import { ApiError, getJson, login, logout, savedSession, type Session } from "./api";
 import { initialLang, setLang, t, type Key, type Lang } from "./i18n";
 import { createMap } from "./map";
 import { Stream, type StreamState } from "./stream";
 import { symbolsValid } from "./symbols";
+// -- the alert queue and the incident panel --
+import { AlertQueue } from "./alerts";
+import { IncidentList, IncidentPanel } from "./incidents";
+import { onLangChange } from "./i18n";
+// -- end --
 // -- the map side: layers, filters, health, times (picture.ts) --
 import { Picture } from "./picture";
 // -- end of the map side --
@@ -33,6 +38,56 @@ const mapPanels = element("map-panels");
 let picture: Picture | null = null;
 // -- end of the map side --
 
+// -- the alert queue and the incident panel --
+const opsEl = element("ops");
+const queueEl = element("alert-queue");
+const panelEl = element("incident-panel");
+let queue: AlertQueue | null = null;
+let incidentList: IncidentList | null = null;
+let panel: IncidentPanel | null = null;
+
+/** The alert queue (or a partner's incident list) and the incident panel, for the role
+ * `/api/v1/me` says the user holds. */
+async function startOps(signedIn: Session, shown: maplibregl.Map): Promise<void> {
+  let permissions: ReadonlySet<string>;
+  try {
+    permissions = new Set((await getJson<{ permissions: string[] }>(signedIn, "/me")).permissions);
+  } catch (error) {
+    console.warn("me:", error);
+    return;
+  }
+  if (session !== signedIn) return; // signed out meanwhile
+  const may = (p: string): boolean => permissions.has(p);
+  const shownPanel = new IncidentPanel(panelEl, { session: signedIn, map: shown, may });
+  panel = shownPanel;
+  const open = (id: string): void => void shownPanel.open(id);
+  if (may("read_alerts")) {
+    queue = new AlertQueue(queueEl, { session: signedIn, may, open });
+    void queue.load();
+  } else if (may("read_released_incidents")) {
+    incidentList = new IncidentList(queueEl, signedIn, open);
+    void incidentList.load().catch((error: unknown) => console.warn("incidents:", error));
+  }
+  opsEl.hidden = queue === null && incidentList === null;
+}
+
+function stopOps(): void {
+  queue?.destroy();
+  queue = null;
+  incidentList = null;
+  panel?.close();
+  panel = null;
+  queueEl.replaceChildren();
+  opsEl.hidden = true;
+}
+
+onLangChange(() => {
+  queue?.relabel();
+  incidentList?.relabel();
+  panel?.relabel();
+});
+// -- end of the alert queue and the incident panel --
+
 let stream: Stream | null = null;
 let map: maplibregl.Map | null = null;
 let session: Session | null = null;
@@ -43,6 +98,7 @@ function showLogin(message = ""): void {
   stream = null;
   picture?.stop(); // the map side
   picture = null;
+  stopOps(); // the alert queue and the incident panel
   map?.remove();
   map = null;
   session = null;
@@ -98,8 +154,13 @@ function start(signedIn: Session): void {
         showNotice("sectors.unavailable");
       },
     );
+    void startOps(signedIn, shown); // the alert queue and the incident panel
     stream = new Stream(signedIn.token, {
       frame(frame) {
+        // The alert queue first: a new alert is in the DOM before anything else is done.
+        queue?.apply(frame);
+        incidentList?.apply(frame);
+        panel?.apply(frame);
         picture?.apply(frame); // the map side
       },
       state: showState,
