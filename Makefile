@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BW := $(VENV)/bin/borderwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck bench clean web
+.PHONY: install run demo test lint typecheck bench clean web chromium
 
 install: $(STAMP)
 
@@ -58,7 +58,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint typecheck
+# The console's browser test (tests/api/test_console_browser.py) drives Debian's chromium with
+# Playwright (a dev dependency; it downloads no browser): installed with apt-get when missing,
+# as root (CI); elsewhere the step says what to run and fails.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "make chromium: chromium is missing and this is not root: run 'sudo apt-get install -y chromium' (the console's browser test needs it)"; \
+	    exit 2; \
+	  fi; }
+
+# The console is built first: the browser test runs it.
+test: lint typecheck web chromium
 	$(VENV)/bin/pytest -q
 
 bench: $(STAMP)

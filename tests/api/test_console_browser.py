@@ -1,85 +1,321 @@
 """The operator console in a real headless Chromium (Debian's `chromium`, driven by
-Playwright), against the API suite's running service: sign in, the live picture arrives,
-the page switches to Arabic (right to left), nothing is fetched from outside the service.
+Playwright), against a running service fed the twin's three-crossings run as it goes.
 
-Not part of `make test` yet: it runs only with BORDERWATCH_BROWSER=1, Playwright's Python
-package importable, Chromium installed and the console built (`make web`).
+An operator signs in and sees the picture (the first 9,000 messages, ~40 min: three
+incidents open); then the run goes on while the page is open, so tracks move on the map and
+a new alert (A000009, opening incident I000004) arrives in the queue. The operator
+acknowledges it, opens the incident, assigns the suggested (first) patrol and resolves it;
+the audit trail, read through the API, has those three actions by that user. Then Arabic
+(right to left), an analyst who may act on nothing, nothing fetched from outside the
+service, and signing out.
+
+Part of `make test`, which installs Chromium (`make chromium`) and builds the console
+(`make web`) first. Screenshots go to a tmp dir (printed); with BORDERWATCH_DOCS=1 the
+console with the incident open is also written to docs/console.png (the README's picture),
+so that an ordinary run does not rewrite a tracked file.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
+from borderwatch.accounts import DataDir
 from borderwatch.api import console
+from borderwatch.messages import decode_lines
+from borderwatch.service import ServiceOptions
 from tests.accounts.helpers import PASSWORD
-from tests.api.conftest import Api
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("BORDERWATCH_BROWSER") != "1",
-    reason="the browser test runs with BORDERWATCH_BROWSER=1 (not yet in make test)",
-)
+from tests.api.conftest import PATROL, Api, running
+from tests.scenarios import THREE_CROSSINGS, simulate_text
 
 CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium")
+DOCS_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "console.png"
+
+# Up to just before A000009 (I000004's first alert, ~message 9,600), then on past it.
+BEFORE = 9_000
+AFTER = 10_500
+NEW_ALERT, NEW_INCIDENT = "A000009", "I000004"
+
+# Each alert frame's arrival (WebSocket message event) and the moment its row is in the
+# queue (a MutationObserver), in the page's clock: the ≤ 100 ms bar, checked where it is made.
+TIMING = """
+window.__alertFrames = {};
+window.__alertRows = {};
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => {
+      if (typeof event.data === "string" && event.data.includes('"kind":"alert"')) {
+        const at = performance.now();
+        for (const m of event.data.matchAll(/"id":"(A\\d+)"/g)) window.__alertFrames[m[1]] = at;
+      }
+    });
+  }
+};
+new MutationObserver((records) => {
+  const at = performance.now();
+  for (const r of records) for (const n of r.addedNodes) {
+    if (n.dataset && n.dataset.id && !(n.dataset.id in window.__alertRows)) {
+      window.__alertRows[n.dataset.id] = at;
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
 
 
 @pytest.fixture(scope="module")
-def page(api: Api) -> Iterator[Any]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, list[Any]]]:
+    """A service of its own (this test works incidents to the end), fed the run's start; and
+    the rest of the run, to feed while the page watches."""
+    run_dir = simulate_text(tmp_path_factory.mktemp("browser-run"), THREE_CROSSINGS)
+    with (run_dir / "messages.jsonl").open("rb") as f:
+        messages = list(decode_lines(f))[:AFTER]
+    options = ServiceOptions(
+        data=DataDir(tmp_path_factory.mktemp("browser-data")),
+        sectors=("N03",),
+        max_ahead_s=None,
+        keep_frames=500,
+    )
+    with running(options, messages[:BEFORE]) as api:
+        yield api, messages[BEFORE:]
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go."""
+    path = tmp_path_factory.mktemp("console-screenshots")
+    print(f"console screenshots: {path}")
+    return path
+
+
+@dataclass
+class Seen:
+    """What the page reported: errors (uncaught, console.error) and every URL it asked for."""
+
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def seen() -> Seen:
+    """The page's errors and requests, over the whole module."""
+    return Seen()
+
+
+@pytest.fixture(scope="module")
+def page(live: tuple[Api, list[Any]], seen: Seen) -> Iterator[Page]:
     """A Chromium page (software WebGL: no GPU here) that records errors and requests."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     if CHROMIUM is None:
-        pytest.skip("no chromium (apt-get install chromium)")
+        pytest.fail("no chromium: `make chromium` installs it (apt-get install chromium, as root)")
     if not (console.DIST / "index.html").is_file():
-        pytest.skip("the console is not built (make web)")
-    with sync_api.sync_playwright() as playwright:
+        pytest.fail(f"the console is not built in {console.DIST}: run `make web`")
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.errors.append(message.text)
+
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.errors = []
-        page.requests = []
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-        page.on("request", lambda r: page.requests.append(r.url))
+        context = browser.new_context(viewport={"width": 1400, "height": 860})
+        page = context.new_page()
+        page.add_init_script(TIMING)
+        page.on("pageerror", lambda e: seen.errors.append(str(e)))
+        page.on("console", on_console)
+        page.on("request", lambda r: seen.requests.append(r.url))
         yield page
         browser.close()
 
 
-def test_sign_in_and_see_the_live_picture(api: Api, page: Any) -> None:
+def _feed(api: Api, messages: list[Any], chunk: int = 150, pause_s: float = 0.1) -> None:
+    """More of the run into the service, a few scenario seconds at a time."""
+
+    async def accept(batch: list[Any]) -> None:
+        await api.service.admission.accept(batch, "test:twin")
+        await api.service.engine.processed(api.service.writer.last_seq)
+
+    for k in range(0, len(messages), chunk):
+        api.call(accept, messages[k : k + chunk])
+        time.sleep(pause_s)
+
+
+def _sign_in(api: Api, page: Page, user: str) -> None:
     page.goto(api.base_url + "/")
-    page.fill("input[name=username]", "op1")
+    page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
     page.click("#login button[type=submit]")
     page.wait_for_selector("#map:not([hidden]) canvas")
     page.wait_for_selector("#stream-state.live")
+
+
+def _map_picture(page: Page) -> bytes:
+    """The map left of the side panel (the queue's ticking ages are not the map)."""
+    panel = page.locator("#ops").bounding_box()
+    bar = page.locator("#bar").bounding_box()
+    assert panel is not None
+    assert bar is not None
+    top = bar["height"]
+    return page.screenshot(
+        clip={"x": 0, "y": top, "width": panel["x"], "height": 860 - top}, animations="disabled"
+    )
+
+
+def test_sign_in_and_see_the_live_picture(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    api, _ = live
+    _sign_in(api, page, "op1")
     # The stream starts with the whole picture: tracks are on the map at once.
     page.wait_for_function("Number(document.getElementById('track-count').textContent) > 0")
-    assert page.text_content("#who").startswith("op1 (operator")
-    assert page.errors == []
+    assert (page.text_content("#who") or "").startswith("op1 (operator")
+    # The queue: every open alert, most urgent first, from the API and the stream.
+    open_alerts = {
+        a
+        for i in api.service.engine.incidents.values()
+        if i.state != "resolved"
+        for a in i.alert_ids
+    }
+    page.wait_for_function(
+        f"document.querySelectorAll('#alert-queue .alert').length == {len(open_alerts)}"
+    )
+    shown = page.eval_on_selector_all("#alert-queue .alert", "rows => rows.map(r => r.dataset.id)")
+    assert set(shown) == open_alerts
+    assert page.is_visible("#alert-queue .alert .ack")  # all of them new: an operator may ack
+    assert seen.errors == []
 
 
-def test_arabic_reads_right_to_left(page: Any) -> None:
+def test_tracks_move_on_the_map(live: tuple[Api, list[Any]], page: Page, shots: Path) -> None:
+    api, rest = live
+    engine = api.service.engine
+    before = {t.id: (t.lat, t.lon) for t in engine.tracks.values()}
+    clock = page.text_content("#clock")
+    first = _map_picture(page)
+    (shots / "map-before.png").write_bytes(first)
+    _feed(api, rest[:600])  # ~2.5 min of the run
+    page.wait_for_function(f"document.getElementById('clock').textContent != {clock!r}")
+    page.wait_for_timeout(300)  # a redraw (requestAnimationFrame) after the last frame
+    second = _map_picture(page)
+    (shots / "map-after.png").write_bytes(second)
+    after = {t.id: (t.lat, t.lon) for t in engine.tracks.values()}
+    moved = [k for k in before.keys() & after.keys() if before[k] != after[k]]
+    assert moved, "the run moved no track"
+    assert first != second, "the map did not change while the tracks moved"
+
+
+def test_an_alert_arrives_and_is_worked_to_the_end(
+    live: tuple[Api, list[Any]], page: Page, shots: Path, seen: Seen
+) -> None:
+    api, rest = live
+    _feed(api, rest[600:])
+    row = page.locator(f"#alert-queue .alert[data-id={NEW_ALERT}]")
+    row.wait_for()
+    assert "fresh" in (row.get_attribute("class") or "")  # announced
+    assert page.title().startswith("(")  # the count of unacknowledged alerts
+    latency_ms = page.evaluate(
+        f"window.__alertRows[{NEW_ALERT!r}] - window.__alertFrames[{NEW_ALERT!r}]"
+    )
+    print(f"alert frame to row in the queue: {latency_ms:.1f} ms")
+    assert 0 <= latency_ms <= 100
+    assert row.locator(".rule").text_content() == "approach"
+    assert row.locator(".prio").text_content() == "P2"
+
+    started = time.time_ns()
+    row.locator("button.ack").click()
+    page.wait_for_selector(f"#alert-queue .alert.state-acknowledged[data-id={NEW_ALERT}]")
+    row.locator("button.open").click()
+    panel = page.locator("#incident-panel")
+    page.wait_for_selector("#incident-panel[data-state=acknowledged] .patrols")
+    assert NEW_INCIDENT in (panel.locator("h2").text_content() or "")
+    assert "T05" in (panel.locator(".sensors").text_content() or "")  # the radar saw it
+    page.wait_for_selector(".crossing-marker")  # the predicted crossing, on the map
+    first = panel.locator(".patrols li").first
+    assert first.get_attribute("data-callsign") == PATROL
+    first.locator("button.assign").click()
+    page.wait_for_selector("#incident-panel[data-state=assigned]")
+    panel.locator("textarea[name=note]").fill("patrol on its way")
+    panel.locator("button.add-note").click()
+    page.wait_for_selector("#incident-panel .notes li")
+    picture = page.screenshot()
+    (shots / "console-incident.png").write_bytes(picture)
+    if os.environ.get("BORDERWATCH_DOCS") == "1":
+        DOCS_PICTURE.write_bytes(picture)
+
+    panel.locator("select[name=outcome]").select_option("apprehended")
+    panel.locator("button.resolve").click()
+    page.wait_for_selector("#incident-panel[data-state=resolved]")
+    row.wait_for(state="detached")  # a resolved incident's alerts leave the queue
+    assert seen.errors == []
+
+    r = api.client.get(f"/api/v1/audit?target={NEW_INCIDENT}", headers=api.auth("cmd1"))
+    actions = [e["action"] for e in r.json()["entries"]]
+    assert [(a["action"], a["user"]) for a in actions] == [
+        ("acknowledge", "op1"),
+        ("assign", "op1"),
+        ("note", "op1"),
+        ("resolve", "op1"),
+    ]
+    assert all(a["time_ns"] >= started for a in actions)
+    assert actions[1]["params"] == {"patrol": PATROL}
+    assert actions[3]["params"] == {"outcome": "apprehended"}
+
+
+def test_arabic_reads_right_to_left(page: Page, shots: Path) -> None:
     page.select_option("#lang", "ar")
     assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
         "ar",
         "rtl",
     ]
     assert page.text_content("#logout") == "خروج"
+    assert page.text_content("#alert-queue h2 [data-i18n]") == "التنبيهات"
+    assert page.text_content("#incident-panel h2 .state") == "منتهٍ"
+    # The side panel sits on the left in Arabic (it is on the reading end of the line).
+    box = page.locator("#ops").bounding_box()
+    assert box is not None
+    assert box["x"] < 10
+    (shots / "console-ar.png").write_bytes(page.screenshot())
     page.select_option("#lang", "en")
     assert page.evaluate("document.documentElement.dir") == "ltr"
 
 
-def test_nothing_is_fetched_from_outside(api: Api, page: Any) -> None:
-    outside = [url for url in page.requests if not url.startswith((api.base_url, "data:", "blob:"))]
+def test_nothing_is_fetched_from_outside(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    api, _ = live
+    assert any(url.startswith(api.base_url + "/api/v1/") for url in seen.requests)
+    outside = [url for url in seen.requests if not url.startswith((api.base_url, "data:", "blob:"))]
     assert outside == []
 
 
-def test_sign_out_returns_to_the_form(page: Any) -> None:
+def test_sign_out_returns_to_the_form(page: Page, seen: Seen) -> None:
     page.click("#logout")
     page.wait_for_selector("#login:not([hidden])")
     assert page.is_hidden("#map")
-    assert page.errors == []
+    assert page.is_hidden("#ops")
+    assert seen.errors == []
+
+
+def test_an_analyst_may_look_but_not_act(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    api, _ = live
+    _sign_in(api, page, "an1")
+    page.wait_for_selector("#alert-queue .alert")
+    assert page.locator("#alert-queue button.ack").count() == 0
+    page.locator("#alert-queue .alert button.open").first.click()
+    page.wait_for_selector("#incident-panel .patrols")
+    panel = page.locator("#incident-panel")
+    for hidden in ("button.assign", "button.resolve", "button.ack", "textarea", "button.add-note"):
+        assert panel.locator(hidden).count() == 0, hidden
+    page.click("#logout")
+    page.wait_for_selector("#login:not([hidden])")
+    assert seen.errors == []
