@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, Response, sync_playwright
 
 from borderwatch.accounts import DataDir
 from borderwatch.api import console
@@ -103,6 +103,7 @@ class Seen:
 
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # URLs answered 4xx or 5xx
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,10 @@ def page(live: tuple[Api, list[Any]], seen: Seen) -> Iterator[Page]:
         if message.type == "error":
             seen.errors.append(message.text)
 
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            seen.refused.append(response.url)
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
@@ -133,6 +138,7 @@ def page(live: tuple[Api, list[Any]], seen: Seen) -> Iterator[Page]:
         page.on("pageerror", lambda e: seen.errors.append(str(e)))
         page.on("console", on_console)
         page.on("request", lambda r: seen.requests.append(r.url))
+        page.on("response", on_response)
         yield page
         browser.close()
 
@@ -319,3 +325,35 @@ def test_an_analyst_may_look_but_not_act(
     page.click("#logout")
     page.wait_for_selector("#login:not([hidden])")
     assert seen.errors == []
+
+
+def test_a_partner_sees_only_what_is_released_to_it(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    api, _ = live
+    released = api.incident_for("release")
+    api.act("release", released, agency="partner:ly")
+    errors, refused = len(seen.errors), len(seen.refused)
+    _sign_in(api, page, "ly1")
+    page.wait_for_selector("#alert-queue .incidents li")
+    listed = page.eval_on_selector_all(
+        "#alert-queue .incidents li bdi", "items => items.map(b => b.textContent.split(' ')[0])"
+    )
+    assert listed == [released]  # no alert queue, and nothing else
+    page.locator("#alert-queue .incidents button.open").click()
+    page.wait_for_selector("#incident-panel:not([hidden]) h2")
+    panel = page.locator("#incident-panel")
+    assert released in (panel.locator("h2").text_content() or "")
+    for hidden in (".patrols", ".notes", ".evidence", "button.ack", "button.resolve"):
+        assert panel.locator(hidden).count() == 0, hidden
+    page.click("#logout")
+    page.wait_for_selector("#login:not([hidden])")
+    # The map's layers ask for what a partner may not read (sectors, sites, sensors) and are
+    # refused, which Chromium logs as errors; the alert and incident side asks for nothing
+    # the role does not hold.
+    ours = ("/api/v1/me", "/api/v1/incidents", "/api/v1/alerts", "/api/v1/audit")
+    assert [
+        u for u in seen.refused[refused:] if u.startswith(tuple(api.base_url + p for p in ours))
+    ] == []
+    others = [e for e in seen.errors[errors:] if not e.startswith("Failed to load resource")]
+    assert others == []
