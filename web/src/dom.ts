@@ -22,3 +22,10 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function utcTime(timeNs: number): string {
   return `${new Date(timeNs / 1e6).toISOString().slice(11, 19)} UTC`;
 }
+
+/** Text isolated from the surrounding direction (ids, times, names in Arabic text). */
+export function bdi(text: string): HTMLElement {
+  const node = el("bdi");
+  node.textContent = text;
+  return node;
+}

@@ -4,18 +4,17 @@
 // POST to the API, so it is in the audit trail; a refusal shows the API's own reason. What
 // the role may not do is not shown (`/api/v1/me`'s permissions).
 //
-// A partner holds no read_alerts, so it has no alert queue: `IncidentList` lists the
-// incidents released to it instead, and the panel shows the incident alone.
+// A partner holds no read_alerts, so it has no alert queue: `IncidentList` (released.ts)
+// lists the incidents released to it instead, and the panel shows the incident alone.
 
-import maplibregl from "maplibre-gl";
-import type { Feature, FeatureCollection } from "geojson";
+import type maplibregl from "maplibre-gl";
 import { ApiError, getJson, postJson, type Session } from "./api";
-import { el, utcTime } from "./dom";
+import { bdi, el, utcTime } from "./dom";
+import { EvidenceLayer, predictedCrossing } from "./evidence";
 import { t, tOr, type Key } from "./i18n";
 import type { Frame, Item } from "./stream";
 
 export const OUTCOMES = ["apprehended", "turned_back", "got_away", "nuisance", "false_alarm"];
-const EVIDENCE = "incident-evidence";
 
 /** `GET /api/v1/incidents/{id}`. */
 interface Detail {
@@ -56,30 +55,13 @@ export function sensorsOf(alerts: readonly Item[]): Map<string, number> {
   return seen;
 }
 
-/** The latest predicted crossing among the alerts (lat, lon, and when, if said). */
-export function predictedCrossing(
-  alerts: readonly Item[],
-): { lat: number; lon: number; timeNs: number | null } | null {
-  let best: { lat: number; lon: number; timeNs: number | null } | null = null;
-  let bestAt = -1;
-  for (const alert of alerts) {
-    const p = alert["predicted_crossing"] as { lat: number; lon: number; time_ns?: number } | undefined;
-    const at = Number(alert["time_ns"]);
-    if (p !== undefined && at > bestAt) {
-      best = { lat: p.lat, lon: p.lon, timeNs: p.time_ns ?? null };
-      bestAt = at;
-    }
-  }
-  return best;
-}
-
 /** The incident panel, built inside `root` when an incident is opened. */
 export class IncidentPanel {
   private id: string | null = null;
   private detail: Detail | null = null;
   private patrols: PatrolEta[] = [];
   private readonly trackPositions = new Map<string, [number, number]>(); // id → lon, lat
-  private marker: maplibregl.Marker | null = null;
+  private readonly evidenceLayer: EvidenceLayer;
   private error: HTMLElement | null = null;
   private refreshTimer: number | undefined;
   private lastPatrolsMs = 0;
@@ -93,6 +75,7 @@ export class IncidentPanel {
     private readonly options: PanelOptions,
   ) {
     root.hidden = true;
+    this.evidenceLayer = new EvidenceLayer(options.map);
   }
 
   /** The open incident's id, if one is open. */
@@ -119,9 +102,7 @@ export class IncidentPanel {
     this.detail = null;
     this.root.hidden = true;
     this.root.replaceChildren();
-    this.marker?.remove();
-    this.marker = null;
-    this.setEvidence({ type: "FeatureCollection", features: [] });
+    this.evidenceLayer.clear();
   }
 
   /** Take a frame: the open incident changed (refetch), its tracks moved (redraw). */
@@ -177,11 +158,15 @@ export class IncidentPanel {
       this.lastPatrolsMs = Date.now();
       this.render();
       this.drawEvidence();
-      if (fit) this.fit();
+      if (fit) this.evidenceLayer.fit(detail.incident, detail.alerts);
     } catch (error) {
       if (this.detail === null) this.render();
       this.showError(error);
     }
+  }
+
+  private drawEvidence(): void {
+    if (this.detail !== null) this.evidenceLayer.draw(this.detail.alerts, this.trackPositions);
   }
 
   private trackIds(): string[] {
@@ -376,151 +361,6 @@ export class IncidentPanel {
       this.error.textContent = error instanceof ApiError ? error.detail : String(error);
     }
   }
-
-  // -- the map: the evidence as a highlighted layer, the predicted crossing as a marker --
-  private drawEvidence(): void {
-    const detail = this.detail;
-    if (detail === null) return;
-    const features: Feature[] = [];
-    const byTrack = new Map<string, Array<[number, number, number]>>(); // time, lon, lat
-    for (const alert of detail.alerts) {
-      const lon = Number(alert["lon"]);
-      const lat = Number(alert["lat"]);
-      features.push(point(lon, lat, "alert"));
-      for (const tid of (alert["track_ids"] as string[] | undefined) ?? []) {
-        const path = byTrack.get(tid) ?? [];
-        path.push([Number(alert["time_ns"]), lon, lat]);
-        byTrack.set(tid, path);
-      }
-    }
-    for (const [tid, at] of this.trackPositions) {
-      features.push(point(at[0], at[1], "track"));
-      const path = byTrack.get(tid) ?? [];
-      path.push([Number.MAX_SAFE_INTEGER, at[0], at[1]]);
-      byTrack.set(tid, path);
-    }
-    for (const path of byTrack.values()) {
-      if (path.length < 2) continue;
-      path.sort((a, b) => a[0] - b[0]);
-      features.push({
-        type: "Feature",
-        geometry: { type: "LineString", coordinates: path.map((p) => [p[1], p[2]]) },
-        properties: { kind: "path" },
-      });
-    }
-    this.setEvidence({ type: "FeatureCollection", features });
-    const crossing = predictedCrossing(detail.alerts);
-    this.marker?.remove();
-    this.marker = null;
-    if (crossing !== null) {
-      const mark = el("div", "crossing-marker");
-      mark.title = t("incident.crossing");
-      this.marker = new maplibregl.Marker({ element: mark })
-        .setLngLat([crossing.lon, crossing.lat])
-        .addTo(this.options.map);
-    }
-  }
-
-  private setEvidence(data: FeatureCollection): void {
-    const map = this.options.map;
-    if (!map.isStyleLoaded() && map.getSource(EVIDENCE) === undefined) return;
-    const source = map.getSource<maplibregl.GeoJSONSource>(EVIDENCE);
-    if (source !== undefined) {
-      source.setData(data);
-      return;
-    }
-    // Added here, on top of whatever map.ts drew: the map's style is not this module's.
-    map.addSource(EVIDENCE, { type: "geojson", data });
-    map.addLayer({
-      id: `${EVIDENCE}-path`,
-      type: "line",
-      source: EVIDENCE,
-      filter: ["==", ["get", "kind"], "path"],
-      paint: { "line-color": "#ff2d55", "line-width": 3, "line-opacity": 0.8 },
-    });
-    map.addLayer({
-      id: `${EVIDENCE}-points`,
-      type: "circle",
-      source: EVIDENCE,
-      filter: ["!=", ["get", "kind"], "path"],
-      paint: {
-        "circle-radius": ["match", ["get", "kind"], "track", 11, 6],
-        "circle-color": "rgba(255, 45, 85, 0.15)",
-        "circle-stroke-color": "#ff2d55",
-        "circle-stroke-width": 2,
-      },
-    });
-  }
-
-  private fit(): void {
-    const detail = this.detail;
-    if (detail === null) return;
-    const bounds = new maplibregl.LngLatBounds();
-    bounds.extend([Number(detail.incident["lon"]), Number(detail.incident["lat"])]);
-    for (const alert of detail.alerts) bounds.extend([Number(alert["lon"]), Number(alert["lat"])]);
-    const crossing = predictedCrossing(detail.alerts);
-    if (crossing !== null) bounds.extend([crossing.lon, crossing.lat]);
-    this.options.map.fitBounds(bounds, { padding: 80, maxZoom: 12, duration: 0 });
-  }
-}
-
-/** The incidents a partner may see (released to its agency), each with Open. */
-export class IncidentList {
-  private readonly incidents = new Map<string, Item>();
-  private readonly list: HTMLUListElement;
-
-  constructor(
-    root: HTMLElement,
-    private readonly session: Session,
-    private readonly open: (id: string) => void,
-  ) {
-    const title = el("h2", "", "incidents.title");
-    this.list = el("ul", "incidents");
-    root.replaceChildren(title, this.list);
-  }
-
-  /** The incidents as of now, from the REST API. */
-  async load(): Promise<void> {
-    for (const item of await getJson<Item[]>(this.session, "/incidents?limit=1000")) {
-      this.incidents.set(String(item["id"]), item);
-    }
-    this.render();
-  }
-
-  /** Take incident frames (the stream sends a partner only what is released to it). */
-  apply(frame: Frame): void {
-    let changed = false;
-    for (const item of frame.items ?? []) {
-      if (item.type === "incident") {
-        this.incidents.set(String(item["id"]), item);
-        changed = true;
-      }
-    }
-    if (changed) this.render();
-  }
-
-  /** Rewrite the words (after a language switch). */
-  relabel(): void {
-    this.render();
-  }
-
-  private render(): void {
-    const rows = [...this.incidents.values()].sort(
-      (a, b) => Number(b["updated_ns"]) - Number(a["updated_ns"]),
-    );
-    this.list.replaceChildren(
-      ...rows.map((inc) => {
-        const li = el("li");
-        const id = String(inc["id"]);
-        const state = String(inc["state"] ?? "new");
-        const open = el("button", "open", "alerts.open");
-        open.type = "button";
-        open.addEventListener("click", () => this.open(id));
-        li.append(bdi(`${id} ${String(inc["sector"])}`), " ", tOr(`state.${state}`, state), " ", open);
-        return li;
-      }),
-    );
-  }
 }
 
 function noteBox(): HTMLTextAreaElement {
@@ -540,14 +380,4 @@ function outcomeSelect(): HTMLSelectElement {
     outcome.append(option);
   }
   return outcome;
-}
-
-function bdi(text: string): HTMLElement {
-  const node = el("bdi");
-  node.textContent = text;
-  return node;
-}
-
-function point(lon: number, lat: number, kind: string): Feature {
-  return { type: "Feature", geometry: { type: "Point", coordinates: [lon, lat] }, properties: { kind } };
 }

@@ -8,7 +8,8 @@ import { Stream, type StreamState } from "./stream";
 import { symbolsValid } from "./symbols";
 // -- the alert queue and the incident panel --
 import { AlertQueue } from "./alerts";
-import { IncidentList, IncidentPanel } from "./incidents";
+import { IncidentPanel } from "./incidents";
+import { IncidentList } from "./released";
 import { onLangChange } from "./i18n";
 // -- end --
 // -- the map side: layers, filters, health, times (picture.ts) --
