@@ -3,6 +3,7 @@
 python -m bench                      # everything, full size
 python -m bench twin_simulate        # only the named ones
 python -m bench --quick              # small sizes: checks they run, bars not judged
+python -m bench console_browser --minutes 10   # the console's browser bar (default 2 min)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from bench import (
     baseline_scores,
+    console_browser,
     engine_replay,
     eventlog,
     ingest_cot,
@@ -25,6 +27,9 @@ from bench import (
     twin_live,
     twin_simulate,
 )
+
+# How long the console benchmark watches the browser (`--minutes`; 0.5 with --quick).
+MINUTES = {"console_browser": 2.0}
 
 BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "twin_simulate": lambda hours: [twin_simulate.run(hours=hours)],
@@ -37,6 +42,9 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
+    "console_browser": lambda hours: [
+        console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
+    ],
 }
 
 
@@ -45,7 +53,10 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("names", nargs="*", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     p.add_argument("--quick", action="store_true", help="small sizes: checks they run")
+    p.add_argument("--minutes", type=float, help="console_browser: minutes to watch (bar: 10)")
     args = p.parse_args()
+    if args.minutes is not None:
+        MINUTES["console_browser"] = args.minutes
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         p.error(f"unknown benchmark(s) {unknown}; known: {list(BENCHMARKS)}")

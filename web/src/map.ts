@@ -25,6 +25,12 @@ const GREY = "grey:";
 // each is an image.
 const TRACK_LABEL_MINZOOM = 10;
 const SITE = "site:";
+// Above this many tracks, the overview shows them as dots coloured by class and the 2525
+// symbols from SYMBOL_MINZOOM in: a symbol layer is placed anew at every redraw, and 2,000 of
+// them take a software-rendered screen (no GPU in an ops room's thin client, nor on CI) to
+// ~150 ms a frame, where dots take less than the 16 ms of a frame.
+export const SYMBOL_LIMIT = 400;
+const SYMBOL_MINZOOM = 9;
 const CLASS_COLOUR: maplibregl.ExpressionSpecification = [
   "match",
   ["get", "cls"],
@@ -114,6 +120,18 @@ export function style(): maplibregl.StyleSpecification {
       },
     },
     {
+      id: "track-dots",
+      type: "circle",
+      source: "tracks",
+      maxzoom: 0, // shown only when there are too many tracks for symbols (`fitDetail`)
+      paint: {
+        "circle-radius": 3,
+        "circle-color": ["case", ["get", "stale"], "#9a9a9a", CLASS_COLOUR],
+        "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 0.5,
+      },
+    },
+    {
       id: "tracks",
       type: "symbol",
       source: "tracks",
@@ -144,6 +162,9 @@ export function createMap(container: HTMLElement): maplibregl.Map {
     container,
     style: style(),
     bounds: HOME,
+    // No fade-in of symbols: with it every update redraws the map for 300 ms more, which a
+    // software-rendered screen with thousands of tracks cannot afford.
+    fadeDuration: 0,
     attributionControl: { compact: true, customAttribution: "Natural Earth" },
   });
   // Controls at the bottom of the reading start side: the panels hold the top and the far side.
@@ -167,6 +188,19 @@ export function createMap(container: HTMLElement): maplibregl.Map {
 /** Replace a GeoJSON source's data (the live sources `style` made: trails, tracks, patrols). */
 export function setData(map: maplibregl.Map, source: string, data: FeatureCollection): void {
   map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
+}
+
+/** Symbols and trails for `count` tracks at every zoom, or, when they are too many, dots in
+ * the overview and symbols and trails from SYMBOL_MINZOOM in (see SYMBOL_LIMIT; a minute's
+ * trail is a pixel or two in the overview anyway). True if trails are drawn at this zoom. */
+export function fitDetail(map: maplibregl.Map, count: number): boolean {
+  const dots = count > SYMBOL_LIMIT;
+  if (dots !== (map.getLayer("track-dots")?.maxzoom === SYMBOL_MINZOOM)) {
+    map.setLayerZoomRange("track-dots", 0, dots ? SYMBOL_MINZOOM : 0);
+    map.setLayerZoomRange("tracks", dots ? SYMBOL_MINZOOM : 0, 24);
+    map.setLayerZoomRange("trails", dots ? SYMBOL_MINZOOM : 0, 24);
+  }
+  return !dots || map.getZoom() >= SYMBOL_MINZOOM;
 }
 
 /** Drop the label images of ids no longer shown (a long watch would otherwise keep them all). */

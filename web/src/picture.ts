@@ -6,12 +6,15 @@
 import type maplibregl from "maplibre-gl";
 import type { Session } from "./api";
 import { bothTimes } from "./clock";
-import { FilterPanel } from "./filters";
+import { FilterPanel, type TrackFilter } from "./filters";
 import { HealthPanel } from "./health";
 import { LayerPanel, loadLayers, showHealth } from "./layers";
-import { pruneLabels, saveSiteTiles, setData, showSiteTiles, siteTiles } from "./map";
+import { fitDetail, pruneLabels, saveSiteTiles, setData, showSiteTiles, siteTiles } from "./map";
 import type { Frame } from "./stream";
 import { TrackStore } from "./tracks";
+
+// A filter that lets nothing through (trails not drawn at this zoom).
+const NONE: TrackFilter = { sectors: new Set(), classes: new Set(), windowS: 0 };
 
 /** Where the picture shows its numbers and panels (elements of index.html). */
 export interface PictureElements {
@@ -29,6 +32,7 @@ export class Picture {
   readonly filters: FilterPanel;
   readonly health: HealthPanel;
   private pending = false;
+  private trailsSent = true;
 
   constructor(
     private readonly map: maplibregl.Map,
@@ -50,6 +54,7 @@ export class Picture {
       saveSiteTiles(url);
       void showSiteTiles(map, url).catch((error: unknown) => console.warn("tiles:", error));
     });
+    map.on("zoomend", () => this.schedule());
     if (tiles !== null) {
       void showSiteTiles(map, tiles).catch((error: unknown) => console.warn("tiles:", error));
     }
@@ -94,12 +99,16 @@ export class Picture {
     this.pending = false;
     const store = this.store;
     const filter = this.filters.filter;
-    // One setData per source per redraw: the map parses each collection in its worker.
-    setData(this.map, "trails", store.trailFeatures(filter));
+    const shown = store.count(filter);
+    const trails = fitDetail(this.map, shown);
+    // One setData per source per redraw: the map parses each collection in its worker. Trails
+    // not drawn at this zoom are not sent (the picture redraws when the zoom changes).
+    if (trails || this.trailsSent)
+      setData(this.map, "trails", store.trailFeatures(trails ? filter : NONE));
+    this.trailsSent = trails;
     setData(this.map, "tracks", store.trackFeatures(filter));
     setData(this.map, "patrols", store.patrolFeatures());
     pruneLabels(this.map, new Set([...store.tracks.keys(), ...store.patrols.keys()]));
-    const shown = store.count(filter);
     this.el.trackCount.textContent =
       shown === store.tracks.size ? String(shown) : `${shown}/${store.tracks.size}`;
     this.el.clock.textContent = store.timeNs > 0 ? bothTimes(store.timeNs) : "";
