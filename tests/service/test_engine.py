@@ -32,7 +32,8 @@ def test_a_sensors_last_detection_shows_before_its_second_is_released() -> None:
     for seq in range(1, 4):
         engine.take(seq, _plot(seq))
         now = engine.sensor_now(RADAR)
-        assert now is not None and now.last_detection_ns == _plot(seq).time_ns
+        assert now is not None
+        assert now.last_detection_ns == _plot(seq).time_ns
     # The last snapshot's copy lags: the seconds are still in the 2 s window.
     assert engine.sensors[RADAR].last_detection_ns != _plot(3).time_ns
 
@@ -52,9 +53,12 @@ def test_a_tamper_report_is_an_alert_at_once_without_clearing_the_tracks() -> No
     frames = engine.feed.since(before)
     assert frames is not None
     kinds = [f.kind for f in frames]
-    assert kinds[:2] == ["alert", "incident"] and "tracks" not in kinds
+    assert kinds[:2] == ["alert", "incident"]
+    assert "tracks" not in kinds
     (alert,) = engine.alerts.values()
-    assert alert.rule == "sensor_tampered" and alert.time_ns == report.time_ns
+    assert alert.rule == "sensor_tampered"
+    assert alert.time_ns == report.time_ns
     assert alert.evidence[0] == "LS-N03"
     now = engine.sensor_now("LS-N03")
-    assert now is not None and now.health == "tampered"
+    assert now is not None
+    assert now.health == "tampered"
