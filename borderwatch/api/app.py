@@ -23,6 +23,7 @@ from borderwatch.api import (
     incidents,
     layout,
     patrols,
+    replay,
     sectors,
     sensors,
     stream,
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     patrols.router,
     audit.router,
     detections.router,
+    replay.router,
     stream.router,
 )
 

@@ -22,6 +22,7 @@ MODULES = [
     "incidents",
     "layout",
     "patrols",
+    "replay",
     "schema",
     "sectors",
     "sensors",

@@ -107,6 +107,12 @@ const en = {
   "sensor.camera": "camera",
   "sensor.ugs": "ground sensor",
   "sensor.line": "line sensor",
+  "replay.title": "Replay",
+  "replay.live": "Live",
+  "replay.badge": "REPLAY",
+  "replay.loading": "loading…",
+  "replay.failed": "replay failed",
+  "replay.help": "Drag to a time of the last hours and let go: the picture at that time, redrawn from the event log",
   // -- end of the map side --
 } as const;
 
@@ -214,6 +220,12 @@ const fr: Partial<Record<Key, string>> = {
   "sensor.camera": "caméra",
   "sensor.ugs": "capteur au sol",
   "sensor.line": "capteur linéaire",
+  "replay.title": "Rejeu",
+  "replay.live": "Direct",
+  "replay.badge": "REJEU",
+  "replay.loading": "chargement…",
+  "replay.failed": "échec du rejeu",
+  "replay.help": "Glisser jusqu'à une heure récente et relâcher : la situation à cette heure, redessinée depuis le journal des événements",
   // -- end of the map side --
 };
 
@@ -319,6 +331,12 @@ const ar: Partial<Record<Key, string>> = {
   "sensor.camera": "كاميرا",
   "sensor.ugs": "مستشعر أرضي",
   "sensor.line": "مستشعر خطي",
+  "replay.title": "إعادة العرض",
+  "replay.live": "مباشر",
+  "replay.badge": "إعادة",
+  "replay.loading": "جارٍ التحميل…",
+  "replay.failed": "فشلت إعادة العرض",
+  "replay.help": "اسحب إلى وقت من الساعات الأخيرة ثم اترك: الصورة في ذلك الوقت، مُعاد رسمها من سجل الأحداث",
   // -- end of the map side --
 };
 

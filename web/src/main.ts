@@ -148,6 +148,7 @@ function start(signedIn: Session): void {
         layers: element("layer-list"),
         filters: element("filter-panel"),
         health: element("health-panel"),
+        replay: element("replay-panel"),
       },
       (error) => {
         // A role without read_sectors still sees the live picture.

@@ -1,7 +1,8 @@
 // The map side of the console, wired: the fixed layers and the layer list, the live tracks
 // and patrols (filtered, with trails, stale ones greyed), the filter panel, the sensors and
-// sectors panel, and the picture's clock in UTC and Tunis time. main.ts makes one `Picture`
-// per signed-in map and hands it every frame.
+// sectors panel, the picture's clock in UTC and Tunis time, and the replay slider (a past
+// picture from the log shown in place of the live one). main.ts makes one `Picture` per
+// signed-in map and hands it every frame.
 
 import type maplibregl from "maplibre-gl";
 import type { Session } from "./api";
@@ -10,7 +11,9 @@ import { FilterPanel, type TrackFilter } from "./filters";
 import { HealthPanel } from "./health";
 import { LayerPanel, loadLayers, showHealth } from "./layers";
 import { fitDetail, pruneLabels, saveSiteTiles, setData, showSiteTiles, siteTiles } from "./map";
+import { ReplayPanel } from "./replay";
 import type { Frame } from "./stream";
+import { t } from "./i18n";
 import { TrackStore } from "./tracks";
 
 // A filter that lets nothing through (trails not drawn at this zoom).
@@ -24,13 +27,18 @@ export interface PictureElements {
   layers: HTMLElement;
   filters: HTMLElement;
   health: HTMLElement;
+  replay: HTMLElement;
 }
 
 /** The live picture on `map` for `session`. */
 export class Picture {
-  readonly store = new TrackStore();
+  /** The live picture, kept up to date even while a replay is shown. */
+  readonly live = new TrackStore();
+  /** A past picture from the log, shown instead of the live one; null: live. */
+  private replayed: TrackStore | null = null;
   readonly filters: FilterPanel;
   readonly health: HealthPanel;
+  readonly replay: ReplayPanel;
   private pending = false;
   private trailsSent = true;
 
@@ -45,9 +53,10 @@ export class Picture {
     this.health = new HealthPanel(
       el.health,
       session,
-      () => this.store.timeNs,
+      () => this.live.timeNs,
       (healths) => showHealth(map, healths),
     );
+    this.replay = new ReplayPanel(el.replay, session, this);
     el.panels.hidden = false;
     const tiles = siteTiles();
     new LayerPanel(el.layers, map, tiles, (url) => {
@@ -69,14 +78,40 @@ export class Picture {
       });
   }
 
-  /** Take a frame from the stream (or a replay). */
+  /** The store shown: the replay's, or the live one. */
+  get store(): TrackStore {
+    return this.replayed ?? this.live;
+  }
+
+  /** Take a frame from the stream. */
   apply(frame: Frame): void {
     this.health.apply(frame);
-    if (this.store.apply(frame)) this.schedule();
+    if (this.live.apply(frame) && this.replayed === null) this.schedule();
+  }
+
+  /** The live picture's time (UTC ns). */
+  liveTimeNs(): number {
+    return this.live.timeNs;
+  }
+
+  /** Show a past picture: these frames (from GET /replay) applied in order to an empty store. */
+  showReplay(frames: Frame[], atNs: number): void {
+    const store = new TrackStore();
+    for (const frame of frames) store.apply(frame);
+    store.timeNs = atNs;
+    this.replayed = store;
+    this.schedule();
+  }
+
+  /** Back to the live picture. */
+  goLive(): void {
+    this.replayed = null;
+    this.schedule();
   }
 
   /** Words in the new language. */
   relabel(): void {
+    this.replay.relabel();
     this.filters.relabel();
     this.health.render();
     this.redraw();
@@ -111,6 +146,8 @@ export class Picture {
     pruneLabels(this.map, new Set([...store.tracks.keys(), ...store.patrols.keys()]));
     this.el.trackCount.textContent =
       shown === store.tracks.size ? String(shown) : `${shown}/${store.tracks.size}`;
-    this.el.clock.textContent = store.timeNs > 0 ? bothTimes(store.timeNs) : "";
+    const time = store.timeNs > 0 ? bothTimes(store.timeNs) : "";
+    this.el.clock.textContent = this.replayed === null ? time : `${t("replay.badge")} ${time}`;
+    this.el.clock.classList.toggle("replaying", this.replayed !== null);
   }
 }
