@@ -147,3 +147,26 @@ def test_replay_shows_a_past_picture_then_live(page: Any) -> None:
     page.click("#replay-panel button")
     page.wait_for_function("!document.getElementById('clock').textContent.startsWith('REPLAY')")
     assert page.errors == []
+
+
+def test_a_partner_asks_for_nothing_it_would_be_refused(api: Api, page: Any) -> None:
+    other = page.context.browser.new_page(viewport={"width": 1280, "height": 800})
+    refused: list[str] = []
+    other.on("response", lambda r: refused.extend([r.url] if r.status == 403 else []))
+    try:
+        other.goto(api.base_url + "/")
+        other.fill("input[name=username]", "ly1")
+        other.fill("input[name=password]", PASSWORD)
+        other.click("#login button[type=submit]")
+        other.wait_for_selector("#stream-state.live")
+        # No sectors, sensors or track history for a partner: those panels are not shown,
+        # the map says the sectors are unavailable, and nothing was asked for in vain.
+        other.wait_for_selector("#notice:not([hidden])")
+        assert other.text_content("#notice") == "Sectors unavailable"
+        assert other.is_hidden("#health-box")
+        assert other.is_hidden("#replay-box")
+        assert other.is_visible("#filters-box")
+        other.wait_for_timeout(500)
+        assert refused == []
+    finally:
+        other.close()

@@ -80,9 +80,14 @@ export class HealthPanel {
     private readonly changed: (healths: ReadonlyMap<string, string>) => void,
   ) {}
 
-  /** Load the sensors and keep polling them; `sectors` in display order. */
-  start(sectors: readonly string[]): void {
+  /** Load the sensors and keep polling them (if the role `readsSensors`; else only sectors
+   * and incidents are shown); `sectors` in display order. */
+  start(sectors: readonly string[], readsSensors = true): void {
     this.sectors = [...sectors];
+    if (!readsSensors) {
+      this.render();
+      return;
+    }
     void this.poll();
     this.timer = window.setInterval(() => void this.poll(), POLL_S * 1000);
   }

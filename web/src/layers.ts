@@ -257,16 +257,25 @@ function nameLayer(
   };
 }
 
-/** Fetch the fixed layers into the map's sources; a role that may not read one goes without
- * it (a warning in the console). Returns the sector ids, north to south. */
-export async function loadLayers(map: maplibregl.Map, session: Session): Promise<string[]> {
+/** Fetch the fixed layers into the map's sources, those the role `may` read (read_sectors:
+ * border and sectors; read_sensors: sites); one refused or failed goes without (a warning in
+ * the console). Returns the sector ids, north to south; throws if the sectors are not read. */
+export async function loadLayers(
+  map: maplibregl.Map,
+  session: Session,
+  may: (permission: string) => boolean = () => true,
+): Promise<string[]> {
   const set = (source: string, data: FeatureCollection): void => {
     map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
   };
+  const get = (path: string, permission: string): Promise<FeatureCollection> =>
+    may(permission)
+      ? getJson<FeatureCollection>(session, path)
+      : Promise.reject(new Error(`${path}: the role lacks ${permission}`));
   const [border, sites, sectors] = await Promise.allSettled([
-    getJson<FeatureCollection>(session, "/border"),
-    getJson<FeatureCollection>(session, "/sites"),
-    getJson<FeatureCollection>(session, "/sectors"),
+    get("/border", "read_sectors"),
+    get("/sites", "read_sensors"),
+    get("/sectors", "read_sectors"),
   ]);
   if (border.status === "fulfilled") set("border", border.value);
   else console.warn("border:", border.reason);

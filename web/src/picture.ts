@@ -5,7 +5,7 @@
 // signed-in map and hands it every frame.
 
 import type maplibregl from "maplibre-gl";
-import type { Session } from "./api";
+import { getJson, type Session } from "./api";
 import { bothTimes } from "./clock";
 import { FilterPanel, type TrackFilter } from "./filters";
 import { HealthPanel } from "./health";
@@ -38,7 +38,7 @@ export class Picture {
   private replayed: TrackStore | null = null;
   readonly filters: FilterPanel;
   readonly health: HealthPanel;
-  readonly replay: ReplayPanel;
+  replay: ReplayPanel | null = null;
   private pending = false;
   private trailsSent = true;
 
@@ -56,7 +56,6 @@ export class Picture {
       () => this.live.timeNs,
       (healths) => showHealth(map, healths),
     );
-    this.replay = new ReplayPanel(el.replay, session, this);
     el.panels.hidden = false;
     const tiles = siteTiles();
     new LayerPanel(el.layers, map, tiles, (url) => {
@@ -67,15 +66,34 @@ export class Picture {
     if (tiles !== null) {
       void showSiteTiles(map, tiles).catch((error: unknown) => console.warn("tiles:", error));
     }
-    loadLayers(map, session)
-      .then((sectors) => {
-        this.filters.setSectors(sectors);
-        this.health.start(sectors);
-      })
-      .catch((error: unknown) => {
-        sectorsFailed(error);
-        this.health.start([]);
-      });
+    void this.begin(session, sectorsFailed);
+  }
+
+  /** Ask only for what the role may read (GET /me): a partner's console asks for no sensor,
+   * sector or track history it would be refused. */
+  private async begin(session: Session, sectorsFailed: (error: unknown) => void): Promise<void> {
+    let may = (_: string): boolean => true;
+    try {
+      const held = new Set((await getJson<{ permissions: string[] }>(session, "/me")).permissions);
+      may = (p) => held.has(p);
+    } catch (error) {
+      console.warn("me:", error); // ask for everything; refusals are logged as warnings
+    }
+    const box = (el: HTMLElement): void => {
+      const details = el.closest("details");
+      if (details !== null) details.hidden = true;
+    };
+    if (may("read_tracks")) this.replay = new ReplayPanel(this.el.replay, session, this);
+    else box(this.el.replay);
+    if (!may("read_sectors") && !may("read_sensors")) box(this.el.health);
+    try {
+      const sectors = await loadLayers(this.map, session, may);
+      this.filters.setSectors(sectors);
+      this.health.start(sectors, may("read_sensors"));
+    } catch (error) {
+      sectorsFailed(error);
+      this.health.start([], may("read_sensors"));
+    }
   }
 
   /** The store shown: the replay's, or the live one. */
@@ -111,7 +129,7 @@ export class Picture {
 
   /** Words in the new language. */
   relabel(): void {
-    this.replay.relabel();
+    this.replay?.relabel();
     this.filters.relabel();
     this.health.render();
     this.redraw();
