@@ -119,7 +119,7 @@ class Service:
             self.rebuilt.set()
         t0 = time.perf_counter()
         async for committed in self.writer.subscribe(after=0):
-            self.engine.take_all(committed.seqs, committed.messages)
+            await self.engine.take_all(committed.seqs, committed.messages)
             await self.engine.notify()
             if not self.rebuilt.is_set() and self.engine.seq >= target:
                 log.info(

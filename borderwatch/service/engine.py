@@ -100,10 +100,16 @@ class LiveEngine:
                 self._publish(picture, out, before)
         self.seq = seq
 
-    def take_all(self, seqs: Iterable[int], messages: Sequence[object]) -> None:
-        """A run of logged events."""
+    async def take_all(self, seqs: Iterable[int], messages: Sequence[object]) -> None:
+        """A run of logged events. After any event that published frames it lets the loop
+        run, so the WebSockets send them before the rest of the run is taken in (one of the
+        rest may release a second of event time: a tracker step of tens of milliseconds)."""
+        feed = self.feed
         for seq, m in zip(seqs, messages, strict=True):
+            published = feed.last_seq
             self.take(seq, m)
+            if feed.last_seq != published:
+                await asyncio.sleep(0)
 
     async def processed(self, seq: int) -> None:
         """Wait until the event `seq` has been taken in."""
