@@ -12,13 +12,14 @@ depends on the whole history, is not replayed; its alerts are).
 
 `GET /replay/range` says which times the log holds. The log is read by seq; the first event
 at a time is found by bisection over seq (event time grows with seq up to the reorder window,
-which the lead absorbs), so no index on time is needed.
+which the lead absorbs), so no index on time is needed. The replay runs in a worker thread.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -154,6 +155,8 @@ async def replay(
     # Frames are kept for the whole lead: a snapshot every few seconds, a few alerts.
     feed = ChangeFeed(keep=MAX_EVENTS, keep_tracks=MAX_EVENTS)
     engine = LiveEngine(service.registry, feed, service.options.rules)
-    done = replay_frames(log, engine, at, lead_s)
+    # In a worker thread (the log is safe to read from one): the service's loop keeps taking
+    # events in and serving streams while the replay computes.
+    done = await anyio.to_thread.run_sync(replay_frames, log, engine, at, lead_s)
     visible = [v for f in done.frames if (v := visible_frame(claims, f)) is not None]
     return MsgspecResponse(msgspec.structs.replace(done, frames=visible))

@@ -4,7 +4,9 @@ filters hide tracks, the sensors and sectors panel shows health, heartbeats and 
 are in UTC and Tunis time, words follow the language, and the replay slider shows a past
 picture and goes back to live.
 
-Skipped where Playwright, Chromium or the console's build is missing (`make web`).
+Also: a site tile server from `?tiles=` and the layer list, and a partner asking for nothing
+it would be refused. Skipped where Playwright, Chromium or the console's build is missing
+(`make web`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -169,4 +172,28 @@ def test_a_partner_asks_for_nothing_it_would_be_refused(api: Api, page: Any) -> 
         other.wait_for_timeout(500)
         assert refused == []
     finally:
+        other.close()
+
+
+def test_a_site_tile_server_from_the_address_or_the_layer_list(api: Api, page: Any) -> None:
+    template = f"{api.base_url}/site-tiles/{{z}}/{{x}}/{{y}}.png"
+    other = page.context.browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        other.goto(f"{api.base_url}/?tiles={quote(template, safe='')}")
+        other.fill("input[name=username]", "op1")
+        other.fill("input[name=password]", PASSWORD)
+        # The map asks the site's server for its tiles (none here: 404s, still drawn over).
+        with other.expect_request(lambda r: r.url.startswith(f"{api.base_url}/site-tiles/")):
+            other.click("#login button[type=submit]")
+        other.click("#layers-box summary")
+        assert other.input_value("#tiles-url") == template
+        # Saved in the browser from the layer list, for the next visit without ?tiles=.
+        other.fill("#tiles-url", "")
+        other.click("#layer-list .tiles button")
+        assert other.evaluate("localStorage.getItem('borderwatch.tiles')") is None
+        other.fill("#tiles-url", template)
+        other.click("#layer-list .tiles button")
+        assert other.evaluate("localStorage.getItem('borderwatch.tiles')") == template
+    finally:
+        other.evaluate("localStorage.removeItem('borderwatch.tiles')")
         other.close()
