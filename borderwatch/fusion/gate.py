@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from borderwatch.arrays import FloatArray, IntArray
+from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
@@ -26,8 +26,10 @@ __all__ = ["Pairs", "gate"]
 
 @dataclass(frozen=True, slots=True)
 class Pairs:
-    """Gated pairs: track row `i`, detection `j`, innovation `nu` (K, m), innovation
-    covariance `S` (K, m, m), `d2` (K,) and `logdet` (K,) of S."""
+    """Gated pairs, by track then detection: track row `i`, detection `j`, innovation `nu`
+    (K, m), innovation covariance `S` (K, m, m), `d2` (K,) and `logdet` (K,) of S; and where
+    they came from: the track predicted to the detection's time, `xp` (K, 4) and `Pp`
+    (K, 4, 4), and the Jacobian there, `H` (K, m, 4). A track's first update reuses them."""
 
     i: IntArray
     j: IntArray
@@ -35,11 +37,48 @@ class Pairs:
     S: FloatArray
     d2: FloatArray
     logdet: FloatArray
+    xp: FloatArray
+    Pp: FloatArray
+    H: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def subset(self, keep: BoolArray | IntArray, rows: IntArray | None = None) -> Pairs:
+        """The pairs in `keep`; `rows` renumbers their tracks (i) if given."""
+        return Pairs(
+            self.i[keep] if rows is None else rows,
+            self.j[keep],
+            self.nu[keep],
+            self.S[keep],
+            self.d2[keep],
+            self.logdet[keep],
+            self.xp[keep],
+            self.Pp[keep],
+            self.H[keep],
+        )
+
+    def index(self, i: IntArray, j: IntArray, n_dets: int) -> IntArray:
+        """Where the pairs (i, j) are (each must be one of them): the pairs are sorted by
+        track then detection, so by i * n_dets + j."""
+        found: IntArray = np.searchsorted(self.i * n_dets + self.j, i * n_dets + j)
+        return found
 
 
 def _empty() -> Pairs:
     e = np.zeros(0, np.int64)
-    return Pairs(e, e, np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0), np.zeros(0))
+    f = np.zeros(0)
+    return Pairs(
+        e,
+        e,
+        np.zeros((0, 2)),
+        np.zeros((0, 2, 2)),
+        f,
+        f,
+        np.zeros((0, 4)),
+        np.zeros((0, 4, 4)),
+        np.zeros((0, 2, 4)),
+    )
 
 
 def gate(
@@ -87,4 +126,4 @@ def gate(
     Sinv, det = inv_small(S)
     d2 = (nu * (Sinv @ nu[:, :, None])[:, :, 0]).sum(axis=1)
     ok = d2 <= gate_d2
-    return Pairs(i[ok], j[ok], nu[ok], S[ok], d2[ok], np.log(det[ok]))
+    return Pairs(i[ok], j[ok], nu[ok], S[ok], d2[ok], np.log(det[ok]), xp[ok], Pp[ok], H[ok])

@@ -17,6 +17,7 @@ All policy is in `TrackerConfig`; each step is a function of its own module.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from typing import Annotated, Literal
 
@@ -138,14 +139,7 @@ class Tracker:
         taken = np.zeros(len(batch), bool)
         for status in (CONFIRMED, TENTATIVE):
             keep = (tr.status[pairs.i] == status) & ~taken[pairs.j]
-            sub = Pairs(
-                row[keep],
-                pairs.j[keep],
-                pairs.nu[keep],
-                pairs.S[keep],
-                pairs.d2[keep],
-                pairs.logdet[keep],
-            )
+            sub = pairs.subset(keep, row[keep])
             r, d = assign(sub, n_rows, len(batch), miss)
             taken[d] = True
             rows.append(track_of_row[r])
@@ -178,11 +172,21 @@ class Tracker:
             z, R = batch.measurement()
             for k in range(int(rank.max()) + 1):
                 r, d = r_all[rank == k], d_all[rank == k]
-                dt = np.maximum(times[d] - tr.t[r], 0.0)
-                x, P = predict(tr.x[r], tr.P[r], dt, self._q(r)) if dt.any() else (tr.x[r], tr.P[r])
-                zhat, H = batch.predict(x, d)
-                nu = batch.residual(z[d], zhat)
-                S = H @ P @ H.mT + R[d]
+                if k == 0:
+                    # Each track's first detection: the gate has predicted the track to its
+                    # time and measured it there, from this very state; the same numbers.
+                    p = pairs.index(r, d, len(batch))
+                    x, P, H, nu, S = pairs.xp[p], pairs.Pp[p], pairs.H[p], pairs.nu[p], pairs.S[p]
+                else:
+                    dt = np.maximum(times[d] - tr.t[r], 0.0)
+                    x, P = (
+                        predict(tr.x[r], tr.P[r], dt, self._q(r))
+                        if dt.any()
+                        else (tr.x[r], tr.P[r])
+                    )
+                    zhat, H = batch.predict(x, d)
+                    nu = batch.residual(z[d], zhat)
+                    S = H @ P @ H.mT + R[d]
                 tr.x[r], tr.P[r] = kalman_update(x, P, H, R[d], nu, S)
                 tr.t[r] = np.maximum(tr.t[r], times[d])
         np.add.at(tr.hits, rows, 1)  # a track seen by two sensors scores two hits
@@ -349,7 +353,7 @@ class Tracker:
             # gate and the update, and the placing batch of the same second moves all on.
             ok = np.flatnonzero(tr.status == CONFIRMED)
             sub = gate(tr.x[ok], tr.P[ok], tr.t[ok], self._q(ok), batch, self.config.gate_d2)
-            pairs = Pairs(ok[sub.i], sub.j, sub.nu, sub.S, sub.d2, sub.logdet)
+            pairs = dataclasses.replace(sub, i=ok[sub.i])
         rows, dets = self._assign(pairs, batch)
         self._update(pairs, rows, dets, batch)
         if batch.places:

@@ -17,6 +17,9 @@ def pairs(i: list[int], j: list[int], d2: list[float]) -> Pairs:
         np.zeros((n, 2, 2)),
         np.array(d2),
         np.zeros(n),
+        np.zeros((n, 4)),
+        np.zeros((n, 4, 4)),
+        np.zeros((n, 2, 4)),
     )
 
 
