@@ -153,8 +153,11 @@ class Tracker:
         time order (a track seen by two sensors is updated twice, sequentially)."""
         tr = self.tracks
         soft = np.zeros(len(tr), bool)
-        one_sensor = np.all(batch.sensors() == batch.sensors()[0])
-        if self.config.update == "jpda" and batch.places and one_sensor:
+        if (
+            self.config.update == "jpda"
+            and batch.places
+            and np.all(batch.sensors() == batch.sensors()[0])
+        ):
             # JPDA weighs one sensor's detections against each other; with several sensors
             # in a batch the tracks take the GNN update.
             soft = tr.status == CONFIRMED
@@ -165,7 +168,7 @@ class Tracker:
             times = batch.times()
             order = np.lexsort((times[d_all], r_all))
             r_all, d_all = r_all[order], d_all[order]
-            first = np.r_[True, r_all[1:] != r_all[:-1]]
+            first = np.concatenate(([True], r_all[1:] != r_all[:-1]))
             rank = np.arange(len(r_all)) - np.maximum.accumulate(
                 np.where(first, np.arange(len(r_all)), 0)
             )

@@ -15,6 +15,8 @@ from borderwatch.fusion.linalg import inv_small
 
 __all__ = ["kalman_update"]
 
+EYE4 = np.eye(4)  # made once: it is subtracted from every update
+
 
 def kalman_update(
     x: FloatArray, P: FloatArray, H: FloatArray, R: FloatArray, nu: FloatArray, S: FloatArray
@@ -22,6 +24,6 @@ def kalman_update(
     """Updated states (K, 4) and covariances (K, 4, 4) for K matched pairs."""
     K = P @ H.mT @ inv_small(S)[0]
     xu = x + (K @ nu[:, :, None])[:, :, 0]
-    IKH = np.eye(4) - K @ H
+    IKH = EYE4 - K @ H
     Pu = IKH @ P @ IKH.mT + K @ R @ K.mT
     return xu, 0.5 * (Pu + np.swapaxes(Pu, 1, 2))
