@@ -35,6 +35,20 @@ class GatedSink(CollectingSink):
         await super().accept(messages, source)
 
 
+async def _settled(writer: asyncio.StreamWriter, timeout_s: float = 20.0) -> int:
+    """The sender's write buffer once it has stopped shrinking for 0.2 s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    last = -1
+    while loop.time() < deadline:
+        now = writer.transport.get_write_buffer_size()
+        if now == last:
+            return now
+        last = now
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the sender's buffer kept moving for {timeout_s} s (at {last} bytes)")
+
+
 def test_a_slow_sink_pushes_back_on_that_sender_only_and_loses_nothing() -> None:
     slow = [radar(seq, "slow") for seq in range(30_000)]
     fast = [radar(seq, "fast") for seq in range(200)]
@@ -46,11 +60,11 @@ def test_a_slow_sink_pushes_back_on_that_sender_only_and_loses_nothing() -> None
             _, slow_writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
             slow_writer.write(b"".join(encode_xml(m) for m in slow))
             # The server stops reading: kernel buffers fill, then the sender's own buffer,
-            # which then stays put (about 8 of the 14 MB here).
-            await asyncio.sleep(0.2)
-            held = slow_writer.transport.get_write_buffer_size()
-            await asyncio.sleep(0.1)
+            # which then stays put (about 8 of the 14 MB here). Waited for, not slept on: on
+            # a loaded machine the server may take a while to read up to its queue's bound.
+            held = await _settled(slow_writer)
             assert held > 0
+            await asyncio.sleep(0.1)
             assert slow_writer.transport.get_write_buffer_size() == held
 
             _, fast_writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
@@ -115,7 +129,9 @@ def test_close_flushes_what_was_decoded_and_is_bounded() -> None:
             _, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
             writer.write(b"".join(encode_xml(m) for m in sent))
             await writer.drain()
-            await asyncio.sleep(0.1)  # read and queued; the sink holds the first
+            while sink.calls == 0:  # the sink holds the first ...
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # ... and the rest are read and queued
             closing = asyncio.create_task(server.close())
             await asyncio.sleep(0.05)
             sink.gate.set()
