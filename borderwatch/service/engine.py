@@ -6,8 +6,9 @@ rebuilt by reading the log from the start, is the picture before it, frame for f
 
 What it keeps for the API is the current picture (`Picture*` below): the confirmed tracks of
 the latest snapshot, every alert, every incident in its latest state, each patrol's latest
-position, each sensor's health, and the notes on each incident. Everything it changes is
-published on the `ChangeFeed` as numbered frames.
+position, each sensor's health, and the notes on each incident; and each track's path over
+its last hours (`history`, a `TrackHistory`). Everything it changes is published on the
+`ChangeFeed` as numbered frames.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from borderwatch.messages import (
 from borderwatch.messages.incident import NEXT_STATES, Outcome
 from borderwatch.rules import LifecycleError, RulesConfig
 from borderwatch.service.changes import ChangeFeed, Frame, Item, SensorState
+from borderwatch.service.history import TrackHistory
 
 __all__ = ["ActionError", "LiveEngine"]
 
@@ -69,6 +71,7 @@ class LiveEngine:
         self.feed = feed or ChangeFeed()
         self.tracks: dict[str, Track] = {}
         self.tracks_time_ns = 0
+        self.history = TrackHistory()
         self.alerts: dict[str, Alert] = {}
         self.incidents: dict[str, Incident] = {}
         self.notes: dict[str, list[OperatorAction]] = {}
@@ -147,6 +150,7 @@ class LiveEngine:
             if seg.snapshot:  # not for a sensor's fault report, out between snapshots
                 self.tracks = {tr.id: tr for tr in seg.tracks}
                 self.tracks_time_ns = tn
+                self.history.add(tn, seg.tracks, self._named_by_open_incidents)
                 self.feed.publish("tracks", tn, tuple(seg.tracks))
             for alert in seg.alerts:
                 self.alerts[alert.id] = alert
@@ -162,6 +166,15 @@ class LiveEngine:
                 )
                 self._patrols_changed = False
             self._publish_sensors(tn)
+
+    def _named_by_open_incidents(self) -> set[str]:
+        """The track ids an open incident names: their paths outlive the tracks."""
+        return {
+            tid
+            for inc in self.incidents.values()
+            if inc.state != "resolved"
+            for tid in inc.track_ids
+        }
 
     def _publish_sensors(self, time_ns: int) -> None:
         changed = []
