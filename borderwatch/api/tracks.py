@@ -1,4 +1,10 @@
-"""The tracks of the latest snapshot (confirmed tracks, the engine's current picture)."""
+"""The tracks of the latest snapshot (confirmed tracks, the engine's current picture), and
+each track's path over its last hours (the engine's `TrackHistory`).
+
+The path is plain JSON points, not GeoJSON: a GeoJSON LineString has no place for each
+point's time and coasting flag (it would need arrays beside it in `properties`, which no
+GeoJSON tool reads), a one-point path is no valid LineString, and the console, the one
+client, builds its line from the points in a few lines anyway."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.messages import Track
 
-__all__ = ["Tracks", "router"]
+__all__ = ["History", "HistoryPoint", "Tracks", "router"]
 
 router = APIRouter(tags=["tracks"], default_response_class=MsgspecResponse)
 _read = Depends(Require("read_tracks"))
@@ -26,6 +32,25 @@ class Tracks(msgspec.Struct, frozen=True, kw_only=True):
 
     time_ns: int
     tracks: list[Track]
+
+
+class HistoryPoint(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a track was at one snapshot (UTC ns, WGS84), and whether it was coasting then
+    (predicted, no detection)."""
+
+    time_ns: int
+    lat: float
+    lon: float
+    coasting: bool
+
+
+class History(msgspec.Struct, frozen=True, kw_only=True):
+    """A track's path, oldest point first: a point per snapshot (5 s) over its last 2 h.
+    `current` says whether it is in the latest snapshot (else it has ended)."""
+
+    track_id: str
+    current: bool
+    points: list[HistoryPoint]
 
 
 @router.get("/tracks", summary="The current tracks", responses=returns(Tracks))
@@ -48,3 +73,21 @@ async def track(request: Request, track_id: str, _: Annotated[Claims, _read]) ->
     if found is None:
         raise NotFoundError(f"no current track {track_id!r}")
     return MsgspecResponse(found)
+
+
+@router.get(
+    "/tracks/{track_id}/history",
+    summary="One track's path",
+    responses=returns(History, 404),
+)
+async def track_history(request: Request, track_id: str, _: Annotated[Claims, _read]) -> Response:
+    """A track's points over its last 2 h, oldest first, or 404 (never seen, or ended over an
+    hour ago and named by no open incident)."""
+    engine = state_of(request).service.engine
+    path = engine.history.get(track_id)
+    if path is None:
+        raise NotFoundError(f"no track history {track_id!r}")
+    points = [HistoryPoint(time_ns=t, lat=la, lon=lo, coasting=c) for t, la, lo, c in path]
+    return MsgspecResponse(
+        History(track_id=track_id, current=track_id in engine.tracks, points=points)
+    )
