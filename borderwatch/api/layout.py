@@ -2,11 +2,13 @@
 the crossings with their roads, the breaches and places (`GET /border`), and the sensor
 sites with what they cover (`GET /sites`): towers and mobile radar kits with their radar and
 camera fields as fans, ground sensors with their detection circles, the line-sensor fibres,
-the radar shadows and the patrol bases.
+the radar shadows and the patrol bases; and where the alert rules act (`GET /zones`): the
+approach band on the Libyan side of the line, the loitering band either side of it, and the
+crossings' road corridors where no alert is raised, as the running service's rules draw them.
 
 Each feature says which map layer it belongs to in `properties.layer`, so a console draws a
 collection with one filter per layer. Both documents are built once per app (the layout does
-not change while the service runs) and kept in `app.state`.
+not change while the service runs, nor do the rules) and kept in `app.state`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import numpy as np
+import shapely
 from fastapi import APIRouter, Depends, Request
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -25,9 +28,11 @@ from borderwatch.api.auth import Require
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.sectors import geojson
 from borderwatch.api.state import state_of
+from borderwatch.arrays import FloatArray
 from borderwatch.geo import Layout, load_border
 from borderwatch.geo.border import Border
 from borderwatch.geo.sites import RADAR_MIN_RANGE_M, LineSensorSpec, TowerSpec, UgsSpec
+from borderwatch.rules import BarrierLine, RulesConfig
 
 __all__ = [
     "MapFeature",
@@ -37,6 +42,7 @@ __all__ = [
     "border_layers",
     "router",
     "site_layers",
+    "zone_layers",
 ]
 
 router = APIRouter(tags=["sectors"], default_response_class=MsgspecResponse)
@@ -58,12 +64,19 @@ MapLayer = Literal[
     "line_sensor",
     "radar_shadow",
     "patrol_base",
+    "approach_zone",
+    "loitering_zone",
+    "corridor",
 ]
 # A fan's arc is drawn with a vertex every this many degrees: smooth at any zoom a berm
 # sector fits the screen, and ~40 vertices for a 200° radar.
 ARC_STEP_DEG = 5.0
 # The camera's field when the tower has no radar to steer it (the twin's camera does the same).
 CAMERA_DEFAULT_AZ = (90.0, 180.0)
+# The zones are bands kilometres wide along ~700 km of line: drawn to 20 m, not the 10 m of
+# the sectors, they stay a small document (~36 kB for the whole border's four zones) and
+# still sit on the line at any zoom an operator works at.
+ZONE_SIMPLIFY_M = 20.0
 
 
 class MapProperties(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -75,6 +88,8 @@ class MapProperties(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     sector: str = ""
     mobile: bool = False
     range_m: float | None = None
+    rule: str = ""  # a zone's: the rule that acts there (see `rules/default.toml`)
+    distance_m: float | None = None  # a zone's: its depth, half-width or margin
 
 
 class MapFeature(msgspec.Struct, frozen=True, kw_only=True):
@@ -177,6 +192,69 @@ def site_layers(layout: Layout) -> MapLayers:
     return MapLayers(features=areas + sites)
 
 
+def _half_plane(o: FloatArray, u: FloatArray, r: float) -> Polygon:
+    """The part within `r` of `o` of the half-plane of points P with (P - o)·u >= 0 (u unit)."""
+    v = np.array([-u[1], u[0]])
+    return Polygon([o - r * v, o + r * v, o + r * (v + u), o + r * (u - v)])
+
+
+def _unit(a: Point, b: Point) -> FloatArray:
+    out: FloatArray = np.array([b.x - a.x, b.y - a.y]) / max(a.distance(b), 1e-9)
+    return out
+
+
+def _end_caps(line: LineString, depth_m: float) -> BaseGeometry:
+    """Beyond each end of the line, the part of the disc of `depth_m` about the end that is
+    on the line's left: a point beyond the end segment is nearest the end, and
+    `BarrierLine.depth` gives it the side of the line's first or last 50 m. The single-sided
+    buffer stops square at the ends; the sea off Ras Ajdir is in the band for the rule."""
+    coords = list(line.coords)
+    caps: list[BaseGeometry] = []
+    for end, s0, s1, seg in (
+        (Point(coords[0]), 0.0, 50.0, Point(coords[1])),
+        (Point(coords[-1]), line.length - 50.0, line.length, Point(coords[-2])),
+    ):
+        o, r = np.array([end.x, end.y]), 2.0 * depth_m
+        beyond = _unit(seg, end)  # past the end segment's square end
+        tan = _unit(line.interpolate(s0), line.interpolate(s1))  # north to south
+        left = np.array([-tan[1], tan[0]])  # the line's tangent turned +90°: Libya
+        cap = end.buffer(depth_m).intersection(_half_plane(o, beyond, r))
+        caps.append(cap.intersection(_half_plane(o, left, r)))
+    # Grown by a metre so each overlaps the band: their shared edge, computed twice, is not
+    # quite the same line, and a union along it would leave two polygons touching.
+    return shapely.union_all(caps).buffer(1.0)
+
+
+def zone_layers(border: Border, rules: RulesConfig) -> MapLayers:
+    """Where the rules act, in the same geometry as the picture (`fusion.picture`): the
+    approach band (`approach.depth_m` into Libya from the watch line), the loitering band
+    (`loitering.zone_m` either side of it), and each crossing's road corridor widened by
+    `tracks.corridor_margin_m`, where a track raises no alert. A disabled rule has no zone."""
+    line = BarrierLine(border).line
+    features: list[MapFeature] = []
+
+    def add(
+        area: BaseGeometry, layer: MapLayer, rule: str, distance_m: float, **props: Any
+    ) -> None:
+        features.append(
+            _feature(
+                area.simplify(ZONE_SIMPLIFY_M), layer, rule=rule, distance_m=distance_m, **props
+            )
+        )
+
+    a, lo, margin = rules.approach, rules.loitering, rules.tracks.corridor_margin_m
+    if a.enabled:
+        # The line runs north to south, so its left is Libya: a positive single-sided buffer
+        # is the band 0 < depth <= depth_m that `BarrierLine.depth` measures.
+        band = line.buffer(a.depth_m, single_sided=True)
+        add(band.union(_end_caps(line, a.depth_m)), "approach_zone", "approach", a.depth_m)
+    if lo.enabled:
+        add(line.buffer(lo.zone_m), "loitering_zone", "loitering", lo.zone_m)
+    for c in border.crossings:
+        add(c.corridor.buffer(margin), "corridor", "corridor", margin, id=c.id, name=c.name)
+    return MapLayers(features=features)
+
+
 @router.get(
     "/border",
     summary="The border, berm, crossings and places, as GeoJSON",
@@ -202,3 +280,18 @@ async def sites(request: Request, _: Annotated[Claims, _sensors]) -> Response:
     if getattr(kept, "site_layers", None) is None:
         kept.site_layers = msgspec.json.encode(site_layers(state_of(request).service.layout))
     return Response(kept.site_layers, media_type="application/json")
+
+
+@router.get(
+    "/zones",
+    summary="Where the alert rules act: approach and loitering bands, road corridors",
+    responses=returns(MapLayers),
+)
+async def zones(request: Request, _: Annotated[Claims, _sectors]) -> Response:
+    """The running service's alert zones, each tagged with its layer, its rule and the
+    distance that rule's settings give it."""
+    kept = request.app.state
+    if getattr(kept, "zone_layers", None) is None:
+        rules = state_of(request).service.options.rules
+        kept.zone_layers = msgspec.json.encode(zone_layers(load_border(), rules))
+    return Response(kept.zone_layers, media_type="application/json")

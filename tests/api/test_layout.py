@@ -1,5 +1,6 @@
-"""The map's fixed layers: the border document and the sites with their coverage, as a
-console reads them (GeoJSON in degrees, one `layer` per feature), and who may read them."""
+"""The map's fixed layers: the border document, the sites with their coverage and the alert
+zones, as a console reads them (GeoJSON in degrees, one `layer` per feature), and who may
+read them."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ import json
 from collections import Counter
 from typing import Any
 
+import msgspec
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
-from borderwatch.api.layout import fan
+from borderwatch.api.layout import fan, zone_layers
+from borderwatch.geo import load_border, to_lonlat
 from borderwatch.geo.border import DEFAULT_BORDER
 from borderwatch.geo.sites import RADAR_MIN_RANGE_M, TowerSpec
+from borderwatch.rules import BarrierLine, RulesConfig
+from borderwatch.rules.config import Approach, Loitering, Tracks
+from tests.rules.scenes import frame
 
 from .conftest import Api
 
@@ -119,7 +127,113 @@ def test_a_fan_covers_its_sector_and_range(width: float, inside: float, outside:
 
 def test_who_may_read_them(api: Api) -> None:
     # A partner sees released incidents only: not our sensors, not our layout.
-    for path in ("/border", "/sites"):
+    for path in ("/border", "/sites", "/zones"):
         r = api.client.get(f"/api/v1{path}", headers=api.auth("ly1"))
         assert r.status_code == 403, path
         assert api.client.get(f"/api/v1{path}").status_code == 401
+
+
+@pytest.fixture(scope="module")
+def barrier() -> BarrierLine:
+    return BarrierLine(load_border())
+
+
+def _out(barrier: BarrierLine, along_m: float, depth_m: float) -> Point | None:
+    """The point `depth_m` out from the watch line at `along_m` (+ into Libya), in degrees;
+    None where a bend brings another part of the line nearer (its depth is not `depth_m`)."""
+    p, _, normal = frame(barrier, along_m)
+    x, y = p + depth_m * normal
+    if abs(barrier.depth(np.array([x]), np.array([y]))[0] - depth_m) > 1.0:
+        return None
+    lon, lat = to_lonlat(x, y)
+    return Point(float(lon), float(lat))
+
+
+def _zone(doc: dict[str, Any], layer: str) -> BaseGeometry:
+    (f,) = [f for f in doc["features"] if f["properties"]["layer"] == layer]
+    return shape(f["geometry"])
+
+
+def test_the_alert_zones(api: Api, barrier: BarrierLine) -> None:
+    r = api.client.get("/api/v1/zones", headers=api.auth("op1"))
+    # The whole border's zones at 20 m: a small document (~36 kB).
+    assert len(r.content) < 60_000
+    doc = _get(api, "/zones")
+    assert _layers(doc) == {"approach_zone": 1, "loitering_zone": 1, "corridor": 2}
+    rules = api.service.options.rules
+    props = {(f["properties"]["layer"], f["properties"].get("id", "")): f for f in doc["features"]}
+    assert props["approach_zone", ""]["properties"]["rule"] == "approach"
+    assert props["approach_zone", ""]["properties"]["distance_m"] == rules.approach.depth_m
+    assert props["loitering_zone", ""]["properties"]["distance_m"] == rules.loitering.zone_m
+    ras_ajdir = props["corridor", "ras-ajdir"]["properties"]
+    assert ras_ajdir["distance_m"] == rules.tracks.corridor_margin_m
+    assert ras_ajdir["name"] == "Ras Ajdir"
+    approach, loitering = _zone(doc, "approach_zone"), _zone(doc, "loitering_zone")
+    assert approach.is_valid
+    assert loitering.is_valid
+    # Along the whole line, north to south: the approach band is on the Libyan side only.
+    seen: Counter[float] = Counter()
+    for along in np.linspace(1_000.0, barrier.line.length - 1_000.0, 40):
+        for depth, zone, inside in (
+            (3_000.0, approach, True),
+            (-3_000.0, approach, False),
+            (800.0, loitering, True),
+            (-800.0, loitering, True),
+            (-1_300.0, loitering, False),
+            (1_300.0, loitering, False),
+        ):
+            if (point := _out(barrier, along, depth)) is not None:
+                assert zone.contains(point) == inside, (along, depth)
+                seen[depth] += 1
+    assert min(seen.values()) >= 20  # of 40: most of the line is straight enough to check
+    # Each crossing's post is in its corridor; the corridors are far apart.
+    border = json.loads(DEFAULT_BORDER.read_text(encoding="utf-8"))
+    posts = {f["properties"]["id"]: f for f in border["features"] if "id" in f["properties"]}
+    for cid in ("ras-ajdir", "dehiba-wazen"):
+        corridor = shape(props["corridor", cid]["geometry"])
+        assert corridor.contains(shape(posts[cid]["geometry"])), cid
+    # Built once: the same bytes the second time.
+    assert api.client.get("/api/v1/zones", headers=api.auth("op1")).content == r.content
+
+
+def test_the_approach_band_is_where_the_rule_measures(barrier: BarrierLine) -> None:
+    # Random points along the whole line and around both its ends: in the drawn band exactly
+    # when the rule's depth is in (0, depth_m], but for those within 30 m of an edge (drawn
+    # to 20 m).
+    rng = np.random.default_rng(5)
+    n = 1_500
+    along, out = rng.uniform(0.0, barrier.line.length, n), rng.uniform(-8e3, 8e3, n)
+    xy = np.array(
+        [frame(barrier, s)[0] + d * frame(barrier, s)[2] for s, d in zip(along, out, strict=True)]
+    )
+    for end in (barrier.line.coords[0], barrier.line.coords[-1]):
+        xy = np.r_[xy, np.asarray(end) + rng.uniform(-8e3, 8e3, (n // 3, 2))]
+    depth = barrier.depth(xy[:, 0], xy[:, 1])
+    band = shape(zone_layers(load_border(), RulesConfig()).features[0].geometry)
+    inside = shapely.contains_xy(band, *to_lonlat(xy[:, 0], xy[:, 1]))
+    near_edge = np.minimum(np.abs(depth), np.abs(np.abs(depth) - 6_000.0)) < 30.0
+    want = (depth > 0.0) & (depth <= 6_000.0)
+    assert want.sum() > n / 3
+    assert not np.any((inside != want) & ~near_edge), depth[(inside != want) & ~near_edge]
+
+
+def test_the_zones_follow_the_rules(barrier: BarrierLine) -> None:
+    rules = RulesConfig(
+        approach=Approach(depth_m=2_000.0),
+        loitering=Loitering(enabled=False),
+        tracks=Tracks(corridor_margin_m=0.0),
+    )
+    doc = msgspec_to_dict(zone_layers(load_border(), rules))
+    assert _layers(doc) == {"approach_zone": 1, "corridor": 2}  # loitering raises nothing
+    approach = _zone(doc, "approach_zone")
+    inside, outside = _out(barrier, 300_000.0, 1_500.0), _out(barrier, 300_000.0, 3_000.0)
+    assert inside is not None
+    assert outside is not None
+    assert approach.contains(inside)
+    assert not approach.contains(outside)
+    assert {f["properties"]["distance_m"] for f in doc["features"]} == {2_000.0, 0.0}
+
+
+def msgspec_to_dict(layers: Any) -> dict[str, Any]:
+    out: dict[str, Any] = msgspec.to_builtins(layers)
+    return out
