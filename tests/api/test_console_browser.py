@@ -4,7 +4,8 @@ Playwright), against a running service fed the twin's three-crossings run as it 
 An operator signs in and sees the picture (the first 9,000 messages, ~40 min: three
 incidents open); then the run goes on while the page is open, so tracks move on the map and
 a new alert (A000009, opening incident I000004) arrives in the queue. The operator
-acknowledges it, opens the incident, assigns the suggested (first) patrol and resolves it;
+acknowledges it, opens the incident (its track drawn with its whole history, a point per
+snapshot, as the API gives it), assigns the suggested (first) patrol and resolves it;
 the audit trail, read through the API, has those three actions by that user. Then Arabic
 (right to left), an analyst who may act on nothing, nothing fetched from outside the
 service, and signing out.
@@ -244,6 +245,7 @@ def test_an_alert_arrives_and_is_worked_to_the_end(
     assert NEW_INCIDENT in (panel.locator("h2").text_content() or "")
     assert "T05" in (panel.locator(".sensors").text_content() or "")  # the radar saw it
     page.wait_for_selector(".crossing-marker")  # the predicted crossing, on the map
+    _history_is_drawn(api, page, seen)
     first = panel.locator(".patrols li").first
     assert first.get_attribute("data-callsign") == PATROL
     first.locator("button.assign").click()
@@ -273,6 +275,25 @@ def test_an_alert_arrives_and_is_worked_to_the_end(
     assert all(a["time_ns"] >= started for a in actions)
     assert actions[1]["params"] == {"patrol": PATROL}
     assert actions[3]["params"] == {"outcome": "apprehended"}
+
+
+def _history_is_drawn(api: Api, page: Page, seen: Seen) -> None:
+    """The incident's tracks are drawn with their whole history, a point per snapshot, as
+    `GET /tracks/{id}/history` has it (the run is paused: nothing newer comes in)."""
+    engine = api.service.engine
+    expected = {}
+    for tid in engine.incidents[NEW_INCIDENT].track_ids:
+        path = engine.history.get(tid)
+        if path is not None:
+            expected[tid] = len(path)
+    assert expected, f"{NEW_INCIDENT}'s tracks have no history"
+    want = " ".join(f"{tid}:{n}" for tid, n in expected.items())
+    page.wait_for_function(f"document.getElementById('map').dataset.evidenceHistory == {want!r}")
+    assert max(expected.values()) > 1  # a line, not a dot
+    for tid, n in expected.items():
+        shown = page.locator(f"#incident-panel .tracks .track[data-track={tid}]")
+        assert shown.get_attribute("data-points") == str(n)
+        assert f"{api.base_url}/api/v1/tracks/{tid}/history" in seen.requests
 
 
 def test_arabic_reads_right_to_left(page: Page, shots: Path) -> None:

@@ -1,15 +1,33 @@
 // The open incident on the map: its alert positions and its tracks (where they are now, and
-// the path through the alerts that named them) as a highlighted layer, and the predicted
-// crossing as a marker. The layer is added on top of whatever map.ts drew: the map's style
-// is not this module's.
+// each one's history, `GET /api/v1/tracks/{id}/history`, as a line with a point per snapshot
+// whose time shows on hover or click) as a highlighted layer, and the predicted crossing as
+// a marker. A track with no history (dropped, or a role that may not read tracks) gets the
+// path through the alerts that named it instead. The layer is added on top of whatever
+// map.ts drew: the map's style is not this module's.
 
 import maplibregl from "maplibre-gl";
 import type { Feature, FeatureCollection } from "geojson";
-import { el } from "./dom";
+import { ApiError, getJson, type Session } from "./api";
+import { bdi, el, utcTime } from "./dom";
 import { t } from "./i18n";
 import type { Item } from "./stream";
 
 const EVIDENCE = "incident-evidence";
+
+/** One point of a track's history (borderwatch.api.tracks.HistoryPoint). */
+export interface HistoryPoint {
+  time_ns: number;
+  lat: number;
+  lon: number;
+  coasting: boolean;
+}
+
+/** `GET /api/v1/tracks/{id}/history` (borderwatch.api.tracks.History). */
+export interface TrackHistory {
+  track_id: string;
+  current: boolean;
+  points: HistoryPoint[];
+}
 
 /** The latest predicted crossing among the alerts (lat, lon, and when, if said). */
 export function predictedCrossing(
@@ -31,11 +49,17 @@ export function predictedCrossing(
 /** The highlighted layer and the crossing marker on `map`. */
 export class EvidenceLayer {
   private marker: maplibregl.Marker | null = null;
+  private readonly popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false });
 
   constructor(private readonly map: maplibregl.Map) {}
 
-  /** Draw the alerts and the tracks' current positions (id → lon, lat). */
-  draw(alerts: readonly Item[], tracks: ReadonlyMap<string, [number, number]>): void {
+  /** Draw the alerts, the tracks' current positions (id → lon, lat) and their histories
+   * (id → points, oldest first; null: none). */
+  draw(
+    alerts: readonly Item[],
+    tracks: ReadonlyMap<string, [number, number]>,
+    histories: ReadonlyMap<string, readonly HistoryPoint[] | null>,
+  ): void {
     const features: Feature[] = [];
     const byTrack = new Map<string, Array<[number, number, number]>>(); // time, lon, lat
     for (const alert of alerts) {
@@ -43,6 +67,7 @@ export class EvidenceLayer {
       const lat = Number(alert["lat"]);
       features.push(point(lon, lat, "alert"));
       for (const tid of (alert["track_ids"] as string[] | undefined) ?? []) {
+        if (histories.get(tid)) continue;
         const path = byTrack.get(tid) ?? [];
         path.push([Number(alert["time_ns"]), lon, lat]);
         byTrack.set(tid, path);
@@ -50,9 +75,28 @@ export class EvidenceLayer {
     }
     for (const [tid, at] of tracks) {
       features.push(point(at[0], at[1], "track"));
+      if (histories.get(tid)) continue;
       const path = byTrack.get(tid) ?? [];
       path.push([Number.MAX_SAFE_INTEGER, at[0], at[1]]);
       byTrack.set(tid, path);
+    }
+    const drawn: string[] = [];
+    for (const [tid, points] of histories) {
+      if (points === null) continue;
+      drawn.push(`${tid}:${points.length}`);
+      for (const p of points) {
+        features.push({
+          type: "Feature",
+          geometry: { type: "Point", coordinates: [p.lon, p.lat] },
+          properties: { kind: "history", track: tid, time: p.time_ns, coasting: p.coasting },
+        });
+      }
+      if (points.length < 2) continue;
+      features.push({
+        type: "Feature",
+        geometry: { type: "LineString", coordinates: points.map((p) => [p.lon, p.lat]) },
+        properties: { kind: "path" },
+      });
     }
     for (const path of byTrack.values()) {
       if (path.length < 2) continue;
@@ -63,7 +107,7 @@ export class EvidenceLayer {
         properties: { kind: "path" },
       });
     }
-    this.set({ type: "FeatureCollection", features });
+    this.set({ type: "FeatureCollection", features }, drawn.join(" "));
     const crossing = predictedCrossing(alerts);
     this.marker?.remove();
     this.marker = null;
@@ -80,22 +124,33 @@ export class EvidenceLayer {
   clear(): void {
     this.marker?.remove();
     this.marker = null;
-    this.set({ type: "FeatureCollection", features: [] });
+    this.popup.remove();
+    this.set({ type: "FeatureCollection", features: [] }, "");
   }
 
-  /** Zoom to the incident, its alerts and its predicted crossing. */
-  fit(incident: Item, alerts: readonly Item[]): void {
+  /** Zoom to the incident, its alerts, its tracks' histories and its predicted crossing. */
+  fit(
+    incident: Item,
+    alerts: readonly Item[],
+    histories: ReadonlyMap<string, readonly HistoryPoint[] | null>,
+  ): void {
     const bounds = new maplibregl.LngLatBounds();
     bounds.extend([Number(incident["lon"]), Number(incident["lat"])]);
     for (const alert of alerts) bounds.extend([Number(alert["lon"]), Number(alert["lat"])]);
+    for (const points of histories.values()) {
+      for (const p of points ?? []) bounds.extend([p.lon, p.lat]);
+    }
     const crossing = predictedCrossing(alerts);
     if (crossing !== null) bounds.extend([crossing.lon, crossing.lat]);
     this.map.fitBounds(bounds, { padding: 80, maxZoom: 12, duration: 0 });
   }
 
-  private set(data: FeatureCollection): void {
+  /** Put `data` in the layer; `history` says what of it is history (track:points ...) on the
+   * map's container, for a look at the page (and its browser test). */
+  private set(data: FeatureCollection, history: string): void {
     const map = this.map;
     if (!map.isStyleLoaded() && map.getSource(EVIDENCE) === undefined) return;
+    map.getContainer().dataset["evidenceHistory"] = history;
     const source = map.getSource<maplibregl.GeoJSONSource>(EVIDENCE);
     if (source !== undefined) {
       source.setData(data);
@@ -109,11 +164,31 @@ export class EvidenceLayer {
       filter: ["==", ["get", "kind"], "path"],
       paint: { "line-color": "#ff2d55", "line-width": 3, "line-opacity": 0.8 },
     });
+    // A dot per snapshot; hollow where the track was coasting (predicted, not seen).
+    map.addLayer({
+      id: `${EVIDENCE}-history`,
+      type: "circle",
+      source: EVIDENCE,
+      filter: ["==", ["get", "kind"], "history"],
+      paint: {
+        "circle-radius": 3,
+        "circle-color": ["case", ["get", "coasting"], "rgba(255, 255, 255, 0.6)", "#ff2d55"],
+        "circle-stroke-color": "#ff2d55",
+        "circle-stroke-width": 1,
+      },
+    });
+    const show = (e: maplibregl.MapLayerMouseEvent): void => this.showTime(e);
+    map.on("mousemove", `${EVIDENCE}-history`, show);
+    map.on("click", `${EVIDENCE}-history`, show);
+    map.on("mouseleave", `${EVIDENCE}-history`, () => {
+      map.getCanvas().style.cursor = "";
+      this.popup.remove();
+    });
     map.addLayer({
       id: `${EVIDENCE}-points`,
       type: "circle",
       source: EVIDENCE,
-      filter: ["!=", ["get", "kind"], "path"],
+      filter: ["match", ["get", "kind"], ["alert", "track"], true, false],
       paint: {
         "circle-radius": ["match", ["get", "kind"], "track", 11, 6],
         "circle-color": "rgba(255, 45, 85, 0.15)",
@@ -122,8 +197,83 @@ export class EvidenceLayer {
       },
     });
   }
+
+  /** The time (and coasting) of the history point under the pointer, in a popup. */
+  private showTime(e: maplibregl.MapLayerMouseEvent): void {
+    const feature = e.features?.[0];
+    if (feature === undefined || feature.geometry.type !== "Point") return;
+    const props = feature.properties as { track: string; time: number; coasting: boolean };
+    let text = `${props.track} · ${utcTime(Number(props.time))}`;
+    if (props.coasting) text += ` · ${t("incident.coasting")}`;
+    this.map.getCanvas().style.cursor = "pointer";
+    const [lon, lat] = feature.geometry.coordinates as [number, number];
+    this.popup.setLngLat([lon, lat]).setDOMContent(bdi(text)).addTo(this.map);
+  }
 }
 
 function point(lon: number, lat: number, kind: string): Feature {
   return { type: "Feature", geometry: { type: "Point", coordinates: [lon, lat] }, properties: { kind } };
+}
+
+/** Fetch the histories of `ids` not in `into` yet: null where the API has none (404: a
+ * track dropped long after it ended); left out on any other failure, to be asked again at
+ * the next refresh (the panel works without them: the alert positions stand in). */
+export async function loadHistories(
+  session: Session,
+  ids: readonly string[],
+  into: Map<string, HistoryPoint[] | null>,
+): Promise<void> {
+  const wanted = ids.filter((id) => !into.has(id));
+  const got = await Promise.all(
+    wanted.map((id) =>
+      getJson<TrackHistory>(session, `/tracks/${encodeURIComponent(id)}/history`).then(
+        (history) => history.points,
+        (error: unknown) => (error instanceof ApiError && error.status === 404 ? null : undefined),
+      ),
+    ),
+  );
+  wanted.forEach((id, i) => {
+    const points = got[i];
+    if (points !== undefined) into.set(id, points);
+  });
+}
+
+// Two hours at one point per 5 s snapshot, as the engine keeps them.
+const MAX_POINTS = 1440;
+
+/** Add a track's position from a live tracks frame to its history, if it is newer. */
+export function extendHistory(points: HistoryPoint[], track: Item): void {
+  const timeNs = Number(track["time_ns"]);
+  const last = points.at(-1);
+  if (last !== undefined && timeNs <= last.time_ns) return;
+  points.push({
+    time_ns: timeNs,
+    lat: Number(track["lat"]),
+    lon: Number(track["lon"]),
+    coasting: track["status"] === "coasting",
+  });
+  if (points.length > MAX_POINTS) points.splice(0, points.length - MAX_POINTS);
+}
+
+/** The panel's line of tracks, each with its history's extent: how many snapshots, from when. */
+export function trackList(
+  ids: readonly string[],
+  histories: ReadonlyMap<string, HistoryPoint[] | null>,
+): HTMLElement {
+  const line = el("p", "tracks");
+  line.append(el("strong", "", "incident.tracks"), ":");
+  for (const tid of ids) {
+    const span = el("span", "track");
+    span.dataset["track"] = tid;
+    span.append(" ", bdi(tid));
+    const points = histories.get(tid);
+    const first = points?.[0];
+    if (points && first !== undefined) {
+      span.dataset["points"] = String(points.length);
+      span.append(` (${points.length} `, el("span", "", "incident.points"), " · ");
+      span.append(bdi(utcTime(first.time_ns)), ")");
+    }
+    line.append(span);
+  }
+  return line;
 }

@@ -1,5 +1,6 @@
 // The incident panel: one incident, its alerts and evidence (which sensors saw it; its
-// tracks highlighted on the map), the predicted crossing (a marker), the nearest available
+// tracks highlighted on the map with their history, `/tracks/{id}/history`, kept up to date
+// from the live tracks frames), the predicted crossing (a marker), the nearest available
 // patrols with a one-click Assign, the notes, and Resolve with an outcome. Every step is a
 // POST to the API, so it is in the audit trail; a refusal shows the API's own reason. What
 // the role may not do is not shown (`/api/v1/me`'s permissions).
@@ -10,7 +11,8 @@
 import type maplibregl from "maplibre-gl";
 import { ApiError, getJson, postJson, type Session } from "./api";
 import { bdi, el, utcTime } from "./dom";
-import { EvidenceLayer, predictedCrossing } from "./evidence";
+import { EvidenceLayer, extendHistory, loadHistories, predictedCrossing } from "./evidence";
+import { trackList, type HistoryPoint } from "./evidence";
 import { t, tOr, type Key } from "./i18n";
 import type { Frame, Item } from "./stream";
 
@@ -61,6 +63,8 @@ export class IncidentPanel {
   private detail: Detail | null = null;
   private patrols: PatrolEta[] = [];
   private readonly trackPositions = new Map<string, [number, number]>(); // id → lon, lat
+  // The open incident's tracks' histories (null: the API has none for that track).
+  private readonly histories = new Map<string, HistoryPoint[] | null>();
   private readonly evidenceLayer: EvidenceLayer;
   private error: HTMLElement | null = null;
   private refreshTimer: number | undefined;
@@ -89,6 +93,7 @@ export class IncidentPanel {
       this.noteText.value = "";
       this.outcome.selectedIndex = 0;
     }
+    this.histories.clear(); // fetched afresh on opening
     this.id = id;
     this.detail = null;
     this.patrols = [];
@@ -113,8 +118,11 @@ export class IncidentPanel {
       const ids = new Set(this.trackIds());
       this.trackPositions.clear();
       for (const item of items) {
-        if (item.type === "track" && ids.has(String(item["id"]))) {
-          this.trackPositions.set(String(item["id"]), [Number(item["lon"]), Number(item["lat"])]);
+        const tid = String(item["id"]);
+        if (item.type === "track" && ids.has(tid)) {
+          this.trackPositions.set(tid, [Number(item["lon"]), Number(item["lat"])]);
+          const points = this.histories.get(tid);
+          if (points) extendHistory(points, item);
         }
       }
       this.drawEvidence();
@@ -156,9 +164,13 @@ export class IncidentPanel {
       this.detail = detail;
       this.patrols = patrols;
       this.lastPatrolsMs = Date.now();
+      if (this.options.may("read_tracks")) {
+        await loadHistories(this.options.session, this.trackIds(), this.histories);
+        if (this.id !== id) return;
+      }
       this.render();
       this.drawEvidence();
-      if (fit) this.evidenceLayer.fit(detail.incident, detail.alerts);
+      if (fit) this.evidenceLayer.fit(detail.incident, detail.alerts, this.histories);
     } catch (error) {
       if (this.detail === null) this.render();
       this.showError(error);
@@ -166,7 +178,8 @@ export class IncidentPanel {
   }
 
   private drawEvidence(): void {
-    if (this.detail !== null) this.evidenceLayer.draw(this.detail.alerts, this.trackPositions);
+    if (this.detail === null) return;
+    this.evidenceLayer.draw(this.detail.alerts, this.trackPositions, this.histories);
   }
 
   private trackIds(): string[] {
@@ -251,9 +264,7 @@ export class IncidentPanel {
     sensors.append(el("strong", "", "incident.sensors"), ": ");
     const seen = [...sensorsOf(detail.alerts)].map(([s, n]) => `${s} ×${n}`);
     sensors.append(seen.length > 0 ? bdi(seen.join(", ")) : t("incident.none"));
-    const tracks = el("p", "tracks");
-    tracks.append(el("strong", "", "incident.tracks"), ": ", bdi(this.trackIds().join(", ")));
-    part.append(sensors, tracks);
+    part.append(sensors, trackList(this.trackIds(), this.histories));
     const crossing = predictedCrossing(detail.alerts);
     if (crossing !== null) {
       const p = el("p", "crossing");
