@@ -59,17 +59,35 @@ def page(api: Api) -> Iterator[Any]:
 
 
 def test_the_fixed_layers_load_and_toggle(api: Api, page: Any) -> None:
-    for path in ("/border", "/sites", "/sectors"):
+    for path in ("/border", "/sites", "/sectors", "/zones"):
         assert page.answers.get(f"{api.base_url}/api/v1{path}") == 200, path
     page.click("#layers-box summary")
     boxes = page.query_selector_all("#layer-list input[type=checkbox]")
-    assert len(boxes) == 9
-    assert all(b.is_checked() for b in boxes)
+    assert len(boxes) == 12
+    # At first everything is shown but the loitering band and the road corridors.
+    hidden = {b.get_attribute("data-group") for b in boxes if not b.is_checked()}
+    assert hidden == {"loitering", "corridors"}
     page.uncheck("#layer-list input[data-group=coverage]")
     saved = page.evaluate("JSON.parse(localStorage.getItem('borderwatch.layers'))")
     assert "coverage" not in saved
     assert "berm" in saved
     page.check("#layer-list input[data-group=coverage]")
+    assert page.errors == []
+
+
+def test_the_alert_zones_on_the_map(page: Any) -> None:
+    # The zones source got the approach band, the loitering band and both corridors (the
+    # count the console leaves on the map's element); the approach band is shown at first,
+    # the others when their box is ticked, and the choice is kept.
+    assert page.get_attribute("#map", "data-zones-features") == "4"
+    assert page.is_checked("#layer-list input[data-group=approach]")
+    assert not page.is_checked("#layer-list input[data-group=corridors]")
+    page.check("#layer-list input[data-group=corridors]")
+    assert "corridors" in page.evaluate("JSON.parse(localStorage.getItem('borderwatch.layers'))")
+    page.uncheck("#layer-list input[data-group=corridors]")
+    page.select_option("#lang", "fr")
+    assert page.text_content("#layer-list input[data-group=approach] + span") == "zone d'approche"
+    page.select_option("#lang", "en")
     assert page.errors == []
 
 

@@ -1,9 +1,11 @@
 // The fixed layers over the basemap: the border, the berm and its trench, sectors with their
 // names, crossings and their roads, breaches, places, the sensor sites (towers, ground
 // sensors, line-sensor fibres, patrol bases) and what they cover (radar and camera fans,
-// ground-sensor circles, radar shadows). Their shapes come from the API (`/border`, `/sites`,
-// `/sectors`); the layer list turns groups on and off (kept in localStorage), and holds the
-// setting for a site's own tile server.
+// ground-sensor circles, radar shadows), and the alert zones (where the rules act: the
+// approach band on the Libyan side, the loitering band along the line, the crossings' road
+// corridors where no alert is raised). Their shapes come from the API (`/border`, `/sites`,
+// `/sectors`, `/zones`); the layer list turns groups on and off (kept in localStorage), and
+// holds the setting for a site's own tile server.
 //
 // Sites are coloured by health through feature state (a sensor's id is its feature's id), so
 // a health change restyles the map without touching the data.
@@ -25,6 +27,9 @@ export type Group =
   | "sites"
   | "coverage"
   | "shadows"
+  | "approach"
+  | "loitering"
+  | "corridors"
   | "trails";
 
 export const GROUPS: readonly Group[] = [
@@ -36,8 +41,15 @@ export const GROUPS: readonly Group[] = [
   "sites",
   "coverage",
   "shadows",
+  "approach",
+  "loitering",
+  "corridors",
   "trails",
 ];
+
+// Shown until the user says otherwise: all but the loitering band and the corridors, which
+// cover the line and the crossings an operator watches most.
+const HIDDEN_AT_FIRST: ReadonlySet<Group> = new Set<Group>(["loitering", "corridors"]);
 
 // The map layer ids of each group (the live layers of map.ts are listed under "trails" only:
 // tracks and patrols are always shown).
@@ -50,6 +62,9 @@ const MEMBERS: Record<Group, readonly string[]> = {
   sites: ["line-sensors", "ugs-point", "towers-point", "bases-point"],
   coverage: ["radar-fill", "camera-line", "ugs-fill"],
   shadows: ["shadows-fill"],
+  approach: ["approach-fill"],
+  loitering: ["loitering-fill"],
+  corridors: ["corridors-fill"],
   trails: ["trails"],
 };
 
@@ -80,12 +95,35 @@ export function overlaySources(): Record<string, maplibregl.SourceSpecification>
     // Sensor sites by id, for their health as feature state.
     sites: { type: "geojson", data: empty, promoteId: "id" },
     sectors: { type: "geojson", data: empty },
+    zones: { type: "geojson", data: empty },
   };
 }
 
-/** The fixed layers, bottom to top: areas, then lines, then points and names. */
+/** The fixed layers, bottom to top: areas (the alert zones first), then lines, then points
+ * and names. */
 export function overlayLayers(): maplibregl.LayerSpecification[] {
   return [
+    {
+      id: "approach-fill",
+      type: "fill",
+      source: "zones",
+      filter: layerIs("approach_zone"),
+      paint: { "fill-color": "#d35400", "fill-opacity": 0.08 },
+    },
+    {
+      id: "loitering-fill",
+      type: "fill",
+      source: "zones",
+      filter: layerIs("loitering_zone"),
+      paint: { "fill-color": "#c0392b", "fill-opacity": 0.12 },
+    },
+    {
+      id: "corridors-fill",
+      type: "fill",
+      source: "zones",
+      filter: layerIs("corridor"),
+      paint: { "fill-color": "#27ae60", "fill-opacity": 0.2, "fill-outline-color": "#1e8449" },
+    },
     {
       id: "radar-fill",
       type: "fill",
@@ -258,7 +296,7 @@ function nameLayer(
 }
 
 /** Fetch the fixed layers into the map's sources, those the role `may` read (read_sectors:
- * border and sectors; read_sensors: sites); one refused or failed goes without (a warning in
+ * border, sectors and zones; read_sensors: sites); one refused or failed goes without (a warning in
  * the console). Returns the sector ids, north to south; throws if the sectors are not read. */
 export async function loadLayers(
   map: maplibregl.Map,
@@ -267,20 +305,26 @@ export async function loadLayers(
 ): Promise<string[]> {
   const set = (source: string, data: FeatureCollection): void => {
     map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
+    // How many shapes each source got, on the map's element (data-zones-features="4"): what
+    // a browser test or a look in the inspector can read without the map object.
+    map.getContainer().dataset[`${source}Features`] = String(data.features.length);
   };
   const get = (path: string, permission: string): Promise<FeatureCollection> =>
     may(permission)
       ? getJson<FeatureCollection>(session, path)
       : Promise.reject(new Error(`${path}: the role lacks ${permission}`));
-  const [border, sites, sectors] = await Promise.allSettled([
+  const [border, sites, zones, sectors] = await Promise.allSettled([
     get("/border", "read_sectors"),
     get("/sites", "read_sensors"),
+    get("/zones", "read_sectors"),
     get("/sectors", "read_sectors"),
   ]);
   if (border.status === "fulfilled") set("border", border.value);
   else console.warn("border:", border.reason);
   if (sites.status === "fulfilled") set("sites", sites.value);
   else console.warn("sites:", sites.reason);
+  if (zones.status === "fulfilled") set("zones", zones.value);
+  else console.warn("zones:", zones.reason);
   if (sectors.status === "rejected") throw sectors.reason;
   set("sectors", sectors.value);
   return sectors.value.features.map((f) => String(f.id ?? f.properties?.["id"]));
@@ -301,15 +345,15 @@ export function showHealth(map: maplibregl.Map, healths: ReadonlyMap<string, str
     map.setFeatureState({ source: "sites", id: site }, { health });
 }
 
-/** Which groups are shown (saved from last time; all of them at first). */
+/** Which groups are shown (saved from last time; at first all but `HIDDEN_AT_FIRST`). */
 export function shownGroups(): Set<Group> {
   try {
     const saved = JSON.parse(localStorage.getItem(STORE_KEY) ?? "null") as string[] | null;
     if (saved !== null) return new Set(GROUPS.filter((g) => saved.includes(g)));
   } catch {
-    // fall through: show everything
+    // fall through: the first choice
   }
-  return new Set(GROUPS);
+  return new Set(GROUPS.filter((g) => !HIDDEN_AT_FIRST.has(g)));
 }
 
 /** Show or hide each group's layers as `shown` says. */
