@@ -13,6 +13,7 @@ not change while the service runs, nor do the rules) and kept in `app.state`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -255,6 +256,15 @@ def zone_layers(border: Border, rules: RulesConfig) -> MapLayers:
     return MapLayers(features=features)
 
 
+def _once(request: Request, name: str, build: Callable[[], MapLayers]) -> Response:
+    """The document `name`, built and encoded on the first request and kept by the app (the
+    layout, the border and the rules do not change while it runs)."""
+    kept = request.app.state
+    if getattr(kept, name, None) is None:
+        setattr(kept, name, msgspec.json.encode(build()))
+    return Response(getattr(kept, name), media_type="application/json")
+
+
 @router.get(
     "/border",
     summary="The border, berm, crossings and places, as GeoJSON",
@@ -262,10 +272,7 @@ def zone_layers(border: Border, rules: RulesConfig) -> MapLayers:
 )
 async def border(request: Request, _: Annotated[Claims, _sectors]) -> Response:
     """The fixed lines and points of the border, each tagged with its map layer."""
-    kept = request.app.state
-    if getattr(kept, "border_layers", None) is None:
-        kept.border_layers = msgspec.json.encode(border_layers(load_border()))
-    return Response(kept.border_layers, media_type="application/json")
+    return _once(request, "border_layers", lambda: border_layers(load_border()))
 
 
 @router.get(
@@ -276,10 +283,7 @@ async def border(request: Request, _: Annotated[Claims, _sectors]) -> Response:
 async def sites(request: Request, _: Annotated[Claims, _sensors]) -> Response:
     """The watched sectors' sites (towers, ground sensors, fibres, shadows, patrol bases) and
     the areas their radars, cameras and ground sensors cover, each tagged with its layer."""
-    kept = request.app.state
-    if getattr(kept, "site_layers", None) is None:
-        kept.site_layers = msgspec.json.encode(site_layers(state_of(request).service.layout))
-    return Response(kept.site_layers, media_type="application/json")
+    return _once(request, "site_layers", lambda: site_layers(state_of(request).service.layout))
 
 
 @router.get(
@@ -290,8 +294,5 @@ async def sites(request: Request, _: Annotated[Claims, _sensors]) -> Response:
 async def zones(request: Request, _: Annotated[Claims, _sectors]) -> Response:
     """The running service's alert zones, each tagged with its layer, its rule and the
     distance that rule's settings give it."""
-    kept = request.app.state
-    if getattr(kept, "zone_layers", None) is None:
-        rules = state_of(request).service.options.rules
-        kept.zone_layers = msgspec.json.encode(zone_layers(load_border(), rules))
-    return Response(kept.zone_layers, media_type="application/json")
+    rules = state_of(request).service.options.rules
+    return _once(request, "zone_layers", lambda: zone_layers(load_border(), rules))
