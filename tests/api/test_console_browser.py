@@ -5,8 +5,9 @@ An operator signs in and sees the picture (the first 9,000 messages, ~40 min: th
 incidents open); then the run goes on while the page is open, so tracks move on the map and
 a new alert (A000009, opening incident I000004) arrives in the queue. The operator
 acknowledges it, opens the incident (its track drawn with its whole history, a point per
-snapshot, as the API gives it), assigns the suggested (first) patrol and resolves it;
-the audit trail, read through the API, has those three actions by that user. Then Arabic
+snapshot, as the API gives it, over the detections its alerts cite), assigns the suggested
+(first) patrol and resolves it; the audit trail, read through the API, has those three
+actions by that user. Then Arabic
 (right to left), an analyst who may act on nothing, nothing fetched from outside the
 service, and signing out.
 
@@ -246,6 +247,7 @@ def test_an_alert_arrives_and_is_worked_to_the_end(
     assert "T05" in (panel.locator(".sensors").text_content() or "")  # the radar saw it
     page.wait_for_selector(".crossing-marker")  # the predicted crossing, on the map
     _history_is_drawn(api, page, seen)
+    _detections_are_drawn(api, page, seen)
     first = panel.locator(".patrols li").first
     assert first.get_attribute("data-callsign") == PATROL
     first.locator("button.assign").click()
@@ -294,6 +296,18 @@ def _history_is_drawn(api: Api, page: Page, seen: Seen) -> None:
         shown = page.locator(f"#incident-panel .tracks .track[data-track={tid}]")
         assert shown.get_attribute("data-points") == str(n)
         assert f"{api.base_url}/api/v1/tracks/{tid}/history" in seen.requests
+
+
+def _detections_are_drawn(api: Api, page: Page, seen: Seen) -> None:
+    """The detections the incident's alerts cite are in the evidence layer, as many as
+    `GET /incidents/{id}/detections` gives, and counted in the panel."""
+    path = f"/api/v1/incidents/{NEW_INCIDENT}/detections"
+    got = api.client.get(path, headers=api.auth("op1")).json()["detections"]
+    assert got, f"{NEW_INCIDENT}'s alerts cite no detection"
+    n = str(len(got))
+    page.wait_for_function(f"document.getElementById('map').dataset.evidenceDetections == {n!r}")
+    assert page.locator("#incident-panel .detections").get_attribute("data-count") == n
+    assert api.base_url + path in seen.requests
 
 
 def test_arabic_reads_right_to_left(page: Page, shots: Path) -> None:

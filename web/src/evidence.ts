@@ -1,7 +1,9 @@
 // The open incident on the map: its alert positions and its tracks (where they are now, and
 // each one's history, `GET /api/v1/tracks/{id}/history`, as a line with a point per snapshot
 // whose time shows on hover or click) as a highlighted layer, and the predicted crossing as
-// a marker. A track with no history (dropped, or a role that may not read tracks) gets the
+// a marker. Under them, the detections its alerts cite (`GET /api/v1/incidents/{id}/detections`):
+// a small point each, coloured by sensor kind; a camera's (a bearing, no range) as a short
+// ray from the camera. A track with no history (dropped, or a role that may not read tracks) gets the
 // path through the alerts that named it instead. The layer is added on top of whatever
 // map.ts drew: the map's style is not this module's.
 
@@ -29,6 +31,54 @@ export interface TrackHistory {
   points: HistoryPoint[];
 }
 
+/** One detection an incident's alerts cite (borderwatch.api.evidence.EvidenceDetection): a
+ * camera's is at the camera, with the bearing it saw the target on. */
+export interface EvidenceDetection {
+  key: string;
+  sensor_id: string;
+  kind: string;
+  time_ns: number;
+  lat: number;
+  lon: number;
+  bearing_deg?: number;
+}
+
+/** `GET /api/v1/incidents/{id}/detections` (borderwatch.api.evidence.IncidentDetections). */
+interface IncidentDetections {
+  detections: EvidenceDetection[];
+}
+
+/** The detections incident `id`'s alerts cite; null if the API did not answer (the panel
+ * works without them, and asks again at the next refresh). */
+export async function loadDetections(session: Session, id: string): Promise<EvidenceDetection[] | null> {
+  try {
+    const path = `/incidents/${encodeURIComponent(id)}/detections`;
+    const got = await getJson<IncidentDetections>(session, path);
+    return got.detections;
+  } catch {
+    return null;
+  }
+}
+
+// A detection's colour by its sensor's kind.
+const KIND_COLOURS = ["radar", "#ffcc00", "camera", "#5ac8fa", "ugs", "#34c759", "line", "#bf5af2"];
+const OTHER_COLOUR = "#ff9f0a"; // patrol reports
+// A camera ray's length on the map: the camera gives no range, only a direction.
+const RAY_M = 1_500;
+
+/** A short segment from the camera along its (true) bearing; flat-earth is exact enough
+ * over a kilometre or two for a line on the map. */
+function ray(d: EvidenceDetection): Feature {
+  const b = ((d.bearing_deg ?? 0) * Math.PI) / 180;
+  const dLat = (RAY_M * Math.cos(b)) / 111_320;
+  const dLon = (RAY_M * Math.sin(b)) / (111_320 * Math.cos((d.lat * Math.PI) / 180));
+  return {
+    type: "Feature",
+    geometry: { type: "LineString", coordinates: [[d.lon, d.lat], [d.lon + dLon, d.lat + dLat]] },
+    properties: { kind: "ray", sensor: d.kind },
+  };
+}
+
 /** The latest predicted crossing among the alerts (lat, lon, and when, if said). */
 export function predictedCrossing(
   alerts: readonly Item[],
@@ -53,14 +103,26 @@ export class EvidenceLayer {
 
   constructor(private readonly map: maplibregl.Map) {}
 
-  /** Draw the alerts, the tracks' current positions (id → lon, lat) and their histories
-   * (id → points, oldest first; null: none). */
+  /** Draw the alerts, the tracks' current positions (id → lon, lat), their histories
+   * (id → points, oldest first; null: none) and the cited detections. */
   draw(
     alerts: readonly Item[],
     tracks: ReadonlyMap<string, [number, number]>,
     histories: ReadonlyMap<string, readonly HistoryPoint[] | null>,
+    detections: readonly EvidenceDetection[] = [],
   ): void {
     const features: Feature[] = [];
+    for (const d of detections) {
+      features.push(
+        d.bearing_deg === undefined
+          ? {
+              type: "Feature",
+              geometry: { type: "Point", coordinates: [d.lon, d.lat] },
+              properties: { kind: "detection", sensor: d.kind },
+            }
+          : ray(d),
+      );
+    }
     const byTrack = new Map<string, Array<[number, number, number]>>(); // time, lon, lat
     for (const alert of alerts) {
       const lon = Number(alert["lon"]);
@@ -107,7 +169,7 @@ export class EvidenceLayer {
         properties: { kind: "path" },
       });
     }
-    this.set({ type: "FeatureCollection", features }, drawn.join(" "));
+    this.set({ type: "FeatureCollection", features }, drawn.join(" "), detections.length);
     const crossing = predictedCrossing(alerts);
     this.marker?.remove();
     this.marker = null;
@@ -125,7 +187,7 @@ export class EvidenceLayer {
     this.marker?.remove();
     this.marker = null;
     this.popup.remove();
-    this.set({ type: "FeatureCollection", features: [] }, "");
+    this.set({ type: "FeatureCollection", features: [] }, "", 0);
   }
 
   /** Zoom to the incident, its alerts, its tracks' histories and its predicted crossing. */
@@ -145,18 +207,44 @@ export class EvidenceLayer {
     this.map.fitBounds(bounds, { padding: 80, maxZoom: 12, duration: 0 });
   }
 
-  /** Put `data` in the layer; `history` says what of it is history (track:points ...) on the
-   * map's container, for a look at the page (and its browser test). */
-  private set(data: FeatureCollection, history: string): void {
+  /** Put `data` in the layer; `history` says what of it is history (track:points ...) and
+   * `detections` how many detections it holds, on the map's container, for a look at the page
+   * (and its browser test). */
+  private set(data: FeatureCollection, history: string, detections: number): void {
     const map = this.map;
     if (!map.isStyleLoaded() && map.getSource(EVIDENCE) === undefined) return;
     map.getContainer().dataset["evidenceHistory"] = history;
+    map.getContainer().dataset["evidenceDetections"] = String(detections);
     const source = map.getSource<maplibregl.GeoJSONSource>(EVIDENCE);
     if (source !== undefined) {
       source.setData(data);
       return;
     }
     map.addSource(EVIDENCE, { type: "geojson", data });
+    // The detections first, so the history line and the marks are drawn over them.
+    const colour = ["match", ["get", "sensor"], ...KIND_COLOURS, OTHER_COLOUR];
+    map.addLayer({
+      id: `${EVIDENCE}-rays`,
+      type: "line",
+      source: EVIDENCE,
+      filter: ["==", ["get", "kind"], "ray"],
+      paint: {
+        "line-color": colour as maplibregl.ExpressionSpecification,
+        "line-width": 1,
+        "line-opacity": 0.7,
+      },
+    });
+    map.addLayer({
+      id: `${EVIDENCE}-detections`,
+      type: "circle",
+      source: EVIDENCE,
+      filter: ["==", ["get", "kind"], "detection"],
+      paint: {
+        "circle-radius": 2.5,
+        "circle-color": colour as maplibregl.ExpressionSpecification,
+        "circle-opacity": 0.85,
+      },
+    });
     map.addLayer({
       id: `${EVIDENCE}-path`,
       type: "line",

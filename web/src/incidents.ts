@@ -12,7 +12,7 @@ import type maplibregl from "maplibre-gl";
 import { ApiError, getJson, postJson, type Session } from "./api";
 import { bdi, el, utcTime } from "./dom";
 import { EvidenceLayer, extendHistory, loadHistories, predictedCrossing } from "./evidence";
-import { trackList, type HistoryPoint } from "./evidence";
+import { loadDetections, trackList, type EvidenceDetection, type HistoryPoint } from "./evidence";
 import { t, tOr, type Key } from "./i18n";
 import type { Frame, Item } from "./stream";
 
@@ -65,6 +65,8 @@ export class IncidentPanel {
   private readonly trackPositions = new Map<string, [number, number]>(); // id → lon, lat
   // The open incident's tracks' histories (null: the API has none for that track).
   private readonly histories = new Map<string, HistoryPoint[] | null>();
+  // The detections its alerts cite (null: not fetched, or the API did not answer).
+  private detections: EvidenceDetection[] | null = null;
   private readonly evidenceLayer: EvidenceLayer;
   private error: HTMLElement | null = null;
   private refreshTimer: number | undefined;
@@ -94,6 +96,7 @@ export class IncidentPanel {
       this.outcome.selectedIndex = 0;
     }
     this.histories.clear(); // fetched afresh on opening
+    this.detections = null;
     this.id = id;
     this.detail = null;
     this.patrols = [];
@@ -168,6 +171,12 @@ export class IncidentPanel {
         await loadHistories(this.options.session, this.trackIds(), this.histories);
         if (this.id !== id) return;
       }
+      // The evidence grows with the incident's alerts: fetched again when it changed.
+      if (this.options.may("read_alerts") && (full || this.detections === null)) {
+        const detections = await loadDetections(this.options.session, id);
+        if (this.id !== id) return;
+        this.detections = detections ?? this.detections;
+      }
       this.render();
       this.drawEvidence();
       if (fit) this.evidenceLayer.fit(detail.incident, detail.alerts, this.histories);
@@ -179,7 +188,8 @@ export class IncidentPanel {
 
   private drawEvidence(): void {
     if (this.detail === null) return;
-    this.evidenceLayer.draw(this.detail.alerts, this.trackPositions, this.histories);
+    const { alerts } = this.detail;
+    this.evidenceLayer.draw(alerts, this.trackPositions, this.histories, this.detections ?? []);
   }
 
   private trackIds(): string[] {
@@ -264,7 +274,14 @@ export class IncidentPanel {
     sensors.append(el("strong", "", "incident.sensors"), ": ");
     const seen = [...sensorsOf(detail.alerts)].map(([s, n]) => `${s} ×${n}`);
     sensors.append(seen.length > 0 ? bdi(seen.join(", ")) : t("incident.none"));
-    part.append(sensors, trackList(this.trackIds(), this.histories));
+    part.append(sensors);
+    if (this.detections !== null) {
+      const count = el("p", "detections");
+      count.dataset["count"] = String(this.detections.length);
+      count.append(el("strong", "", "incident.detections"), `: ${this.detections.length}`);
+      part.append(count);
+    }
+    part.append(trackList(this.trackIds(), this.histories));
     const crossing = predictedCrossing(detail.alerts);
     if (crossing !== null) {
       const p = el("p", "crossing");
