@@ -240,7 +240,8 @@ export class EvidenceLayer {
       source: EVIDENCE,
       filter: ["==", ["get", "kind"], "detection"],
       paint: {
-        "circle-radius": 2.5,
+        // Wider than a history dot, so one under the line still shows as a ring of colour.
+        "circle-radius": 4.5,
         "circle-color": colour as maplibregl.ExpressionSpecification,
         "circle-opacity": 0.85,
       },
