@@ -130,7 +130,7 @@ def find_detections(
 ) -> IncidentDetections:
     """The detections `alerts` cite, read from the log around the alerts' times (at most
     `MAX_EVENTS` detections read)."""
-    keys = {k for a in alerts for k in a.evidence}
+    keys = {k for a in alerts for k in a.detection_keys}
     if not keys:
         return IncidentDetections(
             incident_id=incident_id,

@@ -18,7 +18,8 @@ AlertCategory = Literal["intrusion", "system"]
 
 class Alert(msgspec.Struct, frozen=True, kw_only=True, tag="alert", omit_defaults=True):
     """`rule` names the rule that fired (approach, crossing, line_breach, ...); `evidence` lists
-    the detection keys (`sensor_id/seq`) behind it."""
+    the detection keys (`sensor_id/seq`) behind it, after, for a system alert, the id of the
+    sensor it concerns (no slash)."""
 
     id: Id
     rule: Id
@@ -33,3 +34,8 @@ class Alert(msgspec.Struct, frozen=True, kw_only=True, tag="alert", omit_default
     predicted_crossing: GeoPoint | None = None
     evidence: tuple[Annotated[str, msgspec.Meta(max_length=100)], ...] = ()
     summary: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+    @property
+    def detection_keys(self) -> tuple[str, ...]:
+        """The evidence that names detections: a system alert's subject, a sensor, is not one."""
+        return tuple(k for k in self.evidence if "/" in k)

@@ -25,7 +25,7 @@ def test_an_incidents_detections_come_back_near_its_alerts(api: Api) -> None:
     kinds: set[str] = set()
     for iid, inc in sorted(engine.incidents.items()):
         alerts = [engine.alerts[a] for a in inc.alert_ids if a in engine.alerts]
-        cited = {k for a in alerts for k in a.evidence}
+        cited = {k for a in alerts for k in a.detection_keys}
         got = _detections(api, iid)
         assert got["complete"]
         assert got["missing"] == []

@@ -19,6 +19,7 @@ MODULES = [
     "detections",
     "dispatch",
     "errors",
+    "evidence",
     "incidents",
     "layout",
     "patrols",
