@@ -19,10 +19,10 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from borderwatch.arrays import FloatArray, IntArray
+from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.gate import Pairs
 
-__all__ = ["assign"]
+__all__ = ["assign", "swap_spread"]
 
 DENSE_MAX_CELLS = 40_000  # rows x (cols + rows) below which the dense solver is faster
 
@@ -69,3 +69,81 @@ def assign(
         return i[take], j[take]
     ri, rj = _solve(i[rest], j[rest], cost[rest], miss_cost)
     return np.concatenate((i[take], ri)), np.concatenate((j[take], rj))
+
+
+def _where(keys: IntArray, table: IntArray) -> IntArray:
+    """Index of each key in the sorted `table`, -1 where it is not there."""
+    if len(table) == 0:
+        return np.full(len(keys), -1, np.int64)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    found: IntArray = np.where(table[at] == keys, at, -1)
+    return found
+
+
+def swap_spread(
+    pairs: Pairs,
+    rows: IntArray,
+    dets: IntArray,
+    n_dets: int,
+    sensor: IntArray,
+    eligible: BoolArray,
+    weight: float = 1.0,
+) -> FloatArray | None:
+    r"""How unsure the assignment is, as extra measurement covariance per assigned pair.
+
+    GNN hands each detection to one track even where two tracks could as well have swapped
+    theirs: two walkers at one range, a bearing sigma apart. Updated as if sure, both tracks
+    take each other's detections half the time and their velocities mix; after the walkers
+    part, both tracks sit between them for minutes (walkers' process noise is small, so a
+    mixed velocity is slow to mend). Here each assigned pair (r, d) whose track's rival k
+    (assigned d' from the same sensor) gates d while r gates d' gets the probability that the
+    swap was wrong, :math:`p = 1 / (1 + e^{\Delta/2})` from the swap's extra cost
+    :math:`\Delta` (negative log-likelihood), and the spread of the two-point mixture of
+    origins, :math:`p (1 - p)\, \delta \delta^T` with :math:`\delta = \hat z_k - \hat z_r`,
+    times `weight`, added to its R (summed over rivals): the update still follows its
+    detection, less firmly along the line between the rivals' predicted measurements and as
+    firmly as before across it (the range, for two walkers at one range). Tracks not
+    `eligible` (a bool per track row) take none and count as no one's rival. Returns
+    (K, m, m) aligned with `rows`, or None when no pair is in doubt.
+    """
+    ok = eligible[rows]
+    if ok.sum() < 2:
+        return None
+    r_ok, d_ok = rows[ok], dets[ok]
+    owner = np.full(n_dets, -1, np.int64)
+    owner[d_ok] = r_ok
+    # Rivals: another eligible track gating a detection that `owner` took.
+    r = owner[pairs.j]
+    rival = (r >= 0) & (r != pairs.i) & eligible[pairs.i]
+    if not rival.any():
+        return None
+    kd = np.flatnonzero(rival)
+    k, d, r = pairs.i[kd], pairs.j[kd], r[kd]
+    # The rival's own detection from the same sensor ...
+    n_s = int(sensor.max()) + 1
+    key = r_ok * n_s + sensor[d_ok]
+    order = np.argsort(key)
+    slot = _where(k * n_s + sensor[d], key[order])
+    keep = slot >= 0
+    kd, k, d, r, slot = kd[keep], k[keep], d[keep], r[keep], slot[keep]
+    d2 = d_ok[order][slot]
+    # ... which r must gate too for the swap to be possible.
+    pair_key = pairs.i * n_dets + pairs.j
+    rd2 = _where(r * n_dets + d2, pair_key)
+    keep = rd2 >= 0
+    if not keep.any():
+        return None
+    kd, k, d, r, d2, rd2 = kd[keep], k[keep], d[keep], r[keep], d2[keep], rd2[keep]
+    rd = _where(r * n_dets + d, pair_key)
+    kd2 = _where(k * n_dets + d2, pair_key)
+    cost = pairs.d2 + pairs.logdet
+    swap = cost[rd2] + cost[kd] - cost[rd] - cost[kd2]
+    p = 0.5 * (1.0 - np.tanh(0.25 * swap))  # 1 / (1 + e^(swap/2)), without overflow
+    delta = pairs.nu[rd] - pairs.nu[kd]  # z - zhat_r - (z - zhat_k): wrap handled there
+    spread = (weight * p * (1.0 - p))[:, None, None] * delta[:, :, None] * delta[:, None, :]
+    m = pairs.nu.shape[1]
+    per_det = np.zeros((n_dets, m, m))
+    np.add.at(per_det, d, spread)  # the swap is found from both sides: d2's comes then
+    out: FloatArray = per_det[dets]
+    out[~ok] = 0.0
+    return out
