@@ -7,7 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from borderwatch.fusion import PositionBatch, RadarBatch, Tracker
+from borderwatch.fusion import PositionBatch, RadarBatch, Tracker, TrackerConfig
+from borderwatch.fusion.update import kalman_update
 
 SENSOR = (0.0, 0.0)
 
@@ -166,3 +167,27 @@ def test_each_pair_is_predicted_to_its_detections_time() -> None:
     trk.process(replace(b, det_time_s=times, sensor_index=np.array([0, 1])))
     assert len(trk.tracks) == 1
     assert trk.tracks.t[0] == pytest.approx(20.9)
+
+
+def test_two_sensors_at_once_give_the_sequential_kalman_answer() -> None:
+    """Two position sensors report one track at the same instant: the one-pass update in
+    information form (`_update_many`) equals two Kalman updates in turn, which is exact for a
+    linear measurement at the track's own time."""
+    trk = Tracker(TrackerConfig(swap_doubt_weight=0.0))
+    for k in range(5):
+        trk.process(radar_scan(float(k), walk(float(k))[:1]))
+    trk._predict(5.0)
+    x, P = trk.tracks.x[:1].copy(), trk.tracks.P[:1].copy()
+    p = walk(5.0)[0]
+    xy = p + np.array([[8.0, -3.0], [-5.0, 6.0]])
+    cov = np.array([[[25.0, 4.0], [4.0, 16.0]], [[9.0, 0.0], [0.0, 36.0]]])
+    H = np.array([[[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]])
+    for z, R in zip(xy, cov, strict=True):
+        nu = z[None] - (H @ x[:, :, None])[:, :, 0]
+        S = H @ P @ H.mT + R[None]
+        x, P = kalman_update(x, P, H, R[None], nu, S)
+    trk.process(PositionBatch(time_s=5.0, xy=xy, cov=cov, sensor_index=np.array([0, 1])))
+    assert len(trk.tracks) == 1
+    assert trk.tracks.hits[0] >= 7
+    assert trk.tracks.x[0] == pytest.approx(x[0], abs=1e-9)
+    assert trk.tracks.P[0] == pytest.approx(P[0], rel=1e-9, abs=1e-9)
