@@ -9,8 +9,9 @@ no index by sensor or time: the first event of the window is found by bisection 
 (a few seconds of work); a busier window is cut there and said to be (`complete` false).
 
 Each detection comes back with a place on the map: a position kind's own; a radar's range and
-bearing turned into one by the same geodesic the fusion feed uses; a camera's bearing has no
-range, so it comes back at its sensor with `bearing_deg`, for the map to draw a ray.
+bearing turned into one along the geodesic (the fusion feed's grid shortcut agrees to cm); a
+camera's bearing has no range, so it comes back at its sensor with `bearing_deg`, for the map
+to draw a ray.
 
 Same rule as the incident itself: a partner reads only the incidents released to it (any other
 is "not found"), and, as it does not read alerts, gets no detections from them.
@@ -86,7 +87,7 @@ class IncidentDetections(msgspec.Struct, frozen=True, kw_only=True):
 
 def _placed(found: list[Detection], registry: Registry) -> list[EvidenceDetection]:
     radars = [d for d in found if d.kind == "radar" and d.sensor_id in registry.radars]
-    # All radar detections at once: one geodesic call, as in the fusion feed's _radar.
+    # All radar detections at once: one geodesic call.
     sites = [registry.radars[d.sensor_id] for d in radars]
     lon, lat = destination(
         np.array([s.lon for s in sites], float),

@@ -18,7 +18,7 @@ import numpy as np
 
 from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.fusion.measurements import CameraBatch, PositionBatch, RadarBatch
-from borderwatch.geo.projection import destination, to_utm
+from borderwatch.geo.projection import grid_factors, grid_polar, to_utm
 from borderwatch.geo.sites import Layout, Site, TowerSpec
 from borderwatch.messages import Detection, SensorKind
 
@@ -39,18 +39,24 @@ class SensorSite:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RadarSite(SensorSite):
-    """A radar: its index among the radars, and what to expect of it."""
+    """A radar: its index among the radars, what to expect of it, and the UTM grid where it
+    stands (`geo.projection.grid_factors`: its plots are turned into grid range and azimuth
+    with those)."""
 
     index: int
+    convergence_rad: float
+    scale: float
     clutter_per_m2: float
     pd: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CameraSite(SensorSite):
-    """A camera: its index among the cameras, and how far it sees."""
+    """A camera: its index among the cameras, how far it sees, and the UTM grid's convergence
+    where it stands (true bearings to grid)."""
 
     index: int
+    convergence_rad: float
     range_m: float
 
 
@@ -73,6 +79,7 @@ class Registry:
             assert isinstance(spec, TowerSpec)
             lon, lat = site.lonlat
             x, y = (float(v) for v in to_utm(lon, lat))
+            convergence, scale = grid_factors(lon, lat)
             if spec.radar is not None:
                 r = spec.radar
                 area = np.radians(r.az_width_deg) / 2.0 * r.range_m**2
@@ -81,6 +88,8 @@ class Registry:
                     index=len(reg.radars),
                     clutter_per_m2=r.clutter_per_scan / area,
                     pd=r.pd_max,
+                    convergence_rad=convergence,
+                    scale=scale,
                     sector=spec.sector,
                     lon=lon,
                     lat=lat,
@@ -93,6 +102,7 @@ class Registry:
                     kind="camera",
                     index=len(reg.cameras),
                     range_m=spec.camera.range_m,
+                    convergence_rad=convergence,
                     sector=spec.sector,
                     lon=lon,
                     lat=lat,
@@ -213,16 +223,15 @@ class TickFeed:
 
     def _radar(self, dets: list[Detection], end_s: float) -> RadarBatch:
         sites = [self.registry.radars[d.sensor_id] for d in dets]
-        slon = np.array([s.lon for s in sites])
-        slat = np.array([s.lat for s in sites])
         sx = np.array([s.x for s in sites])
         sy = np.array([s.y for s in sites])
-        rng = np.array([d.range_m for d in dets], float)
-        brg = np.array([d.bearing_deg for d in dets], float)
-        lon, lat = destination(slon, slat, brg, rng)
-        x, y = to_utm(lon, lat)
-        az = np.mod(np.arctan2(x - sx, y - sy), 2 * np.pi)
-        r = np.hypot(x - sx, y - sy)
+        az, r = grid_polar(
+            sx,
+            np.array([s.convergence_rad for s in sites]),
+            np.array([s.scale for s in sites]),
+            np.array([d.bearing_deg for d in dets], float),
+            np.array([d.range_m for d in dets], float),
+        )
         times = self._times(dets)
         index: IntArray = np.array([s.index for s in sites], np.int64)
         return RadarBatch(
@@ -244,22 +253,19 @@ class TickFeed:
 
     def _camera(self, dets: list[Detection], end_s: float) -> CameraBatch:
         sites = [self.registry.cameras[d.sensor_id] for d in dets]
-        slon = np.array([s.lon for s in sites])
-        slat = np.array([s.lat for s in sites])
         sx = np.array([s.x for s in sites])
         sy = np.array([s.y for s in sites])
         reach = np.array([s.range_m for s in sites])
         brg = np.array([d.bearing_deg for d in dets], float)
-        # True bearing to grid azimuth along the ray (the range is unknown; the convergence
-        # changes by far less than the camera's 0.1 degree over it).
-        lon, lat = destination(slon, slat, brg, reach / 2.0)
-        x, y = to_utm(lon, lat)
+        # True bearing to grid azimuth at the camera (the convergence changes by far less
+        # than the camera's 0.1 degree along its ray).
+        convergence = np.array([s.convergence_rad for s in sites])
         times = self._times(dets)
         return CameraBatch(
             time_s=max(end_s, float(times.max())),
             sensor_x=sx,
             sensor_y=sy,
-            azimuth_rad=np.mod(np.arctan2(x - sx, y - sy), 2 * np.pi),
+            azimuth_rad=np.mod(np.radians(brg) - convergence, 2 * np.pi),
             range_m=reach,
             sigma_azimuth_rad=float(np.radians(dets[0].sigma_bearing_deg or 0.1)),
             keys=tuple(d.key for d in dets),

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from pyproj import Transformer
 
-from borderwatch.geo import UTM_EPSG, destination, polar, to_lonlat, to_utm
+from borderwatch.geo import (
+    UTM_EPSG,
+    destination,
+    grid_factors,
+    grid_polar,
+    polar,
+    to_lonlat,
+    to_utm,
+)
 
 # The border's bounding box, with a margin: Borj el-Khadra to Ras Ajdir and beyond.
 LONS = st.floats(9.0, 12.5)
@@ -101,3 +109,26 @@ def test_polar_agrees_with_utm_distance_nearby() -> None:
     x0, y0 = to_utm(10.5, 32.0)
     x, y = to_utm(lon, lat)
     assert float(np.hypot(x - x0, y - y0)) == pytest.approx(10_000.0, rel=1e-3)
+
+
+@given(
+    lon=LONS,
+    lat=LATS,
+    az=st.floats(0.0, 360.0, exclude_max=True),
+    dist=st.floats(10.0, 20_000.0),
+)
+def test_grid_polar_agrees_with_the_geodesic_then_the_projection(
+    lon: float, lat: float, az: float, dist: float
+) -> None:
+    # The feed's closed form for radar plots and camera bearings: within 0.005 degrees and
+    # 5 cm of the geodesic destination projected to UTM, over 20 km anywhere on the border.
+    x0, y0 = to_utm(lon, lat)
+    lon1, lat1 = destination(lon, lat, az, dist)
+    x1, y1 = to_utm(lon1, lat1)
+    want_az = np.arctan2(x1 - x0, y1 - y0)
+    want_r = np.hypot(x1 - x0, y1 - y0)
+    gamma, k = grid_factors(lon, lat)
+    got_az, got_r = grid_polar(float(x0), gamma, k, np.array([az]), np.array([dist]))
+    off = (got_az[0] - want_az + np.pi) % (2 * np.pi) - np.pi
+    assert abs(np.degrees(off)) < 0.005
+    assert abs(got_r[0] - want_r) < 0.05
