@@ -109,6 +109,10 @@ def swap_spread(
     ok = eligible[rows]
     if ok.sum() < 2:
         return None
+    # A swap needs two detections each gated by two eligible tracks: usually there are none.
+    shared = np.bincount(pairs.j[eligible[pairs.i]], minlength=n_dets) >= 2
+    if shared.sum() < 2:
+        return None
     r_ok, d_ok = rows[ok], dets[ok]
     owner = np.full(n_dets, -1, np.int64)
     owner[d_ok] = r_ok

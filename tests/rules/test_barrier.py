@@ -91,3 +91,29 @@ def test_locate_agrees_with_geos(barrier: BarrierLine, along: float, dx: float, 
     assert d_mine <= d_ref + SAMPLE_M / 2
     if d_ref <= 1000.0:
         assert d_mine == pytest.approx(d_ref, abs=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    along=st.floats(2_000.0, 200_000.0),
+    offset=st.floats(-8000.0, 8000.0),
+    heading=st.floats(0.0, 2 * np.pi),
+    speed=st.floats(0.5, 20.0),
+)
+def test_where_a_course_first_meets_the_line_agrees_with_geos(
+    barrier: BarrierLine, along: float, offset: float, heading: float, speed: float
+) -> None:
+    # Any course, in or out, across the berm's bends or along it: the first meeting point
+    # is GEOS's intersection of the course with the line nearest its start (or none).
+    p, _, n = frame(barrier, along)
+    pos = p + offset * n
+    vel = speed * np.array([np.sin(heading), np.cos(heading)])
+    r = barrier.reach(pos[:1], pos[1:], vel[:1], vel[1:], horizon_s=3600.0, max_m=20_000.0)
+    reach_m = min(speed * 3600.0, 20_000.0)
+    course = shapely.linestrings([pos, pos + vel / speed * reach_m])
+    meets = shapely.get_coordinates(shapely.intersection(course, barrier.line))
+    if abs(offset) > 20_000.0 or len(meets) == 0:
+        assert np.isinf(r.eta_s[0])
+        return
+    first = float(np.hypot(*(meets - pos).T).min())
+    assert r.eta_s[0] * speed == pytest.approx(first, abs=1e-3)
