@@ -52,14 +52,13 @@ def _solve(
 
 
 def assign(
-    pairs: Pairs, n_tracks: int, n_dets: int, miss_cost: FloatArray
+    i: IntArray, j: IntArray, cost: FloatArray, n_tracks: int, n_dets: int, miss_cost: FloatArray
 ) -> tuple[IntArray, IntArray]:
-    """Matched (track row, detection) index arrays. `miss_cost` (n_tracks,)."""
+    """Matched (track row, detection) index arrays from gated pairs (i, j) and their costs
+    (d2 + ln|S| each); `miss_cost` (n_tracks,)."""
     empty = np.zeros(0, np.int64)
-    if len(pairs.i) == 0 or n_tracks == 0:
+    if len(i) == 0 or n_tracks == 0:
         return empty, empty
-    i, j = pairs.i, pairs.j
-    cost = pairs.d2 + pairs.logdet
     alone = (np.bincount(i, minlength=n_tracks)[i] == 1) & (
         np.bincount(j, minlength=n_dets)[j] == 1
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from borderwatch.arrays import BoolArray, FloatArray, IntArray
+from borderwatch.arrays import FloatArray, IntArray
 from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
@@ -44,20 +44,6 @@ class Pairs:
 
     def __len__(self) -> int:
         return len(self.i)
-
-    def subset(self, keep: BoolArray | IntArray, rows: IntArray | None = None) -> Pairs:
-        """The pairs in `keep`; `rows` renumbers their tracks (i) if given."""
-        return Pairs(
-            self.i[keep] if rows is None else rows,
-            self.j[keep],
-            self.nu[keep],
-            self.S[keep],
-            self.d2[keep],
-            self.logdet[keep],
-            self.xp[keep],
-            self.Pp[keep],
-            self.H[keep],
-        )
 
     def index(self, i: IntArray, j: IntArray, n_dets: int) -> IntArray:
         """Where the pairs (i, j) are (each must be one of them): the pairs are sorted by

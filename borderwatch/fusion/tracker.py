@@ -110,21 +110,26 @@ class Tracker:
         self.evidence: dict[int, deque[str]] = {}
 
     # -- the steps -------------------------------------------------------------------------
-    def _q(self, rows: IntArray | slice = slice(None)) -> FloatArray:
-        """Process noise per track: walker-like below `slow_speed_mps` once confirmed."""
-        tr, c = self.tracks, self.config
+    def _slow(self, rows: IntArray | slice = slice(None)) -> BoolArray:
+        """Confirmed tracks slower than `slow_speed_mps`: walkers (and the still)."""
+        tr = self.tracks
         speed = np.hypot(tr.x[rows, 1], tr.x[rows, 3])
-        slow = (tr.status[rows] == CONFIRMED) & (speed < c.slow_speed_mps)
-        q: FloatArray = np.where(slow, c.q_slow, c.q_fast)
+        slow: BoolArray = (tr.status[rows] == CONFIRMED) & (speed < self.config.slow_speed_mps)
+        return slow
+
+    def _q(self, slow: BoolArray) -> FloatArray:
+        """Process noise per track: walker-like for the `slow` ones."""
+        q: FloatArray = np.where(slow, self.config.q_slow, self.config.q_fast)
         return q
 
-    def _predict(self, t: float, rows: IntArray | slice = slice(None)) -> None:
+    def _predict(self, t: float, q: FloatArray) -> None:
+        """Every track on to time `t`, with process noise `q` (per track, from `_q`)."""
         tr = self.tracks
         if len(tr) == 0:
             return
-        dt = np.maximum(t - tr.t[rows], 0.0)
-        tr.x[rows], tr.P[rows] = predict(tr.x[rows], tr.P[rows], dt, self._q(rows))
-        tr.t[rows] = np.maximum(tr.t[rows], t)
+        dt = np.maximum(t - tr.t, 0.0)
+        tr.x, tr.P = predict(tr.x, tr.P, dt, q)
+        tr.t = np.maximum(tr.t, t)
 
     def _assign(self, pairs: Pairs, batch: MeasurementBatch) -> tuple[IntArray, IntArray]:
         """GNN with one row per (track, sensor): a track takes at most one detection from
@@ -141,31 +146,33 @@ class Tracker:
         miss = self.config.gate_d2 + (
             np.bincount(row, pairs.logdet, minlength=n_rows) / np.bincount(row, minlength=n_rows)
         )
+        cost = pairs.d2 + pairs.logdet
+        status = tr.status[pairs.i]
         rows: list[IntArray] = []
         dets: list[IntArray] = []
         taken = np.zeros(len(batch), bool)
-        for status in (CONFIRMED, TENTATIVE):
-            keep = (tr.status[pairs.i] == status) & ~taken[pairs.j]
-            sub = pairs.subset(keep, row[keep])
-            r, d = assign(sub, n_rows, len(batch), miss)
+        for which in (CONFIRMED, TENTATIVE):
+            keep = (status == which) & ~taken[pairs.j]
+            r, d = assign(row[keep], pairs.j[keep], cost[keep], n_rows, len(batch), miss)
             taken[d] = True
             rows.append(track_of_row[r])
             dets.append(d)
         return np.concatenate(rows), np.concatenate(dets)
 
     def _doubt(
-        self, pairs: Pairs, rows: IntArray, dets: IntArray, batch: MeasurementBatch
+        self,
+        pairs: Pairs,
+        rows: IntArray,
+        dets: IntArray,
+        batch: MeasurementBatch,
+        slow: BoolArray,
     ) -> FloatArray | None:
         """Extra R per matched pair where a swap with a rival track was nearly as likely
-        (slow confirmed tracks only: a vehicle's larger process noise mends a mixed
-        velocity within seconds, a walker's does not)."""
+        (`slow` tracks only: a vehicle's larger process noise mends a mixed velocity within
+        seconds, a walker's does not)."""
         w = self.config.swap_doubt_weight
         if w == 0.0 or len(rows) < 2:
             return None
-        tr = self.tracks
-        slow = (tr.status == CONFIRMED) & (
-            np.hypot(tr.x[:, 1], tr.x[:, 3]) < self.config.slow_speed_mps
-        )
         return swap_spread(pairs, rows, dets, len(batch), batch.sensors(), slow, w)
 
     def _update(
@@ -270,7 +277,7 @@ class Tracker:
         xu = tr.x[rows] + (Pu @ y[:, :, None])[:, :, 0]
         last = np.maximum.reduceat(times[d], starts)
         step = np.maximum(last - tr.t[rows], 0.0)
-        tr.x[rows], tr.P[rows] = predict(xu, Pu, step, self._q(rows))
+        tr.x[rows], tr.P[rows] = predict(xu, Pu, step, self._q(self._slow(rows)))
         tr.t[rows] = np.maximum(tr.t[rows], last)
 
     def _log_evidence(self, likelihood: FloatArray) -> FloatArray:
@@ -415,18 +422,22 @@ class Tracker:
             self.time_s = max(self.time_s, batch.time_s)
             return
         tr = self.tracks
+        # Which tracks are slow, and so their process noise, hold through the predict (it
+        # moves positions, not velocities) up to the update.
+        slow = self._slow()
+        q = self._q(slow)
         if batch.places:
-            self._predict(float(batch.times().min()))
-            pairs = gate(tr.x, tr.P, tr.t, self._q(), batch, self.config.gate_d2)
+            self._predict(float(batch.times().min()), q)
+            pairs = gate(tr.x, tr.P, tr.t, q, batch, self.config.gate_d2)
         else:
             # A bearing cannot tell a new target from clutter: only confirmed tracks take one.
             # No predict of every track here: each pair is predicted to its own time in the
             # gate and the update, and the placing batch of the same second moves all on.
             ok = np.flatnonzero(tr.status == CONFIRMED)
-            sub = gate(tr.x[ok], tr.P[ok], tr.t[ok], self._q(ok), batch, self.config.gate_d2)
+            sub = gate(tr.x[ok], tr.P[ok], tr.t[ok], q[ok], batch, self.config.gate_d2)
             pairs = dataclasses.replace(sub, i=ok[sub.i])
         rows, dets = self._assign(pairs, batch)
-        self._update(pairs, rows, dets, batch, self._doubt(pairs, rows, dets, batch))
+        self._update(pairs, rows, dets, batch, self._doubt(pairs, rows, dets, batch, slow))
         if batch.places:
             self._manage(batch.time_s)
         free = np.ones(len(batch), bool)

@@ -176,7 +176,7 @@ def test_two_sensors_at_once_give_the_sequential_kalman_answer() -> None:
     trk = Tracker(TrackerConfig(swap_doubt_weight=0.0))
     for k in range(5):
         trk.process(radar_scan(float(k), walk(float(k))[:1]))
-    trk._predict(5.0)
+    trk._predict(5.0, trk._q(trk._slow()))
     x, P = trk.tracks.x[:1].copy(), trk.tracks.P[:1].copy()
     p = walk(5.0)[0]
     xy = p + np.array([[8.0, -3.0], [-5.0, 6.0]])
