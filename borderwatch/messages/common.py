@@ -38,7 +38,8 @@ ClassName = Literal["person", "vehicle", "animal", "unknown"]
 CLASSES: tuple[ClassName, ...] = ("person", "vehicle", "animal", "unknown")
 
 
-class ClassLikelihood(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+# gc=False: carried by every detection and track (see `Detection`).
+class ClassLikelihood(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """p(observation | class) from one sensor; need not sum to 1. Equal values say nothing."""
 
     person: Probability = 1.0

@@ -14,7 +14,8 @@ PatrolStatus = Literal["available", "assigned", "returning", "off_duty"]
 Agency = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 
-class Patrol(msgspec.Struct, frozen=True, kw_only=True, tag="patrol", omit_defaults=True):
+# gc=False: see `Detection`.
+class Patrol(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag="patrol", omit_defaults=True):
     """A friendly patrol says where it is. Tracks near it are ours, never intruders."""
 
     callsign: Id

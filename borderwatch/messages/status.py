@@ -14,7 +14,10 @@ Health = Literal["ok", "degraded", "down", "tampered"]
 Azimuth = Annotated[float, msgspec.Meta(ge=0.0, lt=360.0)]
 
 
-class SensorStatus(msgspec.Struct, frozen=True, kw_only=True, tag="status", omit_defaults=True):
+# gc=False: see `Detection`.
+class SensorStatus(
+    msgspec.Struct, frozen=True, kw_only=True, gc=False, tag="status", omit_defaults=True
+):
     """Sent by every sensor at least once a minute. A sensor that stops sending is `down`
     by absence, which the engine decides from heartbeat freshness, not from this message."""
 

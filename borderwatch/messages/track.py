@@ -15,7 +15,8 @@ TrackStatus = Literal["tentative", "confirmed", "coasting", "deleted"]
 Real = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
 
 
-class Track(msgspec.Struct, frozen=True, kw_only=True, tag="track", omit_defaults=True):
+# gc=False: see `Detection`.
+class Track(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag="track", omit_defaults=True):
     """State in UTM zone 32N (EPSG:32632) metres: `state` = [x, vx, y, vy] (m, m/s) and its 4x4
     covariance row-major in `cov`; `lat`/`lon` repeat the position for map clients.
     `classes` here are posterior probabilities (they sum to 1)."""
