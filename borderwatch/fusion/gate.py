@@ -75,8 +75,7 @@ DENSE_PAIRS = 8192
 
 def near_pairs(xy: FloatArray, pts: FloatArray, radius: FloatArray) -> tuple[IntArray, IntArray]:
     """Rows `i` of `xy` and `j` of `pts` within `radius[i]` of each other, by i then j (a
-    fixed order): tracks and detections for the gate, detections and themselves for
-    initiation."""
+    fixed order): tracks and detections for the gate."""
     if len(xy) * len(pts) <= DENSE_PAIRS:
         dx = xy[:, 0, None] - pts[None, :, 0]
         dy = xy[:, 1, None] - pts[None, :, 1]

@@ -23,10 +23,11 @@ from typing import Annotated, Literal
 
 import msgspec
 import numpy as np
+from scipy.spatial import cKDTree
 
 from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.associate import assign, swap_spread
-from borderwatch.fusion.gate import Pairs, gate, near_pairs
+from borderwatch.fusion.gate import Pairs, gate
 from borderwatch.fusion.groups import components
 from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.linalg import inv_small
@@ -403,8 +404,13 @@ class Tracker:
         # The trace bounds the largest eigenvalue: a radius no smaller than the gate's.
         spread = float(np.sqrt(np.max(cov[:, 0, 0] + cov[:, 1, 1])))
         radius = np.sqrt(self.config.gate_d2 * 2.0) * spread
-        a, b = near_pairs(xy, xy, np.full(n, radius))
-        keep = (a < b) & (sensor[a] != sensor[b])
+        # One tree's own pairs (as `groups` links tracks): for pairs within one set it is as
+        # cheap as every distance at a few dozen points and 2-3 x cheaper at 150.
+        pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
+        if len(pairs) == 0:
+            return alone
+        a, b = pairs[:, 0], pairs[:, 1]
+        keep = sensor[a] != sensor[b]
         if not keep.any():
             return alone
         a, b = a[keep], b[keep]
