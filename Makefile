@@ -54,6 +54,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check borderwatch tests bench
 	$(VENV)/bin/ruff format --check borderwatch tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

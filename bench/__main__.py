@@ -16,6 +16,7 @@ from typing import Any
 
 from bench import (
     baseline_scores,
+    chaos_run,
     console_browser,
     engine_replay,
     eventlog,
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
+    "chaos_run": lambda hours: [chaos_run.run(minutes=1.0 if hours is not None else 30.0)],
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

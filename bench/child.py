@@ -22,15 +22,20 @@ CHILD = (
 )
 
 
-def run_cli(*args: str) -> tuple[str, float, float]:
-    """`borderwatch ARGS` in a child: (its stdout, wall s, its peak RSS in MB)."""
+def run_cli(*args: str, code: str | None = None) -> tuple[str, float, float]:
+    """`borderwatch ARGS` in a child: (its stdout, wall s, its peak RSS in MB). `code`: run
+    the borderwatch package found in this directory instead (another checkout, to compare)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if code is not None:
+        env["PYTHONPATH"] = code
     t = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, *args],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env=env,
+        cwd=code,
     )
     wall = time.perf_counter() - t
     rss = float(json.loads(done.stderr.strip().splitlines()[-1])["peak_rss_mb"])

@@ -44,6 +44,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from borderwatch.accounts import DataDir, Passwords
 from borderwatch.api import create_app
 from borderwatch.api.console import DIST
+from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.geo import build_sectors, load_border, to_lonlat
 from borderwatch.messages import Alert, Track
 from borderwatch.messages.common import ClassLikelihood
@@ -199,7 +200,7 @@ class Feeder:
 @contextlib.contextmanager
 def _service(tmp: Path) -> Iterator[tuple[BlockingPortal, Service, str]]:
     """A service with one operator and its app behind uvicorn on a free port."""
-    options = ServiceOptions(data=DataDir(tmp / "data"), max_ahead_s=None, synchronous="NORMAL")
+    options = ServiceOptions(data=DataDir(tmp / "data"), config=EVENT_CLOCK, synchronous="NORMAL")
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(Service.start(options)) as service,

@@ -183,9 +183,9 @@ class _Place:
 
 def _places(n: int) -> list[_Place]:
     """`n` points of the line 3 km apart, from 10 km south of the coast."""
-    from borderwatch.fusion.feed import Registry
     from borderwatch.geo import load_border, load_sites
     from borderwatch.geo.projection import to_lonlat
+    from borderwatch.geo.registry import Registry
     from borderwatch.rules import BarrierLine
 
     barrier = BarrierLine(load_border())
@@ -341,8 +341,8 @@ def _summary(name: str, values: list[float]) -> dict[str, float | None]:
 
 
 def _measure(probes: int, warmup_s: float, drain_s: float) -> dict[str, Any]:
-    from borderwatch.fusion.feed import Registry
     from borderwatch.geo import load_sites
+    from borderwatch.geo.registry import Registry
 
     registry = Registry.from_layout(load_sites())
     radars = sorted(registry.radars)[:CLIENTS]

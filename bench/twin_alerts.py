@@ -1,7 +1,7 @@
 """Benchmark: the engine's alerts on the twin, against issue 3's bars.
 
 Every library scenario, seeds 1-5: simulate, replay through the engine
-(`borderwatch.fusion.replay.replay_run`: tracks.jsonl and alerts.jsonl), score with
+(`borderwatch.engine.replay.replay_run`: tracks.jsonl and alerts.jsonl), score with
 `borderwatch.eval.evaluate`. One row per scenario, pooled over its seeds, then one
 `twin_alerts_total` row pooled over everything, which carries the bars:
 
@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from borderwatch.engine.replay import replay_run
 from borderwatch.eval import evaluate
 from borderwatch.eval.stats import clopper_pearson
-from borderwatch.fusion.replay import replay_run
 from borderwatch.twin import library, load_scenario, simulate
 
 __all__ = [

@@ -1,5 +1,5 @@
 """The one entry point: `borderwatch run | scenarios | simulate | replay | eval | track-csv |
-schema | users | certs`.
+schema | users | certs | quarantine`.
 
 Every user mistake (a bad argument, a bad scenario file, a missing run directory) ends in one
 line naming what is wrong and exit status 2, never a traceback.
@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -99,17 +100,111 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from borderwatch.fusion.replay import replay_run
-    from borderwatch.rules import load_rules
+    from borderwatch.engine import load_config
 
-    summary = replay_run(
-        Path(args.run_dir),
-        Path(args.out or args.run_dir),
-        Path(args.sites) if args.sites else None,
-        load_rules(args.rules),
-    )
+    config = load_config(args.config)
+    if args.data:
+        from borderwatch.engine.replay import replay_log
+        from borderwatch.geo import load_sites
+        from borderwatch.geo.registry import Registry
+        from borderwatch.store.quarantine import Quarantine
+
+        data = _data_dir(args)
+        if args.run_dir or not args.out:
+            raise BorderwatchError("replay --data DIR takes no run directory and needs --out")
+        layout = load_sites(Path(args.sites) if args.sites else None)
+        if args.sectors:
+            layout = layout.in_sectors({s for s in args.sectors.split(",") if s})
+        skip: frozenset[int] = frozenset()
+        if (data.root / "quarantine.sqlite").exists():
+            with Quarantine(data.root / "quarantine.sqlite") as q:
+                skip = q.held()
+        summary = replay_log(
+            data.root / "events.sqlite",
+            Path(args.out),
+            Registry.from_layout(layout),
+            config,
+            skip,
+        )
+    else:
+        from borderwatch.engine.replay import replay_run
+
+        if not args.run_dir:
+            raise BorderwatchError("replay needs a run directory, or --data DIR --out DIR")
+        summary = replay_run(
+            Path(args.run_dir),
+            Path(args.out or args.run_dir),
+            Path(args.sites) if args.sites else None,
+            config,
+        )
     print(json.dumps(summary))
     return 0
+
+
+def _cmd_quarantine(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from borderwatch.store.quarantine import Quarantine
+
+    data = _data_dir(args)
+    path = data.root / "quarantine.sqlite"
+    if not path.exists():
+        raise BorderwatchError(f"{data.root}: no quarantine (no event has ever been held)")
+
+    def when(ns: int) -> str:
+        return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
+
+    with Quarantine(path) as q:
+        if args.quarantine_command == "list":
+            for e in q.list():
+                state = f"released by {e.released_by}" if e.released_ns else "held"
+                print(f"{e.seq:>10}  {when(e.at_ns)}  {state:24s}  {e.error}")
+            return 0
+        event = q.get(args.seq)
+        if event is None:
+            raise BorderwatchError(f"event {args.seq} is not in the quarantine")
+        if args.quarantine_command == "show":
+            print(json.dumps(_quarantined(data, event.seq, when(event.at_ns)), indent=1))
+            print(event.traceback)
+            return 0
+        from borderwatch.messages import OperatorAction
+        from borderwatch.store import EventLog
+
+        user = args.user or getpass.getuser()
+        if not q.release(args.seq, user):
+            raise BorderwatchError(f"event {args.seq} was released already")
+        # The release is an operator action in the log: attributable, in the audit trail.
+        with EventLog(data.root / "events.sqlite") as log:
+            action = OperatorAction(
+                id=f"A{secrets.token_hex(10)}",
+                user=user,
+                agency="admin",
+                role="admin",
+                time_ns=time.time_ns(),
+                action="quarantine_release",
+                target=str(args.seq),
+                params={"error": event.error[:200]},
+            )
+            log.append([action], f"cli:{user}", time.time_ns())
+        print(f"released event {args.seq}: the engine takes it in again at its next start")
+    return 0
+
+
+def _quarantined(data: DataDir, seq: int, at: str) -> dict[str, Any]:
+    from borderwatch.messages import encode
+    from borderwatch.store import EventLog
+
+    with EventLog(data.root / "events.sqlite") as log:
+        event = next(iter(log.read(after=seq - 1, limit=1)), None)
+    if event is None or event.seq != seq:
+        return {"seq": seq, "quarantined": at, "message": None}
+    return {
+        "seq": seq,
+        "quarantined": at,
+        "source": event.source,
+        "arrived_ns": event.arrived_ns,
+        "message": json.loads(encode(event.message)),
+    }
 
 
 def _cmd_track_csv(args: argparse.Namespace) -> int:
@@ -273,11 +368,11 @@ def _speed(text: str) -> float:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from borderwatch.engine import load_config
     from borderwatch.ingest.cot import CotSettings
-    from borderwatch.rules import load_rules
+    from borderwatch.run import RunOptions
+    from borderwatch.run import main as run_main
     from borderwatch.service import ServiceOptions
-    from borderwatch.service.run import RunOptions
-    from borderwatch.service.run import main as run_main
 
     if args.twin:
         from borderwatch.twin import load_scenario
@@ -289,9 +384,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             data=_data_dir(args),
             sites=Path(args.sites) if args.sites else None,
             sectors=sectors,
-            rules=load_rules(args.rules),
-            # The twin faster than real time runs ahead of our clock, by design.
-            max_ahead_s=None if args.twin and args.speed > 1 else 300.0,
+            config=load_config(args.config),
         ),
         host=args.host,
         http_port=args.http_port,
@@ -331,14 +424,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_cmd_eval)
 
-    s = sub.add_parser("replay", help="run the engine over a run's messages.jsonl")
-    s.add_argument("run_dir", help="a directory written by `borderwatch simulate`")
+    s = sub.add_parser(
+        "replay", help="run the engine over a run's messages.jsonl, or a service's event log"
+    )
+    s.add_argument("run_dir", nargs="?", help="a directory written by `borderwatch simulate`")
+    s.add_argument(
+        "--data",
+        help="replay this data directory's event log instead, as the live engine took it",
+    )
     s.add_argument(
         "--out",
         help="where to write tracks.jsonl, alerts.jsonl, incidents.jsonl (default: the run dir)",
     )
     s.add_argument("--sites", help="the site layout the run used, if not the default")
-    s.add_argument("--rules", help="alert rules TOML (default: borderwatch/rules/default.toml)")
+    s.add_argument("--sectors", help="with --data: the sectors the service watched")
+    _config_option(s)
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser(
@@ -360,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_seed, default=1, help="the twin's random seed (default 1)")
     s.add_argument("--sectors", help="watch only these sectors, comma-separated (default all)")
     s.add_argument("--sites", help="the site layout, if not the default")
-    s.add_argument("--rules", help="alert rules TOML (default: borderwatch/rules/default.toml)")
+    _config_option(s)
     s.add_argument(
         "--ready-json", action="store_true", help="print the bound ports as one JSON line"
     )
@@ -371,7 +471,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_users(sub)
     _add_certs(sub)
+    _add_quarantine(sub)
     return p
+
+
+def _config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config", help="the engine's settings TOML (default: borderwatch/engine/default.toml)"
+    )
+
+
+def _add_quarantine(sub: argparse._SubParsersAction[Any]) -> None:
+    q = sub.add_parser("quarantine", help="events the engine failed on, held out of the picture")
+    cmd = q.add_subparsers(dest="quarantine_command", required=True, parser_class=_Parser)
+    s = cmd.add_parser("list", help="every quarantined event: seq, when, held or released, why")
+    _data_option(s)
+    s.set_defaults(func=_cmd_quarantine)
+    s = cmd.add_parser("show", help="one quarantined event: the message and the traceback")
+    s.add_argument("seq", type=int, help="the event's seq in the log")
+    _data_option(s)
+    s.set_defaults(func=_cmd_quarantine)
+    s = cmd.add_parser(
+        "release", help="take the event in again at the engine's next start (audited)"
+    )
+    s.add_argument("seq", type=int, help="the event's seq in the log")
+    s.add_argument("--user", help="who releases it (default: the login name)")
+    _data_option(s)
+    s.set_defaults(func=_cmd_quarantine)
 
 
 def _data_option(p: argparse.ArgumentParser) -> None:

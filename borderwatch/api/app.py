@@ -21,6 +21,7 @@ from borderwatch.api import (
     detections,
     dispatch,
     evidence,
+    health,
     incidents,
     layout,
     patrols,
@@ -66,6 +67,7 @@ role may see nothing, 4429 fell behind (the reason gives the `after=` to reconne
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     sensors.router,
+    health.router,
     sectors.router,
     layout.router,
     tracks.router,
@@ -131,6 +133,7 @@ def _routed() -> BorderwatchApi:
         description=DESCRIPTION,
     )
     install_error_handlers(app)
+    app.include_router(health.probes)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
     console.mount(app)  # the operator console at /, or a redirect to /docs until it is built

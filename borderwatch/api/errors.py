@@ -26,8 +26,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from borderwatch.accounts import AccountError, TokenError
+from borderwatch.engine import ActionError
 from borderwatch.errors import BorderwatchError, MessageError
-from borderwatch.service import ActionError
 from borderwatch.store import StoreError
 
 __all__ = [

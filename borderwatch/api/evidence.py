@@ -33,8 +33,8 @@ from borderwatch.api.errors import NotFoundError
 from borderwatch.api.replay import first_seq_at
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import state_of
-from borderwatch.fusion.feed import Registry
 from borderwatch.geo.projection import destination
+from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Detection, SensorKind
 from borderwatch.store import EventLog, Kind
 

@@ -294,5 +294,5 @@ async def sites(request: Request, _: Annotated[Claims, _sensors]) -> Response:
 async def zones(request: Request, _: Annotated[Claims, _sectors]) -> Response:
     """The running service's alert zones, each tagged with its layer, its rule and the
     distance that rule's settings give it."""
-    rules = state_of(request).service.options.rules
+    rules = state_of(request).service.options.config.rules
     return _once(request, "zone_layers", lambda: zone_layers(load_border(), rules))

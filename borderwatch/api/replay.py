@@ -30,7 +30,7 @@ from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MAX_INT, MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.api.visibility import visible_frame
-from borderwatch.service import ChangeFeed, Frame, LiveEngine
+from borderwatch.engine import ChangeFeed, Frame, LiveEngine
 from borderwatch.store import EventLog, Kind
 
 __all__ = ["MAX_EVENTS", "Replay", "ReplayRange", "replay_frames", "router"]
@@ -154,7 +154,7 @@ async def replay(
         raise NotFoundError("the log holds nothing that early")
     # Frames are kept for the whole lead: a snapshot every few seconds, a few alerts.
     feed = ChangeFeed(keep=MAX_EVENTS, keep_tracks=MAX_EVENTS)
-    engine = LiveEngine(service.registry, feed, service.options.rules)
+    engine = LiveEngine(service.registry, feed, service.options.config)
     # In a worker thread (the log is safe to read from one): the service's loop keeps taking
     # events in and serving streams while the replay computes.
     done = await anyio.to_thread.run_sync(replay_frames, log, engine, at, lead_s)

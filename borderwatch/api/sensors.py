@@ -14,7 +14,7 @@ from borderwatch.api.auth import Require
 from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import state_of
-from borderwatch.service import SensorState
+from borderwatch.engine import SensorState
 
 __all__ = ["Metrics", "router"]
 
@@ -27,6 +27,8 @@ class Metrics(msgspec.Struct, frozen=True, kw_only=True):
     the engine, the change feed and its followers, refused tokens and failed logins."""
 
     ingest: dict[str, Any]
+    admission_refused: dict[str, int]  # by code: out_of_area, sigma_out_of_bounds, ...
+    engine_input: dict[str, int]  # what the engine did with its input, by reason
     log_last_seq: int
     engine_seq: int
     refused_actions: int
@@ -64,6 +66,8 @@ async def metrics(request: Request, _: Annotated[Claims, _read]) -> Response:
     return MsgspecResponse(
         Metrics(
             ingest=s.stats.snapshot(),
+            admission_refused=dict(s.admission.refused),
+            engine_input=s.engine.picture.counts if s.engine.picture is not None else {},
             log_last_seq=s.writer.last_seq,
             engine_seq=s.engine.seq,
             refused_actions=s.engine.refused_actions,

@@ -37,7 +37,7 @@ from borderwatch.api.auth import verify
 from borderwatch.api.schema import MAX_INT
 from borderwatch.api.state import ApiState, state_of
 from borderwatch.api.visibility import STREAM_PERMISSIONS, visible_frame
-from borderwatch.service import FallenBehindError, Frame
+from borderwatch.engine import FallenBehindError, Frame
 
 __all__ = [
     "BAD_HELLO",

@@ -14,9 +14,9 @@ from __future__ import annotations
 import msgspec
 
 from borderwatch.accounts import Claims, Permission, allowed, may_read_incident
+from borderwatch.engine import Frame, SensorState
+from borderwatch.engine.changes import Item
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, Track
-from borderwatch.service import Frame, SensorState
-from borderwatch.service.changes import Item
 
 __all__ = ["STREAM_PERMISSIONS", "sees", "visible_frame"]
 

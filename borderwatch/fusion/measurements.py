@@ -113,7 +113,8 @@ class _Timed:
 
     places: ClassVar[bool] = True
     keys: tuple[str, ...] = field(default=())
-    clutter_per_m2: float = 1e-7
+    # The sensors' clutter density: one for the batch, or (D,), each detection's sensor's.
+    clutter_per_m2: float | FloatArray = 1e-7
     pd: float = 0.9
     det_time_s: FloatArray | None = None
     sensor_index: IntArray | None = None
@@ -178,8 +179,9 @@ class RadarBatch(_Timed):
     sensor_y: float | FloatArray
     azimuth_rad: FloatArray
     range_m: FloatArray
-    sigma_azimuth_rad: float
-    sigma_range_m: float
+    # One value for the batch, or (D,): each plot's own (a radar says how sure it is of each).
+    sigma_azimuth_rad: float | FloatArray
+    sigma_range_m: float | FloatArray
 
     def __len__(self) -> int:
         return len(self.range_m)
@@ -200,16 +202,20 @@ class RadarBatch(_Timed):
         J = np.empty((len(r), 2, 2))
         J[:, 0, 0], J[:, 0, 1] = r * c, s
         J[:, 1, 0], J[:, 1, 1] = -r * s, c
-        R = np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2])
-        return xy, J @ R @ J.mT
+        return xy, J @ self._r_matrix() @ J.mT
+
+    def _r_matrix(self) -> FloatArray:
+        """R (D, 2, 2): each plot's own sigmas, or the batch's."""
+        n = len(self.range_m)
+        R = np.zeros((n, 2, 2))
+        R[:, 0, 0] = np.square(self.sigma_azimuth_rad)
+        R[:, 1, 1] = np.square(self.sigma_range_m)
+        return R
 
     def _measurement(self) -> tuple[FloatArray, FloatArray]:
-        """z = [azimuth, range] per detection and the (shared) R."""
+        """z = [azimuth, range] per detection and its R."""
         z = np.stack((self.azimuth_rad, self.range_m), axis=1)
-        R = np.broadcast_to(
-            np.diag([self.sigma_azimuth_rad**2, self.sigma_range_m**2]), (len(z), 2, 2)
-        )
-        return z, R
+        return z, self._r_matrix()
 
     def predict(self, x: FloatArray, j: IntArray) -> tuple[FloatArray, FloatArray]:
         """h(x) and its Jacobian at each state, from detection j's sensor."""
@@ -266,7 +272,7 @@ class PositionBatch(_Timed):
 
     def clutter(self) -> FloatArray:
         """Per m^2, the same everywhere."""
-        return np.full(len(self.xy), self.clutter_per_m2)
+        return np.broadcast_to(np.asarray(self.clutter_per_m2, float), (len(self.xy),)).copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +285,7 @@ class CameraBatch(_Timed):
     sensor_y: FloatArray
     azimuth_rad: FloatArray
     range_m: FloatArray
-    sigma_azimuth_rad: float
+    sigma_azimuth_rad: float | FloatArray  # one for the batch, or (D,)
 
     def __len__(self) -> int:
         return len(self.azimuth_rad)
@@ -302,7 +308,8 @@ class CameraBatch(_Timed):
     def _measurement(self) -> tuple[FloatArray, FloatArray]:
         """z = [azimuth] per detection, R = sigma^2."""
         z = self.azimuth_rad[:, None]
-        R = np.full((len(z), 1, 1), self.sigma_azimuth_rad**2)
+        R = np.empty((len(z), 1, 1))
+        R[:, 0, 0] = np.square(self.sigma_azimuth_rad)
         return z, R
 
     def predict(self, x: FloatArray, j: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -320,4 +327,4 @@ class CameraBatch(_Timed):
 
     def clutter(self) -> FloatArray:
         """Per rad: a few false detections over the field of view."""
-        return np.full(len(self), self.clutter_per_m2)
+        return np.broadcast_to(np.asarray(self.clutter_per_m2, float), (len(self),)).copy()

@@ -28,13 +28,13 @@ from scipy.spatial import cKDTree
 from borderwatch.arrays import BoolArray, FloatArray, IntArray
 from borderwatch.fusion.associate import assign, swap_spread
 from borderwatch.fusion.gate import Pairs, gate
-from borderwatch.fusion.groups import components
 from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
 from borderwatch.fusion.update import EYE4, kalman_update
+from borderwatch.geo.groups import components
 
 __all__ = ["Tracker", "TrackerConfig", "speed_likelihood"]
 
@@ -109,6 +109,7 @@ class Tracker:
         self.time_s = -np.inf
         # The latest detection keys behind each track (by id): the evidence alerts cite.
         self.evidence: dict[int, deque[str]] = {}
+        self.non_finite_dropped = 0  # tracks dropped because their state stopped being finite
 
     # -- the steps -------------------------------------------------------------------------
     def _slow(self, rows: IntArray | slice = slice(None)) -> BoolArray:
@@ -336,16 +337,7 @@ class Tracker:
             & (t - tr.born <= c.confirm_window_s)
         )
         tr.status[confirm] = CONFIRMED
-        tentative = tr.status == TENTATIVE
-        drop: BoolArray = np.where(
-            tentative,
-            (t - tr.born > c.confirm_window_s) | (t - tr.last_hit > c.tentative_coast_s),
-            (t - tr.last_hit > c.coast_s) | (t - tr.last_fix > c.coast_bearing_only_s),
-        )
-        if drop.any():
-            for tid in tr.id[drop].tolist():
-                self.evidence.pop(tid, None)
-            tr.keep(~drop)
+        self.age_out(t)
 
     def _initiate(self, batch: MeasurementBatch, free: BoolArray) -> None:
         """A new tentative track per free detection, except that detections of one target by
@@ -449,7 +441,51 @@ class Tracker:
         free = np.ones(len(batch), bool)
         free[dets] = False
         self._initiate(batch, free)
+        self._drop_non_finite()
         self.time_s = max(self.time_s, batch.time_s)
+
+    def saved(self) -> tuple[TrackTable, float]:
+        """The state `restore` can go back to: the track table (copied) and the time."""
+        return self.tracks.copy(), self.time_s
+
+    def restore(self, saved: tuple[TrackTable, float]) -> None:
+        """Go back to a `saved()` state, after a batch that failed half way. The evidence
+        keys the failed batch appended to surviving tracks stay (they name detections that
+        were taken in again, or the one refused); those of tracks it started go."""
+        table, self.time_s = saved
+        self.tracks = table.copy()
+        for tid in [t for t in self.evidence if t >= table.next_id]:
+            del self.evidence[tid]
+
+    def age_out(self, t: float) -> None:
+        """Delete the tracks unseen too long at time `t` (s), as a batch at `t` would: the
+        picture asks at each scene, so tracks coast out through a gap in the detections
+        instead of standing still in it."""
+        tr, c = self.tracks, self.config
+        drop: BoolArray = np.where(
+            tr.status == TENTATIVE,
+            (t - tr.born > c.confirm_window_s) | (t - tr.last_hit > c.tentative_coast_s),
+            (t - tr.last_hit > c.coast_s) | (t - tr.last_fix > c.coast_bearing_only_s),
+        )
+        self._drop(drop)
+
+    def _drop_non_finite(self) -> None:
+        """Defence in depth: admission bounds what a detection may say, so no state should
+        ever stop being finite; if one does anyway, that track goes (counted), not the
+        engine (a NaN in one row would otherwise reach every k-d tree and every scene)."""
+        tr = self.tracks
+        finite = np.isfinite(tr.x).all(axis=1) & np.isfinite(tr.P).all(axis=(1, 2))
+        bad: BoolArray = np.asarray(~finite, bool)
+        if bad.any():
+            self.non_finite_dropped += int(bad.sum())
+            self._drop(bad)
+
+    def _drop(self, drop: BoolArray) -> None:
+        if drop.any():
+            tr = self.tracks
+            for tid in tr.id[drop].tolist():
+                self.evidence.pop(tid, None)
+            tr.keep(~drop)
 
     def class_probabilities(self, rows: IntArray | slice = slice(None)) -> FloatArray:
         """Posterior class probabilities (K, 4) in `CLASSES` order: every sensor's evidence,

@@ -74,6 +74,12 @@ class TrackTable:
         self.friendly_until = np.concatenate((self.friendly_until, np.full(k, -np.inf)))
         return ids
 
+    def copy(self) -> TrackTable:
+        """A copy whose arrays are its own (updates write into the arrays in place)."""
+        return TrackTable(
+            **{name: getattr(self, name).copy() for name in COLUMNS}, next_id=self.next_id
+        )
+
     def keep(self, rows: BoolArray) -> None:
         """Drop every row where `rows` is False."""
         for name in COLUMNS:

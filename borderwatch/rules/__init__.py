@@ -2,18 +2,17 @@
 
 Data flows: `scene` (the tracks at one moment, judged once) → each rule (`approach`,
 `crossing`, `loitering`, `convoy`, `line_breach`, `equipment`) → `alerter` (findings become
-`Alert`s) → `incidents` (alerts grouped, with their lifecycle). Settings: `config`, from one
-TOML file (`default.toml`).
+`Alert`s) → `incidents` (alerts grouped, with their lifecycle). Settings: `config`, the
+`[rules.*]` sections of the engine's settings file.
 """
 
 from borderwatch.rules.alerter import Alerter
 from borderwatch.rules.barrier import BarrierLine
-from borderwatch.rules.config import DEFAULT_RULES, RulesConfig, load_rules
+from borderwatch.rules.config import RulesConfig
 from borderwatch.rules.incidents import IncidentBook, LifecycleError
 from borderwatch.rules.scene import Finding, Scene
 
 __all__ = [
-    "DEFAULT_RULES",
     "Alerter",
     "BarrierLine",
     "Finding",
@@ -21,5 +20,4 @@ __all__ = [
     "LifecycleError",
     "RulesConfig",
     "Scene",
-    "load_rules",
 ]

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from borderwatch.fusion.feed import SensorSite
 from borderwatch.geo.projection import to_lonlat
+from borderwatch.geo.registry import SensorSite
 from borderwatch.messages import Alert, Detection, GeoPoint
 from borderwatch.rules.approach import ApproachRule
 from borderwatch.rules.barrier import BarrierLine

@@ -1,4 +1,5 @@
-"""The rules' settings: one TOML file a commander can read (`default.toml` beside this).
+"""The rules' settings: the `[rules.*]` sections of the engine's one settings file
+(`borderwatch/engine/default.toml`, read by `engine.config.load_config`).
 
 Every field has a unit in its name or its comment there; an unknown or ill-typed field is an
 error naming it, so a typo never silently leaves a default in force.
@@ -6,16 +7,11 @@ error naming it, so a typo never silently leaves a default in force.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
 
-from borderwatch.errors import ConfigError
-
-__all__ = ["DEFAULT_RULES", "RulesConfig", "load_rules"]
-
-DEFAULT_RULES = Path(__file__).with_name("default.toml")
+__all__ = ["RulesConfig"]
 
 Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
@@ -113,7 +109,7 @@ class Incidents(_Section, frozen=True):
 
 
 class RulesConfig(_Section, frozen=True):
-    """Every rule's settings; see `default.toml` for what each means."""
+    """Every rule's settings; see `engine/default.toml` for what each means."""
 
     classes: Classes = Classes()
     tracks: Tracks = Tracks()
@@ -125,14 +121,3 @@ class RulesConfig(_Section, frozen=True):
     sensors: Sensors = Sensors()
     sector_quiet: SectorQuiet = SectorQuiet()
     incidents: Incidents = Incidents()
-
-
-def load_rules(path: Path | str | None = None) -> RulesConfig:
-    """The rules file at `path` (the default rules if None); ConfigError names what is wrong."""
-    p = Path(path) if path is not None else DEFAULT_RULES
-    try:
-        return msgspec.toml.decode(p.read_bytes(), type=RulesConfig)
-    except OSError as exc:
-        raise ConfigError(str(p), f"cannot read: {exc.strerror or exc}") from exc
-    except msgspec.DecodeError as exc:
-        raise ConfigError(str(p), str(exc)) from exc

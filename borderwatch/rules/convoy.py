@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from borderwatch.fusion.groups import components
+from borderwatch.geo.groups import components
 from borderwatch.rules.config import Convoy
 from borderwatch.rules.scene import Finding, Scene
 

@@ -8,9 +8,10 @@ Each fires once per spell: again only after the sensor (or sector) has come back
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
-from borderwatch.fusion.feed import SensorSite
+from borderwatch.geo.registry import SensorSite
 from borderwatch.rules.config import SectorQuiet, Sensors
 from borderwatch.rules.scene import Finding
 
@@ -40,9 +41,11 @@ class EquipmentRules:
     def heard_from(self, sensor_id: str, t_s: float, detection: bool) -> None:
         """Any message from a sensor at event time `t_s`; `detection` if it saw something.
         Called for every message, so it only notes the time; `check` draws conclusions.
-        (Within the reorder window a time may go back a second: no matter at minutes.)"""
-        self.heard[sensor_id] = t_s
-        if detection:
+        A late message (a slow link) still shows the sensor is alive, but never moves its
+        times back."""
+        if t_s > self.heard.get(sensor_id, -math.inf):
+            self.heard[sensor_id] = t_s
+        if detection and t_s > self.detected.get(sensor_id, -math.inf):
             self.detected[sensor_id] = t_s
 
     def status(self, sensor_id: str, health: str, t_s: float, detail: str) -> None:

@@ -1,22 +1,12 @@
-"""The running system: ingest → event log → engine → change feed, behind one `Service`.
+"""The running system: ingest → admission → event log → engine → change feed, behind one
+`Service`.
 
 `Service.start(options)` opens the data directory, rebuilds the picture from the event log
-and follows it live; `borderwatch.service.run` adds the listeners (CoT, the API) and the twin.
+and follows it live under the engine's supervisor; `borderwatch.run` adds the listeners (CoT,
+the API) and the twin.
 """
 
 from borderwatch.service.admission import Admission
-from borderwatch.service.changes import ChangeFeed, FallenBehindError, Frame, SensorState
 from borderwatch.service.core import Service, ServiceOptions
-from borderwatch.service.engine import ActionError, LiveEngine
 
-__all__ = [
-    "ActionError",
-    "Admission",
-    "ChangeFeed",
-    "FallenBehindError",
-    "Frame",
-    "LiveEngine",
-    "SensorState",
-    "Service",
-    "ServiceOptions",
-]
+__all__ = ["Admission", "Service", "ServiceOptions"]

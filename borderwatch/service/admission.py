@@ -1,22 +1,27 @@
 """Admission: the one gate between every ingest adapter and the event log.
 
 Adapters check the format; admission checks the message against what the system knows:
-the sensor exists and is of the kind it claims, a sensor on a mutual-TLS connection speaks
-only for itself (its certificate's name is its sensor id) unless its certificate belongs to a
-named gateway, and the time is not far ahead of our clock. Then it appends to the log and
-returns once the batch is durable: that is what "accepted" means.
+the physical bounds of what it says (`engine.bounds`: the sensor exists and is of the kind it
+claims, its sigmas, place, range and class evidence are physical), that a sensor on a
+mutual-TLS connection speaks only for itself (its certificate's name is its sensor id) unless
+its certificate belongs to a named gateway, and that its time lies between the log's first
+event (less `time.max_before_log_s`) and the service's clock (plus `time.max_ahead_s`). Then
+it appends to the log and returns once the batch is durable: that is what "accepted" means.
 
 A refused batch raises `RejectedError` naming the message and field, and nothing of it is
-logged; the CoT transport then retries its messages one by one so one bad message does not
-cost the good ones, and the HTTP endpoint answers 422 with the same words.
+logged; every refusal is counted by its code (`refused`). The CoT transport then retries its
+messages one by one so one bad message does not cost the good ones, and the HTTP endpoint
+answers 422 with the same words.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
-from borderwatch.fusion.feed import Registry
+from borderwatch.engine.bounds import MessageBounds
+from borderwatch.engine.config import TimeConfig
 from borderwatch.ingest.base import REFUSED, Inbound, RejectedError
 from borderwatch.messages import Detection, Patrol, SensorStatus
 from borderwatch.store import LogWriter
@@ -29,49 +34,69 @@ class Admission:
 
     def __init__(
         self,
-        registry: Registry,
+        bounds: MessageBounds,
         writer: LogWriter,
         *,
         gateways: Collection[str] = (),
-        max_ahead_s: float | None = 300.0,
+        time_bounds: TimeConfig | None = None,
         clock: Callable[[], int] = time.time_ns,
+        log_start_ns: int | None = None,
     ) -> None:
-        """`max_ahead_s`: how far past our clock a message's time may be (None: no limit,
-        for the twin running faster than real time on its own clock)."""
-        self.registry = registry
+        """`clock`: the service's clock (the wall clock; the twin's when the twin drives the
+        system faster than real time). `log_start_ns`: the event time of the log's first
+        event (None: the first message admitted sets it)."""
+        self.bounds = bounds
         self.writer = writer
         self.gateways = frozenset(gateways)
-        self.max_ahead_ns = None if max_ahead_s is None else round(max_ahead_s * 1e9)
+        self.time = time_bounds or TimeConfig()
         self.clock = clock
+        self.log_start_ns = log_start_ns
+        self.refused: Counter[str] = Counter()
 
     def check(self, messages: Sequence[Inbound], source: str) -> None:
-        """Raise `RejectedError` for the first message admission refuses."""
+        """Raise `RejectedError` for the first message admission refuses (and count it)."""
         now = self.clock()
+        ahead_ns = round(self.time.max_ahead_s * 1e9)
+        start = self.log_start_ns
+        if start is None:
+            # An empty log: live, nothing older than the clock allows; a recorded run loaded
+            # in bulk (event clock) sets the log's start with its first message.
+            start = now if self.time.clock == "arrival" else None
+        before_ns = -1 if start is None else start - round(self.time.max_before_log_s * 1e9)
         cert = source[4:] if source.startswith("tls:") else None
         for i, m in enumerate(messages):
             where = f"$[{i}]" if len(messages) > 1 else "$"
-            if self.max_ahead_ns is not None and m.time_ns > now + self.max_ahead_ns:
-                ahead = (m.time_ns - now) / 1e9
-                raise RejectedError(
-                    REFUSED, f"{where}.time_ns", f"{ahead:.0f} s ahead of the server's clock"
+            if m.time_ns > now + ahead_ns:
+                self._refuse(
+                    "time_ahead",
+                    f"{where}.time_ns",
+                    f"{(m.time_ns - now) / 1e9:.0f} s ahead of the server's clock "
+                    f"(at most {self.time.max_ahead_s:g} s)",
                 )
-            if isinstance(m, Patrol):
-                continue  # any of our devices may report its own patrol's position
-            self._check_sensor(m, where, cert)
+            if m.time_ns < before_ns:
+                self._refuse(
+                    "time_before_log",
+                    f"{where}.time_ns",
+                    f"{(before_ns - m.time_ns) / 1e9 + self.time.max_before_log_s:.0f} s "
+                    "before the log's first event "
+                    f"(at most {self.time.max_before_log_s:g} s)",
+                )
+            refusal = self.bounds.check(m)
+            if refusal is not None:
+                self._refuse(refusal.code, f"{where}.{refusal.field}", refusal.detail)
+            if not isinstance(m, Patrol):
+                self._check_identity(m, where, cert)
 
-    def _check_sensor(self, m: Detection | SensorStatus, where: str, cert: str | None) -> None:
+    def _refuse(self, code: str, field: str, detail: str) -> None:
+        self.refused[code] += 1
+        raise RejectedError(REFUSED, field, detail)
+
+    def _check_identity(self, m: Detection | SensorStatus, where: str, cert: str | None) -> None:
         if m.kind == "patrol_report":
             return  # a patrol's sighting: the patrol is the sensor, not a fixed site
-        site = self.registry.places.get(m.sensor_id)
-        if site is None:
-            raise RejectedError(REFUSED, f"{where}.sensor_id", f"unknown sensor {m.sensor_id!r}")
-        if site.kind != m.kind:
-            raise RejectedError(
-                REFUSED, f"{where}.kind", f"{m.sensor_id} is a {site.kind}, not a {m.kind}"
-            )
         if cert is not None and cert != m.sensor_id and cert not in self.gateways:
-            raise RejectedError(
-                REFUSED,
+            self._refuse(
+                "not_its_own_sensor",
                 f"{where}.sensor_id",
                 f"certificate {cert!r} may not speak for sensor {m.sensor_id!r}",
             )
@@ -83,4 +108,7 @@ class Admission:
     async def admit(self, messages: Sequence[Inbound], source: str) -> range:
         """`accept`, returning the batch's seqs in the log (the HTTP API answers with them)."""
         self.check(messages, source)
-        return await self.writer.append(messages, source)
+        seqs = await self.writer.append(messages, source)
+        if self.log_start_ns is None and messages:
+            self.log_start_ns = min(m.time_ns for m in messages)
+        return seqs

@@ -4,8 +4,11 @@ adapters reach everything through it.
 
 Order of start: open the log, start its writer, subscribe the engine from seq 0 (so it first
 rebuilds the picture from everything logged, then follows new events live), then open ingest
-and the API. Operator actions go through `act`: checked against the current picture, logged
-(durable), then applied by the engine, which is the only writer of the picture.
+and the API. The engine runs under its supervisor (`engine.supervisor`: a failing event is
+quarantined and undone), and the loop that feeds it is itself restarted, with back-off, if it
+ever fails outside an event. Operator actions go through `act`: checked against the current
+picture, logged (durable), then applied by the engine, which is the only writer of the
+picture; an action never waits on the engine longer than `ACTION_WAIT_S`.
 """
 
 from __future__ import annotations
@@ -19,20 +22,32 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from borderwatch.accounts import DataDir, TokenService, UserStore, signing_key
-from borderwatch.fusion.feed import Registry
+from borderwatch.engine import ChangeFeed, EngineConfig, LiveEngine
+from borderwatch.engine.bounds import MessageBounds
+from borderwatch.engine.supervisor import EngineStatus, Supervisor
 from borderwatch.geo import Layout, load_sites
+from borderwatch.geo.registry import Registry
 from borderwatch.ingest.base import IngestStats
 from borderwatch.messages import Incident, OperatorAction
-from borderwatch.rules import RulesConfig
 from borderwatch.service.admission import Admission
-from borderwatch.service.changes import ChangeFeed
-from borderwatch.service.engine import LiveEngine
 from borderwatch.store import EventLog, LogWriter, Synchronous
+from borderwatch.store.quarantine import Quarantine
 
 __all__ = ["Service", "ServiceOptions"]
 
 log = logging.getLogger(__name__)
+
+# An operator's action is durable once logged; the API answers after the engine applied it,
+# or after this long whatever the engine is doing (the action is then applied when it can).
+ACTION_WAIT_S = 5.0
+# Ready: rebuilt from the log and at most this many events behind it.
+READY_LAG_EVENTS = 50_000
+# The loop feeding the engine, if it fails outside an event: wait this long, doubling, then
+# follow the log again from the last event taken in.
+RESTART_BACKOFF_S = (0.5, 30.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,13 +58,30 @@ class ServiceOptions:
     sites: Path | None = None
     # Watch only these sectors (a sector station, a test); None: every sector of the layout.
     sectors: tuple[str, ...] | None = None
-    rules: RulesConfig = field(default_factory=RulesConfig)
+    config: EngineConfig = field(default_factory=EngineConfig)
     synchronous: Synchronous = "FULL"
-    max_ahead_s: float | None = 300.0
     gateways: tuple[str, ...] = ()
     # Frames the change feed keeps for consoles that reconnect (older ones get a reset); of
     # the tracks frames (each holds every track) only the last 60, 5 min of snapshots.
     keep_frames: int = 2_000
+    # The engine's last good state is taken (and written to the data directory) this often,
+    # wall seconds: what a fault goes back to, and what a restart starts from.
+    checkpoint_every_s: float = 30.0
+
+
+def _fingerprint(options: ServiceOptions, registry: Registry) -> str:
+    """What the engine's picture depends on besides the log: the code, the settings, the
+    sensors (a checkpoint of other ones is not this picture)."""
+    import hashlib
+
+    import borderwatch
+
+    h = hashlib.sha256(msgspec.json.encode(options.config))
+    h.update(repr(sorted(registry.places.items())).encode())
+    # The code itself, not only its version number: a checkpoint pickles the engine's objects.
+    for path in sorted(Path(borderwatch.__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return f"{borderwatch.__version__}:{h.hexdigest()}"
 
 
 class Service:
@@ -63,6 +95,7 @@ class Service:
         log_: EventLog,
         writer: LogWriter,
         users: UserStore,
+        quarantine: Quarantine,
         clock: Callable[[], int],
     ) -> None:
         self.options = options
@@ -74,10 +107,28 @@ class Service:
         self.tokens = TokenService(signing_key(options.data.token_key), users)
         self.stats = IngestStats()
         self.feed = ChangeFeed(keep=options.keep_frames)
-        self.engine = LiveEngine(registry, self.feed, options.rules)
-        self.admission = Admission(
-            registry, writer, gateways=options.gateways, max_ahead_s=options.max_ahead_s
+        config = options.config
+        self.engine = LiveEngine(registry, self.feed, config)
+        self.quarantine = quarantine
+        self.supervisor = Supervisor(
+            self.engine,
+            log_,
+            quarantine,
+            snapshot_every_s=options.checkpoint_every_s,
+            checkpoint=options.data.root / "engine.checkpoint",
+            fingerprint=_fingerprint(options, registry),
         )
+        self.supervisor.resume()
+        first = next(iter(log_.read(limit=1)), None)
+        self.admission = Admission(
+            MessageBounds.of(registry, config.bounds),
+            writer,
+            gateways=options.gateways,
+            time_bounds=config.time,
+            clock=clock,
+            log_start_ns=None if first is None else first.time_ns,
+        )
+        self.engine_restarts = 0
         self.clock = clock
         self.started_ns = clock()
         self.rebuilt = asyncio.Event()
@@ -97,10 +148,11 @@ class Service:
         registry = Registry.from_layout(layout)
         event_log = EventLog(data.root / "events.sqlite", synchronous=options.synchronous)
         users = UserStore(data.accounts)
+        quarantine = Quarantine(data.root / "quarantine.sqlite")
         try:
-            writer = LogWriter(event_log)
-            service = cls(options, layout, registry, event_log, writer, users, clock)
-            service._engine_task = asyncio.create_task(service._follow(), name="engine")
+            writer = LogWriter(event_log, clock=clock)
+            service = cls(options, layout, registry, event_log, writer, users, quarantine, clock)
+            service._engine_task = asyncio.create_task(service._supervise(), name="engine")
             try:
                 yield service
             finally:
@@ -110,16 +162,33 @@ class Service:
                         await asyncio.wait_for(service._engine_task, timeout=30)
         finally:
             users.close()
+            quarantine.close()
             event_log.close()
+
+    async def _supervise(self) -> None:
+        """Follow the log until it closes; if following fails (not an event: the supervisor
+        takes those), say so, wait, and follow again from the last event taken in."""
+        backoff = RESTART_BACKOFF_S[0]
+        while True:
+            try:
+                await self._follow()
+                return
+            except Exception:
+                self.engine_restarts += 1
+                log.exception(
+                    "the engine's loop failed; following the log again in %.1f s", backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, RESTART_BACKOFF_S[1])
 
     async def _follow(self) -> None:
         """The engine's loop: everything logged so far, then each commit as it comes."""
         target = self.writer.last_seq
-        if target == 0:
+        if target <= self.engine.seq:
             self.rebuilt.set()
         t0 = time.perf_counter()
-        async for committed in self.writer.subscribe(after=0):
-            await self.engine.take_all(committed.seqs, committed.messages)
+        async for committed in self.writer.subscribe(after=self.engine.seq):
+            await self.supervisor.take_all(committed.seqs, committed.messages, committed.arrived_ns)
             await self.engine.notify()
             if not self.rebuilt.is_set() and self.engine.seq >= target:
                 log.info(
@@ -139,8 +208,15 @@ class Service:
         async with self._actions:
             self.engine.check(action)
             seqs = await self.writer.append([action], f"user:{action.user}")
-            await self.engine.processed(seqs[-1])
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.engine.processed(seqs[-1]), ACTION_WAIT_S)
         return self.engine.incidents.get(action.target or "")
+
+    def engine_status(self) -> EngineStatus:
+        """The engine's status: lag, last step, faults, quarantine (the API, /readyz)."""
+        status = self.supervisor.status(self.writer.last_seq, self.clock(), self.rebuilt.is_set())
+        ready = status.ready and status.lag_events <= READY_LAG_EVENTS
+        return msgspec.structs.replace(status, ready=ready)
 
     def new_action_id(self) -> str:
         """A fresh id for an operator action (random: ids must never repeat across restarts)."""

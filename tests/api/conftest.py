@@ -24,6 +24,7 @@ from fastapi import FastAPI
 
 from borderwatch.accounts import DataDir, Passwords, Role
 from borderwatch.api import ApiSettings, create_app
+from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.messages import ActionKind, Incident, OperatorAction, decode_lines
 from borderwatch.service import Service, ServiceOptions
 from tests.accounts.helpers import PASSWORD, cheap_hasher
@@ -149,7 +150,7 @@ def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
     options = ServiceOptions(
         data=DataDir(tmp_path_factory.mktemp("api-data")),
         sectors=("N03",),
-        max_ahead_s=None,
+        config=EVENT_CLOCK,
         keep_frames=KEEP_FRAMES,
     )
     with running(options, messages) as api:

@@ -32,6 +32,7 @@ from playwright.sync_api import ConsoleMessage, Page, Response, sync_playwright
 
 from borderwatch.accounts import DataDir
 from borderwatch.api import console
+from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.messages import decode_lines
 from borderwatch.service import ServiceOptions
 from tests.accounts.helpers import PASSWORD
@@ -85,7 +86,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, list[A
     options = ServiceOptions(
         data=DataDir(tmp_path_factory.mktemp("browser-data")),
         sectors=("N03",),
-        max_ahead_s=None,
+        config=EVENT_CLOCK,
         keep_frames=500,
     )
     with running(options, messages[:BEFORE]) as api:
@@ -187,6 +188,10 @@ def test_sign_in_and_see_the_live_picture(
     # The stream starts with the whole picture: tracks are on the map at once.
     page.wait_for_function("Number(document.getElementById('track-count').textContent) > 0")
     assert (page.text_content("#who") or "").startswith("op1 (operator")
+    # The engine's state in the status bar (GET /engine): following the log, no fault.
+    page.wait_for_selector("#engine-state:not([hidden])")
+    assert (page.text_content("#engine-state") or "").strip() == "· engine: following"
+    assert page.get_attribute("#engine-state", "data-faults") == "0"
     # The queue: every open alert, most urgent first, from the API and the stream.
     open_alerts = {
         a

@@ -20,6 +20,7 @@ MODULES = [
     "dispatch",
     "errors",
     "evidence",
+    "health",
     "incidents",
     "layout",
     "patrols",

@@ -160,7 +160,7 @@ def test_the_alert_zones(api: Api, barrier: BarrierLine) -> None:
     assert len(r.content) < 60_000
     doc = _get(api, "/zones")
     assert _layers(doc) == {"approach_zone": 1, "loitering_zone": 1, "corridor": 2}
-    rules = api.service.options.rules
+    rules = api.service.options.config.rules
     props = {(f["properties"]["layer"], f["properties"].get("id", "")): f for f in doc["features"]}
     assert props["approach_zone", ""]["properties"]["rule"] == "approach"
     assert props["approach_zone", ""]["properties"]["distance_m"] == rules.approach.depth_m

@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from borderwatch.accounts import DataDir, allowed
 from borderwatch.accounts.roles import ROLES
 from borderwatch.api.app import openapi_document
+from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.service import ServiceOptions
 
 from .conftest import BY_ROLE, Api, running
@@ -55,8 +56,12 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterator[Api]:
     """A service of its own: what schemathesis posts (patrols, sensor messages at any time)
-    must not move the picture the other tests look at. It checks time as `run` does."""
-    options = ServiceOptions(data=DataDir(tmp_path_factory.mktemp("fuzzed")), sectors=("N03",))
+    must not move the picture the other tests look at. Admission checks time as `run` does
+    (nothing ahead of the clock, nothing long before the log's start); the recorded run is
+    loaded on its own clock (`EVENT_CLOCK`)."""
+    options = ServiceOptions(
+        data=DataDir(tmp_path_factory.mktemp("fuzzed")), sectors=("N03",), config=EVENT_CLOCK
+    )
     with running(options, messages[:FUZZ_FEED]) as api:
         yield api
 

@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 from borderwatch.accounts import ROLES, Role
 from borderwatch.api import ApiSettings
 from borderwatch.api.stream import BAD_HELLO, BEHIND, FORBIDDEN, TOKEN_REFUSED
-from borderwatch.service import Frame
+from borderwatch.engine import Frame
 
 from .conftest import BY_ROLE, KEEP_FRAMES, Api
 

@@ -6,8 +6,8 @@ import pytest
 
 from borderwatch.accounts import ROLES, Claims, Role, allowed
 from borderwatch.api.visibility import sees, visible_frame
+from borderwatch.engine import Frame, SensorState
 from borderwatch.messages import ActionKind, Alert, Incident, OperatorAction, Patrol, Track
-from borderwatch.service import Frame, SensorState
 
 T = 1_773_471_600_000_000_000
 TRACK = Track(id="K1", sector="N03", time_ns=T, lat=32.8, lon=11.4, state=(0.0, 0.0, 0.0, 0.0))

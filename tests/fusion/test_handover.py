@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from borderwatch.fusion.feed import Registry
-from borderwatch.fusion.picture import Picture
+from borderwatch.engine.picture import Picture
 from borderwatch.geo import load_sites
 from borderwatch.geo.projection import polar, to_lonlat
+from borderwatch.geo.registry import Registry
 from borderwatch.messages import Detection, Track
 
 EPOCH = 1_773_000_000_000_000_000

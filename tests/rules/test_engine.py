@@ -10,8 +10,8 @@ import msgspec
 import pytest
 
 from borderwatch.cli import main
+from borderwatch.engine.config import default_config_text
 from borderwatch.messages import Alert, Incident, Track, decode_lines
-from borderwatch.rules import DEFAULT_RULES
 from tests.scenarios import THREE_CROSSINGS, simulate_text
 
 
@@ -73,10 +73,10 @@ def test_alerts_carry_their_evidence_and_fall_into_incidents(replayed: Path) -> 
 def test_replaying_twice_gives_byte_identical_output(
     run_dir: Path, replayed: Path, tmp_path: Path
 ) -> None:
-    # The second time through `--rules` with a copy of the shipped file: the same settings.
-    rules = tmp_path / "rules.toml"
-    rules.write_bytes(DEFAULT_RULES.read_bytes())
-    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--rules", str(rules)]) == 0
+    # The second time through `--config` with a copy of the shipped file: the same settings.
+    config = tmp_path / "engine.toml"
+    config.write_text(default_config_text())
+    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--config", str(config)]) == 0
     for name in ("tracks.jsonl", "alerts.jsonl", "incidents.jsonl"):
         assert (tmp_path / name).read_bytes() == (replayed / name).read_bytes(), name
 
@@ -95,9 +95,9 @@ def test_the_crossing_itself_is_alerted_too(replayed: Path) -> None:
 def test_a_bad_rules_file_is_one_line_and_status_2(
     run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = tmp_path / "rules.toml"
-    rules.write_text("[approach]\ndepht_m = 1\n")
-    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--rules", str(rules)]) == 2
+    rules = tmp_path / "engine.toml"
+    rules.write_text("[rules.approach]\ndepht_m = 1\n")
+    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--config", str(rules)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "depht_m" in err

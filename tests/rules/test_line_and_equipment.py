@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
-from borderwatch.fusion.feed import SensorSite
 from borderwatch.geo.projection import to_lonlat
+from borderwatch.geo.registry import SensorSite
 from borderwatch.messages import ClassLikelihood, Detection
 from borderwatch.rules import BarrierLine
 from borderwatch.rules.config import LineBreach, SectorQuiet, Sensors

@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 import pytest
 
 from borderwatch.accounts import DataDir
+from borderwatch.engine import ActionError
+from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.errors import MessageError
 from borderwatch.messages import Detection, OperatorAction, decode_lines
-from borderwatch.service import ActionError, Service, ServiceOptions
+from borderwatch.service import Service, ServiceOptions
 from tests.scenarios import THREE_CROSSINGS, simulate_text
 
 T = TypeVar("T")
@@ -32,7 +34,7 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 
 def _options(root: Path) -> ServiceOptions:
     # The twin's clock is March 2026: no "ahead of our clock" check in these tests.
-    return ServiceOptions(data=DataDir(root), sectors=("N03",), max_ahead_s=None)
+    return ServiceOptions(data=DataDir(root), sectors=("N03",), config=EVENT_CLOCK)
 
 
 def _action(service: Service, kind: str, target: str, **params: str) -> OperatorAction:

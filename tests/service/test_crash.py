@@ -23,11 +23,12 @@ import pytest
 
 from bench.service_ingest import start_service, stop_service
 from borderwatch.cli import main
-from borderwatch.fusion.feed import Registry
+from borderwatch.engine import LiveEngine
+from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.geo import load_sites
+from borderwatch.geo.registry import Registry
 from borderwatch.ingest.cot import encode_xml
 from borderwatch.messages import Detection, Patrol, SensorStatus, decode_lines, encode
-from borderwatch.service import LiveEngine
 from borderwatch.store import EventLog
 from tests.scenarios import THREE_CROSSINGS, simulate_text
 
@@ -45,7 +46,10 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 
 
 def _start(data: Path) -> tuple[subprocess.Popen[str], dict[str, int]]:
-    return start_service(data, "--sectors", "N03")
+    # A recorded run (March 2026) loaded in bulk: on its own clock (`EVENT_CLOCK`).
+    config = data.parent / "engine.toml"
+    config.write_text('[time]\nclock = "event"\n')
+    return start_service(data, "--sectors", "N03", "--config", str(config))
 
 
 def _token(http: httpx.Client, user: str, password: str) -> str:
@@ -110,9 +114,11 @@ def test_sigkill_loses_nothing_acknowledged_and_the_restart_rebuilds_the_picture
     threads.append(threading.Thread(target=stream))
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 120
     while len(acked) < len(batches) // 3:
         time.sleep(0.01)
         assert proc.poll() is None
+        assert time.monotonic() < deadline, "the posts were not acknowledged"
     stop_service(proc, kill=True)
     for t in threads:
         t.join(60)
@@ -128,9 +134,9 @@ def test_sigkill_loses_nothing_acknowledged_and_the_restart_rebuilds_the_picture
                 assert encode(logged[first + k].message) == encode(m)
         # A clean replay of the whole log through the engine, offline.
         registry = Registry.from_layout(load_sites().in_sectors({"N03"}))
-        clean = LiveEngine(registry)
+        clean = LiveEngine(registry, config=EVENT_CLOCK)
         for e in log.read():
-            clean.take(e.seq, e.message)
+            clean.take(e.seq, e.message, e.arrived_ns)
         last_seq = log.last_seq()
     finally:
         log.close()

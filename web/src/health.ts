@@ -205,7 +205,23 @@ export class HealthPanel {
       this.renderTimer = window.setTimeout(() => this.render(), RENDER_MS);
   }
 
+  private async pollEngine(): Promise<void> {
+    const bar = document.getElementById("engine-state");
+    if (bar === null) return;
+    try {
+      const e = await getJson<EngineStatus>(this.session, "/engine");
+      bar.textContent = engineText(e);
+      bar.title = e.last_fault;
+      bar.className = e.ready && e.faults === 0 ? "ok" : "warn";
+      bar.dataset["faults"] = String(e.faults);
+      bar.hidden = false;
+    } catch (error) {
+      console.warn("engine:", error);
+    }
+  }
+
   private async poll(): Promise<void> {
+    void this.pollEngine();
     try {
       const sensors = await getJson<Item[]>(this.session, "/sensors");
       for (const item of sensors) {
@@ -220,6 +236,24 @@ export class HealthPanel {
       this.render();
     }
   }
+}
+
+export interface EngineStatus {
+  ready: boolean;
+  lag_events: number;
+  faults: number;
+  quarantined: number;
+  last_fault: string;
+}
+
+/** The engine's state for the status bar: following or rebuilding, how far behind the log,
+ * and, only when there are any, its faults and quarantined events (GET /engine). */
+export function engineText(e: EngineStatus): string {
+  const parts = [`${t("engine.label")}: ${t(e.ready ? "engine.ready" : "engine.rebuilding")}`];
+  if (e.lag_events > 0) parts.push(`${e.lag_events} ${t("engine.lag")}`);
+  if (e.faults > 0) parts.push(`${e.faults} ${t("engine.faults")}`);
+  if (e.quarantined > 0) parts.push(`${e.quarantined} ${t("engine.quarantined")}`);
+  return ` · ${parts.join(", ")}`;
 }
 
 function cell(row: HTMLTableRowElement, text: string): HTMLTableCellElement {

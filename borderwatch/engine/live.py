@@ -1,6 +1,7 @@
 """The live engine: the event log in, in seq order; the picture and its change feed out.
 
-It is the replay engine (`fusion.picture.Picture`) fed from the log instead of a file, plus
+It is the picture (`engine.picture.Picture`) fed from the log, with each event's arrival
+time as the clock, plus
 the operators' actions, which are events in the same log: so the picture after a restart,
 rebuilt by reading the log from the start, is the picture before it, frame for frame.
 
@@ -17,13 +18,16 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import get_args
+from typing import Any, get_args
 
 import msgspec
 
+from borderwatch.engine.changes import ChangeFeed, Frame, Item, SensorState
+from borderwatch.engine.config import EngineConfig
+from borderwatch.engine.history import TrackHistory
+from borderwatch.engine.picture import Picture
 from borderwatch.errors import BorderwatchError
-from borderwatch.fusion.feed import Registry
-from borderwatch.fusion.picture import Picture
+from borderwatch.geo.registry import Registry
 from borderwatch.messages import (
     Alert,
     Detection,
@@ -34,9 +38,7 @@ from borderwatch.messages import (
     Track,
 )
 from borderwatch.messages.incident import NEXT_STATES, Outcome
-from borderwatch.rules import LifecycleError, RulesConfig
-from borderwatch.service.changes import ChangeFeed, Frame, Item, SensorState
-from borderwatch.service.history import TrackHistory
+from borderwatch.rules import LifecycleError
 
 __all__ = ["ActionError", "LiveEngine"]
 
@@ -63,10 +65,10 @@ class LiveEngine:
         self,
         registry: Registry,
         feed: ChangeFeed | None = None,
-        rules: RulesConfig | None = None,
+        config: EngineConfig | None = None,
     ) -> None:
         self.registry = registry
-        self.rules = rules
+        self.config = config or EngineConfig()
         self.picture: Picture | None = None  # made at the first sensor message
         self.feed = feed or ChangeFeed()
         self.tracks: dict[str, Track] = {}
@@ -85,8 +87,8 @@ class LiveEngine:
             self.sensors[sid] = self._sensor_state(sid)
 
     # -- taking events in ----------------------------------------------------------------
-    def take(self, seq: int, message: object) -> None:
-        """One logged event (seq order); publishes what it changes."""
+    def take(self, seq: int, message: object, arrived_ns: int | None = None) -> None:
+        """One logged event (seq order) and when it arrived; publishes what it changes."""
         if isinstance(message, OperatorAction):
             self._act(message)
         elif isinstance(message, Detection | SensorStatus | Patrol):
@@ -95,24 +97,52 @@ class LiveEngine:
                 self._patrols_changed = True
             if self.picture is None:
                 epoch = message.time_ns - message.time_ns % MINUTE_NS
-                self.picture = Picture(self.registry, epoch, rules=self.rules)
+                self.picture = Picture(self.registry, epoch, self.config)
             picture = self.picture
             before = picture.next_snapshot
-            out = picture.take(message)
+            out = picture.take(message, arrived_ns)
             if out or picture.next_snapshot != before:
                 self._publish(picture, out, before)
         self.seq = seq
 
-    async def take_all(self, seqs: Iterable[int], messages: Sequence[object]) -> None:
-        """A run of logged events. After any event that published frames it lets the loop
-        run, so the WebSockets send them before the rest of the run is taken in (one of the
-        rest may release a second of event time: a tracker step of tens of milliseconds)."""
+    async def take_all(
+        self, seqs: Iterable[int], messages: Sequence[object], arrived_ns: int | None = None
+    ) -> None:
+        """A run of logged events that arrived together. After any event that published
+        frames it lets the loop run, so the WebSockets send them before the rest of the run
+        is taken in (one of the rest may release a second of event time: a tracker step of
+        tens of milliseconds)."""
         feed = self.feed
         for seq, m in zip(seqs, messages, strict=True):
             published = feed.last_seq
-            self.take(seq, m)
+            self.take(seq, m, arrived_ns)
             if feed.last_seq != published:
                 await asyncio.sleep(0)
+
+    # -- its state, for the supervisor's last good one -------------------------------------
+    STATE = (
+        "picture",
+        "tracks",
+        "tracks_time_ns",
+        "history",
+        "alerts",
+        "incidents",
+        "notes",
+        "patrols",
+        "sensors",
+        "seq",
+        "refused_actions",
+        "_patrols_changed",
+    )
+
+    def state(self) -> dict[str, Any]:
+        """Everything the engine has derived from the log (not its feed or its waiters)."""
+        return {name: getattr(self, name) for name in self.STATE}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go back to a `state()` (a copy of it: the supervisor unpickles one)."""
+        for name in self.STATE:
+            setattr(self, name, state[name])
 
     async def processed(self, seq: int) -> None:
         """Wait until the event `seq` has been taken in."""

@@ -28,6 +28,8 @@ import logging
 import secrets
 import signal
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +105,11 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     data = options.service.data
-    async with Service.start(options.service) as service:
+    # With the twin, the service's clock is the twin's: the scenario starts now and runs
+    # `twin_speed` times faster than the wall clock, so its sensors' stamps are on time.
+    start_ns = time.time_ns()
+    clock = time.time_ns if options.twin is None else _twin_clock(start_ns, options.twin_speed)
+    async with Service.start(options.service, clock) as service:
         tls = _tls_context(data)
         settings = options.cot if tls is not None else _without_tls(options.cot)
         server = await cot.setup(settings, service.admission, service.stats, tls)
@@ -134,7 +140,9 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
             }
             _announce(options, ports)
             if options.twin is not None:
-                twin_task = asyncio.create_task(_twin(options, server.tcp_port, stop), name="twin")
+                twin_task = asyncio.create_task(
+                    _twin(options, server.tcp_port, stop, start_ns), name="twin"
+                )
             await stop.wait()
         finally:
             log.info("stopping")
@@ -179,7 +187,16 @@ def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
     print("Ctrl-C stops it.", flush=True)
 
 
-async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event) -> None:
+def _twin_clock(start_ns: int, speed: float) -> Callable[[], int]:
+    """The twin's clock: `start_ns` at the start, then `speed` times the wall clock."""
+
+    def now() -> int:
+        return start_ns + round((time.time_ns() - start_ns) * speed)
+
+    return now
+
+
+async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, start_ns: int) -> None:
     from borderwatch.twin.live import stream_live
 
     if port is None or options.twin is None:
@@ -191,6 +208,7 @@ async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event) -> N
             port=port,
             speed=options.twin_speed,
             seed=options.twin_seed,
+            start_ns=start_ns,
             stop=stop,
             repeat=True,  # a live system does not stop at the end of the scenario's day
         )

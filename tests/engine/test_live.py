@@ -3,10 +3,10 @@ not when its second leaves the reorder window at the next snapshot."""
 
 from __future__ import annotations
 
-from borderwatch.fusion.feed import Registry
+from borderwatch.engine.live import LiveEngine
 from borderwatch.geo import load_sites
+from borderwatch.geo.registry import Registry
 from borderwatch.messages import Detection, SensorStatus
-from borderwatch.service.engine import LiveEngine
 
 RADAR = "T05-R"
 T0 = 1_795_515_000_000_000_000

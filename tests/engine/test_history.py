@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borderwatch.fusion.feed import Registry
+from borderwatch.engine.history import PathPoint, TrackHistory
+from borderwatch.engine.live import LiveEngine
 from borderwatch.geo import load_sites
+from borderwatch.geo.registry import Registry
 from borderwatch.messages import Track, decode_lines
-from borderwatch.service.engine import LiveEngine
-from borderwatch.service.history import PathPoint, TrackHistory
 from tests.scenarios import TEN_MINUTES, simulate_text
 
 T0 = 1_773_471_600_000_000_000

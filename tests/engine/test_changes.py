@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from borderwatch.engine import ChangeFeed, FallenBehindError, Frame
 from borderwatch.messages import Alert
-from borderwatch.service import ChangeFeed, FallenBehindError, Frame
 
 
 def _alert(n: int) -> Alert:

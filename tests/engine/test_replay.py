@@ -4,17 +4,26 @@ window, and every message that is not used is counted with its reason."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import numpy as np
 import pytest
 
 from borderwatch.cli import main
-from borderwatch.fusion.feed import Registry
-from borderwatch.fusion.picture import Picture
-from borderwatch.fusion.replay import replay_run
+from borderwatch.engine.picture import Picture
+from borderwatch.engine.replay import replay_run
 from borderwatch.geo import load_sites
-from borderwatch.messages import Detection, Track, decode, decode_lines, encode
+from borderwatch.geo.registry import Registry
+from borderwatch.messages import (
+    Detection,
+    Patrol,
+    SensorStatus,
+    Track,
+    decode,
+    decode_lines,
+    encode,
+)
 from borderwatch.twin import load_scenario, simulate
 
 
@@ -71,7 +80,7 @@ def test_late_unknown_and_malformed_are_counted_not_fatal(run_dir: Path) -> None
     assert tracks
     counts = picture.counts
     assert counts["late: beyond the reorder window"] == 1
-    assert counts["rejected: unknown sensor"] == 1
+    assert counts["rejected: unknown_sensor"] == 1
     assert sum(v for k, v in counts.items() if k.startswith("rejected: $")) == 2
     assert decode(encode(first), Detection) == first
 
@@ -83,7 +92,7 @@ def test_a_kind_that_is_not_the_sensors_is_rejected_not_fatal(run_dir: Path) -> 
     posing = msgspec.structs.replace(radar, kind="camera", range_m=None, sigma_range_m=None)
     picture = _picture(run_dir)
     assert list(picture.take_all(decode_lines([encode(posing), *lines])))
-    assert picture.counts["rejected: kind is not the sensor's"] == 1
+    assert picture.counts["rejected: wrong_kind"] == 1
 
 
 def test_replay_command_writes_tracks_and_reports(
@@ -108,18 +117,36 @@ def test_replay_of_a_missing_run_is_one_line_and_status_2(
     assert "not a run directory" in err
 
 
-def test_a_clock_far_ahead_is_rejected_and_changes_nothing(run_dir: Path) -> None:
-    """One detection stamped a day ahead must not move "now" and make the rest late."""
+def _live(picture: Picture, messages: list[Any]) -> list[bytes]:
+    """Everything `picture` releases when each message arrives at the time it says, or, for
+    a liar, when its neighbour did (`arrived`: ns per message, or None: its own time)."""
+    out: list[bytes] = []
+    for m, arrived in messages:
+        out.extend(encode(x) for x in picture.take(m, arrived or m.time_ns))
+    return out
+
+
+@pytest.mark.parametrize("ahead_s", [300, 86_400])
+def test_a_sender_pushing_the_clock_changes_nothing(run_dir: Path, ahead_s: int) -> None:
+    """A sender stamping its messages ahead of their arrival is refused: it does not move
+    the picture's clock, and not one honest detection becomes late (issue 13, bar 3)."""
     lines = (run_dir / "messages.jsonl").read_bytes().splitlines()
-    dets = [m for m in decode_lines(lines) if isinstance(m, Detection)]
-    liar = msgspec.structs.replace(dets[100], time_ns=dets[100].time_ns + 86_400 * 10**9)
-    poisoned = [*lines[:500], encode(liar), *lines[500:]]
+    honest = [m for m in decode_lines(lines) if isinstance(m, Detection | SensorStatus | Patrol)]
     clean = _picture(run_dir)
-    expected = [encode(t) for t in clean.take_all(decode_lines(lines))]
+    expected = _live(clean, [(m, None) for m in honest])
+    liars = {k: m for k in range(100, len(honest), 97) if isinstance(m := honest[k], Detection)}
+    poisoned: list[Any] = []
+    for k, m in enumerate(honest):
+        poisoned.append((m, None))
+        if k in liars:
+            push = msgspec.structs.replace(m, time_ns=m.time_ns + ahead_s * 10**9, seq=10**9 + k)
+            poisoned.append((push, m.time_ns))
     picture = _picture(run_dir)
-    got = [encode(t) for t in picture.take_all(decode_lines(poisoned))]
-    assert got == expected
-    assert picture.counts["rejected: time too far ahead"] == 1
+    assert _live(picture, poisoned) == expected
+    assert picture.counts["rejected: time ahead of arrival"] == len(liars)
     assert picture.counts.get("late: beyond the reorder window", 0) == clean.counts.get(
         "late: beyond the reorder window", 0
     )
+    # Each sender whose clock ran ahead was reported (equipment view), and came back.
+    assert picture.counts["clock off"] >= 1
+    assert set(picture.clocks.offset_s) >= {d.sensor_id for d in liars.values()}

@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from borderwatch.fusion.groups import components, group_sizes
+from borderwatch.geo.groups import components, group_sizes
 
 
 def test_a_file_of_walkers_a_lone_one_and_a_passing_car() -> None:
