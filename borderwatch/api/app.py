@@ -21,6 +21,7 @@ from borderwatch.api import (
     detections,
     dispatch,
     evidence,
+    exchange,
     incidents,
     layout,
     patrols,
@@ -36,6 +37,7 @@ from borderwatch.api.state import ApiSettings, ApiState, Sessions
 from borderwatch.geo import build_sectors, load_border
 from borderwatch.messages import OperatorAction
 from borderwatch.service import Service
+from borderwatch.share import Exchange
 
 __all__ = [
     "PREFIX",
@@ -78,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     detections.router,
     replay.router,
     stream.router,
+    exchange.router,
 )
 
 
@@ -114,6 +117,7 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
         sectors=tuple(
             s for s in build_sectors(load_border()) if watched is None or s.id in watched
         ),
+        exchange=Exchange.open(service.options.data.root),
     )
     return app
 

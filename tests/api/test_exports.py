@@ -20,6 +20,7 @@ MODULES = [
     "dispatch",
     "errors",
     "evidence",
+    "exchange",
     "incidents",
     "layout",
     "patrols",
