@@ -26,6 +26,7 @@ from borderwatch.api import (
     layout,
     patrols,
     replay,
+    reports,
     sectors,
     sensors,
     stream,
@@ -81,6 +82,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     replay.router,
     stream.router,
     exchange.router,
+    reports.router,
 )
 
 

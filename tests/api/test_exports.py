@@ -25,6 +25,7 @@ MODULES = [
     "layout",
     "patrols",
     "replay",
+    "reports",
     "schema",
     "sectors",
     "sensors",
