@@ -37,10 +37,11 @@ from borderwatch.messages.common import Id, TimeNs
 from borderwatch.share.policy import ItemKind, Policy
 from borderwatch.share.reports import SectorStatus
 
-__all__ = ["Item", "Released", "coarsen", "item_kind", "item_time_ns", "release"]
+__all__ = ["WITHHELD", "Item", "Released", "coarsen", "item_kind", "item_time_ns", "release"]
 
 Item = Incident | Alert | Track | SectorStatus
 _S = 1_000_000_000
+WITHHELD = "withheld"  # in place of a required field the policy strips
 _DAY_NS = 86_400 * _S
 
 _KIND: dict[type, ItemKind] = {
@@ -151,6 +152,9 @@ def release(item: Item, recipient: str, policy: Policy, now_ns: int) -> Released
     changes = _stripped(out, policy)
     if isinstance(out, Incident):
         changes["releasable_to"] = ()
+        if out.state == "assigned" and "assigned_patrol" in changes:
+            # An assigned incident names its patrol; the partner learns one was sent, not who.
+            changes["assigned_patrol"] = WITHHELD
     if changes:
         out = msgspec.structs.replace(out, **changes)
     return Released(

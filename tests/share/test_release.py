@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from borderwatch.geo.projection import to_utm
 from borderwatch.messages import Alert, Incident, Track, validate
 from borderwatch.share.policy import Policy
-from borderwatch.share.releasability import Item, coarsen, item_kind, item_time_ns, release
+from borderwatch.share.releasability import (
+    WITHHELD,
+    Item,
+    coarsen,
+    item_kind,
+    item_time_ns,
+    release,
+)
 from borderwatch.share.reports import SectorStatus
 from tests.share.strategies import items, partners, policies
 
@@ -101,7 +108,27 @@ def test_nothing_goes_beyond_the_policy(
     for stripped in policy.strip:
         kind, _, field = stripped.partition(".")
         if kind == name and field != "velocity":
-            assert field not in wire, f"{stripped} was sent"
+            assert wire.get(field, WITHHELD) == WITHHELD, f"{stripped} was sent"
+
+
+def test_an_assigned_incident_says_a_patrol_was_sent_not_which() -> None:
+    from tests.share.test_policy import POLICY
+
+    inc = Incident(
+        id="I1",
+        sector="S01",
+        opened_ns=0,
+        updated_ns=0,
+        lat=31.0,
+        lon=10.0,
+        state="assigned",
+        assigned_patrol="NG-S01-1",
+        releasable_to=("partner:dz",),
+    )
+    out = release(inc, "partner:dz", POLICY, 10**15)
+    assert out is not None
+    assert isinstance(out.item, Incident)
+    assert (out.item.state, out.item.assigned_patrol) == ("assigned", WITHHELD)
 
 
 def test_a_policy_is_the_recipients_own() -> None:
