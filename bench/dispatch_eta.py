@@ -120,6 +120,10 @@ def run(quick: bool = False) -> dict[str, Any]:
             "road": _errors(road_m, driven_m),
             "straight_x1.4": _errors(straight_m, driven_m),
         },
+        "bars": {
+            "road ETA's median time error below straight x 1.4's": road_time["median_abs_rel_error"]
+            < straight_time["median_abs_rel_error"],
+        },
         "time_error_ratio_straight_over_road": round(
             straight_time["median_abs_rel_error"] / max(road_time["median_abs_rel_error"], 1e-9),
             2,

@@ -28,7 +28,7 @@ from functools import cache
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import MultiLineString, Point
 
@@ -58,7 +58,7 @@ class RoadNetwork:
 
     @classmethod
     def build(cls, sectors: Sequence[Sector], step_m: float = 250.0) -> RoadNetwork:
-        """The network of these sectors' roads (and the crossings')."""
+        """The network of these sectors' roads (and the crossings'), joined where they meet."""
         lines = road_lines(tuple(sectors), load_border())
         points: list[FloatArray] = []
         rows: list[int] = []
@@ -73,9 +73,14 @@ class RoadNetwork:
             cols += list(range(base + 1, base + n))
             weights += [float(w) for w in seg]
             points.append(pts)
+        for a, b, w in _junctions(points):
+            rows.append(a)
+            cols.append(b)
+            weights.append(w)
         nodes = np.concatenate(points)
         size = len(nodes)
         graph = sp.coo_matrix((weights, (rows, cols)), shape=(size, size)).tocsr()
+        graph = _connected(graph, nodes)
         return cls(
             nodes=nodes,
             graph=graph,
@@ -127,6 +132,54 @@ class RoadNetwork:
         direct = np.hypot(starts[:, 0] - gx, starts[:, 1] - gy) * self.desert_factor
         out: FloatArray = np.minimum(via_road, direct)
         return out
+
+
+# Roads whose nodes come this close are joined: one sector's patrol road goes on as the
+# next one's (their offset curves leave a gap of metres to tens of metres at the boundary),
+# and a crossing's road meets the patrol road it crosses.
+JOIN_M = 500.0
+
+
+def _junctions(lines: list[FloatArray]) -> list[tuple[int, int, float]]:
+    """(node, node, metres) edges joining different roads where their nodes come within
+    `JOIN_M`: each road's nearest node to each other road, both ways."""
+    starts = np.cumsum([0, *(len(p) for p in lines)])
+    trees = [cKDTree(p) for p in lines]
+    edges = []
+    for i, pts in enumerate(lines):
+        for j, tree in enumerate(trees):
+            if i == j:
+                continue
+            dist, idx = tree.query(pts, k=1)
+            best = int(np.argmin(dist))
+            if dist[best] <= JOIN_M:
+                w = max(float(dist[best]), 0.01)  # never 0 (see `_connected`)
+                edges.append((int(starts[i] + best), int(starts[j] + idx[best]), w))
+    return edges
+
+
+# Where the berm's patrol road (300 m in) meets the open border's (2 km in) near Dehiba
+# there is a gap of ~1.6 km: a connecting track, driven at road speed. Pieces farther apart
+# than this stay apart (off-road legs still reach them).
+CONNECT_M = 5_000.0
+
+
+def _connected(graph: sp.csr_matrix, nodes: FloatArray) -> sp.csr_matrix:
+    """`graph` with a connecting track between each piece and the nearest other piece, while
+    one lies within `CONNECT_M`."""
+    while True:
+        count, label = connected_components(graph, directed=False)
+        if count == 1:
+            return graph
+        dist, idx = cKDTree(nodes[label != 0]).query(nodes[label == 0])
+        best = int(np.argmin(dist))
+        if dist[best] > CONNECT_M:
+            return graph
+        a = int(np.flatnonzero(label == 0)[best])
+        b = int(np.flatnonzero(label != 0)[idx[best]])
+        # Never a zero weight: a sparse graph drops explicit zeros, and the edge with them.
+        edge = sp.coo_matrix(([max(float(dist[best]), 0.01)], ([a], [b])), shape=graph.shape)
+        graph = (graph + edge).tocsr()
 
 
 @cache

@@ -24,3 +24,4 @@ def test_a_quick_run_puts_both_side_by_side() -> None:
     # The twin drives the patrol road: routing on it gets the distance nearly exactly.
     assert road["median_abs_rel_error"] < 0.02 < straight["median_abs_rel_error"]
     assert set(out["time"]) == {"road", "straight_x1.4"}
+    assert all(out["bars"].values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Point
 
 from borderwatch.geo import build_sectors, load_border
@@ -70,3 +71,31 @@ def test_dispatch_eta_is_the_road_at_the_agencys_speed() -> None:
     assert [r.callsign for r in ranked] == ["A", "B"]
     assert ranked[0].eta_s == pytest.approx(6_000.0 / 10.0, rel=0.01)  # 10 m/s: a 4x4
     assert ranked[1].eta_s == pytest.approx(7_000.0 / 10.0, rel=0.01)
+
+
+def test_from_one_sector_to_the_next_along_the_roads() -> None:
+    """The patrol roads of neighbouring sectors are joined: N02's to N04's is a drive along
+    three roads, not a cross-country dash."""
+    net = road_network(SECTORS)
+    n02, n04 = (next(s for s in SECTORS if s.id == i) for i in ("N02", "N04"))
+    a = patrol_road(n02).interpolate(10_000.0)
+    b = patrol_road(n04).interpolate(10_000.0)
+    along = (
+        patrol_road(n02).length - 10_000.0 + patrol_road(N03).length + 10_000.0
+    )  # the rest of N02's road, all of N03's, the first 10 km of N04's
+    cost = net.cost_m((b.x, b.y), np.array([[a.x, a.y]]))[0]
+    assert cost == pytest.approx(along, rel=0.03)
+    assert cost < a.distance(b) * net.desert_factor
+
+
+def test_the_whole_border_is_one_network() -> None:
+    """Berm and open border included: the 1.6 km between their patrol roads near Dehiba is
+    a connecting track."""
+    net = road_network(SECTORS)
+    assert connected_components(net.graph, directed=False)[0] == 1
+    n10 = next(s for s in SECTORS if s.id == "N10")
+    s01 = next(s for s in SECTORS if s.id == "S01")
+    a = patrol_road(n10).interpolate(patrol_road(n10).length - 5_000.0)
+    b = patrol_road(s01).interpolate(5_000.0)
+    cost = net.cost_m((b.x, b.y), np.array([[a.x, a.y]]))[0]
+    assert cost < 15_000.0
