@@ -111,27 +111,55 @@ class RoadNetwork:
         along = np.sqrt(np.maximum(dist**2 - perp**2, 0.0))
         return perp * self.desert_factor + along, idx
 
-    def cost_m(self, goal: tuple[float, float], starts: FloatArray) -> FloatArray:
-        """Road-equivalent metres from each start (M, 2) to `goal` (x, y), UTM metres:
-        the cheapest of driving off-road straight there, or off-road to a road node, along
-        the roads, and off-road from a road node to the goal."""
-        gx, gy = self.reachable_goal(*goal)
-        starts = np.asarray(starts, float).reshape(-1, 2)
+    def _search(self, goal: tuple[float, float]) -> tuple[FloatArray, np.ndarray, int]:
+        """Dijkstra from the goal (as node n, linked to its nearest road nodes): cost to
+        every node, each node's predecessor towards the goal, and n."""
         n = len(self.nodes)
-        gcost, gidx = self._links(np.array([[gx, gy]]))
+        gcost, gidx = self._links(np.array([goal]))
         ok = np.isfinite(gcost[0])
-        # The goal as node n, linked off-road to its nearest road nodes.
         extra = sp.coo_matrix(
             (gcost[0][ok], (np.full(ok.sum(), n), gidx[0][ok])), shape=(n + 1, n + 1)
         )
         graph = sp.bmat([[self.graph, None], [None, sp.csr_matrix((1, 1))]]).tocsr() + extra
-        from_goal = dijkstra(graph, directed=False, indices=n)
+        cost, pred = dijkstra(graph, directed=False, indices=n, return_predecessors=True)
+        return cost, pred, n
+
+    def _best(
+        self, from_goal: FloatArray, goal: tuple[float, float], starts: FloatArray
+    ) -> tuple[FloatArray, np.ndarray]:
+        """Each start's cost, and the road node it joins the roads at (-1: straight there)."""
         scost, sidx = self._links(starts)
         safe = np.where(np.isfinite(scost), sidx, 0)
-        via_road = np.min(np.where(np.isfinite(scost), scost + from_goal[safe], np.inf), axis=1)
-        direct = np.hypot(starts[:, 0] - gx, starts[:, 1] - gy) * self.desert_factor
+        total = np.where(np.isfinite(scost), scost + from_goal[safe], np.inf)
+        pick = np.argmin(total, axis=1)
+        via_road = total[np.arange(len(starts)), pick]
+        direct = np.hypot(starts[:, 0] - goal[0], starts[:, 1] - goal[1]) * self.desert_factor
+        entry = np.where(via_road < direct, safe[np.arange(len(starts)), pick], -1)
         out: FloatArray = np.minimum(via_road, direct)
-        return out
+        return out, entry
+
+    def cost_m(self, goal: tuple[float, float], starts: FloatArray) -> FloatArray:
+        """Road-equivalent metres from each start (M, 2) to `goal` (x, y), UTM metres:
+        the cheapest of driving off-road straight there, or off-road to a road node, along
+        the roads, and off-road from a road node to the goal."""
+        target = self.reachable_goal(*goal)
+        from_goal, _, _ = self._search(target)
+        cost, _ = self._best(from_goal, target, np.asarray(starts, float).reshape(-1, 2))
+        return cost
+
+    def route(self, start: tuple[float, float], goal: tuple[float, float]) -> FloatArray:
+        """(K, 2) UTM points of the cheapest route from `start` to `goal` (or to where the
+        goal is reached, at the berm): start, the road nodes driven, the goal."""
+        target = self.reachable_goal(*goal)
+        from_goal, pred, n = self._search(target)
+        _, entry = self._best(from_goal, target, np.array([start], float))
+        points = [start]
+        node = int(entry[0])
+        while node >= 0 and node != n:
+            points.append((float(self.nodes[node][0]), float(self.nodes[node][1])))
+            node = int(pred[node])
+        points.append(target)
+        return np.array(points, float)
 
 
 # Roads whose nodes come this close are joined: one sector's patrol road goes on as the

@@ -99,3 +99,18 @@ def test_the_whole_border_is_one_network() -> None:
     b = patrol_road(s01).interpolate(5_000.0)
     cost = net.cost_m((b.x, b.y), np.array([[a.x, a.y]]))[0]
     assert cost < 15_000.0
+
+
+def test_the_route_follows_the_road() -> None:
+    net = road_network(SECTORS)
+    road = patrol_road(N03)
+    a, b = road.interpolate(2_000.0), road.interpolate(12_000.0)
+    route = net.route((a.x, a.y), (b.x, b.y))
+    assert tuple(route[0]) == (a.x, a.y)
+    assert tuple(route[-1]) == (b.x, b.y)
+    assert len(route) > 30  # ~40 road nodes 250 m apart
+    assert max(road.distance(Point(*p)) for p in route) < 1.0  # on the road throughout
+    length = float(np.hypot(*np.diff(route, axis=0).T).sum())
+    assert length == pytest.approx(10_000.0, rel=0.01)
+    far = (a.x - 500.0, a.y)  # off-road, next to the goal: straight there, no road
+    assert len(net.route(far, (a.x, a.y))) == 2

@@ -10,6 +10,7 @@ __all__ = [
     "EMERGENCY_CANCEL_TYPE",
     "EMERGENCY_TYPE",
     "MARKER_TYPE",
+    "ROUTE_TYPE",
     "SERVER_CALLSIGN",
     "SERVER_UID",
     "TRACK_TYPES",
@@ -27,6 +28,7 @@ TRACK_TYPES: Final[dict[str, str]] = {
     "friendly": "a-f-G-U-C",
 }
 MARKER_TYPE: Final = "b-m-p-s-m"  # ATAK's spot-map marker: alerts and incidents
+ROUTE_TYPE: Final = "b-m-r"  # a route: checkpoints in order
 CHAT_TYPE: Final = "b-t-f"  # GeoChat
 DELETE_TYPE: Final = "t-x-d-d"  # delete the item named in <link uid=...>
 EMERGENCY_TYPE: Final = "b-a-o-tbl"  # ATAK's "911" emergency

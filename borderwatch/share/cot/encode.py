@@ -10,7 +10,8 @@ protocol v1 through `to_proto` (takproto, as pytak sends it).
   is stale at once (and `delete_xml` takes it off the map).
 - Alerts and incidents are spot-map markers, coloured by priority, with their story in
   `<remarks>` and `<link>`s to the tracks they concern.
-- A tasking is the incident's marker plus a GeoChat message, both addressed with
+- A tasking is the incident's marker, the route to it along the roads (`b-m-r`, from
+  `borderwatch.ops.roads`) and a GeoChat message, all addressed with
   `<marti><dest callsign=.../></marti>` to the patrol's device only.
 """
 
@@ -31,6 +32,7 @@ from borderwatch.share.cot.const import (
     CHAT_TYPE,
     DELETE_TYPE,
     MARKER_TYPE,
+    ROUTE_TYPE,
     SERVER_CALLSIGN,
     SERVER_UID,
     TRACK_TYPES,
@@ -42,6 +44,7 @@ __all__ = [
     "delete_xml",
     "incident_xml",
     "patrol_xml",
+    "route_xml",
     "tasking_xml",
     "to_proto",
     "track_ce_m",
@@ -235,9 +238,11 @@ def tasking_xml(
     time_ns: int,
     at: tuple[float, float] | None = None,
     eta_s: float | None = None,
+    route: Sequence[tuple[float, float]] = (),
 ) -> list[bytes]:
     """What a patrol's device receives when it is assigned: the incident's marker (at the
-    predicted crossing if given) and a GeoChat message saying so, both addressed to it."""
+    predicted crossing if given), the route there along the roads (lat, lon points, if
+    given) and a GeoChat message saying so, all addressed to it."""
     lat, lon = at if at is not None else (incident.lat, incident.lon)
     text = f"Tasked to {_incident_remarks(incident)}. Go to {lat:.5f} {lon:.5f}"
     if eta_s is not None:
@@ -252,7 +257,40 @@ def tasking_xml(
         to_callsign=callsign,
         at=(lat, lon),
     )
+    if len(route) >= 2:
+        return [
+            marker,
+            route_xml(route, incident_id=incident.id, time_ns=time_ns, dest=[callsign]),
+            chat,
+        ]
     return [marker, chat]
+
+
+def route_xml(
+    points: Sequence[tuple[float, float]],
+    *,
+    incident_id: str,
+    time_ns: int,
+    dest: Sequence[str] = (),
+) -> bytes:
+    """A driving route (`b-m-r`, as ATAK's route tool writes one) through `points` (lat,
+    lon), checkpoints in order, addressed to `dest` callsigns if given."""
+    uid = f"borderwatch.route.{incident_id}"
+    links = "".join(
+        f'<link uid="{uid}.{i}" callsign="CP{i}" type="b-m-p-c" point="{lat!r},{lon!r}" '
+        f'relation="c"/>'
+        for i, (lat, lon) in enumerate(points)
+    )
+    lat0, lon0 = points[0]
+    inner = (
+        f"{_point(lat0, lon0)}<detail>{links}"
+        '<link_attr planningmethod="Infil" color="-16776961" method="Driving" prefix="CP" '
+        'type="Vehicle" stroke="3" direction="Infil" routetype="Primary" '
+        'order="Ascending Check Points"/>'
+        f'<contact callsign="{attr(f"Route to {incident_id}")}"/>'
+        f"<__routeinfo><__navcues/></__routeinfo>{_dest(dest)}</detail>"
+    )
+    return _event(ROUTE_TYPE, uid, time_ns, _MARKER_STALE_S * _S, "h-e", inner)
 
 
 def delete_xml(uid: str, time_ns: int) -> bytes:

@@ -206,6 +206,46 @@ def test_a_tasking_is_addressed_to_one_device() -> None:
     assert "on scene" in text
 
 
+def test_a_tasking_carries_the_route_along_the_roads() -> None:
+    """The route from the patrol to the incident, from the road network, as a b-m-r."""
+    from borderwatch.geo import build_sectors, load_border, to_lonlat, to_utm
+    from borderwatch.geo.roads import patrol_road
+    from borderwatch.ops.roads import road_network
+
+    sectors = build_sectors(load_border())
+    net = road_network(sectors)
+    road = patrol_road(next(s for s in sectors if s.id == "N03"))
+    start, end = road.interpolate(1_000.0), road.interpolate(15_000.0)
+    (plon, ilon), (plat, ilat) = to_lonlat([start.x, end.x], [start.y, end.y])
+    patrol = Patrol(
+        callsign="NG-N03-1", agency="national_guard", time_ns=T, lat=float(plat), lon=float(plon)
+    )
+    inc = Incident(
+        id="I3",
+        sector="N03",
+        opened_ns=T,
+        updated_ns=T,
+        lat=float(ilat),
+        lon=float(ilon),
+        state="assigned",
+        assigned_patrol="NG-N03-1",
+    )
+    px, py = to_utm(patrol.lon, patrol.lat)
+    ix, iy = to_utm(inc.lon, inc.lat)
+    xy = net.route((float(px), float(py)), (float(ix), float(iy)))
+    lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
+    points = list(zip(lat.tolist(), lon.tolist(), strict=True))
+    _, route, _ = tasking_xml(inc, device_uid="dev", callsign="NG-N03-1", time_ns=T, route=points)
+    cot = _proto(route)
+    assert cot.type == "b-m-r"
+    detail = ET.fromstring(f"<d>{cot.detail.xmlDetail}</d>")
+    checkpoints = [link.get("point") for link in detail.iterfind("link")]
+    assert len(checkpoints) == len(points) > 2
+    first = tuple(float(v) for v in (checkpoints[0] or "").split(","))
+    assert first == pytest.approx((patrol.lat, patrol.lon))
+    assert [d.get("callsign") for d in detail.iterfind("marti/dest")] == ["NG-N03-1"]
+
+
 def test_chat_and_delete_parse_back() -> None:
     xml = chat_xml('go & "see"', message_id="m1", time_ns=T, to_uid="dev-1", to_callsign="NG-1")
     assert ET.fromstring(xml).findtext("detail/remarks") == 'go & "see"'
