@@ -21,6 +21,7 @@ from borderwatch.share.cot.inbound import (
     decode_atak,
     decode_atak_proto,
 )
+from borderwatch.share.cot.partner import partner_cot
 
 __all__ = [
     "AtakInput",
@@ -32,6 +33,7 @@ __all__ = [
     "decode_atak_proto",
     "delete_xml",
     "incident_xml",
+    "partner_cot",
     "patrol_xml",
     "route_xml",
     "tasking_xml",
