@@ -22,10 +22,11 @@ from borderwatch.accounts import Claims, allowed
 from borderwatch.api.auth import Require
 from borderwatch.api.schema import MAX_INT, MsgspecResponse, returns
 from borderwatch.api.state import ApiState, state_of
-from borderwatch.share import Exit, Released, sector_statuses
+from borderwatch.share import Disclosure, Exit, Released, sector_statuses
 from borderwatch.share.releasability import Item, item_time_ns
 
 __all__ = [
+    "DisclosurePage",
     "ExchangeCollection",
     "ExchangePage",
     "ReleasedFeature",
@@ -43,6 +44,13 @@ class ExchangePage(msgspec.Struct, frozen=True, kw_only=True, tag="exchange_page
 
     events: list[Released]
     next_since: int
+
+
+class DisclosurePage(msgspec.Struct, frozen=True, kw_only=True):
+    """Records of the disclosure ledger, oldest first; ask again with `after=next_after`."""
+
+    disclosures: list[Disclosure]
+    next_after: int
 
 
 class PointGeometry(msgspec.Struct, frozen=True, kw_only=True, tag="Point"):
@@ -146,3 +154,24 @@ async def events(
         features = [_feature(r) for r in page]
         return MsgspecResponse(ExchangeCollection(features=features, next_since=next_since))
     return MsgspecResponse(ExchangePage(events=page, next_since=next_since))
+
+
+@router.get(
+    "/disclosures",
+    summary="What was released to partners: every item, to whom, when, under which policy",
+    responses=returns(DisclosurePage),
+)
+async def disclosures(
+    request: Request,
+    _: Annotated[Claims, Depends(Require("read_audit"))],
+    partner: Annotated[str | None, Query(pattern=r"^partner:[a-z]{2}$")] = None,
+    after: Annotated[int, Query(ge=0, le=MAX_INT, description="only records with seq > after")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    """At most `limit` records of the disclosure ledger after `after`, `partner`'s only if
+    given: each with the item exactly as it was sent."""
+    ledger = state_of(request).exchange.ledger
+    page = await asyncio.to_thread(ledger.read, partner, after, limit)
+    return MsgspecResponse(
+        DisclosurePage(disclosures=page, next_after=page[-1].seq if page else after)
+    )

@@ -135,8 +135,11 @@ class DisclosureLedger:
             )
             db.execute("COMMIT")
 
-    def read(self, partner: str | None = None, after: int = 0) -> list[Disclosure]:
-        """Records with seq > `after`, oldest first, only `partner`'s if given."""
+    def read(
+        self, partner: str | None = None, after: int = 0, limit: int | None = None
+    ) -> list[Disclosure]:
+        """Records with seq > `after`, oldest first, only `partner`'s if given, at most
+        `limit`."""
         sql = (
             "SELECT seq, released_ns, partner, user, exit, kind, item_id, item_time_ns, "
             "policy_version, payload FROM disclosures WHERE seq > ?"
@@ -146,7 +149,11 @@ class DisclosureLedger:
             sql += " AND partner = ?"
             params.append(partner)
         with self._connect() as db:
-            rows = db.execute(sql + " ORDER BY seq", params).fetchall()
+            sql += " ORDER BY seq"
+            if limit is not None:
+                sql += " LIMIT ?"
+                params.append(limit)
+            rows = db.execute(sql, params).fetchall()
         return [
             Disclosure(
                 seq=seq,

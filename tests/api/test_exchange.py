@@ -172,3 +172,26 @@ def _time(item: dict[str, Any]) -> int:
 def test_the_event_feed_is_for_partners(api: Api, user: str) -> None:
     r = api.client.get("/api/v1/exchange/events", headers=api.auth(user))
     assert r.status_code == 403
+
+
+def test_a_commander_reads_what_went_out(api: Api) -> None:
+    _released_to_ly(api)
+    api.client.get("/api/v1/incidents", headers=api.auth("ly1"))
+    r = api.client.get(
+        "/api/v1/exchange/disclosures?partner=partner:ly&limit=1000", headers=api.auth("cmd1")
+    )
+    assert r.status_code == 200
+    page = r.json()
+    assert page["disclosures"]
+    last = page["disclosures"][-1]
+    assert (last["partner"], last["user"]) == ("partner:ly", "ly1")
+    assert last["released"]["item"]["id"] == last["item_id"]
+    assert page["next_after"] == last["seq"]
+    after = api.client.get(
+        f"/api/v1/exchange/disclosures?after={last['seq']}", headers=api.auth("an1")
+    ).json()
+    assert all(d["seq"] > last["seq"] for d in after["disclosures"])
+    # Not for partners, nor operators (the audit trail's readers only).
+    for user in ("ly1", "op1"):
+        r = api.client.get("/api/v1/exchange/disclosures", headers=api.auth(user))
+        assert r.status_code == 403
