@@ -102,6 +102,7 @@ def _candidates(api: ApiState) -> list[Item]:
         engine.alerts.values(),
         engine.tracks,
         engine.tracks_time_ns or now,
+        quiet_ns=api.service.started_ns,  # a quiet sector: as of when watching began
     )
     return [
         *engine.incidents.values(),

@@ -69,7 +69,7 @@ class SectorStatus(msgspec.Struct, frozen=True, kw_only=True, tag="sector_status
     """A sector's state for partners and reports: its section impact level and why."""
 
     sector: Id
-    time_ns: TimeNs
+    time_ns: TimeNs  # the sector's last change (an incident's or alert's time): as of then
     impact: ImpactLevel
     open_incidents: Count = 0
     alerts_last_hour: Count = 0
@@ -140,18 +140,28 @@ def sector_statuses(
     alerts: Iterable[Alert],
     tracks: Mapping[str, Track],
     now_ns: int,
+    quiet_ns: int = 0,
 ) -> list[SectorStatus]:
-    """Every sector's section impact level as of `now_ns` (module docstring)."""
+    """Every sector's section impact level as of `now_ns` (module docstring). Each is
+    stamped with its sector's last change (an incident's or an alert's time; `quiet_ns`,
+    e.g. when watching began, for none):
+    a partner's delay then runs from it, so a status goes out only once nothing in its
+    sector is younger than the delay (it then says nothing the delay would hold back)."""
     open_by: dict[str, list[ImpactLevel]] = {}
+    changed: dict[str, int] = {}
     for inc in incidents:
+        if inc.updated_ns <= now_ns:
+            changed[inc.sector] = max(changed.get(inc.sector, 0), inc.updated_ns)
         if inc.state != "resolved":
             mine = [tracks[t] for t in inc.track_ids if t in tracks]
             open_by.setdefault(inc.sector, []).append(incident_impact(inc, mine))
     hour_ago = now_ns - 3600 * 1_000_000_000
     recent: dict[str, int] = {}
     for a in alerts:
-        if a.sector is not None and hour_ago <= a.time_ns <= now_ns:
-            recent[a.sector] = recent.get(a.sector, 0) + 1
+        if a.sector is not None and a.time_ns <= now_ns:
+            changed[a.sector] = max(changed.get(a.sector, 0), a.time_ns)
+            if hour_ago <= a.time_ns:
+                recent[a.sector] = recent.get(a.sector, 0) + 1
     out = []
     for sector in sectors:
         levels = open_by.get(sector, [])
@@ -161,7 +171,7 @@ def sector_statuses(
         out.append(
             SectorStatus(
                 sector=sector,
-                time_ns=now_ns,
+                time_ns=changed.get(sector, quiet_ns),
                 impact=level,
                 open_incidents=len(levels),
                 alerts_last_hour=recent.get(sector, 0),

@@ -65,6 +65,8 @@ def test_an_event_report_says_what_crossed() -> None:
 
 def test_a_saturated_sector_goes_up_a_level() -> None:
     incidents = [msgspec.structs.replace(INC, id=f"I{i}", priority=3) for i in range(3)]
-    (n03, n04) = sector_statuses(["N03", "N04"], incidents, [_alert(1, ("x",))], {}, T)
+    (n03, n04) = sector_statuses(["N03", "N04"], incidents, [_alert(1, ("x",))], {}, T + 60)
     assert (n03.impact, n03.open_incidents, n03.alerts_last_hour) == ("high", 3, 1)
     assert (n04.impact, n04.open_incidents) == ("low", 0)
+    # Stamped with the sector's last change, so a delay runs from it.
+    assert (n03.time_ns, n04.time_ns) == (T, 0)
