@@ -15,6 +15,7 @@ MODULES = [
     "cot.const",
     "cot.encode",
     "cot.inbound",
+    "cot.outbound",
     "cot.partner",
     "exchange",
     "ledger",

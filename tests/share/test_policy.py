@@ -113,3 +113,18 @@ def test_every_strippable_field_has_a_default_to_go_back_to() -> None:
         fields = {f.name: f for f in msgspec.structs.fields(cls)}
         for field in STRIPPABLE[name] - {"velocity"}:
             assert fields[field].default is not msgspec.NODEFAULT, f"{name}.{field}"
+
+
+def test_the_exchange_opens_the_data_dirs_policies_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    from borderwatch.share import Exchange
+
+    (tmp_path / "partners").mkdir()
+    _write(tmp_path / "partners", GOOD)
+    exchange = Exchange.open(tmp_path)
+    assert exchange.policy("partner:dz").version == 3
+    assert exchange.policy("partner:ly") == DEFAULT_POLICY("partner:ly")
+    assert (tmp_path / "disclosures.sqlite").is_file()
+    _write(tmp_path / "partners", GOOD.replace("partner:dz", "partner:ly"), "ly.toml")
+    _write(tmp_path / "partners", "version = 1", "zz.toml")
+    with pytest.raises(ConfigError, match=r"zz\.toml"):
+        Exchange.open(tmp_path)

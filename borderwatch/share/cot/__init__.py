@@ -21,14 +21,17 @@ from borderwatch.share.cot.inbound import (
     decode_atak,
     decode_atak_proto,
 )
+from borderwatch.share.cot.outbound import ClientFilter, client_events
 from borderwatch.share.cot.partner import partner_cot
 
 __all__ = [
     "AtakInput",
+    "ClientFilter",
     "Deleted",
     "Unused",
     "alert_xml",
     "chat_xml",
+    "client_events",
     "decode_atak",
     "decode_atak_proto",
     "delete_xml",
