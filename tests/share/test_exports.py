@@ -17,6 +17,7 @@ MODULES = [
     "cot.inbound",
     "cot.outbound",
     "cot.partner",
+    "cot.replies",
     "exchange",
     "ledger",
     "policy",
