@@ -119,7 +119,9 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
         sectors=tuple(
             s for s in build_sectors(load_border()) if watched is None or s.id in watched
         ),
-        exchange=Exchange.open(service.options.data.root),
+        exchange=Exchange.open(
+            service.options.data.root, known_sectors={s.id for s in build_sectors(load_border())}
+        ),
     )
     return app
 

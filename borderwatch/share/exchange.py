@@ -7,7 +7,7 @@ then `record`s what it will send before it sends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +27,10 @@ class Exchange:
     policies: dict[str, Policy] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, data_root: Path) -> Exchange:
-        """The policies in `<data>/partners/*.toml` and the ledger `<data>/disclosures.sqlite`."""
-        policies = load_policies(data_root / "partners")
+    def open(cls, data_root: Path, known_sectors: Collection[str] | None = None) -> Exchange:
+        """The policies in `<data>/partners/*.toml` (their sectors checked against
+        `known_sectors` if given) and the ledger `<data>/disclosures.sqlite`."""
+        policies = load_policies(data_root / "partners", known_sectors)
         return cls(DisclosureLedger(data_root / "disclosures.sqlite"), policies)
 
     def policy(self, partner: str) -> Policy:

@@ -21,6 +21,7 @@ made out to it: released incidents only, on a 1 km grid, nothing else.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -126,14 +127,24 @@ def load_policy(path: Path) -> Policy:
         raise ConfigError(str(path), f"{error.field}: {error.reason}") from exc
 
 
-def load_policies(directory: Path) -> dict[str, Policy]:
+def load_policies(
+    directory: Path, known_sectors: Collection[str] | None = None
+) -> dict[str, Policy]:
     """Every `*.toml` in `directory` by partner (none if it does not exist); two files for
-    one partner is an error, not a silent choice."""
+    one partner is an error, not a silent choice, and so is a sector not in
+    `known_sectors` (a typo would otherwise release nothing, silently)."""
     policies: dict[str, Policy] = {}
     if not directory.is_dir():
         return policies
     for path in sorted(directory.glob("*.toml")):
         policy = load_policy(path)
+        if known_sectors is not None:
+            for i, sector in enumerate(policy.sectors):
+                if sector != ALL_SECTORS and sector not in known_sectors:
+                    raise ConfigError(
+                        str(path),
+                        f"`sectors[{i}]`: no sector {sector!r}; known: {sorted(known_sectors)}",
+                    )
         if policy.partner in policies:
             raise ConfigError(str(path), f"`partner`: a second policy for {policy.partner!r}")
         policies[policy.partner] = policy

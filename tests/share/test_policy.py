@@ -128,3 +128,10 @@ def test_the_exchange_opens_the_data_dirs_policies_and_refuses_a_bad_one(tmp_pat
     _write(tmp_path / "partners", "version = 1", "zz.toml")
     with pytest.raises(ConfigError, match=r"zz\.toml"):
         Exchange.open(tmp_path)
+
+
+def test_a_sector_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD.replace('"S02"', '"S2"'))
+    assert load_policies(tmp_path)  # no sectors to check against: taken
+    with pytest.raises(ConfigError, match=r"sectors\[1\]"):
+        load_policies(tmp_path, known_sectors={"S01", "S02"})
