@@ -9,9 +9,9 @@ The protocol, for a console:
 3. Receive frames, one JSON text message each (`borderwatch.service.Frame`: `seq`, `kind`,
    `time_ns`, `items`), in seq order, each at most once. If the frames after N are no longer
    kept, the first is a `reset` (the whole picture, as of its seq) and the rest follow it.
-   Only what the role may see is sent (`visibility`); a partner's items go through its
-   releasability policy (`exchange.disclose`). Frames left empty are skipped, so seqs
-   may jump.
+   Only what the role may see is sent (`visibility`); a partner's items are what its
+   releasability policy releases (`exchange.disclose`: incidents, alerts, tracks as it
+   says). Frames left empty are skipped, so seqs may jump.
 4. On reconnect, send `after=` the last seq received: nothing is missed.
 
 The server closes with a code from 4000 up and a reason when it ends the stream:
@@ -157,9 +157,12 @@ async def _send(api: ApiState, websocket: WebSocket, claims: Claims, after: int)
     try:
         async with contextlib.aclosing(frames):
             async for frame in frames:
-                visible = visible_frame(claims, frame)
-                if visible is not None and partner:
-                    visible = await _released(api, claims, visible)
+                # A partner's items are decided by its policy alone (which kinds, sectors,
+                # how late, how precise), a national role's by its permissions.
+                if partner:
+                    visible = await _released(api, claims, frame)
+                else:
+                    visible = visible_frame(claims, frame)
                 if visible is not None:
                     await websocket.send_text(_encoder.encode(visible).decode())
                 last = frame.seq

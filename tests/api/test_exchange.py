@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 import borderwatch.share.releasability as release_module
+from borderwatch.geo.projection import to_utm
 from borderwatch.messages import Incident
 from borderwatch.share import Policy, Released
 from borderwatch.share.releasability import Item
@@ -195,3 +196,36 @@ def test_a_commander_reads_what_went_out(api: Api) -> None:
     for user in ("ly1", "op1"):
         r = api.client.get("/api/v1/exchange/disclosures", headers=api.auth(user))
         assert r.status_code == 403
+
+
+def test_the_stream_gives_a_partner_what_its_policy_gives(api: Api) -> None:
+    """With tracks in its policy, a partner's stream carries tracks, coarsened to its grid
+    and never our patrols'; with the default policy, none (tests above)."""
+    state = api.app.state.api
+    policy = Policy(
+        partner="partner:ly",
+        version=9,
+        kinds=("incidents", "tracks"),
+        sectors=("*",),
+        delay_s=0.0,
+        precision_m=5000.0,
+        retention_days=1.0,
+    )
+    saved = dict(state.exchange.policies)
+    try:
+        state.exchange.policies["partner:ly"] = policy
+        with api.client.websocket_connect("/api/v1/stream?after=0") as ws:
+            ws.send_json({"token": api.token("ly1")})
+            reset = msgspec.json.decode(api.receive(ws)["text"])
+    finally:
+        state.exchange.policies.clear()
+        state.exchange.policies.update(saved)
+    tracks = [i for i in reset["items"] if i["type"] == "track"]
+    ours = [t for t in api.service.engine.tracks.values() if not t.friendly]
+    assert len(tracks) == len(ours) > 0
+    for t in tracks:
+        assert "cov" not in t
+        assert not t.get("friendly")
+        x, y = to_utm(t["lon"], t["lat"])
+        assert abs(float(x) % 5000.0 - 2500.0) < 0.01
+        assert abs(float(y) % 5000.0 - 2500.0) < 0.01
