@@ -83,11 +83,12 @@ def is_partner(claims: Claims) -> bool:
 
 
 async def disclose(
-    api: ApiState, claims: Claims, items: Iterable[Item], exit: Exit
+    api: ApiState, claims: Claims, items: Iterable[Item], exit: Exit, limit: int | None = None
 ) -> list[Released]:
-    """What the caller's agency may have of `items` now, recorded before it is sent."""
+    """What the caller's agency may have of `items` now (the first `limit` of it), recorded
+    before it is sent."""
     exchange = api.exchange
-    released = exchange.decide(claims.agency, items, api.service.clock())
+    released = exchange.decide(claims.agency, items, api.service.clock())[:limit]
     if released:
         await asyncio.to_thread(exchange.record, released, claims.sub, exit)
     return released

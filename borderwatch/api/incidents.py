@@ -118,16 +118,18 @@ async def incidents(
     """At most `limit` incidents the caller may read, in `state` and `sector` if given; a
     partner's as its releasability policy gives them (coarsened, delayed, stripped)."""
     api = state_of(request)
+    partner = is_partner(claims)
     found = [
         i
         for i in api.service.engine.incidents.values()
-        if may_read_incident(claims.role, claims.agency, i.releasable_to)
+        # A partner's incidents are decided by its policy alone (below).
+        if (partner or may_read_incident(claims.role, claims.agency, i.releasable_to))
         and (state is None or i.state == state)
         and (sector is None or i.sector == sector)
     ]
     found.sort(key=lambda i: (i.updated_ns, i.id), reverse=True)
-    if is_partner(claims):
-        released = await disclose(api, claims, found[:limit], "api_incidents")
+    if partner:
+        released = await disclose(api, claims, found, "api_incidents", limit=limit)
         found = [r.item for r in released if isinstance(r.item, Incident)]
     return MsgspecResponse(found[:limit])
 
@@ -142,14 +144,15 @@ async def incident(
 ) -> Response:
     """The incident; with its alerts, notes and audit history for national roles."""
     api = state_of(request)
-    inc = _readable(api, claims, incident_id)
-    if is_partner(claims):  # the incident alone, as its policy releases it
-        released = await disclose(api, claims, [inc], "api_incident")
+    if is_partner(claims):  # the incident alone, as its policy releases it (or "not found")
+        found = api.service.engine.incidents.get(incident_id)
+        released = await disclose(api, claims, [found] if found else [], "api_incident")
         if not released or not isinstance(released[0].item, Incident):
             raise NotFoundError(f"no incident {incident_id!r}")
         return MsgspecResponse(
             IncidentDetail(incident=released[0].item, alerts=[], notes=[], history=[])
         )
+    inc = _readable(api, claims, incident_id)
     engine = api.service.engine
     alerts: list[Alert] = []
     notes: list[OperatorAction] = []

@@ -229,3 +229,34 @@ def test_the_stream_gives_a_partner_what_its_policy_gives(api: Api) -> None:
         x, y = to_utm(t["lon"], t["lat"])
         assert abs(float(x) % 5000.0 - 2500.0) < 0.01
         assert abs(float(y) % 5000.0 - 2500.0) < 0.01
+
+
+def test_the_incident_list_follows_the_policy_not_the_role(api: Api) -> None:
+    """A policy that does not ask for a commander's release (a close partner, say) gives
+    every incident of its sectors; the list and the detail follow it, as the stream does."""
+    state = api.app.state.api
+    engine = api.service.engine
+    unreleased = next(i for i in engine.incidents.values() if "partner:ly" not in i.releasable_to)
+    policy = Policy(
+        partner="partner:ly",
+        version=2,
+        kinds=("incidents",),
+        sectors=(unreleased.sector,),
+        delay_s=0.0,
+        precision_m=100.0,
+        retention_days=1.0,
+        released_incidents_only=False,
+    )
+    saved = dict(state.exchange.policies)
+    try:
+        state.exchange.policies["partner:ly"] = policy
+        listed = api.client.get("/api/v1/incidents?limit=1000", headers=api.auth("ly1")).json()
+        detail = api.client.get(f"/api/v1/incidents/{unreleased.id}", headers=api.auth("ly1"))
+    finally:
+        state.exchange.policies.clear()
+        state.exchange.policies.update(saved)
+    assert {i["id"] for i in listed} == {
+        i.id for i in engine.incidents.values() if i.sector == unreleased.sector
+    }
+    assert detail.status_code == 200
+    assert detail.json()["incident"]["id"] == unreleased.id
