@@ -18,6 +18,7 @@ from bench import (
     baseline_scores,
     chaos_run,
     console_browser,
+    dispatch_eta,
     engine_replay,
     eventlog,
     ingest_cot,
@@ -44,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
     "chaos_run": lambda hours: [chaos_run.run(minutes=1.0 if hours is not None else 30.0)],
+    "dispatch_eta": lambda hours: [dispatch_eta.run(quick=hours is not None)],
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

@@ -11,7 +11,7 @@
     ├── TokenError           a bearer token is refused: expired, tampered, disabled (accounts)
     ├── CertificateError     the certificate authority's files (pki)
     ├── LifecycleError       an incident step the lifecycle does not allow (rules.incidents)
-    ├── ActionError          an operator action the picture cannot take now (service.engine)
+    ├── ActionError          an operator action the picture cannot take now (engine.live)
     └── ForbiddenError, NotFoundError, BodyTooLargeError    HTTP answers (api.errors)
 
 Each package defines its own beside its code; they all derive from these, so a caller can

@@ -21,11 +21,13 @@ from borderwatch.api import (
     detections,
     dispatch,
     evidence,
+    exchange,
     health,
     incidents,
     layout,
     patrols,
     replay,
+    reports,
     sectors,
     sensors,
     stream,
@@ -37,6 +39,7 @@ from borderwatch.api.state import ApiSettings, ApiState, Sessions
 from borderwatch.geo import build_sectors, load_border
 from borderwatch.messages import OperatorAction
 from borderwatch.service import Service
+from borderwatch.share import Exchange
 
 __all__ = [
     "PREFIX",
@@ -80,6 +83,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     detections.router,
     replay.router,
     stream.router,
+    exchange.router,
+    reports.router,
 )
 
 
@@ -115,6 +120,9 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
         sessions=_sessions(service),
         sectors=tuple(
             s for s in build_sectors(load_border()) if watched is None or s.id in watched
+        ),
+        exchange=Exchange.open(
+            service.options.data.root, known_sectors={s.id for s in build_sectors(load_border())}
         ),
     )
     return app

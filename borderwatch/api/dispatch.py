@@ -14,6 +14,7 @@ from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.ops import PatrolEta, rank_patrols
+from borderwatch.ops.roads import road_network
 
 __all__ = ["router"]
 
@@ -30,13 +31,15 @@ async def incident_patrols(
     incident_id: str,
     claims: Annotated[Claims, Depends(Require("read_patrols"))],
 ) -> Response:
-    """Patrols not busy elsewhere, by estimated time of arrival; those whose last report is
-    over 10 min old come last, flagged `stale`."""
-    engine = state_of(request).service.engine
+    """Patrols not busy elsewhere, by estimated time of arrival along the roads; those whose
+    last report is over 10 min old come last, flagged `stale`."""
+    api = state_of(request)
+    engine = api.service.engine
     inc = engine.incidents.get(incident_id)
     if inc is None or not may_read_incident(claims.role, claims.agency, inc.releasable_to):
         raise NotFoundError(f"no incident {incident_id!r}")
     # Event time, not the wall clock: the picture's time is what the reports are judged by.
     now_ns = max([engine.tracks_time_ns, *(p.time_ns for p in engine.patrols.values())])
-    ranked = rank_patrols(inc, engine.patrols.values(), engine.incidents, now_ns)
+    roads = road_network(api.sectors)  # built once per set of sectors
+    ranked = rank_patrols(inc, engine.patrols.values(), engine.incidents, now_ns, roads=roads)
     return MsgspecResponse(ranked)

@@ -5,7 +5,8 @@ Each action is an `OperatorAction` by the token's user, stamped with the wall cl
 body's `why`, checked against the current picture, logged, then applied (`Service.act`): so
 the audit trail holds every step, and only steps that took. A partner reads the incidents
 released to its agency and nothing else; any other incident is "not found" to it, so it
-cannot learn that one exists.
+cannot learn that one exists. What a partner reads goes through its releasability policy
+(`borderwatch.api.exchange.disclose`): coarsened, delayed, stripped, and recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from borderwatch.accounts import Claims, allowed, may_read_incident
 from borderwatch.api.audit import AuditEntry, entries
 from borderwatch.api.auth import Require, act_as
 from borderwatch.api.errors import NotFoundError
+from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
 from borderwatch.api.state import ApiState, state_of
 from borderwatch.messages import Alert, Incident, IncidentState, OperatorAction, Outcome
@@ -113,15 +115,22 @@ async def incidents(
     sector: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    """At most `limit` incidents the caller may read, in `state` and `sector` if given."""
+    """At most `limit` incidents the caller may read, in `state` and `sector` if given; a
+    partner's as its releasability policy gives them (coarsened, delayed, stripped)."""
+    api = state_of(request)
+    partner = is_partner(claims)
     found = [
         i
-        for i in state_of(request).service.engine.incidents.values()
-        if may_read_incident(claims.role, claims.agency, i.releasable_to)
+        for i in api.service.engine.incidents.values()
+        # A partner's incidents are decided by its policy alone (below).
+        if (partner or may_read_incident(claims.role, claims.agency, i.releasable_to))
         and (state is None or i.state == state)
         and (sector is None or i.sector == sector)
     ]
     found.sort(key=lambda i: (i.updated_ns, i.id), reverse=True)
+    if partner:
+        released = await disclose(api, claims, found, "api_incidents", limit=limit)
+        found = [r.item for r in released if isinstance(r.item, Incident)]
     return MsgspecResponse(found[:limit])
 
 
@@ -135,6 +144,14 @@ async def incident(
 ) -> Response:
     """The incident; with its alerts, notes and audit history for national roles."""
     api = state_of(request)
+    if is_partner(claims):  # the incident alone, as its policy releases it (or "not found")
+        found = api.service.engine.incidents.get(incident_id)
+        released = await disclose(api, claims, [found] if found else [], "api_incident")
+        if not released or not isinstance(released[0].item, Incident):
+            raise NotFoundError(f"no incident {incident_id!r}")
+        return MsgspecResponse(
+            IncidentDetail(incident=released[0].item, alerts=[], notes=[], history=[])
+        )
     inc = _readable(api, claims, incident_id)
     engine = api.service.engine
     alerts: list[Alert] = []

@@ -1,5 +1,6 @@
-"""What every handler reaches through the request: the service, the API's settings, and the
-sessions ended by logout. One `ApiState` per app, kept in `app.state`."""
+"""What every handler reaches through the request: the service, the API's settings, the
+sessions ended by logout, and the exchange with partners. One `ApiState` per app, kept in
+`app.state`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.requests import HTTPConnection
 
 from borderwatch.geo import Sector
 from borderwatch.service import Service
+from borderwatch.share import Exchange
 
 __all__ = ["ApiSettings", "ApiState", "Sessions", "state_of"]
 
@@ -57,6 +59,7 @@ class ApiState:
     settings: ApiSettings
     sessions: Sessions
     sectors: tuple[Sector, ...]  # the watched sectors' geometry, built once
+    exchange: Exchange  # partners' policies and the disclosure ledger (every exit to them)
 
 
 def state_of(conn: HTTPConnection) -> ApiState:

@@ -9,8 +9,9 @@ The protocol, for a console:
 3. Receive frames, one JSON text message each (`borderwatch.service.Frame`: `seq`, `kind`,
    `time_ns`, `items`), in seq order, each at most once. If the frames after N are no longer
    kept, the first is a `reset` (the whole picture, as of its seq) and the rest follow it.
-   Only what the role may see is sent (`visibility`); frames left empty are skipped, so seqs
-   may jump.
+   Only what the role may see is sent (`visibility`); a partner's items are what its
+   releasability policy releases (`exchange.disclose`: incidents, alerts, tracks as it
+   says). Frames left empty are skipped, so seqs may jump.
 4. On reconnect, send `after=` the last seq received: nothing is missed.
 
 The server closes with a code from 4000 up and a reason when it ends the stream:
@@ -34,10 +35,12 @@ from starlette.websockets import WebSocketDisconnect
 
 from borderwatch.accounts import Claims, TokenError, allowed
 from borderwatch.api.auth import verify
+from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MAX_INT
 from borderwatch.api.state import ApiState, state_of
 from borderwatch.api.visibility import STREAM_PERMISSIONS, visible_frame
 from borderwatch.engine import FallenBehindError, Frame
+from borderwatch.messages import Alert, Incident, Track
 
 __all__ = [
     "BAD_HELLO",
@@ -150,15 +153,31 @@ async def _send(api: ApiState, websocket: WebSocket, claims: Claims, after: int)
         ),
     )
     last = after
+    partner = is_partner(claims)
     try:
         async with contextlib.aclosing(frames):
             async for frame in frames:
-                visible = visible_frame(claims, frame)
+                # A partner's items are decided by its policy alone (which kinds, sectors,
+                # how late, how precise), a national role's by its permissions.
+                if partner:
+                    visible = await _released(api, claims, frame)
+                else:
+                    visible = visible_frame(claims, frame)
                 if visible is not None:
                     await websocket.send_text(_encoder.encode(visible).decode())
                 last = frame.seq
     except FallenBehindError:
         raise _EndStreamError(BEHIND, f"fell behind: reconnect with after={last}") from None
+
+
+async def _released(api: ApiState, claims: Claims, frame: Frame) -> Frame | None:
+    """A partner's frame: its items as its policy releases them (recorded before they go),
+    or None if nothing is left (a reset is still sent: it tells the client to start over)."""
+    items = [i for i in frame.items if isinstance(i, Incident | Alert | Track)]
+    released = await disclose(api, claims, items, "stream")
+    if not released and frame.kind != "reset":
+        return None
+    return msgspec.structs.replace(frame, items=tuple(r.item for r in released))
 
 
 async def _until_gone(websocket: WebSocket) -> None:

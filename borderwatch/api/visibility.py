@@ -1,5 +1,6 @@
 """What each role may see of the picture, item by item: the one rule the WebSocket stream
-applies to every frame (and to the reset that starts a stream).
+applies to every frame (and to the reset that starts a stream) for national roles. A
+partner's frames are decided by its releasability policy instead (`exchange.disclose`).
 
     Track           read_tracks
     Alert           read_alerts

@@ -1,12 +1,13 @@
 """Dispatch: the patrols that could reach an incident first, ranked by estimated time of
 arrival.
 
-The estimate is deliberately simple: the straight-line distance in UTM 32N metres from the
-patrol's last reported position to the incident, times a detour factor (patrols drive the
-patrol road and tracks, not a straight line), over a cruising speed by the patrol's agency
-(the wire `Patrol` carries no vehicle kind; each agency fields one kind of unit here). A
-routing engine over a road graph would do better, but there is no road graph of the berm to
-route on, and the ranking, not the minute, is what the operator needs.
+The estimate: the route from the patrol's last reported position to the incident along the
+layout's roads (patrol roads, the crossings' roads, open desert between them at a lower
+speed, never across the berm: `borderwatch.ops.roads`), over a cruising speed by the
+patrol's agency (the wire `Patrol` carries no vehicle kind; each agency fields one kind of
+unit here). Without a road network (none given), the straight-line distance in UTM 32N
+metres times a detour factor; `bench/dispatch_eta.py` measures both against the twin's
+patrols' own driving times.
 
 Who is left out: a patrol assigned to another open incident (it is busy) and one that says
 it is off duty. Who is ranked last: a patrol whose last report is more than `stale_after_s`
@@ -24,6 +25,7 @@ import numpy as np
 
 from borderwatch.geo.projection import to_utm
 from borderwatch.messages import Incident, Patrol
+from borderwatch.ops.roads import RoadNetwork
 
 __all__ = ["DispatchConfig", "PatrolEta", "rank_patrols"]
 
@@ -53,7 +55,7 @@ class PatrolEta(msgspec.Struct, frozen=True, kw_only=True):
     time_ns: int  # its last report (UTC ns)
     status: str  # as the patrol reports it
     distance_m: float  # straight line, UTM metres
-    eta_s: float
+    eta_s: float  # along the roads when ranked with a road network, else straight x detour
     stale: bool  # no report for more than `stale_after_s`: ranked after every fresh one
     assigned_here: bool = False  # already sent to this incident
 
@@ -64,10 +66,12 @@ def rank_patrols(
     incidents: Mapping[str, Incident],
     now_ns: int,
     config: DispatchConfig | None = None,
+    roads: RoadNetwork | None = None,
 ) -> list[PatrolEta]:
     """The patrols available for `incident`, fresh ones by ETA first, then stale ones by ETA
     (ties by call sign). `incidents` are all incidents (to see who is busy); `now_ns` is the
-    picture's event time."""
+    picture's event time; `roads`, the network ETAs are routed on (else a straight line
+    times `config.detour`)."""
     config = config or DispatchConfig()
     busy = {
         i.assigned_patrol
@@ -81,7 +85,11 @@ def rank_patrols(
     x, y = to_utm([*(p.lon for p in free), incident.lon], [*(p.lat for p in free), incident.lat])
     distance = np.hypot(x[:-1] - x[-1], y[:-1] - y[-1])
     speed = np.array([config.speeds_mps.get(p.agency, config.default_speed_mps) for p in free])
-    eta = distance * config.detour / speed
+    if roads is None:
+        eta = distance * config.detour / speed
+    else:
+        starts = np.column_stack([x[:-1], y[:-1]])
+        eta = roads.cost_m((float(x[-1]), float(y[-1])), starts) / speed
     stale_ns = config.stale_after_s * 1e9
     ranked = [
         PatrolEta(

@@ -8,19 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import shapely
 from shapely.geometry import LineString
 
 from borderwatch.errors import ConfigError
 from borderwatch.geo.border import Border, load_border
 from borderwatch.geo.lines import line_frame
+from borderwatch.geo.roads import PATROL_ROAD_OFFSET_M, patrol_road
 from borderwatch.geo.sectors import Sector, build_sectors
 from borderwatch.geo.sites import Layout, load_sites
 from borderwatch.twin.scenario import Scenario
 
-__all__ = ["World", "build_world", "rng_for"]
-
-PATROL_ROAD_OFFSET_M = {"berm": 300.0, "open": 2000.0}
+__all__ = ["PATROL_ROAD_OFFSET_M", "World", "build_world", "rng_for"]
 
 
 def rng_for(seed: int, *keys: int | str) -> np.random.Generator:
@@ -51,11 +49,9 @@ class World:
         return sum(s.length_m for s in self.sectors) / 1000.0
 
     def patrol_road(self, sector: Sector) -> LineString:
-        """The patrol road: the sector's watch line moved inward (Tunisian side)."""
-        road = shapely.offset_curve(
-            sector.line, -PATROL_ROAD_OFFSET_M[sector.segment], join_style="round"
-        )
-        return road if isinstance(road, LineString) else LineString(sector.line.coords)
+        """The patrol road: the sector's watch line moved inward (Tunisian side); the one
+        definition dispatch routes on too (`borderwatch.geo.roads`)."""
+        return patrol_road(sector)
 
     def frame(self, sector: Sector, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Point, tangent and left (Libyan-side) normal at `s` metres along the sector's line."""

@@ -1,9 +1,9 @@
-"""GET /api/v1/incidents/{id}/patrols: the patrols to send, nearest by ETA first, through
-the running service (the twin's one N03 patrol, reporting every 10 s)."""
+"""GET /api/v1/incidents/{id}/patrols: the patrols to send, nearest by ETA along the roads
+first, through the running service (the twin's one N03 patrol, reporting every 10 s)."""
 
 from __future__ import annotations
 
-from borderwatch.ops import rank_patrols
+from borderwatch.ops import rank_patrols, road_network
 
 from .conftest import PATROL, Api
 
@@ -23,7 +23,8 @@ def test_the_patrol_to_send_and_when_it_is_busy(api: Api) -> None:
     assert r.status_code == 200, r.text
     (first,) = r.json()
     inc, patrol = engine.incidents[here], engine.patrols[PATROL]
-    expected = rank_patrols(inc, [patrol], engine.incidents, patrol.time_ns)[0]
+    roads = road_network(api.app.state.api.sectors)
+    expected = rank_patrols(inc, [patrol], engine.incidents, patrol.time_ns, roads=roads)[0]
     assert first == {
         "callsign": PATROL,
         "agency": "national_guard",
@@ -37,6 +38,9 @@ def test_the_patrol_to_send_and_when_it_is_busy(api: Api) -> None:
         "assigned_here": True,
     }
     assert 0 < first["distance_m"] < 50_000
+    # Along the roads, not a straight line x 1.4.
+    straight = rank_patrols(inc, [patrol], engine.incidents, patrol.time_ns)[0]
+    assert first["eta_s"] != straight.eta_s
     # Sent here, so not free for another open incident.
     r = api.client.get(f"/api/v1/incidents/{other}/patrols", headers=api.auth("op1"))
     assert (r.status_code, r.json()) == (200, [])

@@ -1,0 +1,100 @@
+"""What a patrol's device says, as what it means for the picture, pure: a chat from the
+patrol sent to an incident becomes that incident's note or, if it says so, its resolution;
+an emergency becomes a P1 alert at the patrol's position.
+
+The patrol is who the connection's identity says it is (`callsign`, `agency`: from its
+device certificate, issue 15), never the name typed in the chat. Replies are recognised by
+a few fixed words, as radio procedure would have them:
+
+    "on scene" / "arrived"                 a note "on scene"
+    "resolved <outcome>" / "<outcome>"     resolve: apprehended, turned back, got away,
+                                           nuisance, false alarm
+    anything else                          a note with the text
+
+The actions are attributed to the patrol (role `patrol`) and take their ids from the chat's,
+so a chat delivered twice is the same action twice (the engine refuses the repeat). Logging
+and applying them waits for the engine's move (issue 13).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from borderwatch.messages import ActionKind, Alert, Incident, OperatorAction, Outcome
+from borderwatch.messages.device import ChatMessage, Emergency
+
+__all__ = ["OUTCOME_WORDS", "emergency_alert", "reply_action"]
+
+OUTCOME_WORDS: dict[str, Outcome] = {
+    "apprehended": "apprehended",
+    "arrested": "apprehended",
+    "turned back": "turned_back",
+    "got away": "got_away",
+    "escaped": "got_away",
+    "nuisance": "nuisance",
+    "false alarm": "false_alarm",
+}
+_ON_SCENE = re.compile(r"^\s*(on scene|arrived)\b", re.IGNORECASE)
+_RESOLVED = re.compile(
+    r"^\s*(?:resolved[\s:,-]*)?(" + "|".join(OUTCOME_WORDS) + r")\b", re.IGNORECASE
+)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.:\-]")
+
+
+def _id(prefix: str, *parts: str) -> str:
+    """An action or alert id from its source's ids, within the wire `Id` (64 characters)."""
+    return (prefix + "-" + "-".join(_UNSAFE.sub("_", p) for p in parts))[:64]
+
+
+def _assigned(incidents: Iterable[Incident], callsign: str) -> Incident | None:
+    mine = [i for i in incidents if i.assigned_patrol == callsign and i.state == "assigned"]
+    return max(mine, key=lambda i: (i.updated_ns, i.id), default=None)
+
+
+def reply_action(
+    chat: ChatMessage, *, callsign: str, agency: str, incidents: Iterable[Incident]
+) -> OperatorAction | None:
+    """The action a patrol's chat takes on the incident it is assigned to (the latest, if
+    several), or None if it is assigned to none (the chat then goes to the sector's log)."""
+    incident = _assigned(incidents, callsign)
+    if incident is None:
+        return None
+    text = chat.text.strip()
+    resolved = _RESOLVED.match(text)
+    params: dict[str, str] = {}
+    action: ActionKind = "note"
+    why = "on scene" if _ON_SCENE.match(text) else text
+    if resolved is not None:
+        action, why = "resolve", text
+        params["outcome"] = OUTCOME_WORDS[resolved.group(1).lower()]
+    return OperatorAction(
+        id=_id("chat", chat.device, chat.id),
+        user=callsign,
+        agency=agency,
+        role="patrol",
+        time_ns=chat.time_ns,
+        action=action,
+        target=incident.id,
+        why=why,
+        params=params,
+    )
+
+
+def emergency_alert(emergency: Emergency, *, callsign: str, sector: str | None) -> Alert | None:
+    """A P1 alert at the patrol's position for its emergency; None for a cancellation (the
+    alert it raised is closed by the operators, who hear of it)."""
+    if emergency.cancel:
+        return None
+    return Alert(
+        id=_id("EMG", emergency.device, str(emergency.time_ns // 1_000_000)),
+        rule="emergency",
+        time_ns=emergency.time_ns,
+        lat=emergency.lat,
+        lon=emergency.lon,
+        priority=1,
+        # About our own people, not an intruder: not scored as a nuisance alarm.
+        category="system",
+        sector=sector,
+        summary=f"EMERGENCY ({emergency.kind}) from patrol {callsign}"[:500],
+    )
