@@ -139,6 +139,11 @@ def test_a_rule_failing_on_one_event_quarantines_it_and_the_picture_goes_on(
         if isinstance(m, Alert)
     }
     assert replayed == before["alerts"]
+    latest: dict[str, Incident] = {}
+    for m in decode_lines((out / "incidents.jsonl").read_bytes().splitlines()):
+        assert isinstance(m, Incident)
+        latest[m.id] = m
+    assert latest == before["incidents"]
     assert last > 0
 
 
