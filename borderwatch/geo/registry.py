@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from borderwatch.geo.projection import grid_factors, to_utm
-from borderwatch.geo.sites import Layout, LineSensorSpec, TowerSpec, UgsSpec
+from borderwatch.geo.sites import Layout, LineSensorSpec, Site, TowerSpec, UgsSpec
 from borderwatch.messages import SensorKind
 
 __all__ = [
@@ -115,9 +115,8 @@ class Registry:
         for site in layout.towers:
             spec = site.spec
             assert isinstance(spec, TowerSpec)
-            lon, lat = site.lonlat
-            x, y = (float(v) for v in to_utm(lon, lat))
-            convergence, scale = grid_factors(lon, lat)
+            where = _where(site)
+            convergence, scale = grid_factors(where["lon"], where["lat"])
             if spec.radar is not None:
                 r = spec.radar
                 area = math.radians(r.az_width_deg) / 2.0 * r.range_m**2
@@ -132,10 +131,7 @@ class Registry:
                     convergence_rad=convergence,
                     scale=scale,
                     sector=spec.sector,
-                    lon=lon,
-                    lat=lat,
-                    x=x,
-                    y=y,
+                    **where,
                 )
                 reg.radars[f"{site.id}-R"] = reg.places[f"{site.id}-R"] = radar
             if spec.camera is not None:
@@ -148,27 +144,18 @@ class Registry:
                     pd=CAMERA_PD,
                     convergence_rad=convergence,
                     sector=spec.sector,
-                    lon=lon,
-                    lat=lat,
-                    x=x,
-                    y=y,
+                    **where,
                 )
                 reg.cameras[f"{site.id}-C"] = reg.places[f"{site.id}-C"] = camera
         for site in (*layout.line_sensors, *layout.ugs):
             spec = site.spec
             assert isinstance(spec, LineSensorSpec | UgsSpec)
-            lon, lat = site.lonlat
-            x, y = (float(v) for v in to_utm(lon, lat))
-            kind: SensorKind = "line" if isinstance(spec, LineSensorSpec) else "ugs"
             pos = PositionSite(
-                kind=kind,
+                kind="line" if isinstance(spec, LineSensorSpec) else "ugs",
                 sector=spec.sector,
-                lon=lon,
-                lat=lat,
-                x=x,
-                y=y,
                 clutter_per_m2=POSITION_CLUTTER_PER_M2,
                 pd=spec.pd if isinstance(spec, LineSensorSpec) else UGS_PD,
+                **_where(site),
             )
             reg.positions[site.id] = reg.places[site.id] = pos
         return reg
@@ -176,3 +163,10 @@ class Registry:
     def position_site(self, sensor_id: str) -> PositionSite:
         """The record of a position sensor, or of a patrol's sighting."""
         return self.positions.get(sensor_id, PATROL_REPORT)
+
+
+def _where(site: Site) -> dict[str, float]:
+    """A site's place: WGS 84 degrees and UTM 32N metres."""
+    lon, lat = site.lonlat
+    x, y = (float(v) for v in to_utm(lon, lat))
+    return {"lon": lon, "lat": lat, "x": x, "y": y}
