@@ -272,6 +272,10 @@ def _speed(text: str) -> float:
     return value
 
 
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(n for n in (text or "").split(",") if n)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from borderwatch.ingest.cot import CotSettings
     from borderwatch.rules import load_rules
@@ -292,6 +296,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             rules=load_rules(args.rules),
             # The twin faster than real time runs ahead of our clock, by design.
             max_ahead_s=None if args.twin and args.speed > 1 else 300.0,
+            # The twin speaks for every sensor and patrol on the plain port, from this machine.
+            plain_sensors=("*",) if args.twin else _names(args.plain_sensors),
+            loopback_patrols=bool(args.twin),
         ),
         host=args.host,
         http_port=args.http_port,
@@ -361,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sectors", help="watch only these sectors, comma-separated (default all)")
     s.add_argument("--sites", help="the site layout, if not the default")
     s.add_argument("--rules", help="alert rules TOML (default: borderwatch/rules/default.toml)")
+    s.add_argument(
+        "--plain-sensors",
+        help="sensor ids the unauthenticated CoT ports may carry, comma-separated ('*': all); "
+        "default none (see DATA/identity.toml and docs/security.md)",
+    )
     s.add_argument(
         "--ready-json", action="store_true", help="print the bound ports as one JSON line"
     )

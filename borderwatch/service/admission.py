@@ -1,10 +1,10 @@
 """Admission: the one gate between every ingest adapter and the event log.
 
 Adapters check the format; admission checks the message against what the system knows:
-the sensor exists and is of the kind it claims, a sensor on a mutual-TLS connection speaks
-only for itself (its certificate's name is its sensor id) unless its certificate belongs to a
-named gateway, and the time is not far ahead of our clock. Then it appends to the log and
-returns once the batch is durable: that is what "accepted" means.
+the sensor exists and is of the kind it claims, its source may speak for it (ingest.identity:
+a certificate or gateway account only for itself or its grant, the plain ports only for listed
+sensors and never for a patrol), and the time is not far ahead of our clock. Then it appends
+to the log and returns once the batch is durable: that is what "accepted" means.
 
 A refused batch raises `RejectedError` naming the message and field, and nothing of it is
 logged; the CoT transport then retries its messages one by one so one bad message does not
@@ -16,8 +16,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Sequence
 
+import msgspec
+
 from borderwatch.fusion.feed import Registry
 from borderwatch.ingest.base import REFUSED, Inbound, RejectedError
+from borderwatch.ingest.identity import ANY, Grant, IdentityPolicy, Speakers
 from borderwatch.messages import Detection, Patrol, SensorStatus
 from borderwatch.store import LogWriter
 
@@ -33,6 +36,7 @@ class Admission:
         writer: LogWriter,
         *,
         gateways: Collection[str] = (),
+        identity: IdentityPolicy | None = None,
         max_ahead_s: float | None = 300.0,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
@@ -41,13 +45,19 @@ class Admission:
         self.registry = registry
         self.writer = writer
         self.gateways = frozenset(gateways)
+        # Who may speak for what (ingest.identity); `gateways` are certificates for any sensor.
+        policy = identity or IdentityPolicy()
+        relay = Grant(sensors=frozenset({ANY}))
+        policy = msgspec.structs.replace(
+            policy, grants={**dict.fromkeys(self.gateways, relay), **policy.grants}
+        )
+        self.speakers = Speakers(policy, {k: s.sector for k, s in registry.places.items()})
         self.max_ahead_ns = None if max_ahead_s is None else round(max_ahead_s * 1e9)
         self.clock = clock
 
     def check(self, messages: Sequence[Inbound], source: str) -> None:
         """Raise `RejectedError` for the first message admission refuses."""
         now = self.clock()
-        cert = source[4:] if source.startswith("tls:") else None
         for i, m in enumerate(messages):
             where = f"$[{i}]" if len(messages) > 1 else "$"
             if self.max_ahead_ns is not None and m.time_ns > now + self.max_ahead_ns:
@@ -55,11 +65,11 @@ class Admission:
                 raise RejectedError(
                     REFUSED, f"{where}.time_ns", f"{ahead:.0f} s ahead of the server's clock"
                 )
-            if isinstance(m, Patrol):
-                continue  # any of our devices may report its own patrol's position
-            self._check_sensor(m, where, cert)
+            if not isinstance(m, Patrol):  # a patrol's device has no fixed site
+                self._check_sensor(m, where)
+            self.speakers.check(m, where, source)  # who may speak for it (ingest.identity)
 
-    def _check_sensor(self, m: Detection | SensorStatus, where: str, cert: str | None) -> None:
+    def _check_sensor(self, m: Detection | SensorStatus, where: str) -> None:
         if m.kind == "patrol_report":
             return  # a patrol's sighting: the patrol is the sensor, not a fixed site
         site = self.registry.places.get(m.sensor_id)
@@ -68,12 +78,6 @@ class Admission:
         if site.kind != m.kind:
             raise RejectedError(
                 REFUSED, f"{where}.kind", f"{m.sensor_id} is a {site.kind}, not a {m.kind}"
-            )
-        if cert is not None and cert != m.sensor_id and cert not in self.gateways:
-            raise RejectedError(
-                REFUSED,
-                f"{where}.sensor_id",
-                f"certificate {cert!r} may not speak for sensor {m.sensor_id!r}",
             )
 
     async def accept(self, messages: Sequence[Inbound], source: str) -> None:

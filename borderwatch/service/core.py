@@ -23,6 +23,7 @@ from borderwatch.accounts import DataDir, TokenService, UserStore, signing_key
 from borderwatch.fusion.feed import Registry
 from borderwatch.geo import Layout, load_sites
 from borderwatch.ingest.base import IngestStats
+from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
 from borderwatch.rules import RulesConfig
 from borderwatch.service.admission import Admission
@@ -47,9 +48,25 @@ class ServiceOptions:
     synchronous: Synchronous = "FULL"
     max_ahead_s: float | None = 300.0
     gateways: tuple[str, ...] = ()
+    # Who may speak for what (ingest.identity); None: DATA/identity.toml, if there is one.
+    identity: IdentityPolicy | None = None
+    # Added to that policy from the command line: sensors the plain CoT ports may carry ("*":
+    # all), and the embedded twin's patrols from loopback (`run --twin`).
+    plain_sensors: tuple[str, ...] = ()
+    loopback_patrols: bool = False
     # Frames the change feed keeps for consoles that reconnect (older ones get a reset); of
     # the tracks frames (each holds every track) only the last 60, 5 min of snapshots.
     keep_frames: int = 2_000
+
+
+def _identity(options: ServiceOptions) -> IdentityPolicy:
+    """The identity policy: given, or the data directory's file, plus the command line's."""
+    policy = options.identity or load_policy(options.data.root / "identity.toml")
+    plain = PlainPolicy(
+        sensors=policy.plain.sensors | frozenset(options.plain_sensors),
+        loopback_patrols=policy.plain.loopback_patrols or options.loopback_patrols,
+    )
+    return IdentityPolicy(plain=plain, grants=policy.grants)
 
 
 class Service:
@@ -76,7 +93,11 @@ class Service:
         self.feed = ChangeFeed(keep=options.keep_frames)
         self.engine = LiveEngine(registry, self.feed, options.rules)
         self.admission = Admission(
-            registry, writer, gateways=options.gateways, max_ahead_s=options.max_ahead_s
+            registry,
+            writer,
+            gateways=options.gateways,
+            identity=_identity(options),
+            max_ahead_s=options.max_ahead_s,
         )
         self.clock = clock
         self.started_ns = clock()
