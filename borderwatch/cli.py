@@ -303,7 +303,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         host=args.host,
         http_port=args.http_port,
         cot=CotSettings(
-            host=args.host, tcp_port=args.cot_port, udp_port=args.udp_port, tls_port=args.tls_port
+            host=args.host,
+            plain_host=args.plain_host,
+            tcp_port=args.cot_port,
+            udp_port=args.udp_port,
+            tls_port=args.tls_port,
         ),
         twin=args.twin,
         twin_speed=args.speed,
@@ -362,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cot-port", type=_port, default=8087, help="CoT/TAK over TCP (8087)")
     s.add_argument("--udp-port", type=_port, default=8087, help="CoT/TAK over UDP (8087)")
     s.add_argument("--tls-port", type=_port, default=8089, help="CoT/TAK over mutual TLS (8089)")
+    s.add_argument(
+        "--plain-host",
+        default="127.0.0.1",
+        help="where the unauthenticated CoT ports listen (default 127.0.0.1: this machine only)",
+    )
     s.add_argument("--twin", help="feed the system from the digital twin on this scenario")
     s.add_argument("--speed", type=_speed, default=1.0, help="the twin's speed (default 1x)")
     s.add_argument("--seed", type=_seed, default=1, help="the twin's random seed (default 1)")
