@@ -209,6 +209,24 @@ def _cmd_users_enable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_revoke(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.revoke(args.name)
+    print(f"revoked every session of {user.name}: their tokens and open streams end")
+    return 0
+
+
+def _cmd_users_role(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.set_role(args.name, args.role)
+    print(f"{user.name} is now {user.role}; their sessions end")
+    return 0
+
+
 def _cmd_users_passwd(args: argparse.Namespace) -> int:
     from borderwatch.accounts import UserStore
 
@@ -428,11 +446,17 @@ def _add_users(sub: argparse._SubParsersAction[Any]) -> None:
     for verb, func, text in [
         ("disable", _cmd_users_disable, "refuse an account's logins and end its sessions"),
         ("enable", _cmd_users_enable, "let a disabled account log in again"),
+        ("revoke", _cmd_users_revoke, "end every session (token) of an account"),
     ]:
         s = cmd.add_parser(verb, help=text)
         s.add_argument("name")
         _data_option(s)
         s.set_defaults(func=func)
+    s = cmd.add_parser("role", help="give an account another role (ends its sessions)")
+    s.add_argument("name")
+    s.add_argument("role", help="a role from `borderwatch users roles`")
+    _data_option(s)
+    s.set_defaults(func=_cmd_users_role)
     s = cmd.add_parser("passwd", help="set an account's password (ends its sessions)")
     s.add_argument("name")
     _password_option(s)

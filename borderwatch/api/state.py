@@ -8,6 +8,7 @@ from typing import cast
 
 from starlette.requests import HTTPConnection
 
+from borderwatch.accounts.throttle import LoginThrottle
 from borderwatch.geo import Sector
 from borderwatch.service import Service
 
@@ -27,6 +28,9 @@ class ApiSettings:
     stream_backlog: int = 5_000
     # How long a new WebSocket may take to send its token.
     stream_auth_timeout_s: float = 10.0
+    # How often an open WebSocket's token is checked again (logout, disablement, role change,
+    # revocation, expiry end the stream within this).
+    stream_recheck_s: float = 0.25
 
 
 @dataclass(slots=True)
@@ -57,6 +61,7 @@ class ApiState:
     settings: ApiSettings
     sessions: Sessions
     sectors: tuple[Sector, ...]  # the watched sectors' geometry, built once
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def state_of(conn: HTTPConnection) -> ApiState:

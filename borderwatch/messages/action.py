@@ -10,7 +10,9 @@ from borderwatch.messages.common import Id, TimeNs
 
 __all__ = ["ActionKind", "OperatorAction"]
 
-ActionKind = Literal["acknowledge", "assign", "resolve", "note", "release", "login", "logout"]
+ActionKind = Literal[
+    "acknowledge", "assign", "resolve", "note", "release", "login", "logout", "login_failed"
+]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
