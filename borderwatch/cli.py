@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from borderwatch import __version__
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import BorderwatchError, DataError
 
 if TYPE_CHECKING:
     from borderwatch.accounts import DataDir
@@ -207,6 +207,41 @@ def _cmd_users_enable(args: argparse.Namespace) -> int:
         user = store.enable(args.name)
     print(f"enabled {user.name}")
     return 0
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    import msgspec
+
+    from borderwatch.store.chain import load_public, verify
+
+    data = _data_dir(args)
+    path = data.root / "events.sqlite"
+    key_path = Path(args.key) if args.key else data.root / "audit.pub"
+    if not path.exists():
+        raise DataError(f"{path}: no event log")
+    public = load_public(key_path) if key_path.exists() else None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version < 2:
+            raise DataError(f"{path}: log schema {version} has no chain (start the service once)")
+        report = verify(db, public)
+    finally:
+        db.close()
+    if args.json:
+        print(msgspec.json.encode(report).decode())
+    elif report.intact:
+        print(
+            f"intact: {report.rows} audit rows, {report.checkpoints} signed checkpoints "
+            f"(last at seq {report.last_signed_seq})"
+            + ("" if public else f"; no public key at {key_path}: signatures not checked")
+        )
+    else:
+        for f in report.findings:
+            print(f"seq {f.seq}: {f.what}: {f.detail}")
+    return 0 if report.intact else 1
 
 
 def _cmd_users_revoke(args: argparse.Namespace) -> int:
@@ -410,6 +445,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_users(sub)
     _add_certs(sub)
+    audit = sub.add_parser("audit", help="the audit trail")
+    cmd = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    s = cmd.add_parser("verify", help="check the audit trail's hash chain and signed checkpoints")
+    _data_option(s)
+    s.add_argument("--key", help="the public checkpoint key (default DATA/audit.pub)")
+    s.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    s.set_defaults(func=_cmd_audit_verify)
     return p
 
 

@@ -30,6 +30,7 @@ from borderwatch.service.admission import Admission
 from borderwatch.service.changes import ChangeFeed
 from borderwatch.service.engine import LiveEngine
 from borderwatch.store import EventLog, LogWriter, Synchronous
+from borderwatch.store.chain import AuditKey
 
 __all__ = ["Service", "ServiceOptions"]
 
@@ -116,7 +117,11 @@ class Service:
         if options.sectors is not None:
             layout = layout.in_sectors(set(options.sectors))
         registry = Registry.from_layout(layout)
-        event_log = EventLog(data.root / "events.sqlite", synchronous=options.synchronous)
+        event_log = EventLog(
+            data.root / "events.sqlite",
+            synchronous=options.synchronous,
+            audit_key=AuditKey.load_or_create(data.root / "audit.key"),
+        )
         users = UserStore(data.accounts)
         try:
             writer = LogWriter(event_log)
