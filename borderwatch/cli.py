@@ -305,6 +305,16 @@ def _cmd_certs_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_certs_revoke(args: argparse.Namespace) -> int:
+    from borderwatch.revocation import CRL_FILE, revoke
+
+    pki = _data_dir(args).pki
+    serial = revoke(pki, args.name)
+    print(f"revoked {args.name} (serial {serial:x}) in {pki / CRL_FILE}:")
+    print("  refused at its next handshake; a running server drops its connections within 5 s")
+    return 0
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -341,6 +351,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         load_scenario(args.twin)  # a bad name or file: one line now, not a dead twin later
     sectors = tuple(s for s in args.sectors.split(",") if s) if args.sectors else None
+    http_tls = _http_tls(args)
     options = RunOptions(
         service=ServiceOptions(
             data=_data_dir(args),
@@ -366,8 +377,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
         twin_speed=args.speed,
         twin_seed=args.seed,
         announce=args.ready_json,
+        http_tls=http_tls,
     )
     return run_main(options)
+
+
+def _http_tls(args: argparse.Namespace) -> bool:
+    """HTTPS or not: `auto` is HTTPS unless the API listens on this machine only; plain HTTP
+    anywhere else is refused, and HTTPS needs the CA's server certificate."""
+    import ipaddress
+
+    from borderwatch.errors import ConfigError
+
+    try:
+        local = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        local = False
+    tls = args.http_tls == "on" or (args.http_tls == "auto" and not local)
+    if not tls and not local:
+        raise ConfigError(
+            "--http-tls", f"plain HTTP only on localhost, not on {args.host} (use on or auto)"
+        )
+    pki = _data_dir(args).pki
+    if tls and not (pki / "server.crt").exists():
+        raise ConfigError(
+            "--http-tls", f"HTTPS needs {pki / 'server.crt'}: run `borderwatch certs init`"
+        )
+    return tls
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -419,6 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cot-port", type=_port, default=8087, help="CoT/TAK over TCP (8087)")
     s.add_argument("--udp-port", type=_port, default=8087, help="CoT/TAK over UDP (8087)")
     s.add_argument("--tls-port", type=_port, default=8089, help="CoT/TAK over mutual TLS (8089)")
+    s.add_argument(
+        "--http-tls",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="HTTPS for the console and API with the CA's server certificate: auto (default) "
+        "is on unless --host is a loopback address; off is refused on any other host",
+    )
     s.add_argument(
         "--plain-host",
         default="127.0.0.1",
@@ -525,6 +568,12 @@ def _add_certs(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument("--agency", help="its agency (the certificate's OU)")
     _data_option(s)
     s.set_defaults(func=_cmd_certs_issue)
+    s = cmd.add_parser(
+        "revoke", help="revoke a client certificate: refused, and its connections dropped"
+    )
+    s.add_argument("name", help="the sensor or device (the certificate's CN)")
+    _data_option(s)
+    s.set_defaults(func=_cmd_certs_revoke)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

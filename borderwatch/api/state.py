@@ -31,6 +31,9 @@ class ApiSettings:
     # How often an open WebSocket's token is checked again (logout, disablement, role change,
     # revocation, expiry end the stream within this).
     stream_recheck_s: float = 0.25
+    # An operator's own map tile servers (origins such as `https://tiles.ops.local`), the
+    # only other origins the console's Content-Security-Policy allows (api.headers).
+    tile_origins: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

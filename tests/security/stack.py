@@ -25,6 +25,7 @@ from borderwatch.ingest import cot
 from borderwatch.ingest.cot import CotServer, CotSettings, encode_xml
 from borderwatch.ingest.identity import IdentityPolicy
 from borderwatch.messages import Detection, Patrol, SensorStatus
+from borderwatch.revocation import Revocations
 from borderwatch.service import Service, ServiceOptions
 from tests.accounts.helpers import PASSWORD, cheap_hasher
 
@@ -110,7 +111,11 @@ async def running(
         for name, role in USERS.items():
             service.users.add(name, "national_guard", role, PASSWORD)
         server = await cot.setup(
-            settings, service.admission, service.stats, pki.server_ssl_context(pki_dir)
+            settings,
+            service.admission,
+            service.stats,
+            pki.server_ssl_context(pki_dir),
+            Revocations(pki_dir),
         )
         app = create_app(service)
         http = uvicorn.Server(

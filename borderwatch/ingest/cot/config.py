@@ -70,6 +70,9 @@ class CotSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     # Read from one connection at most this fast; a faster sender is slowed, not cut.
     max_bytes_per_s: Annotated[int, msgspec.Meta(ge=4096)] = 2_000_000
     tls_handshake_timeout_s: Seconds = 10.0
+    # How often the CA's revocation list is looked at (open connections of a newly revoked
+    # certificate are dropped within this).
+    revocation_check_s: Seconds = 1.0
     # A pong or other reply the client does not read within this is a stalled client.
     write_timeout_s: Seconds = 10.0
     # close() lets connections hand queued messages to the sink for at most this long.

@@ -50,6 +50,7 @@ from borderwatch.ingest.cot.encode import pong_xml, to_proto
 from borderwatch.ingest.cot.framing import Framer
 from borderwatch.ingest.cot.limits import ByteRate, ConnectionGate, Networks
 from borderwatch.pki import CertificateError, peer_identity
+from borderwatch.revocation import Revocations, peer_serial
 
 __all__ = ["CotServer"]
 
@@ -85,6 +86,7 @@ class CotServer:
         stats: IngestStats,
         ssl_context: ssl.SSLContext | None = None,
         *,
+        revocations: Revocations | None = None,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
         self.settings = settings
@@ -100,6 +102,9 @@ class CotServer:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._revocations = revocations
+        self._serials: dict[asyncio.StreamWriter, int] = {}  # open TLS connections' certificates
+        self._revoked: set[asyncio.StreamWriter] = set()  # dropped for it
         self._plain_networks = Networks(settings.plain_networks)
         self._gates = {
             "tcp": ConnectionGate(settings.max_connections, settings.max_connections_per_source),
@@ -147,6 +152,8 @@ class CotServer:
                 return _PausedAtStart(reader, lambda r, w: self._serve(r, w, "tls"))
 
             self._servers["tls"] = await loop.create_server(tls_protocol, s.host, s.tls_port)
+            if self._revocations is not None:
+                self._spawn(self._watch_revocations())
         if s.udp_port is not None:
             self._udp, _ = await loop.create_datagram_endpoint(
                 lambda: _Datagrams(self), local_addr=(s.plain_host, s.udp_port)
@@ -241,11 +248,17 @@ class CotServer:
                 if peer is None:
                     return
                 name, unit = peer
+                serial = peer_serial(writer.get_extra_info("ssl_object"))
+                if serial is not None and self._is_revoked(serial):
+                    self.stats.count_disconnect(adapter, "revoked", f"tls:{name}")
+                    return
                 limit = gate.claim(name)
                 if limit is not None:
                     self.stats.count_limit(adapter, limit, f"tls:{name}")
                     return
                 identity, source, agency = name, f"tls:{name}", unit or agency
+                if serial is not None:
+                    self._serials[writer] = serial
             self._writers.add(writer)
             self.stats.connection_opened(adapter)
             try:
@@ -254,12 +267,34 @@ class CotServer:
             finally:
                 self.stats.connection_closed(adapter)
                 self._writers.discard(writer)
+                self._serials.pop(writer, None)
+            if writer in self._revoked:
+                self._revoked.discard(writer)
+                reason = "revoked"
             self.stats.count_disconnect(adapter, reason, source)
         finally:
             gate.leave(host)
             if identity is not None:
                 gate.release(identity)
             writer.transport.abort()
+
+    def _is_revoked(self, serial: int) -> bool:
+        return self._revocations is not None and serial in self._revocations.serials()
+
+    async def _watch_revocations(self) -> None:
+        """Drop the open connections of certificates revoked since they connected."""
+        assert self._revocations is not None
+        while not self.closing:
+            await asyncio.sleep(self.settings.revocation_check_s)
+            try:
+                revoked = self._revocations.serials()
+            except CertificateError as exc:  # a bad list: keep the last good one, say so
+                _log.warning("revocation list not read: %s", exc)
+                continue
+            for writer, serial in list(self._serials.items()):
+                if serial in revoked:
+                    self._revoked.add(writer)
+                    writer.transport.abort()
 
     async def _handshake(
         self, writer: asyncio.StreamWriter, adapter: str, source: str
