@@ -17,10 +17,11 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from borderwatch.accounts import Claims, allowed, may_read_incident
+from borderwatch.accounts import Claims, allowed
 from borderwatch.api.audit import AuditEntry, entries
 from borderwatch.api.auth import Require, act_as
 from borderwatch.api.errors import NotFoundError
+from borderwatch.api.release import released
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
 from borderwatch.api.state import ApiState, state_of
 from borderwatch.messages import Alert, Incident, IncidentState, OperatorAction, Outcome
@@ -99,10 +100,12 @@ class IncidentDetail(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _readable(api: ApiState, claims: Claims, incident_id: str) -> Incident:
+    """The incident as the caller may see it (api.release); 404 if not at all."""
     inc = api.service.engine.incidents.get(incident_id)
-    if inc is None or not may_read_incident(claims.role, claims.agency, inc.releasable_to):
+    shown = None if inc is None else released(inc, claims)
+    if shown is None:
         raise NotFoundError(f"no incident {incident_id!r}")
-    return inc
+    return shown
 
 
 @router.get("", summary="Incidents, latest change first", responses=returns(list[Incident]))
@@ -115,10 +118,10 @@ async def incidents(
 ) -> Response:
     """At most `limit` incidents the caller may read, in `state` and `sector` if given."""
     found = [
-        i
+        shown
         for i in state_of(request).service.engine.incidents.values()
-        if may_read_incident(claims.role, claims.agency, i.releasable_to)
-        and (state is None or i.state == state)
+        if (shown := released(i, claims)) is not None
+        and (state is None or shown.state == state)
         and (sector is None or i.sector == sector)
     ]
     found.sort(key=lambda i: (i.updated_ns, i.id), reverse=True)

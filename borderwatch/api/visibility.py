@@ -14,6 +14,7 @@ from __future__ import annotations
 import msgspec
 
 from borderwatch.accounts import Claims, Permission, allowed, may_read_incident
+from borderwatch.api.release import released
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, Track
 from borderwatch.service import Frame, SensorState
 from borderwatch.service.changes import Item
@@ -53,8 +54,9 @@ def visible_frame(claims: Claims, frame: Frame) -> Frame | None:
     """The frame with only what the caller may see, or None if that leaves nothing to send.
 
     A reset is always sent (it tells the console to start over), and so is a tracks frame
-    to whoever reads tracks, even empty: it clears the tracks that ended."""
-    items = tuple(i for i in frame.items if sees(claims, i))
+    to whoever reads tracks, even empty: it clears the tracks that ended. An incident goes
+    out as `release.released` makes it (a partner's part only)."""
+    items = tuple(_shown(claims, i) for i in frame.items if sees(claims, i))
     keep = (
         frame.kind == "reset"
         or (frame.kind == "tracks" and allowed(claims.role, "read_tracks"))
@@ -62,6 +64,16 @@ def visible_frame(claims: Claims, frame: Frame) -> Frame | None:
     )
     if not keep:
         return None
-    if len(items) == len(frame.items):
+    if len(items) == len(frame.items) and all(
+        a is b for a, b in zip(items, frame.items, strict=True)
+    ):
         return frame
     return msgspec.structs.replace(frame, items=items)
+
+
+def _shown(claims: Claims, item: Item) -> Item:
+    if isinstance(item, Incident):
+        shown = released(item, claims)
+        assert shown is not None  # `sees` said it may
+        return shown
+    return item

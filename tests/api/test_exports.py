@@ -25,6 +25,7 @@ MODULES = [
     "incidents",
     "layout",
     "patrols",
+    "release",
     "replay",
     "schema",
     "sectors",

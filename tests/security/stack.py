@@ -35,6 +35,7 @@ OTHER_RADAR = "T06-R"  # has one too
 PATROL = "NG-N03-1"  # an ATAK phone's callsign, and its certificate's CN
 GATEWAY_CERT = "gw-north"  # a certificate with a grant for the sector
 USERS = {"op1": "operator", "cmd1": "commander", "gw1": "gateway", "adm1": "admin"}
+PARTNERS = {"ly1": "partner:ly", "dz1": "partner:dz"}  # user -> agency (role partner)
 CERTS = (RADAR, OTHER_RADAR, PATROL, GATEWAY_CERT)
 
 
@@ -110,6 +111,8 @@ async def running(
         service.users.passwords = Passwords(cheap_hasher())
         for name, role in USERS.items():
             service.users.add(name, "national_guard", role, PASSWORD)
+        for name, agency in PARTNERS.items():
+            service.users.add(name, agency, "partner", PASSWORD)
         server = await cot.setup(
             settings,
             service.admission,
