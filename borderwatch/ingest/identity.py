@@ -21,8 +21,10 @@ says. The principals, by the source's prefix:
 
 A refusal is a `RejectedError` with a code of its own (`identity_mismatch`, `unauthenticated`,
 `unlisted_sensor`), counted by the adapter like any other; `Speakers` also counts it per
-principal and writes one line to the `borderwatch.security` log per principal and code per
-minute, so an attack shows up without one log line per spoofed message.
+principal, writes one line to the `borderwatch.security` log per principal and code per
+minute, and keeps what was refused since the last `drain` for the audit trail (the service
+logs one `ingest_refused` action per principal and code every few seconds), so an attack
+shows up in both without one line per spoofed message.
 
 The policy is a file an admin keeps beside the data (`DATA/identity.toml`, read at start):
 
@@ -142,6 +144,13 @@ class Speakers:
         self._clock = clock
         self._logged: dict[tuple[str, str], float] = {}
         self._last: Inbound | None = None
+        self._pending: dict[tuple[str, str], tuple[int, str]] = {}  # (count, a reason)
+
+    def drain(self) -> list[tuple[str, str, int, str]]:
+        """The refusals since the last call: (principal, code, how many, one reason)."""
+        out = [(p, c, n, r) for (p, c), (n, r) in self._pending.items()]
+        self._pending = {}
+        return out
 
     def check(self, m: Inbound, where: str, source: str) -> None:
         """Raise `RejectedError` if `source` may not send `m` (`where`: its JSON path)."""
@@ -197,6 +206,8 @@ class Speakers:
             self.refused = Counter(dict(self.refused.most_common(_MAX_PRINCIPALS // 2)))
         self.refused[source, code] += 1
         key, now = (source, code), self._clock()
+        if key in self._pending or len(self._pending) < _MAX_PRINCIPALS:
+            self._pending[key] = (self._pending.get(key, (0, reason))[0] + 1, reason)
         last = self._logged.get(key)
         if last is None or now - last >= _LOG_INTERVAL_S:
             self._logged[key] = now

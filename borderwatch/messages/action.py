@@ -11,7 +11,15 @@ from borderwatch.messages.common import Id, TimeNs
 __all__ = ["ActionKind", "OperatorAction"]
 
 ActionKind = Literal[
-    "acknowledge", "assign", "resolve", "note", "release", "login", "logout", "login_failed"
+    "acknowledge",
+    "assign",
+    "resolve",
+    "note",
+    "release",
+    "login",
+    "logout",
+    "login_failed",
+    "ingest_refused",  # by the system: a source spoke for what it may not (ingest.identity)
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -33,6 +34,8 @@ from borderwatch.store import EventLog, LogWriter, Synchronous
 from borderwatch.store.chain import AuditKey
 
 __all__ = ["Service", "ServiceOptions"]
+
+_ID = re.compile(r"^[A-Za-z0-9_.:/\-]{1,64}$")  # messages.common.Id
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class ServiceOptions:
     # all), and the embedded twin's patrols from loopback (`run --twin`).
     plain_sensors: tuple[str, ...] = ()
     loopback_patrols: bool = False
+    # How often the identity refusals since the last time go into the audit trail.
+    audit_refusals_s: float = 10.0
     # Frames the change feed keeps for consoles that reconnect (older ones get a reset); of
     # the tracks frames (each holds every track) only the last 60, 5 min of snapshots.
     keep_frames: int = 2_000
@@ -127,9 +132,15 @@ class Service:
             writer = LogWriter(event_log)
             service = cls(options, layout, registry, event_log, writer, users, clock)
             service._engine_task = asyncio.create_task(service._follow(), name="engine")
+            audits = asyncio.create_task(service._audit_refusals(), name="audit-refusals")
             try:
                 yield service
             finally:
+                audits.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await audits
+                with contextlib.suppress(Exception):
+                    await service.flush_refusals()  # the last of them, before the log closes
                 await writer.close()
                 if service._engine_task is not None:
                     with contextlib.suppress(asyncio.CancelledError):
@@ -167,6 +178,37 @@ class Service:
             seqs = await self.writer.append([action], f"user:{action.user}")
             await self.engine.processed(seqs[-1])
         return self.engine.incidents.get(action.target or "")
+
+    async def _audit_refusals(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.audit_refusals_s)
+            try:
+                await self.flush_refusals()
+            except Exception:  # the log refused (full disk): the counters still have them
+                log.exception("identity refusals not audited")
+
+    async def flush_refusals(self) -> int:
+        """Log one `ingest_refused` action per principal and code refused since the last
+        flush (who, which code, how many, one reason); returns how many were logged."""
+        drained = self.admission.speakers.drain()
+        for principal, code, count, reason in drained:
+            user = principal if _ID.match(principal) else "unknown"
+            action = OperatorAction(
+                id=self.new_action_id(),
+                user=user,
+                agency="system",
+                role="system",
+                time_ns=self.clock(),
+                action="ingest_refused",
+                params={
+                    "source": principal[:200],
+                    "code": code,
+                    "count": str(count),
+                    "reason": reason[:200],
+                },
+            )
+            await self.act(action)
+        return len(drained)
 
     def new_action_id(self) -> str:
         """A fresh id for an operator action (random: ids must never repeat across restarts)."""

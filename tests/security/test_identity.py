@@ -11,7 +11,7 @@ import pytest
 
 from borderwatch.errors import ConfigError
 from borderwatch.ingest.identity import Grant, IdentityPolicy, PlainPolicy, load_policy
-from borderwatch.messages import Patrol
+from borderwatch.messages import OperatorAction, Patrol
 from tests.security.stack import (
     GATEWAY_CERT,
     OTHER_RADAR,
@@ -50,6 +50,13 @@ def test_plain_port_refuses_a_spoofed_sensor_and_its_tamper_report(
             assert stack.logged == 0
             refused = stack.service.admission.speakers.refused
             assert refused["tcp:127.0.0.1", "unlisted_sensor"] == 2
+            # And audited: one action for the source and code, with the count.
+            assert await stack.service.flush_refusals() == 1
+            (audited,) = [e.message for e in stack.service.log.audit()]
+            assert isinstance(audited, OperatorAction)
+            assert audited.action == "ingest_refused"
+            assert audited.params["source"] == "tcp:127.0.0.1"
+            assert (audited.params["code"], audited.params["count"]) == ("unlisted_sensor", "2")
 
     run(attack())
 
