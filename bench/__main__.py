@@ -20,6 +20,8 @@ from bench import (
     engine_replay,
     eventlog,
     ingest_cot,
+    ingest_tls,
+    memory_soak,
     service_ingest,
     service_latency,
     stonesoup_compare,
@@ -40,6 +42,8 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "eventlog": lambda hours: eventlog.run(quick=hours is not None),
     "ingest_cot": lambda hours: ingest_cot.run(quick=hours is not None),
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
+    "ingest_tls": lambda hours: ingest_tls.run(quick=hours is not None),
+    "memory_soak": lambda hours: [memory_soak.run(minutes=2.0 if hours is not None else 60.0)],
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
     "console_browser": lambda hours: [
