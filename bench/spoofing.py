@@ -4,14 +4,17 @@ The twin's `full-border-day` (seed 1) is simulated once and fed to a fresh servi
 process, through admission and the event log into the live engine, as the sensors' own
 authenticated traffic ("twin:" source):
 1. clean: the run alone; its alerts are the reference;
-2. attacked: the same run, and at every intrusion alert of the clean run an attacker sends
-   what would have hidden it or raised a false P1: the position reports of one of our own
-   patrols at the intruders' place (from 60 s before to 60 s after, every 10 s; a patrol makes
-   the tracks near it friendly, so no alert) and a tamper report of a radar, through the real
+2. attacked: the same run, and an attacker who knows where the smugglers walk (the twin's
+   truth) sends what would hide them or raise a false P1: the position reports of one of our
+   own patrols walking with each hostile group every 10 s (a patrol makes the tracks near it
+   friendly, so no alert), and a radar's tamper report at each intrusion alert, through the real
    CoT listeners: the plain TCP port from another address, and the TLS port with a stolen
    certificate (a camera's). The spoofs of each stretch of event time are sent, and counted by
    the listeners, before the twin's messages of that stretch are admitted, so any spoof let
    through would sit in the log where it would change the picture.
+
+3. unprotected: the attacked run again with the plain port trusted as before issue 15 (every
+   sensor and patrol from this machine): what the same spoofs do when let in.
 
 Bars: the attacked run's alerts equal the clean run's, and 100 % of the spoofs are refused
 (counted by reason), none in the log.
@@ -28,7 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from borderwatch.accounts import DataDir
+from borderwatch.geo.projection import to_lonlat
 from borderwatch.ingest import cot
 from borderwatch.ingest.cot import CotSettings, encode_xml
 from borderwatch.messages import Alert, Patrol, SensorStatus, decode_lines
@@ -46,30 +52,67 @@ ATTACKER = "127.0.0.2"
 INTRUSION = {"approach", "crossing", "line_breach", "loitering", "convoy"}
 
 
-def _spoofs(alerts: Sequence[Alert], callsign: str, radar: str) -> list[tuple[int, bytes]]:
-    """(event time, CoT XML) of every spoof, in time order."""
+def _spoofs(
+    truth: Path, alerts: Sequence[Alert], callsign: str, radar: str
+) -> list[tuple[int, bytes]]:
+    """(event time, CoT XML) of every spoof, in time order: one of our patrols walking with
+    each hostile group every 10 s of its path (its place, speed and course: what makes the
+    tracks near it friendly), and a tamper report of a radar at each intrusion alert."""
     out: list[tuple[int, bytes]] = []
-    for a in alerts:
-        if a.rule not in INTRUSION:
+    groups: set[str] = set()
+    for line in truth.read_text().splitlines():
+        mover = json.loads(line)
+        if mover.get("type") != "mover" or not mover.get("hostile"):
             continue
-        for k in range(-6, 7):
-            t = a.time_ns + k * 10 * 10**9
+        if mover.get("group") in groups:
+            continue  # one companion per group
+        groups.add(mover.get("group") or mover["id"])
+        t = np.asarray(mover["t_ns"], dtype=np.int64)
+        ts = np.arange(t[0], t[-1], 10 * 10**9, dtype=np.int64)
+        if len(ts) < 2:
+            continue
+        x = np.interp(ts, t, mover["x"])
+        y = np.interp(ts, t, mover["y"])
+        vx, vy = np.gradient(x, ts / 1e9), np.gradient(y, ts / 1e9)
+        lon, lat = to_lonlat(x, y)
+        for k in range(len(ts)):
             report = Patrol(
-                callsign=callsign, agency="national_guard", time_ns=t, lat=a.lat, lon=a.lon
+                callsign=callsign,
+                agency="national_guard",
+                time_ns=int(ts[k]),
+                lat=round(float(lat[k]), 7),
+                lon=round(float(lon[k]), 7),
+                speed_mps=min(100.0, float(np.hypot(vx[k], vy[k]))),
+                course_deg=min(float(np.degrees(np.arctan2(vx[k], vy[k])) % 360.0), 359.999),
             )
-            out.append((t, encode_xml(report)))
-        tamper = SensorStatus(
-            sensor_id=radar, kind="radar", seq=0, time_ns=a.time_ns, health="tampered"
-        )
-        out.append((a.time_ns, encode_xml(tamper)))
+            out.append((int(ts[k]), encode_xml(report)))
+    for a in alerts:
+        if a.rule in INTRUSION:
+            tamper = SensorStatus(
+                sensor_id=radar, kind="radar", seq=0, time_ns=a.time_ns, health="tampered"
+            )
+            out.append((a.time_ns, encode_xml(tamper)))
     out.sort(key=lambda s: s[0])
     return out
 
 
 async def _feed(
-    data: Path, pki: Path, messages: list[Any], spoofs: list[tuple[int, bytes]]
+    data: Path,
+    pki: Path,
+    messages: list[Any],
+    spoofs: list[tuple[int, bytes]],
+    *,
+    unprotected: bool = False,
 ) -> dict[str, Any]:
-    options = ServiceOptions(data=DataDir(data), max_ahead_s=None, audit_refusals_s=3600.0)
+    # Unprotected: the plain port trusted as before issue 15 (every sensor, patrols from this
+    # machine, where the attacker's address also is): what the spoofs do when let in.
+    options = ServiceOptions(
+        data=DataDir(data),
+        max_ahead_s=None,
+        audit_refusals_s=3600.0,
+        plain_sensors=("*",) if unprotected else (),
+        loopback_patrols=unprotected,
+    )
     async with Service.start(options) as service:
         settings = CotSettings(
             host="127.0.0.1", plain_host="127.0.0.1", tcp_port=0, udp_port=None, tls_port=0
@@ -101,8 +144,9 @@ async def _feed(
                 chunk = messages[k : k + CHUNK]
                 until = chunk[-1].time_ns
                 while i < len(spoofs) and spoofs[i][0] <= until:
-                    writers[sent % 2].write(spoofs[i][1])
-                    sent += 1
+                    for w in writers:  # the attacker tries both ways in
+                        w.write(spoofs[i][1])
+                        sent += 1
                     i += 1
                 if writers:
                     await asyncio.gather(*(w.drain() for w in writers))
@@ -146,8 +190,9 @@ def run(hours: float | None = None) -> dict[str, Any]:
         issue(pki, STOLEN)
         clean = asyncio.run(_feed(root / "clean", pki, messages, []))
         callsign = next(m.callsign for m in messages if isinstance(m, Patrol))
-        spoofs = _spoofs(clean["alerts"], callsign, "T05-R")
+        spoofs = _spoofs(root / "run" / "truth.jsonl", clean["alerts"], callsign, "T05-R")
         attacked = asyncio.run(_feed(root / "attacked", pki, messages, spoofs))
+        let_in = asyncio.run(_feed(root / "unprotected", pki, messages, spoofs, unprotected=True))
     refused = sum(n for reasons in attacked["rejected"].values() for n in reasons.values())
     same = [_key(a) for a in clean["alerts"]] == [_key(a) for a in attacked["alerts"]]
     intrusion = sum(a.rule in INTRUSION for a in clean["alerts"])
@@ -161,6 +206,9 @@ def run(hours: float | None = None) -> dict[str, Any]:
         "alerts_attacked": len(attacked["alerts"]),
         "intrusion_alerts_attacked": sum(a.rule in INTRUSION for a in attacked["alerts"]),
         "alerts_equal": same,
+        # The same attack on the plain port as it was trusted before issue 15.
+        "intrusion_alerts_unprotected": sum(a.rule in INTRUSION for a in let_in["alerts"]),
+        "spoofs_accepted_unprotected": let_in["accepted_spoofs"],
         "spoofs_sent": attacked["sent"],
         "spoofs_refused": refused,
         "spoofs_accepted": attacked["accepted_spoofs"],

@@ -62,9 +62,10 @@ class CotSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     max_connections: Positive = 1000
     # Per listener and source address (`run --twin` streams ~100 sensors from loopback).
     max_connections_per_source: Positive = 128
-    # TLS connections still in their handshake; the rest is for authenticated sensors.
-    max_tls_handshakes: Positive = 64
-    max_tls_handshakes_per_source: Positive = 8
+    # TLS connections still in their handshake; the rest is for authenticated sensors. Per
+    # source, room for a gateway's sensors reconnecting at once behind one address.
+    max_tls_handshakes: Positive = 256
+    max_tls_handshakes_per_source: Positive = 64
     # Authenticated TLS connections of one certificate (a device reconnecting, not a fleet).
     max_connections_per_identity: Positive = 4
     # Read from one connection at most this fast; a faster sender is slowed, not cut.
