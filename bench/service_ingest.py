@@ -81,6 +81,9 @@ def start_service(data: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[
             "--tls-port",
             "0",
             "--ready-json",
+            # The benchmarks' radars speak on the plain port, listed (docs/security.md).
+            "--plain-sensors",
+            "*",
             *extra,
         ],
         stdout=subprocess.PIPE,

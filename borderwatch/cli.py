@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from borderwatch import __version__
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import BorderwatchError, DataError
 
 if TYPE_CHECKING:
     from borderwatch.accounts import DataDir
@@ -304,6 +304,59 @@ def _cmd_users_enable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    import msgspec
+
+    from borderwatch.store.chain import load_public, verify
+
+    data = _data_dir(args)
+    path = data.root / "events.sqlite"
+    key_path = Path(args.key) if args.key else data.root / "audit.pub"
+    if not path.exists():
+        raise DataError(f"{path}: no event log")
+    public = load_public(key_path) if key_path.exists() else None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version < 2:
+            raise DataError(f"{path}: log schema {version} has no chain (start the service once)")
+        report = verify(db, public)
+    finally:
+        db.close()
+    if args.json:
+        print(msgspec.json.encode(report).decode())
+    elif report.intact:
+        print(
+            f"intact: {report.rows} audit rows, {report.checkpoints} signed checkpoints "
+            f"(last at seq {report.last_signed_seq})"
+            + ("" if public else f"; no public key at {key_path}: signatures not checked")
+        )
+    else:
+        for f in report.findings:
+            print(f"seq {f.seq}: {f.what}: {f.detail}")
+    return 0 if report.intact else 1
+
+
+def _cmd_users_revoke(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.revoke(args.name)
+    print(f"revoked every session of {user.name}: their tokens and open streams end")
+    return 0
+
+
+def _cmd_users_role(args: argparse.Namespace) -> int:
+    from borderwatch.accounts import UserStore
+
+    with UserStore(_data_dir(args).accounts, create=False) as store:
+        user = store.set_role(args.name, args.role)
+    print(f"{user.name} is now {user.role}; their sessions end")
+    return 0
+
+
 def _cmd_users_passwd(args: argparse.Namespace) -> int:
     from borderwatch.accounts import UserStore
 
@@ -347,6 +400,16 @@ def _cmd_certs_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_certs_revoke(args: argparse.Namespace) -> int:
+    from borderwatch.revocation import CRL_FILE, revoke
+
+    pki = _data_dir(args).pki
+    serial = revoke(pki, args.name)
+    print(f"revoked {args.name} (serial {serial:x}) in {pki / CRL_FILE}:")
+    print("  refused at its next handshake; a running server drops its connections within 5 s")
+    return 0
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -367,6 +430,10 @@ def _speed(text: str) -> float:
     return value
 
 
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(n for n in (text or "").split(",") if n)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from borderwatch.engine import load_config
     from borderwatch.ingest.cot import CotSettings
@@ -379,24 +446,57 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         load_scenario(args.twin)  # a bad name or file: one line now, not a dead twin later
     sectors = tuple(s for s in args.sectors.split(",") if s) if args.sectors else None
+    http_tls = _http_tls(args)
     options = RunOptions(
         service=ServiceOptions(
             data=_data_dir(args),
             sites=Path(args.sites) if args.sites else None,
             sectors=sectors,
             config=load_config(args.config),
+            # The twin speaks for every sensor and patrol on the plain port, from this machine.
+            plain_sensors=("*",) if args.twin else _names(args.plain_sensors),
+            loopback_patrols=bool(args.twin),
         ),
         host=args.host,
         http_port=args.http_port,
         cot=CotSettings(
-            host=args.host, tcp_port=args.cot_port, udp_port=args.udp_port, tls_port=args.tls_port
+            host=args.host,
+            plain_host=args.plain_host,
+            tcp_port=args.cot_port,
+            udp_port=args.udp_port,
+            tls_port=args.tls_port,
         ),
         twin=args.twin,
         twin_speed=args.speed,
         twin_seed=args.seed,
         announce=args.ready_json,
+        http_tls=http_tls,
     )
     return run_main(options)
+
+
+def _http_tls(args: argparse.Namespace) -> bool:
+    """HTTPS or not: `auto` is HTTPS unless the API listens on this machine only; plain HTTP
+    anywhere else is refused, and HTTPS needs the CA's server certificate."""
+    import ipaddress
+
+    from borderwatch.errors import ConfigError
+
+    try:
+        local = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        local = False
+    tls = args.http_tls == "on" or (args.http_tls == "auto" and not local)
+    if not tls and not local:
+        raise ConfigError(
+            "--http-tls", f"plain HTTP only on localhost, not on {args.host} (use on or auto)"
+        )
+    pki = _data_dir(args).pki
+    if tls and not (pki / "server.crt").exists():
+        raise ConfigError(
+            "--http-tls", f"HTTPS needs {pki / 'server.crt'}: run `borderwatch certs init`"
+        )
+    return tls
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -455,12 +555,29 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cot-port", type=_port, default=8087, help="CoT/TAK over TCP (8087)")
     s.add_argument("--udp-port", type=_port, default=8087, help="CoT/TAK over UDP (8087)")
     s.add_argument("--tls-port", type=_port, default=8089, help="CoT/TAK over mutual TLS (8089)")
+    s.add_argument(
+        "--http-tls",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="HTTPS for the console and API with the CA's server certificate: auto (default) "
+        "is on unless --host is a loopback address; off is refused on any other host",
+    )
+    s.add_argument(
+        "--plain-host",
+        default="127.0.0.1",
+        help="where the unauthenticated CoT ports listen (default 127.0.0.1: this machine only)",
+    )
     s.add_argument("--twin", help="feed the system from the digital twin on this scenario")
     s.add_argument("--speed", type=_speed, default=1.0, help="the twin's speed (default 1x)")
     s.add_argument("--seed", type=_seed, default=1, help="the twin's random seed (default 1)")
     s.add_argument("--sectors", help="watch only these sectors, comma-separated (default all)")
     s.add_argument("--sites", help="the site layout, if not the default")
     _config_option(s)
+    s.add_argument(
+        "--plain-sensors",
+        help="sensor ids the unauthenticated CoT ports may carry, comma-separated ('*': all); "
+        "default none (see DATA/identity.toml and docs/security.md)",
+    )
     s.add_argument(
         "--ready-json", action="store_true", help="print the bound ports as one JSON line"
     )
@@ -472,6 +589,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_users(sub)
     _add_certs(sub)
     _add_quarantine(sub)
+    audit = sub.add_parser("audit", help="the audit trail")
+    cmd = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    s = cmd.add_parser("verify", help="check the audit trail's hash chain and signed checkpoints")
+    _data_option(s)
+    s.add_argument("--key", help="the public checkpoint key (default DATA/audit.pub)")
+    s.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    s.set_defaults(func=_cmd_audit_verify)
     return p
 
 
@@ -533,11 +657,17 @@ def _add_users(sub: argparse._SubParsersAction[Any]) -> None:
     for verb, func, text in [
         ("disable", _cmd_users_disable, "refuse an account's logins and end its sessions"),
         ("enable", _cmd_users_enable, "let a disabled account log in again"),
+        ("revoke", _cmd_users_revoke, "end every session (token) of an account"),
     ]:
         s = cmd.add_parser(verb, help=text)
         s.add_argument("name")
         _data_option(s)
         s.set_defaults(func=func)
+    s = cmd.add_parser("role", help="give an account another role (ends its sessions)")
+    s.add_argument("name")
+    s.add_argument("role", help="a role from `borderwatch users roles`")
+    _data_option(s)
+    s.set_defaults(func=_cmd_users_role)
     s = cmd.add_parser("passwd", help="set an account's password (ends its sessions)")
     s.add_argument("name")
     _password_option(s)
@@ -564,6 +694,12 @@ def _add_certs(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument("--agency", help="its agency (the certificate's OU)")
     _data_option(s)
     s.set_defaults(func=_cmd_certs_issue)
+    s = cmd.add_parser(
+        "revoke", help="revoke a client certificate: refused, and its connections dropped"
+    )
+    s.add_argument("name", help="the sensor or device (the certificate's CN)")
+    _data_option(s)
+    s.set_defaults(func=_cmd_certs_revoke)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,8 +14,8 @@ Keys are RSA 3072: the TAK world (TAK Server's CoT port, ATAK's key stores) expe
 3072 bits is NIST's size for use past 2030. The .p12 uses the legacy PKCS#12 algorithms
 (3DES, SHA-1 MAC): ATAK's BouncyCastle fails on the SHA-256 MAC of modern files
 (deptofdefense/AndroidTacticalAssaultKit-CIV#224); the file only carries the key to the device.
-There is no revocation list yet: to shut a device out, re-make the CA (`certs init` on a new
-directory) and re-issue the others.
+To shut a device out, `borderwatch certs revoke NAME` (borderwatch.revocation): the CA's signed
+revocation list, which the CoT server re-reads while running.
 """
 
 from __future__ import annotations

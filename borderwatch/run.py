@@ -39,6 +39,7 @@ import uvicorn
 from borderwatch import pki
 from borderwatch.accounts import DataDir
 from borderwatch.ingest import cot
+from borderwatch.revocation import Revocations
 from borderwatch.service.core import Service, ServiceOptions
 
 __all__ = ["RunOptions", "first_login", "serve"]
@@ -59,6 +60,9 @@ class RunOptions:
     twin_seed: int = 1
     # Print one line of JSON with the bound ports once everything listens (tests, tools).
     announce: bool = False
+    # HTTPS for the console and the API, with the server certificate of our CA (DATA/pki);
+    # plain HTTP is for localhost only (`make run`), checked by the command line.
+    http_tls: bool = False
 
 
 def first_login(data: DataDir) -> tuple[str, str] | None:
@@ -112,8 +116,15 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
     async with Service.start(options.service, clock) as service:
         tls = _tls_context(data)
         settings = options.cot if tls is not None else _without_tls(options.cot)
-        server = await cot.setup(settings, service.admission, service.stats, tls)
+        revocations = Revocations(data.pki) if tls is not None else None
+        server = await cot.setup(settings, service.admission, service.stats, tls, revocations)
         app = create_app(service)
+        https: dict[str, Any] = {}
+        if options.http_tls:
+            https = {
+                "ssl_certfile": str(data.pki / "server.crt"),
+                "ssl_keyfile": str(data.pki / "server.key"),
+            }
         config = uvicorn.Config(
             app,
             host=options.host,
@@ -121,6 +132,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
             log_level="warning",
             lifespan="off",
             ws_ping_interval=20.0,
+            **https,
         )
         http = uvicorn.Server(config)
         http_task = asyncio.create_task(http.serve(), name="http")
@@ -167,8 +179,11 @@ def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
         print(json.dumps({"ready": ports}), flush=True)
         return
     host = "localhost" if options.host in ("127.0.0.1", "0.0.0.0") else options.host
-    print(f"borderwatch is running: http://{host}:{ports['http']}/", flush=True)
-    print(f"  API docs:    http://{host}:{ports['http']}/docs", flush=True)
+    scheme = "https" if options.http_tls else "http"
+    print(f"borderwatch is running: {scheme}://{host}:{ports['http']}/", flush=True)
+    print(f"  API docs:    {scheme}://{host}:{ports['http']}/docs", flush=True)
+    if options.http_tls:
+        print(f"  (trust {options.service.data.pki / 'ca.crt'} in the browser)", flush=True)
     print(
         f"  CoT ingest:  tcp {ports['cot_tcp']}, udp {ports['cot_udp']}, "
         f"tls {ports['cot_tls'] or 'off'}",

@@ -166,8 +166,24 @@ class UserStore:
         encoded = self.passwords.hash(password)
         return self._update(user.name, "password_hash = ?, generation = generation + 1", (encoded,))
 
+    def revoke(self, name: str) -> User:
+        """End every session of the user (tokens already issued); they may log in again."""
+        return self._update(name, "generation = generation + 1")
+
+    def set_role(self, name: str, role: str) -> User:
+        """Give the user another role (checked against their agency); ends their sessions."""
+        user = self.get(name)
+        role, _ = check_account(role, user.agency)
+        return self._update(user.name, "role = ?, generation = generation + 1", (role,))
+
     def authenticate(self, name: str, password: str) -> User | None:
-        """The user if `name` and `password` match an enabled account, else None.
+        """The user if `name` and `password` match an enabled account, else None."""
+        user, why = self.login(name, password)
+        return None if why else user
+
+    def login(self, name: str, password: str) -> tuple[User | None, str]:
+        """(the user, "") if `name` and `password` match an enabled account, else (the user
+        or None, why not: unknown_user, bad_password, disabled) for the audit trail.
 
         An unknown name costs one hash too, so the answer's timing does not say which names
         exist. A match made with older argon2 parameters is rehashed with the current ones.
@@ -179,19 +195,19 @@ class UserStore:
         if row is None:
             self.passwords.burn(password)
             self.login_failures["unknown_user"] += 1
-            return None
+            return None, "unknown_user"
         user, encoded = _user(row[:-1]), row[-1]
         matches, stale = self.passwords.verify(encoded, password)
         if not matches:
             self.login_failures["bad_password"] += 1
-            return None
+            return user, "bad_password"
         if user.disabled:
             self.login_failures["disabled"] += 1
-            return None
+            return user, "disabled"
         if stale:
             # Same password, so the generation stays: the user's sessions go on.
             self._update(user.name, "password_hash = ?", (self.passwords.hash(password),))
-        return user
+        return user, ""
 
     def _update(self, name: str, assignments: str, params: tuple[object, ...] = ()) -> User:
         with self._lock:

@@ -20,6 +20,7 @@ from borderwatch.api import (
     console,
     detections,
     dispatch,
+    docs,
     evidence,
     exchange,
     health,
@@ -34,6 +35,7 @@ from borderwatch.api import (
     tracks,
 )
 from borderwatch.api.errors import install_error_handlers
+from borderwatch.api.headers import SecurityHeaders
 from borderwatch.api.schema import openapi_components
 from borderwatch.api.state import ApiSettings, ApiState, Sessions
 from borderwatch.geo import build_sectors, load_border
@@ -113,10 +115,12 @@ class BorderwatchApi(FastAPI):
 def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI:
     """The API over `service` (started, and running on the loop that will serve the app)."""
     app = _routed()
+    settings = settings or ApiSettings()
+    app.add_middleware(SecurityHeaders, tile_origins=settings.tile_origins)
     watched = service.options.sectors
     app.state.api = ApiState(
         service=service,
-        settings=settings or ApiSettings(),
+        settings=settings,
         sessions=_sessions(service),
         sectors=tuple(
             s for s in build_sectors(load_border()) if watched is None or s.id in watched
@@ -139,9 +143,12 @@ def _routed() -> BorderwatchApi:
         version=borderwatch.__version__,
         summary="Electronic monitoring of a fortified land border: the operations API.",
         description=DESCRIPTION,
+        docs_url=None,  # ours, from local files (api.docs), not FastAPI's from a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.include_router(health.probes)
+    docs.mount(app)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
     console.mount(app)  # the operator console at /, or a redirect to /docs until it is built

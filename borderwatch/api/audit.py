@@ -1,4 +1,6 @@
-"""The audit trail: every operator action (logins included) as logged, paged by seq."""
+"""The audit trail: every operator action (logins included) as logged, paged by seq; and its
+verification (store.chain): whether any of it was edited, deleted or inserted behind the
+service's back, naming the first row that was."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from borderwatch.api.schema import MAX_INT, MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.messages import OperatorAction
 from borderwatch.store import LoggedEvent
+from borderwatch.store.chain import ChainReport
 
 __all__ = ["AuditEntry", "AuditPage", "entries", "router"]
 
@@ -61,3 +64,16 @@ async def audit(
     log = state_of(request).service.log
     page = await asyncio.to_thread(entries, log.audit(target=target, after=after, limit=limit))
     return MsgspecResponse(AuditPage(entries=page, next_after=page[-1].seq if page else after))
+
+
+@router.get(
+    "/audit/verify",
+    summary="Check the audit trail's hash chain and signed checkpoints",
+    responses=returns(ChainReport),
+)
+async def verify_audit(
+    request: Request, _: Annotated[Claims, Depends(Require("read_audit"))]
+) -> Response:
+    """`intact`, or the findings, the first being the first row edited, deleted or inserted."""
+    log = state_of(request).service.log
+    return MsgspecResponse(await asyncio.to_thread(log.verify_chain))

@@ -3,8 +3,11 @@ bearer token (`POST /api/v1/token`); `Require(permission, ...)` verifies it and 
 role against the one permission table (`accounts.PERMISSIONS`).
 
 Login and logout are operator actions in the event log, so the audit trail says who was on
-watch. A token ends at the end of the shift, when the user's password changes or the account
-is disabled (the token service checks the user's generation), or at logout.
+watch; so is every failed login (`login_failed`, with the address it came from and why). A
+token ends at the end of the shift, when the user's password or role changes, the account is
+disabled or its sessions revoked (the token service checks the user's generation), or at
+logout. Failed logins back off per account and per address (`accounts.throttle`): past a few
+free tries the caller waits, doubling each time, and is told so with 429 and `Retry-After`.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from starlette.responses import Response
 
-from borderwatch.accounts import Claims, Permission, TokenError, allowed, permissions_of
+from borderwatch.accounts import Claims, Permission, TokenError, User, allowed, permissions_of
 from borderwatch.accounts.passwords import MAX_LENGTH
+from borderwatch.accounts.throttle import TooManyAttemptsError
 from borderwatch.api.errors import ForbiddenError
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import ApiState, state_of
 from borderwatch.messages import ActionKind, OperatorAction
+from borderwatch.messages.common import Id
 
 __all__ = [
     "Me",
@@ -131,7 +136,7 @@ def act_as(
 @router.post(
     "/token",
     summary="Log in (OAuth2 password flow): a bearer token for one shift",
-    responses=returns(TokenResponse),
+    responses=returns(TokenResponse, 429),
 )
 async def login(
     request: Request,
@@ -139,13 +144,24 @@ async def login(
     password: Annotated[str, Form(min_length=1, max_length=MAX_LENGTH)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> Response:
-    """Check the password (argon2id, off the event loop) and log the login."""
+    """Check the password (argon2id, off the event loop) and log the login; a failure is
+    logged too, and counted towards the account's and the address's back-off."""
     api = state_of(request)
     users = api.service.users
-    user = await asyncio.to_thread(users.authenticate, username, password)
-    if user is None:
+    address = request.client.host if request.client else "unknown"
+    try:
+        api.throttle.check(username, address)
+    except TooManyAttemptsError as exc:
+        if exc.first:
+            await _audit_failure(api, username, None, address, f"throttled_{exc.what}")
+        raise
+    user, why = await asyncio.to_thread(users.login, username, password)
+    if user is None or why:
+        api.throttle.failed(username, address)
+        await _audit_failure(api, username, user, address, why)
         # One answer for an unknown name, a wrong password and a disabled account.
         raise TokenError("wrong user name or password, or the account is disabled")
+    api.throttle.succeeded(username)
     token = api.service.tokens.issue(user)
     claims = api.service.tokens.verify(token)
     await api.service.act(act_as(api, claims, "login", session=claims.jti))
@@ -158,6 +174,31 @@ async def login(
             role=claims.role,
         )
     )
+
+
+_NAME_OK = msgspec.json.Decoder(Id)
+
+
+async def _audit_failure(
+    api: ApiState, username: str, user: User | None, address: str, why: str
+) -> None:
+    """A failed login as an action in the audit trail: the name tried (or `invalid-name`), the
+    account's agency and role if it exists, the address, why. Throttled tries are logged
+    once per back-off (`LoginThrottle.check` lets the first one of each through here)."""
+    try:
+        name = _NAME_OK.decode(msgspec.json.encode(username))
+    except msgspec.ValidationError:
+        name = "invalid-name"
+    action = OperatorAction(
+        id=api.service.new_action_id(),
+        user=name,
+        agency=user.agency if user else "unknown",
+        role=user.role if user else "unknown",
+        time_ns=api.service.clock(),
+        action="login_failed",
+        params={"address": address[:200], "reason": why},
+    )
+    await api.service.act(action)
 
 
 @router.post(

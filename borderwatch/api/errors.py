@@ -9,6 +9,7 @@
     ├── BodyTooLargeError   413 a body past its limit
     ├── MessageError        422 a field is invalid (named: `$[3].lat`, `query.limit`)
     ├── AccountError        400 (accounts): an account operation was refused (named field)
+    ├── TooManyAttemptsError 429 (accounts.throttle): logins backed off; `Retry-After`
     └── StoreError          503 (store): not made durable, so not accepted; send it again
 
 FastAPI's own validation errors (query, path, form) and HTTP errors get the same shape.
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from borderwatch.accounts import AccountError, TokenError
+from borderwatch.accounts.throttle import TooManyAttemptsError
 from borderwatch.engine import ActionError
 from borderwatch.errors import BorderwatchError, MessageError
 from borderwatch.store import StoreError
@@ -71,6 +73,7 @@ PROBLEMS: Mapping[int, str] = {
     409: "The action does not fit the incident's state",
     413: "The body is too large",
     422: "A field is invalid; `field` names it",
+    429: "Too many failed logins for this account or address; wait `Retry-After` seconds",
     503: "Not accepted: the event log could not make it durable; send it again",
 }
 
@@ -83,6 +86,7 @@ _STATUS: tuple[tuple[type[BorderwatchError], int], ...] = (
     (BodyTooLargeError, 413),
     (MessageError, 422),
     (AccountError, 400),
+    (TooManyAttemptsError, 429),
     (StoreError, 503),
 )
 _BEARER = {"WWW-Authenticate": "Bearer"}
@@ -100,6 +104,8 @@ async def _borderwatch(request: Request, exc: Exception) -> Response:
         return _problem(status, exc.reason, exc.field)
     if isinstance(exc, TokenError):
         return _problem(401, str(exc), None, **_BEARER)
+    if isinstance(exc, TooManyAttemptsError):
+        return _problem(429, str(exc), None, **{"Retry-After": str(int(exc.retry_after_s) + 1)})
     if isinstance(exc, StoreError):
         # The path and SQLite's words are for the log, not for a gateway in the desert.
         log.warning("%s %s not accepted: %s", request.method, request.url.path, exc)

@@ -9,6 +9,7 @@ from typing import cast
 
 from starlette.requests import HTTPConnection
 
+from borderwatch.accounts.throttle import LoginThrottle
 from borderwatch.geo import Sector
 from borderwatch.service import Service
 from borderwatch.share import Exchange
@@ -29,6 +30,12 @@ class ApiSettings:
     stream_backlog: int = 5_000
     # How long a new WebSocket may take to send its token.
     stream_auth_timeout_s: float = 10.0
+    # How often an open WebSocket's token is checked again (logout, disablement, role change,
+    # revocation, expiry end the stream within this).
+    stream_recheck_s: float = 0.25
+    # An operator's own map tile servers (origins such as `https://tiles.ops.local`), the
+    # only other origins the console's Content-Security-Policy allows (api.headers).
+    tile_origins: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -60,6 +67,7 @@ class ApiState:
     sessions: Sessions
     sectors: tuple[Sector, ...]  # the watched sectors' geometry, built once
     exchange: Exchange  # partners' policies and the disclosure ledger (every exit to them)
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def state_of(conn: HTTPConnection) -> ApiState:

@@ -17,7 +17,10 @@ The protocol, for a console:
 The server closes with a code from 4000 up and a reason when it ends the stream:
 
     4400  the first message was not {"token": "..."} (or none came in time)
-    4401  the token is refused (the reason says why: expired, logged out, ...)
+    4401  the token is refused (the reason says why: expired, logged out, ...), at the hello
+          or later: the token is checked again every `stream_recheck_s` (0.25 s), so a
+          logout, a disabled account, a changed role, revoked sessions or the token's expiry
+          end the stream within a second
     4403  the role may see nothing here (a gateway)
     4429  the client fell behind by more than the backlog; reconnect with the `after=` given
 """
@@ -84,8 +87,8 @@ async def stream(
     api = state_of(websocket)
     await websocket.accept()
     try:
-        claims = await _hello(api, websocket)
-        await _follow(api, websocket, claims, after)
+        token, claims = await _hello(api, websocket)
+        await _follow(api, websocket, token, claims, after)
     except _EndStreamError as closed:
         # A close reason is at most 123 bytes of UTF-8.
         reason = closed.reason.encode()[:123].decode(errors="ignore")
@@ -95,7 +98,7 @@ async def stream(
         pass  # the client went (uvicorn's ClientDisconnected is an OSError)
 
 
-async def _hello(api: ApiState, websocket: WebSocket) -> Claims:
+async def _hello(api: ApiState, websocket: WebSocket) -> tuple[str, Claims]:
     try:
         with anyio.fail_after(api.settings.stream_auth_timeout_s):
             text = await websocket.receive_text()
@@ -112,12 +115,14 @@ async def _hello(api: ApiState, websocket: WebSocket) -> Claims:
         raise _EndStreamError(TOKEN_REFUSED, str(exc)) from exc
     if not any(allowed(claims.role, p) for p in STREAM_PERMISSIONS):
         raise _EndStreamError(FORBIDDEN, f"forbidden: role {claims.role!r} may see nothing here")
-    return claims
+    return hello.token, claims
 
 
-async def _follow(api: ApiState, websocket: WebSocket, claims: Claims, after: int) -> None:
+async def _follow(
+    api: ApiState, websocket: WebSocket, token: str, claims: Claims, after: int
+) -> None:
     """Send frames until the client goes (noticed by a reader, so that a quiet feed does not
-    keep a dead client's follower) or falls behind."""
+    keep a dead client's follower), falls behind, or its token is no longer good."""
     ended: list[_EndStreamError] = []
     # anyio, not asyncio tasks: the server (or a test client) cancels the handler through
     # anyio's cancel scopes, which then reach both halves cleanly.
@@ -136,8 +141,16 @@ async def _follow(api: ApiState, websocket: WebSocket, claims: Claims, after: in
             await _until_gone(websocket)
             group.cancel_scope.cancel()
 
+        async def watch() -> None:
+            try:
+                await _until_refused(api, token, claims)
+            except _EndStreamError as exc:
+                ended.append(exc)
+            group.cancel_scope.cancel()
+
         group.start_soon(send)
         group.start_soon(read)
+        group.start_soon(watch)
     if ended:
         raise ended[0]
 
@@ -178,6 +191,18 @@ async def _released(api: ApiState, claims: Claims, frame: Frame) -> Frame | None
     if not released and frame.kind != "reset":
         return None
     return msgspec.structs.replace(frame, items=tuple(r.item for r in released))
+
+
+async def _until_refused(api: ApiState, token: str, claims: Claims) -> None:
+    """Return never; raise `_EndStreamError` once the token is refused (checked every
+    `stream_recheck_s`, and at its expiry)."""
+    while True:
+        left = claims.exp - api.service.clock() / 1e9
+        await anyio.sleep(max(0.0, min(api.settings.stream_recheck_s, left)))
+        try:
+            verify(api, token)
+        except TokenError as exc:
+            raise _EndStreamError(TOKEN_REFUSED, str(exc)) from exc
 
 
 async def _until_gone(websocket: WebSocket) -> None:

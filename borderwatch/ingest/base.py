@@ -80,6 +80,7 @@ class IngestStats:
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.disconnects: Counter[tuple[str, str]] = Counter()
         self.dropped: Counter[tuple[str, str]] = Counter()
+        self.limits: Counter[tuple[str, str]] = Counter()
         self.connections_open: Counter[str] = Counter()
         self.connections_total: Counter[str] = Counter()
         self._last_logged: dict[tuple[str, str, str], tuple[float, int]] = {}
@@ -104,6 +105,12 @@ class IngestStats:
         self.dropped[adapter, reason] += n
         self._maybe_log("dropped", adapter, reason, source, n)
 
+    def count_limit(self, adapter: str, limit: str, source: str) -> None:
+        """A configured limit (`max_connections_per_source`, `max_bytes_per_s`, ...) was hit:
+        a connection refused or closed, or a sender slowed."""
+        self.limits[adapter, limit] += 1
+        self._maybe_log("limit", adapter, limit, source, 1)
+
     def connection_opened(self, adapter: str) -> None:
         """A client connected (and, for TLS, presented a valid certificate)."""
         self.connections_open[adapter] += 1
@@ -127,6 +134,7 @@ class IngestStats:
             "rejected": nested(self.rejected),
             "disconnects": nested(self.disconnects),
             "dropped": nested(self.dropped),
+            "limits": nested(self.limits),
             "connections_open": dict(sorted(self.connections_open.items())),
             "connections_total": dict(sorted(self.connections_total.items())),
         }

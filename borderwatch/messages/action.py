@@ -19,6 +19,8 @@ ActionKind = Literal[
     "login",
     "logout",
     "quarantine_release",
+    "login_failed",
+    "ingest_refused",  # by the system: a source spoke for what it may not (ingest.identity)
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

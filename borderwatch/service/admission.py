@@ -2,11 +2,12 @@
 
 Adapters check the format; admission checks the message against what the system knows:
 the physical bounds of what it says (`engine.bounds`: the sensor exists and is of the kind it
-claims, its sigmas, place, range and class evidence are physical), that a sensor on a
-mutual-TLS connection speaks only for itself (its certificate's name is its sensor id) unless
-its certificate belongs to a named gateway, and that its time lies between the log's first
-event (less `time.max_before_log_s`) and the service's clock (plus `time.max_ahead_s`). Then
-it appends to the log and returns once the batch is durable: that is what "accepted" means.
+claims, its sigmas, place, range and class evidence are physical), that its source may speak
+for it (`ingest.identity`: a certificate or gateway account only for itself or its grant, the
+plain ports only for listed sensors and never for a patrol), and that its time lies between
+the log's first event (less `time.max_before_log_s`) and the service's clock (plus
+`time.max_ahead_s`). Then it appends to the log and returns once the batch is durable: that
+is what "accepted" means.
 
 A refused batch raises `RejectedError` naming the message and field, and nothing of it is
 logged; every refusal is counted by its code (`refused`). The CoT transport then retries its
@@ -20,10 +21,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
+import msgspec
+
 from borderwatch.engine.bounds import MessageBounds
 from borderwatch.engine.config import TimeConfig
 from borderwatch.ingest.base import REFUSED, Inbound, RejectedError
-from borderwatch.messages import Detection, Patrol, SensorStatus
+from borderwatch.ingest.identity import ANY, Grant, IdentityPolicy, Speakers
 from borderwatch.store import LogWriter
 
 __all__ = ["Admission"]
@@ -38,6 +41,7 @@ class Admission:
         writer: LogWriter,
         *,
         gateways: Collection[str] = (),
+        identity: IdentityPolicy | None = None,
         time_bounds: TimeConfig | None = None,
         clock: Callable[[], int] = time.time_ns,
         log_start_ns: int | None = None,
@@ -48,6 +52,14 @@ class Admission:
         self.bounds = bounds
         self.writer = writer
         self.gateways = frozenset(gateways)
+        # Who may speak for what (ingest.identity); `gateways` are certificates for any sensor.
+        policy = identity or IdentityPolicy()
+        relay = Grant(sensors=frozenset({ANY}))
+        policy = msgspec.structs.replace(
+            policy, grants={**dict.fromkeys(self.gateways, relay), **policy.grants}
+        )
+        places = bounds.registry.places
+        self.speakers = Speakers(policy, {k: s.sector for k, s in places.items()})
         self.time = time_bounds or TimeConfig()
         self.clock = clock
         self.log_start_ns = log_start_ns
@@ -63,7 +75,6 @@ class Admission:
             # in bulk (event clock) sets the log's start with its first message.
             start = now if self.time.clock == "arrival" else None
         before_ns = -1 if start is None else start - round(self.time.max_before_log_s * 1e9)
-        cert = source[4:] if source.startswith("tls:") else None
         for i, m in enumerate(messages):
             where = f"$[{i}]" if len(messages) > 1 else "$"
             if m.time_ns > now + ahead_ns:
@@ -84,22 +95,11 @@ class Admission:
             refusal = self.bounds.check(m)
             if refusal is not None:
                 self._refuse(refusal.code, f"{where}.{refusal.field}", refusal.detail)
-            if not isinstance(m, Patrol):
-                self._check_identity(m, where, cert)
+            self.speakers.check(m, where, source)  # who may speak for it (ingest.identity)
 
     def _refuse(self, code: str, field: str, detail: str) -> None:
         self.refused[code] += 1
         raise RejectedError(REFUSED, field, detail)
-
-    def _check_identity(self, m: Detection | SensorStatus, where: str, cert: str | None) -> None:
-        if m.kind == "patrol_report":
-            return  # a patrol's sighting: the patrol is the sensor, not a fixed site
-        if cert is not None and cert != m.sensor_id and cert not in self.gateways:
-            self._refuse(
-                "not_its_own_sensor",
-                f"{where}.sensor_id",
-                f"certificate {cert!r} may not speak for sensor {m.sensor_id!r}",
-            )
 
     async def accept(self, messages: Sequence[Inbound], source: str) -> None:
         """Admit the batch and return once it is durable (raises if refused or not logged)."""

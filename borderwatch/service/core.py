@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -31,12 +32,16 @@ from borderwatch.engine.supervisor import EngineStatus, Supervisor
 from borderwatch.geo import Layout, load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.ingest.base import IngestStats
+from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
 from borderwatch.service.admission import Admission
 from borderwatch.store import EventLog, LogWriter, Synchronous
+from borderwatch.store.chain import AuditKey
 from borderwatch.store.quarantine import Quarantine
 
 __all__ = ["Service", "ServiceOptions"]
+
+_ID = re.compile(r"^[A-Za-z0-9_.:/\-]{1,64}$")  # messages.common.Id
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,14 @@ class ServiceOptions:
     config: EngineConfig = field(default_factory=EngineConfig)
     synchronous: Synchronous = "FULL"
     gateways: tuple[str, ...] = ()
+    # Who may speak for what (ingest.identity); None: DATA/identity.toml, if there is one.
+    identity: IdentityPolicy | None = None
+    # Added to that policy from the command line: sensors the plain CoT ports may carry ("*":
+    # all), and the embedded twin's patrols from loopback (`run --twin`).
+    plain_sensors: tuple[str, ...] = ()
+    loopback_patrols: bool = False
+    # How often the identity refusals since the last time go into the audit trail.
+    audit_refusals_s: float = 10.0
     # Frames the change feed keeps for consoles that reconnect (older ones get a reset); of
     # the tracks frames (each holds every track) only the last 60, 5 min of snapshots.
     keep_frames: int = 2_000
@@ -82,6 +95,16 @@ def _fingerprint(options: ServiceOptions, registry: Registry) -> str:
     for path in sorted(Path(borderwatch.__file__).parent.rglob("*.py")):
         h.update(path.read_bytes())
     return f"{borderwatch.__version__}:{h.hexdigest()}"
+
+
+def _identity(options: ServiceOptions) -> IdentityPolicy:
+    """The identity policy: given, or the data directory's file, plus the command line's."""
+    policy = options.identity or load_policy(options.data.root / "identity.toml")
+    plain = PlainPolicy(
+        sensors=policy.plain.sensors | frozenset(options.plain_sensors),
+        loopback_patrols=policy.plain.loopback_patrols or options.loopback_patrols,
+    )
+    return IdentityPolicy(plain=plain, grants=policy.grants)
 
 
 class Service:
@@ -124,6 +147,7 @@ class Service:
             MessageBounds.of(registry, config.bounds),
             writer,
             gateways=options.gateways,
+            identity=_identity(options),
             time_bounds=config.time,
             clock=clock,
             log_start_ns=None if first is None else first.time_ns,
@@ -146,16 +170,26 @@ class Service:
         if options.sectors is not None:
             layout = layout.in_sectors(set(options.sectors))
         registry = Registry.from_layout(layout)
-        event_log = EventLog(data.root / "events.sqlite", synchronous=options.synchronous)
+        event_log = EventLog(
+            data.root / "events.sqlite",
+            synchronous=options.synchronous,
+            audit_key=AuditKey.load_or_create(data.root / "audit.key"),
+        )
         users = UserStore(data.accounts)
         quarantine = Quarantine(data.root / "quarantine.sqlite")
         try:
             writer = LogWriter(event_log, clock=clock)
             service = cls(options, layout, registry, event_log, writer, users, quarantine, clock)
             service._engine_task = asyncio.create_task(service._supervise(), name="engine")
+            audits = asyncio.create_task(service._audit_refusals(), name="audit-refusals")
             try:
                 yield service
             finally:
+                audits.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await audits
+                with contextlib.suppress(Exception):
+                    await service.flush_refusals()  # the last of them, before the log closes
                 await writer.close()
                 if service._engine_task is not None:
                     with contextlib.suppress(asyncio.CancelledError):
@@ -217,6 +251,37 @@ class Service:
         status = self.supervisor.status(self.writer.last_seq, self.clock(), self.rebuilt.is_set())
         ready = status.ready and status.lag_events <= READY_LAG_EVENTS
         return msgspec.structs.replace(status, ready=ready)
+
+    async def _audit_refusals(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.audit_refusals_s)
+            try:
+                await self.flush_refusals()
+            except Exception:  # the log refused (full disk): the counters still have them
+                log.exception("identity refusals not audited")
+
+    async def flush_refusals(self) -> int:
+        """Log one `ingest_refused` action per principal and code refused since the last
+        flush (who, which code, how many, one reason); returns how many were logged."""
+        drained = self.admission.speakers.drain()
+        for principal, code, count, reason in drained:
+            user = principal if _ID.match(principal) else "unknown"
+            action = OperatorAction(
+                id=self.new_action_id(),
+                user=user,
+                agency="system",
+                role="system",
+                time_ns=self.clock(),
+                action="ingest_refused",
+                params={
+                    "source": principal[:200],
+                    "code": code,
+                    "count": str(count),
+                    "reason": reason[:200],
+                },
+            )
+            await self.act(action)
+        return len(drained)
 
     def new_action_id(self) -> str:
         """A fresh id for an operator action (random: ids must never repeat across restarts)."""

@@ -12,6 +12,9 @@ Durability: an append returns only after its transaction has committed with
 process and a loss of power. `NORMAL` (fsync at checkpoints only) survives a crash of the process
 but may lose the last commits on power loss; `bench/eventlog.py` measures what it would buy.
 
+Audit rows (actions) are chained and their appends signed (store.chain): `verify_chain` says
+whether anyone edited, deleted or inserted one behind the service's back.
+
 What the log accepts it can replay: each message is encoded and decoded back before it is
 written, so a message that would not decode (a NaN built in Python, a field out of range) is
 refused at the door with a `MessageError` naming the field, instead of breaking every restart.
@@ -21,16 +24,19 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from borderwatch.errors import MessageError
 from borderwatch.messages import Detection, OperatorAction, Patrol, SensorStatus, encode
 from borderwatch.messages.codec import _to_message_error
+from borderwatch.store.chain import GENESIS, AuditKey, ChainReport, link, verify
 from borderwatch.store.errors import StoreError
 from borderwatch.store.schema import Synchronous, connect
 
@@ -52,9 +58,13 @@ _decoder: msgspec.json.Decoder[Loggable] = msgspec.json.Decoder(Loggable)
 
 _COLUMNS = "seq, kind, time_ns, arrived_ns, source, payload"
 _INSERT = (
-    "INSERT INTO events (seq, kind, time_ns, arrived_ns, source, target, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (seq, kind, time_ns, arrived_ns, source, target, payload, chain_prev,"
+    " chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_CHECKPOINT = (
+    "INSERT INTO checkpoints (seq, chain, signed_ns, key_id, signature) VALUES (?, ?, ?, ?, ?)"
+)
+_Insert = tuple[int, Kind, int, int, str, str | None, str, bytes | None, bytes | None]
 _PAGE = 1000  # rows per read query: memory stays flat and no read holds back a checkpoint
 
 
@@ -120,11 +130,13 @@ class EventLog:
         synchronous: Synchronous = "FULL",
         max_bytes: int | None = None,
         trace: Callable[[str], None] | None = None,
+        audit_key: AuditKey | None = None,
     ) -> None:
         """Open or create the log at `path`.
 
         `max_bytes` caps the database file (appends beyond it fail as on a full disk);
-        `trace` sees every SQL statement the writing connection runs.
+        `trace` sees every SQL statement the writing connection runs; `audit_key` signs a
+        checkpoint with each append that holds audit rows (none: the chain only).
         """
         self.path = Path(path)
         self.synchronous = synchronous
@@ -141,6 +153,17 @@ class EventLog:
             raise
         self._wlock = threading.Lock()
         self._rlock = threading.Lock()
+        self._key = audit_key
+        head = self._w.execute(
+            "SELECT seq, chain FROM events WHERE kind = 'action' ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        self._head: tuple[int, bytes] = (head[0], head[1]) if head else (0, GENESIS)
+        if audit_key is not None and self._head[0]:
+            (signed,) = self._w.execute("SELECT count(*) FROM checkpoints").fetchone()
+            if not signed:
+                # A log chained at its upgrade, first opened with a key: vouch from now on.
+                # Never later: rows after the last checkpoint are exactly what an intruder adds.
+                self._w.execute(_CHECKPOINT, self._checkpoint(*self._head))
 
     def append(self, messages: Sequence[Loggable], source: str, arrived_ns: int) -> range:
         """Append messages in one transaction; return their seqs once durable."""
@@ -158,17 +181,38 @@ class EventLog:
                 # Under the write lock nobody else can append, so max + 1 is ours.
                 (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
                 seqs: list[range] = []
-                rows: list[tuple[int, Kind, int, int, str, str | None, str]] = []
+                rows: list[_Insert] = []
+                head = self._head
                 for b in batches:
                     first = last + 1
-                    rows.extend(
-                        (seq, kind, time_ns, b.arrived_ns, b.source, target, payload)
-                        for seq, (kind, time_ns, target, payload) in enumerate(b.rows, first)
-                    )
+                    for seq, (kind, time_ns, target, payload) in enumerate(b.rows, first):
+                        prev = chain = None
+                        if kind == "action":
+                            prev = head[1]
+                            chain = link(
+                                prev, seq, kind, time_ns, b.arrived_ns, b.source, target, payload
+                            )
+                            head = (seq, chain)
+                        rows.append(
+                            (
+                                seq,
+                                kind,
+                                time_ns,
+                                b.arrived_ns,
+                                b.source,
+                                target,
+                                payload,
+                                prev,
+                                chain,
+                            )
+                        )
                     last += len(b.rows)
                     seqs.append(range(first, last + 1))
                 db.executemany(_INSERT, rows)
+                if head != self._head and self._key is not None:
+                    db.execute(_CHECKPOINT, self._checkpoint(*head))
                 db.execute("COMMIT")
+                self._head = head
             except sqlite3.Error as exc:
                 _rollback(db)
                 name = getattr(exc, "sqlite_errorname", type(exc).__name__)
@@ -177,6 +221,20 @@ class EventLog:
                 _rollback(db)
                 raise
         return seqs
+
+    def _checkpoint(self, seq: int, chain: bytes) -> tuple[int, bytes, int, str, bytes]:
+        assert self._key is not None
+        return (seq, chain, time.time_ns(), self._key.key_id, self._key.sign(seq, chain))
+
+    def verify_chain(self, public: Ed25519PublicKey | None = None) -> ChainReport:
+        """The audit chain and checkpoints checked (against `public`, default our own key)."""
+        if public is None and self._key is not None:
+            public = self._key.public
+        with self._rlock:
+            try:
+                return verify(self._r, public)
+            except sqlite3.Error as exc:
+                raise StoreError(self.path, f"cannot read ({exc})") from exc
 
     def read(
         self, after: int = 0, limit: int | None = None, kinds: Collection[Kind] | None = None

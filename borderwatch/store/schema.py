@@ -3,6 +3,11 @@
 A file is a borderwatch log when its `application_id` says so; `user_version` is the schema
 version. Opening checks both before touching anything, so a log from a newer borderwatch, or
 someone else's database, is refused with a clear error instead of being "upgraded" or mangled.
+
+Versions: 1, the events table; 2 adds the audit rows' hash chain (`chain_prev`, `chain`) and
+the signed `checkpoints` (store.chain). A version 1 log opened for writing is upgraded in one
+transaction: the columns and table added, its existing audit rows chained in seq order. Opened
+read only, it is read as it is (it has no chain to verify).
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from borderwatch.store.chain import GENESIS, link
 from borderwatch.store.errors import StoreError
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Synchronous", "connect"]
+__all__ = ["APPLICATION_ID", "DDL_V1", "SCHEMA_VERSION", "Synchronous", "connect"]
 
 APPLICATION_ID = 0x42574C47  # "BWLG" in the database header
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Synchronous = Literal["FULL", "NORMAL"]
 
 # STRICT tables need SQLite 3.37 (2021); Python's own build has shipped newer for years.
@@ -53,6 +59,32 @@ BEGIN
     SELECT RAISE(ABORT, 'the event log is append-only and gap-free: seq must be the last seq + 1');
 END;
 """
+DDL_V1 = _DDL  # a version 1 log is made of this (tests of the upgrade make one)
+_NO_UPDATE = """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused');
+END;"""
+
+# Version 2: the audit trail's chain and its signed checkpoints (store.chain).
+_UPGRADE_2 = """
+ALTER TABLE events ADD COLUMN chain_prev BLOB;  -- an audit row's predecessor's chain
+ALTER TABLE events ADD COLUMN chain BLOB;       -- SHA-256(chain_prev, the row's content)
+CREATE TABLE checkpoints (
+    seq        INTEGER PRIMARY KEY,  -- the last audit row it covers
+    chain      BLOB    NOT NULL,     -- that row's chain value
+    signed_ns  INTEGER NOT NULL,
+    key_id     TEXT    NOT NULL,     -- which server key signed it (store.chain.key_id)
+    signature  BLOB    NOT NULL      -- Ed25519 over (seq, chain)
+) STRICT;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'checkpoints are append-only: UPDATE refused');
+END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'checkpoints are append-only: DELETE refused');
+END;
+"""
 
 
 def connect(path: Path, synchronous: Synchronous, *, read_only: bool = False) -> sqlite3.Connection:
@@ -67,7 +99,7 @@ def connect(path: Path, synchronous: Synchronous, *, read_only: bool = False) ->
     except sqlite3.Error as exc:
         raise StoreError(path, f"cannot open ({exc})") from exc
     try:
-        _check_or_create(db, path)
+        _check_or_create(db, path, read_only=read_only)
         if read_only:
             db.execute("PRAGMA query_only = ON")
         else:
@@ -80,7 +112,7 @@ def connect(path: Path, synchronous: Synchronous, *, read_only: bool = False) ->
     return db
 
 
-def _check_or_create(db: sqlite3.Connection, path: Path) -> None:
+def _check_or_create(db: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
     """Refuse a file that is not our log (or is a newer one); create the schema in a new one."""
     try:
         (app_id,) = db.execute("PRAGMA application_id").fetchone()
@@ -102,6 +134,42 @@ def _check_or_create(db: sqlite3.Connection, path: Path) -> None:
     if version < 1:
         raise StoreError(path, f"unknown log schema version {version}")
     _wal(db, path)
+    if version < SCHEMA_VERSION and not read_only:
+        _upgrade(db, path)
+
+
+def _upgrade(db: sqlite3.Connection, path: Path) -> None:
+    """Version 1 to 2, in one transaction (another process may have done it first)."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version == 1:
+            for statement in _statements(_UPGRADE_2):
+                db.execute(statement)
+            _chain_existing(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise StoreError(
+            path, f"cannot upgrade the log to schema {SCHEMA_VERSION} ({exc})"
+        ) from exc
+
+
+def _chain_existing(db: sqlite3.Connection) -> None:
+    """Chain the audit rows already in the log (the update trigger is lifted for it only)."""
+    db.execute("DROP TRIGGER events_no_update")
+    prev = GENESIS
+    rows = db.execute(
+        "SELECT seq, kind, time_ns, arrived_ns, source, target, payload FROM events "
+        "WHERE kind = 'action' ORDER BY seq"
+    ).fetchall()
+    for seq, kind, time_ns, arrived_ns, source, target, payload in rows:
+        chain = link(prev, seq, kind, time_ns, arrived_ns, source, target, payload)
+        db.execute("UPDATE events SET chain_prev = ?, chain = ? WHERE seq = ?", (prev, chain, seq))
+        prev = chain
+    db.execute(_NO_UPDATE)
 
 
 def _create(db: sqlite3.Connection, path: Path) -> None:
@@ -114,7 +182,7 @@ def _create(db: sqlite3.Connection, path: Path) -> None:
             db.execute("ROLLBACK")
             _check_or_create(db, path)
             return
-        for statement in _statements(_DDL):
+        for statement in _statements(_DDL + _UPGRADE_2):
             db.execute(statement)
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

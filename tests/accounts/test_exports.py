@@ -9,7 +9,7 @@ import pytest
 
 import borderwatch.accounts
 
-MODULES = ["data", "errors", "passwords", "roles", "tokens", "users"]
+MODULES = ["data", "errors", "passwords", "roles", "throttle", "tokens", "users"]
 
 
 def test_all_names_exist() -> None:
@@ -17,7 +17,7 @@ def test_all_names_exist() -> None:
         assert hasattr(borderwatch.accounts, name), name
 
 
-@pytest.mark.parametrize("module", [*(f"accounts.{m}" for m in MODULES), "pki"])
+@pytest.mark.parametrize("module", [*(f"accounts.{m}" for m in MODULES), "pki", "revocation"])
 def test_public_functions_documented(module: str) -> None:
     mod = importlib.import_module(f"borderwatch.{module}")
     assert mod.__doc__

@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from borderwatch.accounts import DataDir, Passwords, Role
 from borderwatch.api import ApiSettings, create_app
 from borderwatch.engine.config import EVENT_CLOCK
+from borderwatch.ingest.identity import Grant, IdentityPolicy
 from borderwatch.messages import ActionKind, Incident, OperatorAction, decode_lines
 from borderwatch.service import Service, ServiceOptions
 from tests.accounts.helpers import PASSWORD, cheap_hasher
@@ -152,6 +153,8 @@ def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
         sectors=("N03",),
         config=EVENT_CLOCK,
         keep_frames=KEEP_FRAMES,
+        # The gateway account posts for the sector's sensors (ingest.identity).
+        identity=IdentityPolicy(grants={"gw1": Grant(sectors=frozenset({"N03"}))}),
     )
     with running(options, messages) as api:
         yield api

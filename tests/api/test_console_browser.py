@@ -36,6 +36,7 @@ from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.messages import decode_lines
 from borderwatch.service import ServiceOptions
 from tests.accounts.helpers import PASSWORD
+from tests.api.browser import wait_until
 from tests.api.conftest import PATROL, Api, running
 from tests.scenarios import THREE_CROSSINGS, simulate_text
 
@@ -186,7 +187,7 @@ def test_sign_in_and_see_the_live_picture(
     api, _ = live
     _sign_in(api, page, "op1")
     # The stream starts with the whole picture: tracks are on the map at once.
-    page.wait_for_function("Number(document.getElementById('track-count').textContent) > 0")
+    wait_until(page, "Number(document.getElementById('track-count').textContent) > 0")
     assert (page.text_content("#who") or "").startswith("op1 (operator")
     # The engine's state in the status bar (GET /engine): following the log, no fault.
     page.wait_for_selector("#engine-state:not([hidden])")
@@ -199,8 +200,8 @@ def test_sign_in_and_see_the_live_picture(
         if i.state != "resolved"
         for a in i.alert_ids
     }
-    page.wait_for_function(
-        f"document.querySelectorAll('#alert-queue .alert').length == {len(open_alerts)}"
+    wait_until(
+        page, f"document.querySelectorAll('#alert-queue .alert').length == {len(open_alerts)}"
     )
     shown = page.eval_on_selector_all("#alert-queue .alert", "rows => rows.map(r => r.dataset.id)")
     assert set(shown) == open_alerts
@@ -216,7 +217,7 @@ def test_tracks_move_on_the_map(live: tuple[Api, list[Any]], page: Page, shots: 
     first = _map_picture(page)
     (shots / "map-before.png").write_bytes(first)
     _feed(api, rest[:600])  # ~2.5 min of the run
-    page.wait_for_function(f"document.getElementById('clock').textContent != {clock!r}")
+    wait_until(page, f"document.getElementById('clock').textContent != {clock!r}")
     page.wait_for_timeout(300)  # a redraw (requestAnimationFrame) after the last frame
     second = _map_picture(page)
     (shots / "map-after.png").write_bytes(second)
@@ -302,7 +303,7 @@ def _history_is_drawn(api: Api, page: Page, seen: Seen, incident_id: str) -> Non
             expected[tid] = len(path)
     assert expected, f"{incident_id}'s tracks have no history"
     want = " ".join(f"{tid}:{n}" for tid, n in expected.items())
-    page.wait_for_function(f"document.getElementById('map').dataset.evidenceHistory == {want!r}")
+    wait_until(page, f"document.getElementById('map').dataset.evidenceHistory == {want!r}")
     assert max(expected.values()) > 1  # a line, not a dot
     for tid, n in expected.items():
         shown = page.locator(f"#incident-panel .tracks .track[data-track={tid}]")
@@ -317,7 +318,7 @@ def _detections_are_drawn(api: Api, page: Page, seen: Seen, incident_id: str) ->
     got = api.client.get(path, headers=api.auth("op1")).json()["detections"]
     assert got, f"{incident_id}'s alerts cite no detection"
     n = str(len(got))
-    page.wait_for_function(f"document.getElementById('map').dataset.evidenceDetections == {n!r}")
+    wait_until(page, f"document.getElementById('map').dataset.evidenceDetections == {n!r}")
     assert page.locator("#incident-panel .detections").get_attribute("data-count") == n
     assert api.base_url + path in seen.requests
 

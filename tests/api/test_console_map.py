@@ -22,6 +22,7 @@ import pytest
 
 from borderwatch.api import console
 from tests.accounts.helpers import PASSWORD
+from tests.api.browser import wait_until
 from tests.api.conftest import Api
 
 CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium")
@@ -53,7 +54,7 @@ def page(api: Api) -> Iterator[Any]:
         page.fill("input[name=password]", PASSWORD)
         page.click("#login button[type=submit]")
         page.wait_for_selector("#stream-state.live")
-        page.wait_for_function(f"{COUNT} > 0")
+        wait_until(page, f"{COUNT} > 0")
         yield page
         browser.close()
 
@@ -95,16 +96,16 @@ def test_filters_hide_tracks(page: Any) -> None:
     total = page.evaluate(COUNT)
     for box in page.query_selector_all(".filter-classes input"):
         box.uncheck()
-    page.wait_for_function("document.getElementById('track-count').textContent.startsWith('0/')")
+    wait_until(page, "document.getElementById('track-count').textContent.startsWith('0/')")
     assert page.text_content("#track-count") == f"0/{total}"
     for box in page.query_selector_all(".filter-classes input"):
         box.check()
-    page.wait_for_function(f"{COUNT} > 0")
+    wait_until(page, f"{COUNT} > 0")
     # A sector with no tracks empties the map; "all" brings them back.
     options = page.eval_on_selector_all("#filter-sector option", "os => os.map(o => o.value)")
     assert options == ["", "N03"]  # the service watches N03 only
     page.select_option("#filter-sector", "N03")
-    page.wait_for_function(f"{COUNT} > 0")
+    wait_until(page, f"{COUNT} > 0")
     page.select_option("#filter-sector", "")
 
 
@@ -153,7 +154,7 @@ def test_words_follow_the_language(page: Any) -> None:
 def test_replay_shows_a_past_picture_then_live(page: Any) -> None:
     page.click("#replay-box summary")
     slider = page.wait_for_selector("#replay-slider")
-    page.wait_for_function("Number(document.getElementById('replay-slider').max) > 60")
+    wait_until(page, "Number(document.getElementById('replay-slider').max) > 60")
     # Half a minute before the end of the log, when the run's last tracks were out.
     page.evaluate(
         """() => {
@@ -162,11 +163,11 @@ def test_replay_shows_a_past_picture_then_live(page: Any) -> None:
           s.dispatchEvent(new Event('change'));
         }"""
     )
-    page.wait_for_function("document.getElementById('clock').textContent.startsWith('REPLAY')")
+    wait_until(page, "document.getElementById('clock').textContent.startsWith('REPLAY')")
     assert slider.get_attribute("max")
-    page.wait_for_function(f"{COUNT} > 0")
+    wait_until(page, f"{COUNT} > 0")
     page.click("#replay-panel button")
-    page.wait_for_function("!document.getElementById('clock').textContent.startsWith('REPLAY')")
+    wait_until(page, "!document.getElementById('clock').textContent.startsWith('REPLAY')")
     assert page.errors == []
 
 

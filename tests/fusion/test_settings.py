@@ -1,8 +1,8 @@
 """Every tracker setting in the engine's settings file changes what the tracker does (issue 13:
 no setting is silently ignored). One small scene exercises them all: walkers (two crossing at
-one range, one stopping for 8 s), vehicles (one hidden for 3 s), clutter, class reports, and camera bearings on a
-walker the radar loses; each setting is moved well away from its default and the run must
-differ from the default run."""
+one range, one stopping for 8 s), vehicles (one hidden for 3 s), clutter, class reports, and
+camera bearings on a walker the radar loses; each setting is moved well away from its default
+and the run must differ from the default run."""
 
 from __future__ import annotations
 

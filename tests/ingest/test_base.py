@@ -37,6 +37,7 @@ def test_snapshot_counts_by_adapter_and_reason() -> None:
         "rejected": {"cot.tcp": {"bad_xml": 3}},
         "disconnects": {"cot.tcp": {"abusive": 1}},
         "dropped": {"cot.udp": {"queue_full": 1}},
+        "limits": {},
         "connections_open": {"cot.tcp": 0},
         "connections_total": {"cot.tcp": 1},
     }

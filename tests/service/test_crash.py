@@ -70,6 +70,8 @@ def test_sigkill_loses_nothing_acknowledged_and_the_restart_rebuilds_the_picture
     data = tmp_path / "data"
     _add_user(data, "gateway1", "gateway", "a long gateway secret", monkeypatch)
     _add_user(data, "officer", "operator", "a long operator secret", monkeypatch)
+    # The gateway relays the whole twin: every sensor and patrol (ingest.identity).
+    (data / "identity.toml").write_text('[grants.gateway1]\nsensors = ["*"]\n')
     statuses = [m for m in messages if isinstance(m, SensorStatus)]
     posted = [m for m in messages if not isinstance(m, SensorStatus)]
     batches = [posted[k : k + BATCH] for k in range(0, len(posted), BATCH)]

@@ -30,16 +30,20 @@ def shell(log: EventLog, log_path: Path) -> Iterator[sqlite3.Connection]:
         ("DELETE FROM events WHERE kind = 'action'", "DELETE refused"),
         ("DELETE FROM events", "DELETE refused"),
         (
-            "INSERT INTO events VALUES (5, 'detection', 1, 1, 'x', NULL, '{}')",
-            "gap-free",
-        ),
-        ("INSERT INTO events VALUES (0, 'detection', 1, 1, 'x', NULL, '{}')", "gap-free"),
-        (
-            "INSERT OR REPLACE INTO events VALUES (2, 'action', 1, 1, 'x', 'INC-1', '{}')",
+            "INSERT INTO events VALUES (5, 'detection', 1, 1, 'x', NULL, '{}', NULL, NULL)",
             "gap-free",
         ),
         (
-            "INSERT INTO events VALUES (2, 'action', 1, 1, 'x', 'INC-1', '{}')"
+            "INSERT INTO events VALUES (0, 'detection', 1, 1, 'x', NULL, '{}', NULL, NULL)",
+            "gap-free",
+        ),
+        (
+            "INSERT OR REPLACE INTO events"
+            " VALUES (2, 'action', 1, 1, 'x', 'INC-1', '{}', NULL, NULL)",
+            "gap-free",
+        ),
+        (
+            "INSERT INTO events VALUES (2, 'action', 1, 1, 'x', 'INC-1', '{}', NULL, NULL)"
             " ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload",
             "gap-free",
         ),
@@ -72,7 +76,7 @@ def test_the_table_refuses_edits(
 
 
 def test_the_next_seq_is_still_allowed_from_the_shell(shell: sqlite3.Connection) -> None:
-    shell.execute("INSERT INTO events VALUES (4, 'status', 1, 1, 'x', NULL, '{}')")
+    shell.execute("INSERT INTO events VALUES (4, 'status', 1, 1, 'x', NULL, '{}', NULL, NULL)")
     assert shell.execute("SELECT max(seq), count(*) FROM events").fetchone() == (4, 4)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import borderwatch.store
 
-MODULES = ["errors", "eventlog", "quarantine", "schema", "subscription", "writer"]
+MODULES = ["chain", "errors", "eventlog", "quarantine", "schema", "subscription", "writer"]
 
 
 def test_all_names_exist() -> None:

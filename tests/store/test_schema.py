@@ -34,7 +34,7 @@ def test_a_log_from_a_newer_borderwatch_is_refused(log_path: Path) -> None:
     db = sqlite3.connect(log_path)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.close()
-    with pytest.raises(StoreError, match=r"newer borderwatch \(log schema 2; .* up to 1\)"):
+    with pytest.raises(StoreError, match=r"newer borderwatch \(log schema 3; .* up to 2\)"):
         EventLog(log_path)
 
 

@@ -23,6 +23,7 @@ from borderwatch.ingest.cot.decode import (
 from borderwatch.ingest.cot.encode import encode_proto, encode_xml, ping_xml, pong_xml, to_proto
 from borderwatch.ingest.cot.framing import Frame, Framer
 from borderwatch.ingest.cot.transport import CotServer
+from borderwatch.revocation import Revocations
 
 __all__ = [
     "CotServer",
@@ -53,9 +54,11 @@ async def setup(
     sink: Sink,
     stats: IngestStats,
     ssl_context: ssl.SSLContext | None = None,
+    revocations: Revocations | None = None,
 ) -> CotServer:
-    """Start the CoT listeners `settings` asks for; TLS needs `ssl_context` (client certs)."""
-    server = CotServer(settings, sink, stats, ssl_context)
+    """Start the CoT listeners `settings` asks for; TLS needs `ssl_context` (client certs),
+    and refuses the certificates `revocations` lists (borderwatch.revocation)."""
+    server = CotServer(settings, sink, stats, ssl_context, revocations=revocations)
     try:
         await server.start()
     except BaseException:

@@ -127,6 +127,8 @@ def _parse_xml(data: bytes) -> _Event:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise RejectedError(BAD_XML, "$", f"not well-formed XML: {exc}") from exc
+    except LookupError as exc:  # expat asks Python's codecs for an encoding it does not know
+        raise RejectedError(BAD_XML, "$", f"an XML encoding we cannot read: {exc}") from exc
     return event
 
 

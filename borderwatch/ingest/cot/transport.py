@@ -13,8 +13,11 @@ We disconnect, and count by reason: an oversized message (`oversized`: the strea
 resynced), `max_consecutive_bad` bad messages in a row (`abusive`), an incomplete message held
 past `partial_timeout_s` (`slow_partial`, slowloris), nothing received for `idle_timeout_s`
 (`idle`), a pong the client does not read (`write_stalled`), a sink failure (`sink_error`).
-Messages decoded before a disconnect still reach the sink. A connection beyond `max_connections`
-is refused at once, and one slow or abusive client only ever stalls itself.
+Messages decoded before a disconnect still reach the sink. A connection over one of the limits
+of `limits.py` (per listener, per source, TLS handshakes, per certificate) is refused at once
+and counted under the limit's name, and one slow or abusive client only ever stalls itself.
+The idle timer restarts only on a whole message: whitespace padding cannot keep a slot. A
+message that fails to decode, for whatever reason, costs that message only.
 
 UDP is lossy by nature: every datagram is one message, queued in one bounded queue shared by all
 senders; when it is full the newest message is dropped and counted (`dropped/queue_full`).
@@ -45,7 +48,9 @@ from borderwatch.ingest.cot.const import ABUSIVE, DOMAIN, OVERSIZED
 from borderwatch.ingest.cot.decode import Ignored, Ping, decode_datagram, decode_frame
 from borderwatch.ingest.cot.encode import pong_xml, to_proto
 from borderwatch.ingest.cot.framing import Framer
+from borderwatch.ingest.cot.limits import ByteRate, ConnectionGate, Networks
 from borderwatch.pki import CertificateError, peer_identity
+from borderwatch.revocation import Revocations, peer_serial
 
 __all__ = ["CotServer"]
 
@@ -54,6 +59,7 @@ T = TypeVar("T")
 _CHUNK = 64 * 1024
 TRUNCATED = "truncated"  # the peer closed in the middle of a message
 SINK_ERROR = "sink_error"
+UNDECODABLE = "undecodable"  # the decoder failed in a way it did not name
 
 
 class _SinkFailedError(Exception):
@@ -80,6 +86,7 @@ class CotServer:
         stats: IngestStats,
         ssl_context: ssl.SSLContext | None = None,
         *,
+        revocations: Revocations | None = None,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
         self.settings = settings
@@ -95,7 +102,20 @@ class CotServer:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
-        self._open = 0
+        self._revocations = revocations
+        self._serials: dict[asyncio.StreamWriter, int] = {}  # open TLS connections' certificates
+        self._revoked: set[asyncio.StreamWriter] = set()  # dropped for it
+        self._plain_networks = Networks(settings.plain_networks)
+        self._gates = {
+            "tcp": ConnectionGate(settings.max_connections, settings.max_connections_per_source),
+            "tls": ConnectionGate(
+                settings.max_connections,
+                settings.max_connections_per_source,
+                settings.max_tls_handshakes,
+                settings.max_tls_handshakes_per_source,
+                settings.max_connections_per_identity,
+            ),
+        }
 
     def _port(self, name: str) -> int | None:
         server = self._servers.get(name)
@@ -121,7 +141,7 @@ class CotServer:
         s, loop = self.settings, asyncio.get_running_loop()
         if s.tcp_port is not None:
             self._servers["tcp"] = await asyncio.start_server(
-                lambda r, w: self._serve(r, w, "tcp"), s.host, s.tcp_port, limit=_CHUNK
+                lambda r, w: self._serve(r, w, "tcp"), s.plain_host, s.tcp_port, limit=_CHUNK
             )
         if s.tls_port is not None:
             if self._ssl is None:
@@ -132,16 +152,20 @@ class CotServer:
                 return _PausedAtStart(reader, lambda r, w: self._serve(r, w, "tls"))
 
             self._servers["tls"] = await loop.create_server(tls_protocol, s.host, s.tls_port)
+            if self._revocations is not None:
+                self._spawn(self._watch_revocations())
         if s.udp_port is not None:
             self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: _Datagrams(self), local_addr=(s.host, s.udp_port)
+                lambda: _Datagrams(self), local_addr=(s.plain_host, s.udp_port)
             )
             self._spawn(self._drain_udp())
         _log.info(
-            "CoT ingest on %s: tcp %s, udp %s, tls %s; %s",
-            s.host,
+            "CoT ingest: tcp %s:%s, udp %s:%s, tls %s:%s; %s",
+            s.plain_host,
             self.tcp_port,
+            s.plain_host,
             self.udp_port,
+            s.host,
             self.tls_port,
             msgspec.json.encode(s).decode(),
         )
@@ -198,17 +222,43 @@ class CotServer:
         host, port = (writer.get_extra_info("peername") or ("?", 0))[:2]
         source = f"{kind}:{host}:{port}"
         agency = self.settings.default_agency
-        self._open += 1
+        gate = self._gates[kind]
+        if self.closing:
+            writer.transport.abort()
+            return
+        limit = None
+        if kind == "tcp" and not self._plain_networks.allows(host):
+            limit = "plain_networks"
+        limit = limit or gate.enter(host)
+        if limit is not None:
+            self.stats.count_limit(adapter, limit, source)
+            writer.transport.abort()
+            return
+        identity: str | None = None
         try:
-            if self.closing or self._open > self.settings.max_connections:
-                self.stats.count_disconnect(adapter, "too_many_connections", source)
-                return
             if kind == "tls":
-                identity = await self._handshake(writer, adapter, source)
-                if identity is None:
+                limit = gate.start_handshake(host)
+                if limit is not None:
+                    self.stats.count_limit(adapter, limit, source)
                     return
-                name, unit = identity
-                source, agency = f"tls:{name}", unit or agency
+                try:
+                    peer = await self._handshake(writer, adapter, source)
+                finally:
+                    gate.end_handshake(host)
+                if peer is None:
+                    return
+                name, unit = peer
+                serial = peer_serial(writer.get_extra_info("ssl_object"))
+                if serial is not None and self._is_revoked(serial):
+                    self.stats.count_disconnect(adapter, "revoked", f"tls:{name}")
+                    return
+                limit = gate.claim(name)
+                if limit is not None:
+                    self.stats.count_limit(adapter, limit, f"tls:{name}")
+                    return
+                identity, source, agency = name, f"tls:{name}", unit or agency
+                if serial is not None:
+                    self._serials[writer] = serial
             self._writers.add(writer)
             self.stats.connection_opened(adapter)
             try:
@@ -217,10 +267,34 @@ class CotServer:
             finally:
                 self.stats.connection_closed(adapter)
                 self._writers.discard(writer)
+                self._serials.pop(writer, None)
+            if writer in self._revoked:
+                self._revoked.discard(writer)
+                reason = "revoked"
             self.stats.count_disconnect(adapter, reason, source)
         finally:
-            self._open -= 1
+            gate.leave(host)
+            if identity is not None:
+                gate.release(identity)
             writer.transport.abort()
+
+    def _is_revoked(self, serial: int) -> bool:
+        return self._revocations is not None and serial in self._revocations.serials()
+
+    async def _watch_revocations(self) -> None:
+        """Drop the open connections of certificates revoked since they connected."""
+        assert self._revocations is not None
+        while not self.closing:
+            await asyncio.sleep(self.settings.revocation_check_s)
+            try:
+                revoked = self._revocations.serials()
+            except CertificateError as exc:  # a bad list: keep the last good one, say so
+                _log.warning("revocation list not read: %s", exc)
+                continue
+            for writer, serial in list(self._serials.items()):
+                if serial in revoked:
+                    self._revoked.add(writer)
+                    writer.transport.abort()
 
     async def _handshake(
         self, writer: asyncio.StreamWriter, adapter: str, source: str
@@ -280,6 +354,9 @@ class CotServer:
     ) -> None:
         """Decode one datagram; queue its message or drop it (newest) if the queue is full."""
         adapter, source = f"{DOMAIN}.udp", f"udp:{addr[0]}"
+        if not self._plain_networks.allows(addr[0]):
+            self.stats.count_limit(adapter, "plain_networks", source)
+            return
         if len(data) > self.settings.max_message_bytes:
             error = RejectedError(OVERSIZED, "$", f"datagram of {len(data)} bytes")
             self.stats.count_rejected(adapter, error, source)
@@ -288,6 +365,9 @@ class CotServer:
             item = decode_datagram(data, agency=self.settings.default_agency)
         except RejectedError as exc:
             self.stats.count_rejected(adapter, exc, source)
+            return
+        except Exception as exc:  # a decoder bug: this datagram, never the listener
+            self.stats.count_rejected(adapter, _undecodable(exc), source)
             return
         if isinstance(item, Ping):
             pong = pong_xml(self.clock())
@@ -308,6 +388,12 @@ class CotServer:
                     await self.deliver([m for _, m in group], source, adapter)
             if len(items) < len(batch):
                 return
+
+
+def _undecodable(exc: Exception) -> RejectedError:
+    """A decoder failure that is no `RejectedError` (a bug, or a library's surprise)."""
+    _log.warning("CoT decoder failed on a message", exc_info=exc)
+    return RejectedError(UNDECODABLE, "$", f"could not be decoded: {exc!r}")
 
 
 class _Datagrams(asyncio.DatagramProtocol):
@@ -378,10 +464,12 @@ class _Connection:
     async def _read(self) -> str:
         s, loop, stats = self.settings, asyncio.get_running_loop(), self.server.stats
         framer = Framer(s.max_message_bytes)
+        rate = ByteRate(s.max_bytes_per_s, loop.time)
         bad = 0
         partial_since: float | None = None  # when the incomplete message held began
+        last_message = loop.time()  # bytes alone (padding) do not keep a connection alive
         while True:
-            timeout = s.idle_timeout_s
+            timeout = last_message + s.idle_timeout_s - loop.time()
             if partial_since is not None:
                 timeout = min(timeout, partial_since + s.partial_timeout_s - loop.time())
             try:
@@ -396,12 +484,19 @@ class _Connection:
                     error = RejectedError(TRUNCATED, "$", f"closed after {framer.pending} bytes")
                     stats.count_rejected(self.adapter, error, self.source)
                 return "shutdown" if self.server.closing else "closed_by_peer"
+            wait = rate.spend(len(chunk))
+            if wait > 0:  # faster than max_bytes_per_s: read it later (TCP slows the sender)
+                stats.count_limit(self.adapter, "max_bytes_per_s", self.source)
+                await asyncio.sleep(wait)
             frames = framer.feed(chunk)
+            if frames:
+                last_message = loop.time()
             for frame in frames:
                 try:
                     item = decode_frame(frame, agency=self.agency)
-                except RejectedError as exc:
-                    stats.count_rejected(self.adapter, exc, self.source)
+                except Exception as exc:  # RejectedError, or a decoder bug: this message only
+                    error = exc if isinstance(exc, RejectedError) else _undecodable(exc)
+                    stats.count_rejected(self.adapter, error, self.source)
                     bad += 1
                     if bad >= s.max_consecutive_bad:
                         return ABUSIVE

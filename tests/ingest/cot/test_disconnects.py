@@ -126,7 +126,7 @@ def test_connections_beyond_the_limit_are_refused() -> None:
             await sink.wait_for(1)
             reader, second = await _connect(server.tcp_port)
             assert await _hung_up(reader)
-            assert stats.disconnects["cot.tcp", "too_many_connections"] == 1
+            assert stats.limits["cot.tcp", "max_connections"] == 1
             first.write(encode_xml(radar(2)))
             assert await sink.wait_for(2) == [radar(1), radar(2)]
             first.close()
