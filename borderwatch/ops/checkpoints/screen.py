@@ -1,0 +1,239 @@
+"""Screening a passage against lookout lists: a score per listed person and why.
+
+Why written here: rapidfuzz gives distances between strings; what they mean for a person is
+the checkpoint's judgement, and no library holds it:
+
+- Tokens are compared on their consonant skeletons (see `names`): equal skeletons are the same
+  name transliterated (1.0); otherwise the normalised Levenshtein similarity of the skeletons,
+  blended with Jaro-Winkler on the letters when both sides are in Latin script (there the vowels
+  are evidence; in Arabic script they are not written).
+- Names are compared token set to token set, in any order: pairs matched greedily, best first,
+  at 0.7 or better. The score is the weighted share of evidence matched,
+  sum(sim x w) / (sum of matched w + lambda x sum of unmatched w), with w a token's weight (rare
+  names weigh more, `NameIndex.weight`). An unmatched token between two matched ones of its name
+  is a missing middle name (lambda 0.25); one at either end is a different name (lambda 0.8),
+  so "Mohamed Ali" does not hit "Mohamed Ali Trabelsi" while "Mohamed Trabelsi" does.
+  Two matched tokens are needed unless both names are one token.
+- Date of birth, nationality, document and plate then support or weaken it: a date of birth
+  years apart is strong evidence of another person (-0.3), the same date some (+0.08), the
+  same year a little (+0.04; lists often carry only the year); a nationality not among the
+  entry's weakens a little (people hold several); the same document number or plate is a hit
+  on its own (score at least 0.97 / 0.9), whatever the names say.
+
+Every hit carries `why`: one line per piece of evidence, for the second-line officer who decides.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Sequence
+
+import msgspec
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from borderwatch.ops.checkpoints.index import NameIndex
+from borderwatch.ops.checkpoints.lists import LoadedList, LookoutEntry
+from borderwatch.ops.checkpoints.names import NameToken, name_tokens
+from borderwatch.ops.checkpoints.passages import Passage
+
+__all__ = ["DEFAULT_THRESHOLD", "Hit", "NameMatch", "Screener", "name_match", "token_similarity"]
+
+DEFAULT_THRESHOLD = 0.80
+PAIR_MIN = 0.7
+LAMBDA_MIDDLE = 0.25
+LAMBDA_END = 0.8
+
+
+class Hit(msgspec.Struct, frozen=True, kw_only=True):
+    """One listed person a passage may be: list, entry id, score in [0, 1], and why."""
+
+    list: str
+    entry: str
+    score: float
+    why: builtins.list[str]
+
+
+class NameMatch(msgspec.Struct, frozen=True, kw_only=True):
+    """How one name matched another: score and the token pairs."""
+
+    score: float
+    pairs: list[tuple[str, str, float, str]]  # passage token, listed token, similarity, how
+    missing: list[str]  # tokens of either name left unmatched
+
+
+def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
+    """Similarity of two tokens in [0, 1] and how they matched."""
+    if a.latin == b.latin:
+        return 1.0, "same letters"
+    latin = not (a.arabic or b.arabic)
+    if latin and max(len(a.bare), len(b.bare)) <= 1:
+        # One consonant or none (Ali, Aya): the skeleton says nothing; the letters must.
+        return JaroWinkler.similarity(a.latin, b.latin), "letters"
+    best = 0.0
+    for x in a.alternatives:
+        for y in b.alternatives:
+            if x == y:
+                return 1.0, f"same consonants {x}"
+            best = max(best, Levenshtein.normalized_similarity(x, y))
+    if latin:
+        return 0.7 * best + 0.3 * JaroWinkler.similarity(a.latin, b.latin), "close spelling"
+    return best, "close consonants"
+
+
+def name_match(
+    passage: Sequence[NameToken], listed: Sequence[NameToken], weights: Sequence[float]
+) -> NameMatch:
+    """Score one passage name against one listed name; `weights` by passage token then listed."""
+    n, m = len(passage), len(listed)
+    wp, wl = weights[:n], weights[n:]
+    sims = [
+        (s, how, i, j)
+        for i, a in enumerate(passage)
+        for j, b in enumerate(listed)
+        for s, how in (token_similarity(a, b),)
+        if s >= PAIR_MIN
+    ]
+    sims.sort(key=lambda t: -t[0])
+    used_p: dict[int, int] = {}
+    used_l: set[int] = set()
+    pairs: list[tuple[str, str, float, str]] = []
+    got = matched_w = 0.0
+    for s, how, i, j in sims:
+        if i in used_p or j in used_l:
+            continue
+        used_p[i] = j
+        used_l.add(j)
+        w = max(wp[i], wl[j])
+        got += s * w
+        matched_w += w
+        pairs.append((passage[i].latin, listed[j].latin, round(s, 3), how))
+    if not pairs or (len(pairs) < 2 and not (n == 1 and m == 1)):
+        return NameMatch(score=0.0, pairs=pairs, missing=[])
+    missing: list[str] = []
+    lost = 0.0
+    for toks, ws, used in ((passage, wp, set(used_p)), (listed, wl, used_l)):
+        lo, hi = min(used), max(used)
+        for k, tok in enumerate(toks):
+            if k not in used:
+                lost += (LAMBDA_MIDDLE if lo < k < hi else LAMBDA_END) * ws[k]
+                missing.append(tok.latin)
+    return NameMatch(score=got / (matched_w + lost), pairs=pairs, missing=missing)
+
+
+def _dob_evidence(passage: str | None, listed: Sequence[str]) -> tuple[float, str] | None:
+    if passage is None or not listed:
+        return None
+    best: tuple[float, str] | None = None
+    for d in listed:
+        py, ly = int(passage[:4]), int(d[:4])
+        if passage == d and len(d) == 10:
+            ev = (0.08, f"date of birth: same, {d}")
+        elif py == ly:
+            full = len(passage) == 10 and len(d) == 10
+            if full and passage[5:7] == d[8:10] and passage[8:10] == d[5:7]:
+                ev = (0.04, f"date of birth: {passage} is {d} with day and month swapped")
+            elif full:
+                ev = (-0.05, f"date of birth: same year, other day ({passage} vs {d})")
+            else:
+                ev = (0.04, f"date of birth: same year {ly}")
+        elif abs(py - ly) == 1:
+            ev = (-0.08, f"date of birth: a year apart ({passage} vs {d})")
+        else:
+            ev = (-0.3, f"date of birth: {abs(py - ly)} years apart ({passage} vs {d})")
+        if best is None or ev[0] > best[0]:
+            best = ev
+    return best
+
+
+class Screener:
+    """Every active entry of the given lists, indexed; `screen()` one passage at a time."""
+
+    def __init__(
+        self,
+        lists: Sequence[LoadedList],
+        thresholds: Sequence[float] | None = None,
+        on: dt.date | None = None,
+    ) -> None:
+        """Index the entries of `lists` in force `on` (default today)."""
+        day = on or dt.date.today()
+        self.lists = [lst.name for lst in lists]
+        self.thresholds = list(thresholds or [DEFAULT_THRESHOLD] * len(lists))
+        entries: list[LookoutEntry] = []
+        self._list_of: list[int] = []
+        self._by_document: dict[str, list[int]] = {}
+        self._by_plate: dict[str, list[int]] = {}
+        for li, lst in enumerate(lists):
+            for entry in lst.entries:
+                if not entry.active(day):
+                    continue
+                e = len(entries)
+                entries.append(entry)
+                self._list_of.append(li)
+                for doc in entry.documents:
+                    self._by_document.setdefault(doc, []).append(e)
+                for plate in entry.plates:
+                    self._by_plate.setdefault(plate, []).append(e)
+        self.entries = entries
+        self.index = NameIndex(entries)
+
+    def _names(self, passage: Passage) -> dict[int, tuple[float, str, NameMatch]]:
+        """Best name match per entry: (score, the passage name and listed name, match)."""
+        best: dict[int, tuple[float, str, NameMatch]] = {}
+        for pname in passage.names:
+            ptoks = name_tokens(pname)
+            if not ptoks:
+                continue
+            pw = [self.index.weight(t) for t in ptoks]
+            for row in self.index.candidates(ptoks).tolist():
+                e = int(self.index.row_entry[row])
+                lname = self.entries[e].names[int(self.index.row_name[row])]
+                ltoks = name_tokens(lname)
+                match = name_match(ptoks, ltoks, pw + [self.index.weight(t) for t in ltoks])
+                if match.score > 0 and (e not in best or match.score > best[e][0]):
+                    best[e] = (match.score, f"{pname!r} ~ {lname!r}", match)
+        return best
+
+    def screen(self, passage: Passage) -> list[Hit]:
+        """The hits of one passage, best first, each above its list's threshold."""
+        names = self._names(passage)
+        candidates = set(names)
+        docs = self._by_document.get(passage.document or "", [])
+        plates = self._by_plate.get(passage.plate or "", [])
+        candidates.update(docs, plates)
+        hits: list[Hit] = []
+        for e in candidates:
+            entry = self.entries[e]
+            score, why = 0.0, []
+            if e in names:
+                score, text, match = names[e]
+                why.append(f"name {score:.2f}: {text}")
+                why.extend(f"  {a} ~ {b}: {how} ({s:.2f})" for a, b, s, how in match.pairs)
+                if match.missing:
+                    why.append(f"  not matched: {', '.join(match.missing)}")
+            if (dob := _dob_evidence(passage.dob, entry.dob)) is not None:
+                score += dob[0] if score > 0 else 0.0
+                why.append(dob[1])
+            if passage.nationality and entry.nationality and score > 0:
+                if passage.nationality in entry.nationality:
+                    score += 0.03
+                    why.append(f"nationality: same, {passage.nationality}")
+                else:
+                    score -= 0.05
+                    why.append(
+                        f"nationality: {passage.nationality} not {'/'.join(entry.nationality)}"
+                    )
+            if e in docs:
+                score = max(score, 0.97)
+                why.append(f"document: same number {passage.document}")
+            if e in plates:
+                score = max(score, 0.9)
+                why.append(f"plate: same plate {passage.plate}")
+            score = min(1.0, max(0.0, score))
+            li = self._list_of[e]
+            if score >= self.thresholds[li]:
+                hits.append(
+                    Hit(list=self.lists[li], entry=entry.id, score=round(score, 3), why=why)
+                )
+        hits.sort(key=lambda h: (-h.score, h.list, h.entry))
+        return hits
