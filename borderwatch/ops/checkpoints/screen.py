@@ -4,9 +4,10 @@ Why written here: rapidfuzz gives distances between strings; what they mean for 
 the checkpoint's judgement, and no library holds it:
 
 - Tokens are compared on their consonant skeletons (see `names`): equal skeletons are the same
-  name transliterated (1.0); otherwise the normalised Levenshtein similarity of the skeletons,
-  blended with Jaro-Winkler on the letters when both sides are in Latin script (there the vowels
-  are evidence; in Arabic script they are not written).
+  name transliterated (1.0; 0.9-1.0 by Jaro-Winkler when both are Latin, to break ties);
+  otherwise the normalised Levenshtein similarity of the skeletons, blended with Jaro-Winkler
+  on the letters when both sides are in Latin script (there the vowels are evidence; in Arabic
+  script they are not written).
 - Names are compared token set to token set, in any order: pairs matched greedily, best first,
   at 0.7 or better. The score is the weighted share of evidence matched,
   sum(sim x w) / (sum of matched w + lambda x sum of unmatched w), with w a token's weight (rare
@@ -74,7 +75,9 @@ def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
     for x in a.alternatives:
         for y in b.alternatives:
             if x == y:
-                return 1.0, f"same consonants {x}"
+                # In Latin on both sides the letters break ties (Chaabane: Chaabani, Chaabane).
+                close = 0.9 + 0.1 * JaroWinkler.similarity(a.latin, b.latin) if latin else 1.0
+                return close, f"same consonants {x}"
             best = max(best, Levenshtein.normalized_similarity(x, y))
     if latin:
         return 0.7 * best + 0.3 * JaroWinkler.similarity(a.latin, b.latin), "close spelling"
