@@ -16,6 +16,7 @@ from typing import Any
 
 from bench import (
     baseline_scores,
+    checkpoint_names,
     console_browser,
     engine_replay,
     eventlog,
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
+    "checkpoint_names": lambda hours: checkpoint_names.run(quick=hours is not None),
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

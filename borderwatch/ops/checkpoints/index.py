@@ -7,11 +7,12 @@ substitution, insertion or deletion apart share a key (the symmetric-delete idea
 so a typo or a transliteration that changes one consonant class still meets its entry.
 
 A query adds, for each passage token, the token's weight to every listed name that shares a
-key with it (numpy fancy indexing over compressed postings; one add per name and token however
-many keys they share), and keeps the names whose sum reaches `share` of the passage's total
-weight, best `limit` first. Weights are inverse document frequencies of the skeleton among the
-listed names (a Mohamed weighs little, a Qadhafi much), so a name meeting the passage only on
-"Mohamed" is not a candidate; the scorer then judges the few hundred left.
+key with it (60 % of it through a one-deletion neighbour only; numpy fancy indexing over
+compressed postings, one add per name and token however many keys they share), and keeps
+the names whose sum reaches `share` of the passage's total weight, best `limit` first.
+Weights are inverse document frequencies of the skeleton among the listed names (a Mohamed
+weighs little, a Qadhafi much), so a name meeting the passage only on "Mohamed" is not a
+candidate; the scorer then judges the few hundred left.
 
 Built once per set of lists (seconds for a million entries, see bench/checkpoint_speed.py);
 immutable afterwards, so screenings need no lock.
@@ -35,7 +36,8 @@ __all__ = ["NameIndex", "blocking_keys"]
 # Abdallah, Mahmoud/Mohamed's MHMT, Hassan/Hussein, ...): common everywhere, so worth little
 # as evidence even in a list too small to learn frequencies from.
 COMMON = frozenset({"MHMT", "HMT", "L", "BTL", "HSN", "SN", "MSTF", "KLT", "SLH", "BN", "M"})
-_SMALL = 5_000  # below this many names, frequencies say nothing: all tokens weigh alike
+NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour key
+_SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
 
 
 def blocking_keys(token: NameToken) -> set[str]:
@@ -100,8 +102,10 @@ class NameIndex:
         return sum(a.nbytes for a in arrays)
 
     def weight(self, token: NameToken) -> float:
-        """Evidence a token carries: inverse frequency of its skeleton, common names halved."""
-        prior = 0.5 if token.bare in COMMON or len(token.bare) <= 1 else 1.0
+        """Evidence a token carries: inverse frequency of its skeleton, common names halved,
+        short skeletons less."""
+        # Few consonants say little (Ali: L; Aisha: S): half for one class, 3/4 for two.
+        prior = min(1.0, (len(token.bare) + 1) / 4) * (0.5 if token.bare in COMMON else 1.0)
         if self.rows < _SMALL:
             return prior
         df = self._skeleton_df.get(token.bare, 0)
@@ -118,15 +122,25 @@ class NameIndex:
         for tok in tokens:
             w = self.weight(tok)
             total += w
-            spans = [
-                self._postings[self._starts[k] : self._starts[k + 1]]
+            exact = set(tok.alternatives)
+            spans = {
+                key: self._postings[self._starts[k] : self._starts[k + 1]]
                 for key in blocking_keys(tok)
                 if (k := self._key_ids.get(key)) is not None
-            ]
+            }
             if not spans:
                 continue
-            ids = np.concatenate(spans) if len(spans) > 1 else spans[0]
-            acc[ids] += np.float32(w)  # a name reached by several keys of one token: once
+            every = list(spans.values())
+            ids = np.concatenate(every) if len(every) > 1 else every[0]
+            # A name reached by several keys of one token gets the weight once (fancy-index
+            # assignment does not accumulate): NEAR of it through a one-deletion neighbour,
+            # the rest only through the skeleton itself.
+            acc[ids] += np.float32(NEAR * w)
+            same = [span for key, span in spans.items() if key in exact]
+            if same:
+                acc[np.concatenate(same) if len(same) > 1 else same[0]] += np.float32(
+                    (1 - NEAR) * w
+                )
             found.append(ids)
         if not found:
             return np.empty(0, dtype=np.int32)

@@ -34,7 +34,7 @@ from functools import lru_cache
 import icu
 import msgspec
 
-__all__ = ["NameToken", "has_arabic", "name_tokens", "skeleton", "to_latin"]
+__all__ = ["NameToken", "has_arabic", "name_tokens", "skeleton", "to_latin", "vocalised"]
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 # Before ICU: letter forms that vary in writing but not in the name (hamza seats, alif
@@ -54,10 +54,27 @@ _ARABIC_FIX = str.maketrans(
         "\u0670": None,
     }
 )
-_ARTICLES = {"al", "el", "ul", "il", "ol", "l", "ad", "ed", "ar", "er", "as", "es", "at", "et"}
+_ARTICLES = {
+    "a",
+    "e",
+    "al",
+    "el",
+    "ul",
+    "il",
+    "ol",
+    "l",
+    "ad",
+    "ed",
+    "ar",
+    "er",
+    "as",
+    "es",
+    "at",
+    "et",
+}
 _ARTICLES |= {"az", "ez", "an", "en", "ash", "esh", "ech", "ach", "ed", "et"}
 _SON = {"ben", "bin", "ibn", "ebn", "bent", "bint", "b", "bn", "ould", "wld"}
-_ABD = {"abd", "bd", "abdel", "abdul", "abdal", "abdol", "abdil", "abdu", "abdou"}
+_ABD = {"abd", "bd", "abdl", "abdel", "abdul", "abdal", "abdol", "abdil", "abdu", "abdou"}
 _ABU = {"abu", "abou", "abo", "abw", "bou", "bu", "bw", "aboul", "abul", "boul"}
 _AFTER = {"din", "dine", "eddine", "eddin", "uddin", "addin", "ddine", "allah", "ellah", "ullah"}
 _AFTER |= {"alla", "lah", "llah", "allh", "llh", "dyn"}
@@ -102,6 +119,13 @@ _DIGRAPH_MAP = dict(_DIGRAPHS)
 _RUNS = re.compile(r"(.)\1+")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
 _TO_LATIN = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+_ARABIC_LATIN = icu.Transliterator.createInstance("Arabic-Latin")
+_TO_ASCII = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+# ICU writes خ ذ ث ش غ as two letters marked with U+1E96 (kẖ, dẖ, ...), and ك+ه or س+ح as
+# plain k h, s h. Folded to ASCII the two would read alike ("kh"), so the marked pairs become
+# one letter of the same class first (x: K, z: T, t: T, s: S, g: K) and Arabic-script words
+# are classed letter by letter, without Latin digraphs.
+_ICU_DIGRAPHS = {"k\u1e96": "x", "d\u1e96": "z", "t\u1e96": "t", "s\u1e96": "s", "g\u1e96": "g"}
 
 
 class NameToken(msgspec.Struct, frozen=True, gc=False):
@@ -111,6 +135,7 @@ class NameToken(msgspec.Struct, frozen=True, gc=False):
     skeleton: str
     bare: str  # the skeleton without a leading article; == skeleton when there is none
     arabic: bool  # written in Arabic script: no short vowels to compare, skeleton only
+    vocal: str = ""  # Latin script only: classes with vowels kept as A, I, U (see `vocalised`)
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -126,9 +151,14 @@ def has_arabic(text: str) -> bool:
 @lru_cache(maxsize=200_000)
 def to_latin(text: str) -> str:
     """`text` in lower-case ASCII letters and spaces (ICU transliteration from any script)."""
+    text = unicodedata.normalize("NFC", text)
     if has_arabic(text):
-        text = text.translate(_ARABIC_FIX)
-    latin = _TO_LATIN.transliterate(unicodedata.normalize("NFC", text))
+        text = _ARABIC_LATIN.transliterate(text.translate(_ARABIC_FIX))
+        for pair, letter in _ICU_DIGRAPHS.items():
+            text = text.replace(pair, letter)
+        latin = _TO_ASCII.transliterate(text)
+    else:
+        latin = _TO_LATIN.transliterate(text)
     # The ayn and hamza (ʿ ʾ ') carry no letter that transliterations agree on: dropped,
     # as are digits (Arabizi 3, 7) and punctuation; hyphens and dots separate words.
     latin = re.sub(r"[\u02bb\u02bc\u02be\u02bf'`\u2018\u2019\u00b4\d]", "", latin)
@@ -136,9 +166,20 @@ def to_latin(text: str) -> str:
 
 
 @lru_cache(maxsize=500_000)
-def _classes(word: str) -> str:
+def _classes(word: str, arabic: bool = False) -> str:
     """Consonant classes of one ASCII word, runs collapsed, the final h kept."""
-    s = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
+    s = word if arabic else _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
+    return _RUNS.sub(r"\1", s.translate(_LETTERS).upper())
+
+
+_VOWELS = str.maketrans({"a": "A", "e": "A", "i": "I", "y": "I", "o": "U", "u": "U", "w": "U"})
+
+
+def vocalised(word: str) -> str:
+    """Consonant classes with the vowels kept as A (a, e), I (i, y), U (o, u, ou, w), runs
+    collapsed: Latin spellings carry their vowels, which tell Mahmoud (MAHMUT) from Mohamed
+    (MUHAMAT) and Jalil from Jellouli, where the skeletons agree."""
+    s = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word).translate(_VOWELS)
     return _RUNS.sub(r"\1", s.translate(_LETTERS).upper())
 
 
@@ -147,16 +188,21 @@ def _finish(classes: str) -> str:
     return s[:-1] if len(s) > 1 and s.endswith("H") else s
 
 
-def skeleton(word: str) -> str:
+def skeleton(word: str, arabic: bool = False) -> str:
     """The consonant-class skeleton of one lower-case ASCII word (see the module docstring)."""
-    return _finish(_classes(word))
+    return _finish(_classes(word, arabic))
 
 
-def _article_split(word: str) -> str | None:
-    """The word without a leading al-/el- when what follows is a name of its own."""
-    for art in ("al", "el", "ul"):
+def _article_split(word: str, contracted: bool = True) -> str | None:
+    """The word without a leading al-/el- (or, `contracted`, the Tunisian l- of Larayedh,
+    Labidi) when what follows is a name of its own."""
+    for art in ("al", "el", "ul", "l"):
         rest = word[len(art) :]
-        if word.startswith(art) and len(rest) >= 3 and len(skeleton(rest)) >= 2:
+        if art == "l" and not (contracted and word.startswith("la")):
+            continue
+        if not word.startswith(art) or len(rest) < 3:
+            continue
+        if len(skeleton(rest)) >= 2 or (len(rest) >= 4 and skeleton(rest)):
             return rest
     return None
 
@@ -172,10 +218,17 @@ def _token(parts: list[str], arabic: bool) -> NameToken:
         parts = _split_abd(parts[0])
     latin = "".join(parts)
     # Parts joined by the model are classed apart: "abd" + "zyz" must not read a "dz".
-    sk = _finish("".join(_classes(p) for p in parts))
-    rest = _article_split(latin) if len(parts) == 1 else None
+    sk = _finish("".join(_classes(p, arabic) for p in parts))
+    if len(parts) > 1:
+        return NameToken(latin, sk, sk, arabic, "" if arabic else vocalised(latin))
+    if arabic:
+        if latin.startswith("al") and len(latin) > 3:
+            # In Arabic script a leading ال is the article: only the name after it is compared.
+            sk = skeleton(latin[2:], arabic=True)
+        return NameToken(latin, sk, sk, arabic)
+    rest = _article_split(latin)
     bare = skeleton(rest) if rest is not None else sk
-    return NameToken(latin, sk, bare, arabic)
+    return NameToken(latin, sk, bare, arabic, "" if arabic else vocalised(rest or latin))
 
 
 def _join(words: list[str]) -> list[list[str]]:
@@ -201,7 +254,7 @@ def _join(words: list[str]) -> list[list[str]]:
             out[-1].append("allah" if "l" in word[-3:] else "din")
             continue
         if pending:
-            rest = _article_split(word)
+            rest = _article_split(word, contracted=False)
             if pending[-1] == "abd" and word[:2] in ("al", "el", "ul") and len(word) > 3:
                 rest = word[2:]  # after abd always the article: عبد العزيز, not "al-Aziz" kept
             out.append([*pending, rest if rest is not None else word])

@@ -136,3 +136,11 @@ def test_as_a_pipe(csv_list: Path) -> None:
     [line] = done.stdout.splitlines()
     assert json.loads(line)["hits"][0]["entry"] == "Q1"
     assert "line 2: $.id:" in done.stderr
+
+
+def test_default_threshold_is_the_screeners() -> None:
+    from borderwatch.cli import build_parser
+    from borderwatch.ops.checkpoints import DEFAULT_THRESHOLD
+
+    args = build_parser().parse_args(["checkpoint", "screen", "--list", "x.csv"])
+    assert args.threshold == DEFAULT_THRESHOLD

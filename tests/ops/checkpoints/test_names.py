@@ -37,7 +37,7 @@ def test_variants_share_a_skeleton(group: str) -> None:
 
 
 def test_icu_transliterates_arabic() -> None:
-    assert to_latin("معمر القذافي") == "mmr alqdhafy"
+    assert to_latin("معمر القذافي") == "mmr alqzafy"  # ذ as z: one letter, see names.py
     assert to_latin("Éric Müller-Ben Salah") == "eric muller ben salah"
 
 
