@@ -16,7 +16,9 @@ from typing import Any
 
 from bench import (
     baseline_scores,
+    checkpoint_mrz,
     checkpoint_names,
+    checkpoint_speed,
     console_browser,
     engine_replay,
     eventlog,
@@ -44,6 +46,8 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "service_latency": lambda hours: service_latency.run(quick=hours is not None),
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
     "checkpoint_names": lambda hours: checkpoint_names.run(quick=hours is not None),
+    "checkpoint_speed": lambda hours: checkpoint_speed.run(quick=hours is not None),
+    "checkpoint_mrz": lambda hours: checkpoint_mrz.run(quick=hours is not None),
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

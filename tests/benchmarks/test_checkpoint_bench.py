@@ -40,3 +40,22 @@ def test_names_benchmark_quick() -> None:
     assert methods["ours"]["recall"] > methods["jaro_winkler_0.9"]["recall"]
     assert methods["ours"]["recall"] > methods["exact_normalised"]["recall"]
     assert methods["ours"]["recall_real_world"] >= 0.9
+
+
+def test_mrz_benchmark_quick() -> None:
+    from bench.checkpoint_mrz import run as run_mrz
+
+    [result] = run_mrz(quick=True)
+    assert "checkpoint_mrz" in BENCHMARKS
+    assert all(result["bars"].values()), result
+
+
+def test_speed_benchmark_quick() -> None:
+    from bench.checkpoint_speed import run as run_speed
+
+    [result] = run_speed(quick=True)
+    assert "checkpoint_speed" in BENCHMARKS
+    assert result["entries"] == 20_000
+    assert result["names_indexed"] > result["entries"]  # aliases filed too
+    assert result["passages_with_hits"] > 0
+    assert 0 < result["p50_ms"] <= result["p99_ms"]

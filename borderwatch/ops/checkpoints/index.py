@@ -2,7 +2,7 @@
 
 Scoring every listed name is a million rapidfuzz calls per passage: seconds. Instead each name
 token is filed under blocking keys: its skeleton (with and without article, see `names`) and,
-for skeletons of three classes or more, each skeleton with one class deleted. Two tokens one
+for skeletons of four classes or more, each skeleton with one class deleted. Two tokens one
 substitution, insertion or deletion apart share a key (the symmetric-delete idea of SymSpell),
 so a typo or a transliteration that changes one consonant class still meets its entry.
 
@@ -36,6 +36,7 @@ __all__ = ["NameIndex", "blocking_keys"]
 # Abdallah, Mahmoud/Mohamed's MHMT, Hassan/Hussein, ...): common everywhere, so worth little
 # as evidence even in a list too small to learn frequencies from.
 COMMON = frozenset({"MHMT", "HMT", "L", "BTL", "HSN", "SN", "MSTF", "KLT", "SLH", "BN", "M"})
+FREQUENT = 20_000  # postings longer than this are looked up, not scattered (see candidates)
 NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour key
 _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
 
@@ -45,7 +46,9 @@ def blocking_keys(token: NameToken) -> set[str]:
     keys: set[str] = set()
     for sk in token.alternatives:
         keys.add(sk)
-        if len(sk) >= 3:
+        # Two-class keys (KT, MT) would each reach a third of a list; the common given names
+        # are known by heart and need no neighbours.
+        if len(sk) >= 4 and sk not in COMMON:
             keys.update(sk[:i] + sk[i + 1 :] for i in range(len(sk)))
     return keys
 
@@ -62,6 +65,7 @@ class NameIndex:
         pair_row = array("i")
         self._key_ids: dict[str, int] = {}
         self._skeleton_df: dict[str, int] = {}
+        self.row_tokens: list[tuple[NameToken, ...]] = []  # shared token objects, see names
         key_ids = self._key_ids
         for e, entry in enumerate(entries):
             for n, name in enumerate(entry.names):
@@ -71,6 +75,7 @@ class NameIndex:
                 row = len(rows_entry)
                 rows_entry.append(e)
                 rows_name.append(n)
+                self.row_tokens.append(tokens)
                 for tok in tokens:
                     self._skeleton_df[tok.bare] = self._skeleton_df.get(tok.bare, 0) + 1
                     for key in blocking_keys(tok):
@@ -85,6 +90,7 @@ class NameIndex:
         self.row_name = np.frombuffer(rows_name, dtype=np.int32)
         self._acc = np.zeros(len(rows_entry), dtype=np.float32)
         self._log_n = math.log(max(len(rows_entry), 2))
+        self._weights: dict[NameToken, float] = {}
 
     @property
     def rows(self) -> int:
@@ -102,6 +108,13 @@ class NameIndex:
         return sum(a.nbytes for a in arrays)
 
     def weight(self, token: NameToken) -> float:
+        """Evidence a token carries (cached `token_weight`)."""
+        w = self._weights.get(token)
+        if w is None:
+            w = self._weights[token] = self.token_weight(token)
+        return w
+
+    def token_weight(self, token: NameToken) -> float:
         """Evidence a token carries: inverse frequency of its skeleton, common names halved,
         short skeletons less."""
         # Few consonants say little (Ali: L; Aisha: S): half for one class, 3/4 for two.
@@ -113,30 +126,45 @@ class NameIndex:
         return prior * (0.3 + 0.7 * min(1.0, idf * 2.0))
 
     def candidates(
-        self, tokens: Sequence[NameToken], share: float = 0.45, limit: int = 300
+        self, tokens: Sequence[NameToken], share: float = 0.45, limit: int = 60
     ) -> npt.NDArray[np.int32]:
-        """Rows (listed names) sharing keys worth >= `share` of the tokens' weight, best first."""
-        found: list[npt.NDArray[np.int32]] = []
-        total = 0.0
-        acc = self._acc
-        for tok in tokens:
-            w = self.weight(tok)
-            total += w
+        """Rows (listed names) sharing keys worth >= `share` of the tokens' weight, best first.
+
+        Tokens whose postings are long (a Mohamed among a million names) are not scattered:
+        they weigh little, so a row they alone reach cannot get `share` of the weight; the
+        rows the rarer tokens reach are looked up in their (sorted) postings instead.
+        """
+        infos = []
+        for tok in dict.fromkeys(tokens):  # Mohamed Mohamed: one lookup
             exact = set(tok.alternatives)
-            spans = {
-                key: self._postings[self._starts[k] : self._starts[k + 1]]
+            spans = [
+                (self._postings[self._starts[k] : self._starts[k + 1]], key in exact)
                 for key in blocking_keys(tok)
                 if (k := self._key_ids.get(key)) is not None
-            }
+            ]
+            infos.append((sum(len(sp) for sp, _ in spans), self.weight(tok), spans))
+        total = sum(self.weight(tok) for tok in tokens)
+        need = np.float32(share * total - 1e-6)
+        infos.sort(key=lambda t: t[0])
+        rare = [t for t in infos if t[0] <= FREQUENT]
+        frequent = [t for t in infos if t[0] > FREQUENT]
+        if frequent and sum(w for _, w, _ in frequent) >= need:
+            # All-common names (Mohamed Ahmed Ali): a row must meet several of them; start
+            # from the names filed under the least common one's own skeleton.
+            _, w, spans = frequent.pop(0)
+            rare.append((0, w, [(sp, True) for sp, is_exact in spans if is_exact]))
+        acc = self._acc
+        found: list[npt.NDArray[np.int32]] = []
+        for _, w, spans in rare:
             if not spans:
                 continue
-            every = list(spans.values())
+            every = [sp for sp, _ in spans]
             ids = np.concatenate(every) if len(every) > 1 else every[0]
             # A name reached by several keys of one token gets the weight once (fancy-index
             # assignment does not accumulate): NEAR of it through a one-deletion neighbour,
             # the rest only through the skeleton itself.
             acc[ids] += np.float32(NEAR * w)
-            same = [span for key, span in spans.items() if key in exact]
+            same = [sp for sp, is_exact in spans if is_exact]
             if same:
                 acc[np.concatenate(same) if len(same) > 1 else same[0]] += np.float32(
                     (1 - NEAR) * w
@@ -145,10 +173,21 @@ class NameIndex:
         if not found:
             return np.empty(0, dtype=np.int32)
         touched = np.concatenate(found) if len(found) > 1 else found[0]
-        scores = acc[touched]
-        mask = scores >= np.float32(share * total - 1e-6)
+        rows = np.unique(touched)
+        scores = acc[rows]
         acc[touched] = 0.0
-        rows, first = np.unique(touched[mask], return_index=True)
+        for _, w, spans in frequent:
+            near_hit = np.zeros(len(rows), dtype=bool)
+            exact_hit = np.zeros(len(rows), dtype=bool)
+            for span, is_exact in spans:
+                at = np.searchsorted(span, rows).clip(max=len(span) - 1)
+                hit = span[at] == rows
+                near_hit |= hit
+                if is_exact:
+                    exact_hit |= hit
+            scores += np.float32(NEAR * w) * near_hit + np.float32((1 - NEAR) * w) * exact_hit
+        keep = scores >= need
+        rows, scores = rows[keep], scores[keep]
         if len(rows) > limit:
-            rows = rows[np.argpartition(-scores[mask][first], limit)[:limit]]
+            rows = rows[np.argpartition(-scores, limit)[:limit]]
         return rows

@@ -213,7 +213,10 @@ def _split_abd(word: str) -> list[str]:
     return ["abd", word[m.end() :]] if m and len(word) > m.end() + 1 else [word]
 
 
-def _token(parts: list[str], arabic: bool) -> NameToken:
+@lru_cache(maxsize=500_000)
+def _token(key: tuple[str, ...], arabic: bool) -> NameToken:
+    # Cached: the same word in a million listed names is one object, compared once per query.
+    parts = list(key)
     if len(parts) == 1 and parts[0].startswith("abd"):
         parts = _split_abd(parts[0])
     latin = "".join(parts)
@@ -271,4 +274,4 @@ def name_tokens(name: str) -> tuple[NameToken, ...]:
     """The tokens of one full name as printed (any script, any order)."""
     arabic = has_arabic(name)
     words = to_latin(name).split()
-    return tuple(_token(parts, arabic) for parts in _join(words))
+    return tuple(_token(tuple(parts), arabic) for parts in _join(words))

@@ -128,18 +128,24 @@ def _credit(s: float) -> float:
 
 
 def name_match(
-    passage: Sequence[NameToken], listed: Sequence[NameToken], weights: Sequence[float]
+    passage: Sequence[NameToken],
+    listed: Sequence[NameToken],
+    weights: Sequence[float],
+    seen: dict[tuple[NameToken, NameToken], tuple[float, str]] | None = None,
 ) -> NameMatch:
-    """Score one passage name against one listed name; `weights` by passage token then listed."""
+    """Score one passage name against one listed name; `weights` by passage token then listed;
+    `seen` caches token similarities across the listed names of one screening."""
     n, m = len(passage), len(listed)
     wp, wl = weights[:n], weights[n:]
-    sims = [
-        (s, how, i, j)
-        for i, a in enumerate(passage)
-        for j, b in enumerate(listed)
-        for s, how in (token_similarity(a, b),)
-        if s >= WEAK_MIN
-    ]
+    cache = {} if seen is None else seen
+    sims = []
+    for i, a in enumerate(passage):
+        for j, b in enumerate(listed):
+            got_sim = cache.get((a, b))
+            if got_sim is None:
+                got_sim = cache[(a, b)] = token_similarity(a, b)
+            if got_sim[0] >= WEAK_MIN:
+                sims.append((got_sim[0], got_sim[1], i, j))
     sims.sort(key=lambda t: -t[0])
     used_p: dict[int, int] = {}
     used_l: set[int] = set()
@@ -236,18 +242,21 @@ class Screener:
     def _names(self, passage: Passage) -> dict[int, tuple[float, str, NameMatch]]:
         """Best name match per entry: (score, the passage name and listed name, match)."""
         best: dict[int, tuple[float, str, NameMatch]] = {}
+        seen: dict[tuple[NameToken, NameToken], tuple[float, str]] = {}
+        weight = self.index.weight
         for pname in passage.names:
             ptoks = name_tokens(pname)
             if not ptoks:
                 continue
-            pw = [self.index.weight(t) for t in ptoks]
+            pw = [weight(t) for t in ptoks]
             for row in self.index.candidates(ptoks).tolist():
                 e = int(self.index.row_entry[row])
+                ltoks = self.index.row_tokens[row]
+                match = name_match(ptoks, ltoks, pw + [weight(t) for t in ltoks], seen)
+                if match.score <= 0 or (e in best and match.score <= best[e][0]):
+                    continue
                 lname = self.entries[e].names[int(self.index.row_name[row])]
-                ltoks = name_tokens(lname)
-                match = name_match(ptoks, ltoks, pw + [self.index.weight(t) for t in ltoks])
-                if match.score > 0 and (e not in best or match.score > best[e][0]):
-                    best[e] = (match.score, f"{pname!r} ~ {lname!r}", match)
+                best[e] = (match.score, f"{pname!r} ~ {lname!r}", match)
         return best
 
     def screen(self, passage: Passage) -> list[Hit]:
