@@ -524,8 +524,8 @@ def _add_checkpoint(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument(
         "--threshold",
         type=_threshold,
-        default=0.82,
-        help="the lists' threshold: hits below it are not written (default 0.82)",
+        default=0.80,
+        help="the lists' threshold: hits below it are not written (default 0.80)",
     )
     s.add_argument("--on", type=_iso_date, help="entries in force on this date (default today)")
     s.set_defaults(func=_cmd_checkpoint_screen)

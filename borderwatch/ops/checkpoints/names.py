@@ -38,14 +38,14 @@ __all__ = ["NameToken", "has_arabic", "name_tokens", "skeleton", "to_latin", "vo
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 # Before ICU: letter forms that vary in writing but not in the name (hamza seats, alif
-# maqsura), short-vowel marks and tatweel removed, ta marbuta dropped (Fatma/Fatima/فاطمة).
+# maqsura as alif), short-vowel marks and tatweel removed, ta marbuta dropped (Fatma/فاطمة).
 _ARABIC_FIX = str.maketrans(
     {
         "أ": "ا",
         "إ": "ا",
         "آ": "ا",
         "ٱ": "ا",
-        "ى": "ي",
+        "ى": "ا",  # alif maqsura is read a (Mustafa, Leila)
         "ؤ": "و",
         "ئ": "ي",
         "ة": None,
@@ -135,7 +135,7 @@ class NameToken(msgspec.Struct, frozen=True, gc=False):
     skeleton: str
     bare: str  # the skeleton without a leading article; == skeleton when there is none
     arabic: bool  # written in Arabic script: no short vowels to compare, skeleton only
-    vocal: str = ""  # Latin script only: classes with vowels kept as A, I, U (see `vocalised`)
+    vocal: str = ""  # classes with vowels kept as A, I, U (see `vocalised`)
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -175,11 +175,14 @@ def _classes(word: str, arabic: bool = False) -> str:
 _VOWELS = str.maketrans({"a": "A", "e": "A", "i": "I", "y": "I", "o": "U", "u": "U", "w": "U"})
 
 
-def vocalised(word: str) -> str:
+@lru_cache(maxsize=500_000)
+def vocalised(word: str, arabic: bool = False) -> str:
     """Consonant classes with the vowels kept as A (a, e), I (i, y), U (o, u, ou, w), runs
     collapsed: Latin spellings carry their vowels, which tell Mahmoud (MAHMUT) from Mohamed
-    (MUHAMAT) and Jalil from Jellouli, where the skeletons agree."""
-    s = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word).translate(_VOWELS)
+    (MUHAMAT) and Jalil from Jellouli, where the skeletons agree. In Arabic script only the
+    long vowels are written (محمود: MHMUT, محمد: MHMT)."""
+    s = word if arabic else _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
+    s = s.translate(_VOWELS)
     return _RUNS.sub(r"\1", s.translate(_LETTERS).upper())
 
 
@@ -223,15 +226,17 @@ def _token(key: tuple[str, ...], arabic: bool) -> NameToken:
     # Parts joined by the model are classed apart: "abd" + "zyz" must not read a "dz".
     sk = _finish("".join(_classes(p, arabic) for p in parts))
     if len(parts) > 1:
-        return NameToken(latin, sk, sk, arabic, "" if arabic else vocalised(latin))
+        return NameToken(latin, sk, sk, arabic, vocalised(latin, arabic))
     if arabic:
+        word = latin
         if latin.startswith("al") and len(latin) > 3:
             # In Arabic script a leading ال is the article: only the name after it is compared.
-            sk = skeleton(latin[2:], arabic=True)
-        return NameToken(latin, sk, sk, arabic)
+            word = latin[2:]
+            sk = skeleton(word, arabic=True)
+        return NameToken(latin, sk, sk, arabic, vocalised(word, arabic=True))
     rest = _article_split(latin)
     bare = skeleton(rest) if rest is not None else sk
-    return NameToken(latin, sk, bare, arabic, "" if arabic else vocalised(rest or latin))
+    return NameToken(latin, sk, bare, arabic, vocalised(rest or latin))
 
 
 def _join(words: list[str]) -> list[list[str]]:

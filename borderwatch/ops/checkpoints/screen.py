@@ -4,14 +4,14 @@ Why written here: rapidfuzz gives distances between strings; what they mean for 
 the checkpoint's judgement, and no library holds it:
 
 - Tokens are compared on their consonant skeletons (see `names`): equal skeletons are the same
-  name transliterated (1.0); otherwise the OSA similarity of the skeletons (a transposition is
-  one edit). When both sides are in Latin script the vowels are evidence too (in Arabic
-  script they are not written): the similarity of the vocalised forms (`names.vocalised`) is
-  blended in, 0.8 + 0.2 x it for equal skeletons, 0.6 x skeletons + 0.4 x it otherwise; both
-  in Arabic script, the long vowels written there are compared likewise. Two different common
-  given names (Mohamed, Ahmed) are two names, never a typing error of each other. For two
-  patronymics (ben X) or two abd-compounds only X is compared: the particle is shared by
-  thousands.
+  name transliterated; otherwise the OSA similarity of the skeletons (a transposition is one
+  edit). The vowels written are evidence too (`names.vocalised`): in one script (Latin: all
+  of them; Arabic: the long ones) their similarity is blended in, 0.7 + 0.3 x it for equal
+  skeletons, 0.6 x skeletons + 0.4 x it otherwise between Latin spellings; Arabic against
+  Latin, equal skeletons give 1.0 when the Arabic long vowels are among the Latin vowels in
+  order (محمود: Mahmoud), else 0.9 (محمود: Mohamed). Two different common given names
+  (Mohamed, Ahmed) are two names, never a typing error of each other. For two patronymics
+  (ben X) or two abd-compounds only X is compared: the particle is shared by thousands.
 - Names are compared token set to token set, in any order: pairs matched greedily, best first,
   at 0.5 or better; one pair must reach 0.78 and two pairs are needed unless both names are
   one token. A pair under 0.78 is a typing error's: credited in full at 0.78 down to half at
@@ -50,12 +50,12 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from borderwatch.ops.checkpoints.index import COMMON, NameIndex
 from borderwatch.ops.checkpoints.lists import LoadedList, LookoutEntry
-from borderwatch.ops.checkpoints.names import NameToken, name_tokens
+from borderwatch.ops.checkpoints.names import NameToken, name_tokens, vocalised
 from borderwatch.ops.checkpoints.passages import Passage
 
 __all__ = ["DEFAULT_THRESHOLD", "Hit", "NameMatch", "Screener", "name_match", "token_similarity"]
 
-DEFAULT_THRESHOLD = 0.82
+DEFAULT_THRESHOLD = 0.80
 PAIR_MIN = 0.78
 WEAK_MIN = 0.5
 WEAK_CREDIT = 0.5
@@ -103,20 +103,29 @@ def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
         for y_full in b.alternatives:
             x, y = x_full[cut:], y_full[cut:]
             if x == y:
-                if a.arabic and b.arabic:
-                    # Both in Arabic script: the long vowels are written (محمود, محمد).
-                    close = Levenshtein.normalized_similarity(a.latin, b.latin)
-                    return 0.8 + 0.2 * close, f"same consonants {x_full}"
-                if not latin:
+                va, vb = (vocalised(t.latin[3:]) if cut else t.vocal for t in (a, b))
+                if a.arabic == b.arabic:
+                    # One script: the vowels written are evidence too (Latin: all of them;
+                    # Arabic: the long ones). Mahmoud is not Mohamed, محمود is not محمد.
+                    vowels = Levenshtein.normalized_similarity(va, vb)
+                    return 0.7 + 0.3 * vowels, f"same consonants {x_full}"
+                # Arabic against Latin: the long vowels of the one must be among the vowels
+                # of the other (محمود: Mahmoud, not Mohamed).
+                arab, lat = (va, vb) if a.arabic else (vb, va)
+                if _within(arab, lat):
                     return 1.0, f"same consonants {x_full}"
-                # In Latin on both sides the vowels are evidence too: Mahmoud is not Mohamed.
-                vowels = Levenshtein.normalized_similarity(a.vocal, b.vocal)
-                return 0.8 + 0.2 * vowels, f"same consonants {x_full}"
+                return 0.9, f"same consonants {x_full}, long vowels differ"
             best = max(best, OSA.normalized_similarity(x, y))
     if latin:
         vowels = Levenshtein.normalized_similarity(a.vocal, b.vocal)
         return 0.6 * best + 0.4 * vowels, "close spelling"
     return best, "close consonants"
+
+
+def _within(short: str, long: str) -> bool:
+    """Whether `short` is a subsequence of `long`."""
+    it = iter(long)
+    return all(ch in it for ch in short)
 
 
 def _credit(s: float) -> float:
