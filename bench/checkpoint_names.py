@@ -23,9 +23,9 @@ phonemes, however written: `homonyms`, about 5 % of them, as in a real populatio
 Mohamed is common) are flagged when the entry has no date of birth to tell them apart, and
 rightly so: a second-line officer must look. The flagged share is reported with them and
 without them; the bar is judged without them. The matcher's constants were set on seed 17;
-the benchmark runs seed 2026. The same run reports names alone, and the two baselines on names (they have no
-notion of a date of birth): exact match of the ICU-normalised token sets, and Jaro-Winkler
->= 0.9 on the normalised Latin letters of the whole name.
+the benchmark runs seed 2026. The same run reports names alone, and the two baselines on
+names (they have no notion of a date of birth): exact match of the ICU-normalised token sets,
+and Jaro-Winkler >= 0.9 on the normalised Latin letters of the whole name.
 """
 
 from __future__ import annotations

@@ -44,12 +44,15 @@ _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens wei
 def blocking_keys(token: NameToken) -> set[str]:
     """The keys a token is filed under: its skeletons and their one-deletion neighbours."""
     keys: set[str] = set()
+    # In ben X and Abd X only X is varied: deleting from the particle would file Abd al-Jalil
+    # under BTL, beside every Abdallah.
+    head = 2 if token.latin[:3] in ("ben", "abd") else 0
     for sk in token.alternatives:
         keys.add(sk)
         # Two-class keys (KT, MT) would each reach a third of a list; the common given names
         # are known by heart and need no neighbours.
         if len(sk) >= 4 and sk not in COMMON:
-            keys.update(sk[:i] + sk[i + 1 :] for i in range(len(sk)))
+            keys.update(sk[:i] + sk[i + 1 :] for i in range(head, len(sk)))
     return keys
 
 
