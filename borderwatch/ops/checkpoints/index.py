@@ -51,7 +51,7 @@ def blocking_keys(token: NameToken) -> set[str]:
         keys.add(sk)
         # Two-class keys (KT, MT) would each reach a third of a list; the common given names
         # are known by heart and need no neighbours.
-        if len(sk) >= 4 and sk not in COMMON:
+        if len(sk) - head >= (3 if head else 4) and sk not in COMMON:
             keys.update(sk[:i] + sk[i + 1 :] for i in range(head, len(sk)))
     return keys
 
@@ -176,19 +176,23 @@ class NameIndex:
         if not found:
             return np.empty(0, dtype=np.int32)
         touched = np.concatenate(found) if len(found) > 1 else found[0]
-        rows = np.unique(touched)
-        scores = acc[rows]
+        scores = acc[touched]
         acc[touched] = 0.0
+        # Rows that cannot reach `need` even if every frequent token met them: out before
+        # the lookups (the frequent tokens are the common names, they weigh little).
+        reach = np.float32(sum(w for _, w, _ in frequent))
+        keep = scores + reach >= need
+        rows, first = np.unique(touched[keep], return_index=True)
+        scores = scores[keep][first]
         for _, w, spans in frequent:
-            near_hit = np.zeros(len(rows), dtype=bool)
-            exact_hit = np.zeros(len(rows), dtype=bool)
+            # Looked up through their own skeletons only: a typing error in a common name
+            # costs its 40 %, not a search of its neighbours' hundreds of thousands of rows.
+            hit = np.zeros(len(rows), dtype=bool)
             for span, is_exact in spans:
-                at = np.searchsorted(span, rows).clip(max=len(span) - 1)
-                hit = span[at] == rows
-                near_hit |= hit
-                if is_exact:
-                    exact_hit |= hit
-            scores += np.float32(NEAR * w) * near_hit + np.float32((1 - NEAR) * w) * exact_hit
+                if is_exact and len(rows):
+                    at = np.searchsorted(span, rows).clip(max=len(span) - 1)
+                    hit |= span[at] == rows
+            scores += np.float32(w) * hit
         keep = scores >= need
         rows, scores = rows[keep], scores[keep]
         if len(rows) > limit:
