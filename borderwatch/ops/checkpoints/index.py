@@ -41,6 +41,10 @@ NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour 
 _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
 
 
+def _name_key(tokens: Sequence[NameToken]) -> tuple[str, ...]:
+    return tuple(sorted(t.bare for t in tokens))
+
+
 def blocking_keys(token: NameToken) -> set[str]:
     """The keys a token is filed under: its skeletons and their one-deletion neighbours."""
     keys: set[str] = set()
@@ -94,6 +98,30 @@ class NameIndex:
         self._acc = np.zeros(len(rows_entry), dtype=np.float32)
         self._log_n = math.log(max(len(rows_entry), 2))
         self._weights: dict[NameToken, float] = {}
+        # Names made only of common words (Mohamed Ahmed Ali), filed whole: their postings are
+        # a third of the list, so such a passage meets them by its own set of words instead.
+        self._common_names: dict[tuple[str, ...], list[int]] = {}
+        for row, tokens in enumerate(self.row_tokens):
+            if all(self._frequent(t.bare) for t in tokens):
+                key = _name_key(tokens)
+                self._common_names.setdefault(("=", *key), []).append(row)
+                # Filed also without each word: the passage may lack a middle name.
+                for k in {key[:i] + key[i + 1 :] for i in range(len(key))}:
+                    self._common_names.setdefault(("-", *k), []).append(row)
+
+    def _frequent(self, skeleton: str) -> bool:
+        k = self._key_ids.get(skeleton)
+        return k is not None and int(self._starts[k + 1] - self._starts[k]) > FREQUENT
+
+    def _all_common(self, tokens: Sequence[NameToken], limit: int) -> npt.NDArray[np.int32]:
+        """Listed names of common words only: the same words, or all but one of them (a
+        missing middle name) on either side."""
+        key = _name_key(tokens)
+        # The same words; the listed name one word longer; the passage one word longer.
+        keys = {("=", *key), ("-", *key)}
+        keys |= {("=", *key[:i], *key[i + 1 :]) for i in range(len(key)) if len(key) > 2}
+        rows = {row for k in keys for row in self._common_names.get(k, ())}
+        return np.array(sorted(rows)[:limit], dtype=np.int32)
 
     @property
     def rows(self) -> int:
@@ -152,10 +180,7 @@ class NameIndex:
         rare = [t for t in infos if t[0] <= FREQUENT]
         frequent = [t for t in infos if t[0] > FREQUENT]
         if frequent and sum(w for _, w, _ in frequent) >= need:
-            # All-common names (Mohamed Ahmed Ali): a row must meet several of them; start
-            # from the names filed under the least common one's own skeleton.
-            _, w, spans = frequent.pop(0)
-            rare.append((0, w, [(sp, True) for sp, is_exact in spans if is_exact]))
+            return self._all_common(tokens, limit)
         acc = self._acc
         found: list[npt.NDArray[np.int32]] = []
         for _, w, spans in rare:
