@@ -103,10 +103,10 @@ class NameIndex:
         self._common_names: dict[tuple[str, ...], list[int]] = {}
         for row, tokens in enumerate(self.row_tokens):
             if all(self._frequent(t.bare) for t in tokens):
-                key = _name_key(tokens)
-                self._common_names.setdefault(("=", *key), []).append(row)
+                words = _name_key(tokens)
+                self._common_names.setdefault(("=", *words), []).append(row)
                 # Filed also without each word: the passage may lack a middle name.
-                for k in {key[:i] + key[i + 1 :] for i in range(len(key))}:
+                for k in {words[:i] + words[i + 1 :] for i in range(len(words))}:
                     self._common_names.setdefault(("-", *k), []).append(row)
 
     def _frequent(self, skeleton: str) -> bool:
