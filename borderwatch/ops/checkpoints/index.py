@@ -95,6 +95,10 @@ class NameIndex:
         self._starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.row_entry = np.frombuffer(rows_entry, dtype=np.int32)
         self.row_name = np.frombuffer(rows_name, dtype=np.int32)
+        # Years of birth an entry allows (0: none given), for `candidates(born=...)`.
+        years = [[int(d[:4]) for d in entry.dob] or [0] for entry in entries]
+        self._year_lo = np.array([min(years[e]) for e in self.row_entry], dtype=np.int16)
+        self._year_hi = np.array([max(years[e]) for e in self.row_entry], dtype=np.int16)
         self._acc = np.zeros(len(rows_entry), dtype=np.float32)
         self._log_n = math.log(max(len(rows_entry), 2))
         self._weights: dict[NameToken, float] = {}
@@ -113,7 +117,9 @@ class NameIndex:
         k = self._key_ids.get(skeleton)
         return k is not None and int(self._starts[k + 1] - self._starts[k]) > FREQUENT
 
-    def _all_common(self, tokens: Sequence[NameToken], limit: int) -> npt.NDArray[np.int32]:
+    def _all_common(
+        self, tokens: Sequence[NameToken], limit: int, born: int | None
+    ) -> npt.NDArray[np.int32]:
         """Listed names of common words only: the same words, or all but one of them (a
         missing middle name) on either side."""
         key = _name_key(tokens)
@@ -121,7 +127,15 @@ class NameIndex:
         keys = {("=", *key), ("-", *key)}
         keys |= {("=", *key[:i], *key[i + 1 :]) for i in range(len(key)) if len(key) > 2}
         rows = {row for k in keys for row in self._common_names.get(k, ())}
-        return np.array(sorted(rows)[:limit], dtype=np.int32)
+        found = np.array(sorted(rows), dtype=np.int32)
+        if born is not None:
+            found = found[self._born_near(found, born)]
+        return found[:limit]
+
+    def _born_near(self, rows: npt.NDArray[np.int32], born: int) -> npt.NDArray[np.bool_]:
+        lo, hi = self._year_lo[rows], self._year_hi[rows]
+        near: npt.NDArray[np.bool_] = (lo == 0) | ((lo - 1 <= born) & (born <= hi + 1))
+        return near
 
     @property
     def rows(self) -> int:
@@ -157,9 +171,15 @@ class NameIndex:
         return prior * (0.3 + 0.7 * min(1.0, idf * 2.0))
 
     def candidates(
-        self, tokens: Sequence[NameToken], share: float = 0.45, limit: int = 60
+        self,
+        tokens: Sequence[NameToken],
+        share: float = 0.45,
+        limit: int = 60,
+        born: int | None = None,
     ) -> npt.NDArray[np.int32]:
-        """Rows (listed names) sharing keys worth >= `share` of the tokens' weight, best first.
+        """Rows (listed names) sharing keys worth >= `share` of the tokens' weight, best first;
+        with `born`, only entries without a date of birth or born within a year of it (the
+        scorer takes 0.3 off the others: they cannot reach a threshold above 0.73).
 
         Tokens whose postings are long (a Mohamed among a million names) are not scattered:
         they weigh little, so a row they alone reach cannot get `share` of the weight; the
@@ -180,7 +200,7 @@ class NameIndex:
         rare = [t for t in infos if t[0] <= FREQUENT]
         frequent = [t for t in infos if t[0] > FREQUENT]
         if frequent and sum(w for _, w, _ in frequent) >= need:
-            return self._all_common(tokens, limit)
+            return self._all_common(tokens, limit, born)
         acc = self._acc
         found: list[npt.NDArray[np.int32]] = []
         for _, w, spans in rare:
@@ -219,6 +239,8 @@ class NameIndex:
                     hit |= span[at] == rows
             scores += np.float32(w) * hit
         keep = scores >= need
+        if born is not None:
+            keep &= self._born_near(rows, born)
         rows, scores = rows[keep], scores[keep]
         if len(rows) > limit:
             rows = rows[np.argpartition(-scores, limit)[:limit]]

@@ -253,12 +253,17 @@ class Screener:
         best: dict[int, tuple[float, str, NameMatch]] = {}
         seen: dict[tuple[NameToken, NameToken], tuple[float, str]] = {}
         weight = self.index.weight
+        # Entries born years away from the passage lose 0.3 (see _dob_evidence): under any
+        # threshold above 0.73 they cannot hit on their name, so the index leaves them out.
+        born = (
+            int(passage.dob[:4]) if passage.dob and min(self.thresholds, default=1) > 0.73 else None
+        )
         for pname in passage.names:
             ptoks = name_tokens(pname)
             if not ptoks:
                 continue
             pw = [weight(t) for t in ptoks]
-            for row in self.index.candidates(ptoks).tolist():
+            for row in self.index.candidates(ptoks, born=born).tolist():
                 e = int(self.index.row_entry[row])
                 ltoks = self.index.row_tokens[row]
                 match = name_match(ptoks, ltoks, pw + [weight(t) for t in ltoks], seen)
