@@ -42,7 +42,7 @@ _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens wei
 
 
 def _name_key(tokens: Sequence[NameToken]) -> tuple[str, ...]:
-    return tuple(sorted(t.bare for t in tokens))
+    return tuple(sorted(t.key for t in tokens))
 
 
 def blocking_keys(token: NameToken) -> set[str]:
@@ -51,7 +51,7 @@ def blocking_keys(token: NameToken) -> set[str]:
     # In ben X and Abd X only X is varied: deleting from the particle would file Abd al-Jalil
     # under BTL, beside every Abdallah.
     head = 2 if token.latin[:3] in ("ben", "abd") else 0
-    for sk in token.alternatives:
+    for sk in token.keys:
         keys.add(sk)
         # Two-class keys (KT, MT) would each reach a third of a list; the common given names
         # are known by heart and need no neighbours.
@@ -84,7 +84,7 @@ class NameIndex:
                 rows_name.append(n)
                 self.row_tokens.append(tokens)
                 for tok in tokens:
-                    self._skeleton_df[tok.bare] = self._skeleton_df.get(tok.bare, 0) + 1
+                    self._skeleton_df[tok.key] = self._skeleton_df.get(tok.key, 0) + 1
                     for key in blocking_keys(tok):
                         pair_key.append(key_ids.setdefault(key, len(key_ids)))
                         pair_row.append(row)
@@ -106,7 +106,7 @@ class NameIndex:
         # a third of the list, so such a passage meets them by its own set of words instead.
         self._common_names: dict[tuple[str, ...], list[int]] = {}
         for row, tokens in enumerate(self.row_tokens):
-            if all(self._frequent(t.bare) for t in tokens):
+            if all(self._frequent(t.key) for t in tokens):
                 words = _name_key(tokens)
                 self._common_names.setdefault(("=", *words), []).append(row)
                 # Filed also without each word: the passage may lack a middle name.
@@ -163,10 +163,10 @@ class NameIndex:
         """Evidence a token carries: inverse frequency of its skeleton, common names halved,
         short skeletons less."""
         # Few consonants say little (Ali: L; Aisha: S): half for one class, 3/4 for two.
-        prior = min(1.0, (len(token.bare) + 1) / 4) * (0.5 if token.bare in COMMON else 1.0)
+        prior = min(1.0, (len(token.key) + 1) / 4) * (0.5 if token.key in COMMON else 1.0)
         if self.rows < _SMALL:
             return prior
-        df = self._skeleton_df.get(token.bare, 0)
+        df = self._skeleton_df.get(token.key, 0)
         idf = math.log((self.rows + 1) / (df + 1)) / self._log_n
         return prior * (0.3 + 0.7 * min(1.0, idf * 2.0))
 
@@ -187,7 +187,7 @@ class NameIndex:
         """
         infos = []
         for tok in dict.fromkeys(tokens):  # Mohamed Mohamed: one lookup
-            exact = set(tok.alternatives)
+            exact = set(tok.keys)
             spans = [
                 (self._postings[self._starts[k] : self._starts[k + 1]], key in exact)
                 for key in blocking_keys(tok)

@@ -11,8 +11,8 @@ al-Din, Ezzeddine) are one word or three; names come in any order. So each token
 
 - `latin`: lower-case ASCII letters (ICU `Any-Latin; Latin-ASCII` for any script);
 - `skeleton`: its consonants mapped to classes that merge the letters transliterations
-  confuse (K: q k g c kh gh; T: t d th dh z; S: s sh ch c; J: j dj; F: f ph v; B: b p; H, L,
-  M, N, R), vowels (and w, y, the ayn and hamza marks) dropped, repeated classes collapsed, a
+  confuse (K: q k g c; X: kh, خ; G: gh, غ; T: t d th dh z; S: s sh ch c; J: j dj; F: f ph v;
+  B: b p; H, L, M, N, R; X and G are K again for the index, `coarse`), vowels (and w, y, the ayn and hamza marks) dropped, repeated classes collapsed, a
   final h dropped (ta marbuta, "-ah"). "القذافي", Gaddafi, Qadhafi, Kadhafi and Kazzafi all
   give "KTF"; "عبد الله", Abdallah, Abdullah and "Abd Allah" all give "BTL".
 - `bare`: the skeleton without a leading article, when the token has one (al-, el-, ال):
@@ -34,7 +34,7 @@ from functools import lru_cache
 import icu
 import msgspec
 
-__all__ = ["NameToken", "has_arabic", "name_tokens", "skeleton", "to_latin", "vocalised"]
+__all__ = ["NameToken", "coarse", "has_arabic", "name_tokens", "skeleton", "to_latin", "vocalised"]
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 # Before ICU: letter forms that vary in writing but not in the name (hamza seats, alif
@@ -81,8 +81,8 @@ _AFTER |= {"alla", "lah", "llah", "allh", "llh", "dyn"}
 # Digraphs first (longest first), then single letters. Vowels and w, y map to "".
 _DIGRAPHS = [
     ("sch", "S"),
-    ("kh", "K"),
-    ("gh", "K"),
+    ("kh", "X"),
+    ("gh", "G"),
     ("ch", "S"),
     ("sh", "S"),
     ("th", "T"),
@@ -114,6 +114,8 @@ _LETTERS = str.maketrans(
         "r": "R",
     }
 )
+# Arabic words reach the classes as ICU letters with خ as x and غ as v (see _ICU_DIGRAPHS).
+_LETTERS_AR = {**_LETTERS, ord("x"): "X", ord("v"): "G"}
 _DIGRAPH_RE = re.compile("|".join(d for d, _ in _DIGRAPHS))
 _DIGRAPH_MAP = dict(_DIGRAPHS)
 _RUNS = re.compile(r"(.)\1+")
@@ -125,7 +127,7 @@ _TO_ASCII = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
 # plain k h, s h. Folded to ASCII the two would read alike ("kh"), so the marked pairs become
 # one letter of the same class first (x: K, z: T, t: T, s: S, g: K) and Arabic-script words
 # are classed letter by letter, without Latin digraphs.
-_ICU_DIGRAPHS = {"k\u1e96": "x", "d\u1e96": "z", "t\u1e96": "t", "s\u1e96": "s", "g\u1e96": "g"}
+_ICU_DIGRAPHS = {"k\u1e96": "x", "d\u1e96": "z", "t\u1e96": "t", "s\u1e96": "s", "g\u1e96": "v"}
 
 
 class NameToken(msgspec.Struct, frozen=True, gc=False):
@@ -141,6 +143,25 @@ class NameToken(msgspec.Struct, frozen=True, gc=False):
     def alternatives(self) -> tuple[str, ...]:
         """The skeletons this token may stand for (with and without its article)."""
         return (self.skeleton,) if self.bare == self.skeleton else (self.skeleton, self.bare)
+
+    @property
+    def key(self) -> str:
+        """The bare skeleton with kh and gh as K (see `coarse`): what the index files."""
+        return coarse(self.bare)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """`alternatives`, coarse."""
+        return tuple(coarse(a) for a in self.alternatives)
+
+
+_COARSE = str.maketrans("XG", "KK")
+
+
+def coarse(skeleton: str) -> str:
+    """A skeleton with خ (X) and غ (G) read as K: transliterations do write ق as kh (Khadafy)
+    and غ as g (Bashaga), so the index files them together and the scorer only discounts."""
+    return skeleton.translate(_COARSE)
 
 
 def has_arabic(text: str) -> bool:
@@ -169,7 +190,7 @@ def to_latin(text: str) -> str:
 def _classes(word: str, arabic: bool = False) -> str:
     """Consonant classes of one ASCII word, runs collapsed, the final h kept."""
     s = word if arabic else _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
-    return _RUNS.sub(r"\1", s.translate(_LETTERS).upper())
+    return _RUNS.sub(r"\1", s.translate(_LETTERS_AR if arabic else _LETTERS).upper())
 
 
 _VOWELS = str.maketrans({"a": "A", "e": "A", "i": "I", "y": "I", "o": "U", "u": "U", "w": "U"})
@@ -183,7 +204,7 @@ def vocalised(word: str, arabic: bool = False) -> str:
     long vowels are written (محمود: MHMUT, محمد: MHMT)."""
     s = word if arabic else _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
     s = s.translate(_VOWELS)
-    return _RUNS.sub(r"\1", s.translate(_LETTERS).upper())
+    return _RUNS.sub(r"\1", s.translate(_LETTERS_AR if arabic else _LETTERS).upper())
 
 
 def _finish(classes: str) -> str:

@@ -50,7 +50,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from borderwatch.ops.checkpoints.index import COMMON, NameIndex
 from borderwatch.ops.checkpoints.lists import LoadedList, LookoutEntry
-from borderwatch.ops.checkpoints.names import NameToken, name_tokens, vocalised
+from borderwatch.ops.checkpoints.names import NameToken, coarse, name_tokens, vocalised
 from borderwatch.ops.checkpoints.passages import Passage
 
 __all__ = ["DEFAULT_THRESHOLD", "Hit", "NameMatch", "Screener", "name_match", "token_similarity"]
@@ -58,6 +58,7 @@ __all__ = ["DEFAULT_THRESHOLD", "Hit", "NameMatch", "Screener", "name_match", "t
 DEFAULT_THRESHOLD = 0.80
 PAIR_MIN = 0.78
 WEAK_MIN = 0.5
+COARSE_MATCH = 0.85
 WEAK_CREDIT = 0.5
 _PARTICLES = {"ben", "abd"}
 THIN = 0.25
@@ -89,7 +90,7 @@ def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
     """Similarity of two tokens in [0, 1] and how they matched."""
     if a.latin == b.latin:
         return 1.0, "same letters"
-    if a.bare != b.bare and a.bare in COMMON and b.bare in COMMON:
+    if a.key != b.key and a.key in COMMON and b.key in COMMON:
         return 0.0, "different names"  # Mohamed and Ahmed are two names, not a typing error
     latin = not (a.arabic or b.arabic)
     if latin and max(len(a.bare), len(b.bare)) <= 1:
@@ -115,6 +116,10 @@ def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
                 if _within(arab, lat):
                     return 1.0, f"same consonants {x_full}"
                 return 0.9, f"same consonants {x_full}, long vowels differ"
+            if coarse(x) == coarse(y):
+                # kh, gh and q apart (خ, غ, ق): transliterations mix them, rarely (Khadafy).
+                best = max(best, COARSE_MATCH)
+                continue
             best = max(best, OSA.normalized_similarity(x, y))
     if latin:
         vowels = Levenshtein.normalized_similarity(a.vocal, b.vocal)
