@@ -193,13 +193,17 @@ class NameIndex:
                 for key in blocking_keys(tok)
                 if (k := self._key_ids.get(key)) is not None
             ]
-            infos.append((sum(len(sp) for sp, _ in spans), self.weight(tok), spans))
+            # How common a token is: its own skeletons' postings. A neighbour key that is
+            # itself a common name (Naftami less N: FTM, Fatma) is not followed at all.
+            size = sum(len(sp) for sp, is_exact in spans if is_exact)
+            spans = [(sp, x) for sp, x in spans if x or len(sp) <= FREQUENT]
+            infos.append((size, self.weight(tok), spans))
         total = sum(self.weight(tok) for tok in tokens)
         need = np.float32(share * total - 1e-6)
         infos.sort(key=lambda t: t[0])
         rare = [t for t in infos if t[0] <= FREQUENT]
         frequent = [t for t in infos if t[0] > FREQUENT]
-        if frequent and sum(w for _, w, _ in frequent) >= need:
+        if not rare:
             return self._all_common(tokens, limit, born)
         acc = self._acc
         found: list[npt.NDArray[np.int32]] = []

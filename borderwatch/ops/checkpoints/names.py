@@ -12,8 +12,9 @@ al-Din, Ezzeddine) are one word or three; names come in any order. So each token
 - `latin`: lower-case ASCII letters (ICU `Any-Latin; Latin-ASCII` for any script);
 - `skeleton`: its consonants mapped to classes that merge the letters transliterations
   confuse (K: q k g c; X: kh, خ; G: gh, غ; T: t d th dh z; S: s sh ch c; J: j dj; F: f ph v;
-  B: b p; H, L, M, N, R; X and G are K again for the index, `coarse`), vowels (and w, y, the ayn and hamza marks) dropped, repeated classes collapsed, a
-  final h dropped (ta marbuta, "-ah"). "القذافي", Gaddafi, Qadhafi, Kadhafi and Kazzafi all
+  B: b p; H, L, M, N, R; X and G are K again for the index, `coarse`), vowels (and w, y,
+  the ayn and hamza marks) dropped, repeated classes collapsed, a final h dropped (ta
+  marbuta, "-ah"). "القذافي", Gaddafi, Qadhafi, Kadhafi and Kazzafi all
   give "KTF"; "عبد الله", Abdallah, Abdullah and "Abd Allah" all give "BTL".
 - `bare`: the skeleton without a leading article, when the token has one (al-, el-, ال):
   `alternatives` are compared, the best taken, so "al-Trabelsi" and "Trabelsi" meet.
