@@ -7,12 +7,13 @@ PY := $(VENV)/bin/python
 BW := $(VENV)/bin/borderwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck bench clean web chromium
+.PHONY: install run demo test lint typecheck bench clean web chromium icu
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "borderwatch needs Python >= 3.11"; exit 2; }
+	@$(MAKE) --no-print-directory icu
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -43,6 +44,18 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 $(WEB_DIST): $(WEB_DEPS) $(WEB_SRC)
 	@command -v npm >/dev/null 2>&1 || { echo "make web: npm not found; / shows the API docs"; exit 0; }; \
 	cd web && npm run build
+
+# PyICU (checkpoint name screening: Arabic-to-Latin transliteration) has no wheels on PyPI: pip
+# builds it against Debian's ICU, which needs libicu-dev, pkg-config and a C++ compiler. Installed
+# with apt-get when missing, as root (CI); elsewhere the step says what to run and fails.
+icu:
+	@{ pkg-config --exists icu-i18n 2>/dev/null && command -v g++ >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libicu-dev pkg-config g++; \
+	  else \
+	    echo "make icu: run 'sudo apt-get install -y libicu-dev pkg-config g++' (PyICU builds against them)"; \
+	    exit 2; \
+	  fi; }
 
 # The earlier demo: simulate quiet-night, replay it through the engine, score it, draw it.
 demo: $(STAMP)

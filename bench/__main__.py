@@ -17,6 +17,9 @@ from typing import Any
 from bench import (
     baseline_scores,
     chaos_run,
+    checkpoint_mrz,
+    checkpoint_names,
+    checkpoint_speed,
     console_browser,
     dispatch_eta,
     engine_replay,
@@ -52,6 +55,9 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
     "chaos_run": lambda hours: [chaos_run.run(minutes=1.0 if hours is not None else 30.0)],
     "dispatch_eta": lambda hours: [dispatch_eta.run(quick=hours is not None)],
+    "checkpoint_names": lambda hours: checkpoint_names.run(quick=hours is not None),
+    "checkpoint_speed": lambda hours: checkpoint_speed.run(quick=hours is not None),
+    "checkpoint_mrz": lambda hours: checkpoint_mrz.run(quick=hours is not None),
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

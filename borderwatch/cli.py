@@ -596,6 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--key", help="the public checkpoint key (default DATA/audit.pub)")
     s.add_argument("--json", action="store_true", help="print the report as one JSON object")
     s.set_defaults(func=_cmd_audit_verify)
+    _add_checkpoint(sub)
     return p
 
 
@@ -700,6 +701,99 @@ def _add_certs(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument("name", help="the sensor or device (the certificate's CN)")
     _data_option(s)
     s.set_defaults(func=_cmd_certs_revoke)
+
+
+# --- checkpoint screen (issue 17) ---------------------------------------------------------------
+# The contract other tools rely on: passages as JSON lines on stdin, one JSON line per passage
+# out, {"id", "hits": [{"entry", "score", "why"}]}, best first, only hits above the threshold.
+# A bad line is refused on stderr, naming the field, counted, and the run goes on.
+
+
+def _cmd_checkpoint_screen(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from borderwatch.ops.checkpoints import CheckpointError, Screener, decode_passage, load_list
+
+    lists = []
+    for path in args.list:
+        loaded = load_list(Path(path))
+        for err in loaded.errors:
+            print(f"borderwatch: {err.field}: {err.reason} (entry left out)", file=sys.stderr)
+        lists.append(loaded)
+    on = dt.date.fromisoformat(args.on) if args.on else None
+    screener = Screener(lists, [args.threshold] * len(lists), on=on)
+    category = {(lst.name, e.id): f"{e.category}, {e.agency}" for lst in lists for e in lst.entries}
+    screened = refused = hits = 0
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            passage = decode_passage(line)
+        except CheckpointError as exc:
+            refused += 1
+            print(f"borderwatch: line {n}: {exc.field}: {exc.reason}", file=sys.stderr)
+            continue
+        found = screener.screen(passage)
+        out = [
+            {
+                "entry": h.entry,
+                "score": h.score,
+                "why": [f"list {h.list} ({category[(h.list, h.entry)]})", *h.why],
+            }
+            for h in found
+        ]
+        screened += 1
+        hits += len(out)
+        print(json.dumps({"id": passage.id, "hits": out}, ensure_ascii=False), flush=True)
+    print(
+        f"borderwatch: screened {screened} passages against {len(screener.entries)} entries: "
+        f"{hits} hits, {refused} lines refused",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= 1, got {text}")
+    return value
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    return text
+
+
+def _add_checkpoint(sub: argparse._SubParsersAction[Any]) -> None:
+    checkpoint = sub.add_parser("checkpoint", help="crossing posts: screen passages")
+    cmd = checkpoint.add_subparsers(dest="checkpoint_command", required=True, parser_class=_Parser)
+    s = cmd.add_parser("screen", help="screen passages (JSON lines on stdin) against lookout lists")
+    s.add_argument(
+        "--list",
+        action="append",
+        required=True,
+        help="a lookout list: CSV (id,names,dob,...) or FollowTheMoney JSON lines (repeatable)",
+    )
+    s.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=0.80,
+        help="the lists' threshold: hits below it are not written (default 0.80)",
+    )
+    s.add_argument("--on", type=_iso_date, help="entries in force on this date (default today)")
+    s.set_defaults(func=_cmd_checkpoint_screen)
+
+
+# --- end of checkpoint screen -------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:

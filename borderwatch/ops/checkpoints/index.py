@@ -1,0 +1,251 @@
+"""The name index: which of a million listed names are worth scoring against a passage.
+
+Scoring every listed name is a million rapidfuzz calls per passage: seconds. Instead each name
+token is filed under blocking keys: its skeleton (with and without article, see `names`) and,
+for skeletons of four classes or more, each skeleton with one class deleted. Two tokens one
+substitution, insertion or deletion apart share a key (the symmetric-delete idea of SymSpell),
+so a typo or a transliteration that changes one consonant class still meets its entry.
+
+A query adds, for each passage token, the token's weight to every listed name that shares a
+key with it (60 % of it through a one-deletion neighbour only; numpy fancy indexing over
+compressed postings, one add per name and token however many keys they share), and keeps
+the names whose sum reaches `share` of the passage's total weight, best `limit` first.
+Weights are inverse document frequencies of the skeleton among the listed names (a Mohamed
+weighs little, a Qadhafi much), so a name meeting the passage only on "Mohamed" is not a
+candidate; the scorer then judges the few hundred left.
+
+Built once per set of lists (seconds for a million entries, see bench/checkpoint_speed.py);
+immutable afterwards, so screenings need no lock.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from borderwatch.ops.checkpoints.lists import LookoutEntry
+from borderwatch.ops.checkpoints.names import NameToken, name_tokens
+
+__all__ = ["NameIndex", "blocking_keys"]
+
+# Skeletons of the commonest given names and name parts of the region (Mohamed, Ahmed, Ali,
+# Abdallah, Mahmoud/Mohamed's MHMT, Hassan/Hussein, ...): common everywhere, so worth little
+# as evidence even in a list too small to learn frequencies from.
+COMMON = frozenset({"MHMT", "HMT", "L", "BTL", "HSN", "SN", "MSTF", "KLT", "SLH", "BN", "M"})
+FREQUENT = 20_000  # postings longer than this are looked up, not scattered (see candidates)
+NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour key
+_SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
+
+
+def _name_key(tokens: Sequence[NameToken]) -> tuple[str, ...]:
+    return tuple(sorted(t.key for t in tokens))
+
+
+def blocking_keys(token: NameToken) -> set[str]:
+    """The keys a token is filed under: its skeletons and their one-deletion neighbours."""
+    keys: set[str] = set()
+    # In ben X and Abd X only X is varied: deleting from the particle would file Abd al-Jalil
+    # under BTL, beside every Abdallah.
+    head = 2 if token.latin[:3] in ("ben", "abd") else 0
+    for sk in token.keys:
+        keys.add(sk)
+        # Two-class keys (KT, MT) would each reach a third of a list; the common given names
+        # are known by heart and need no neighbours.
+        if len(sk) - head >= (3 if head else 4) and sk not in COMMON:
+            keys.update(sk[:i] + sk[i + 1 :] for i in range(head, len(sk)))
+    return keys
+
+
+class NameIndex:
+    """Listed names filed under blocking keys; `candidates()` for a passage's tokens."""
+
+    def __init__(self, entries: Sequence[LookoutEntry]) -> None:
+        """File every name (main and aliases) of `entries`."""
+        self.entries = entries
+        rows_entry = array("i")
+        rows_name = array("i")
+        pair_key = array("i")
+        pair_row = array("i")
+        self._key_ids: dict[str, int] = {}
+        self._skeleton_df: dict[str, int] = {}
+        self.row_tokens: list[tuple[NameToken, ...]] = []  # shared token objects, see names
+        key_ids = self._key_ids
+        for e, entry in enumerate(entries):
+            for n, name in enumerate(entry.names):
+                tokens = name_tokens(name)
+                if not tokens:
+                    continue
+                row = len(rows_entry)
+                rows_entry.append(e)
+                rows_name.append(n)
+                self.row_tokens.append(tokens)
+                for tok in tokens:
+                    self._skeleton_df[tok.key] = self._skeleton_df.get(tok.key, 0) + 1
+                    for key in blocking_keys(tok):
+                        pair_key.append(key_ids.setdefault(key, len(key_ids)))
+                        pair_row.append(row)
+        keys = np.frombuffer(pair_key, dtype=np.int32)
+        order = np.argsort(keys, kind="stable")
+        self._postings: npt.NDArray[np.int32] = np.frombuffer(pair_row, dtype=np.int32)[order]
+        counts = np.bincount(keys, minlength=len(key_ids))
+        self._starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        self.row_entry = np.frombuffer(rows_entry, dtype=np.int32)
+        self.row_name = np.frombuffer(rows_name, dtype=np.int32)
+        # Years of birth an entry allows (0: none given), for `candidates(born=...)`.
+        years = [[int(d[:4]) for d in entry.dob] or [0] for entry in entries]
+        self._year_lo = np.array([min(years[e]) for e in self.row_entry], dtype=np.int16)
+        self._year_hi = np.array([max(years[e]) for e in self.row_entry], dtype=np.int16)
+        self._acc = np.zeros(len(rows_entry), dtype=np.float32)
+        self._log_n = math.log(max(len(rows_entry), 2))
+        self._weights: dict[NameToken, float] = {}
+        # Names made only of common words (Mohamed Ahmed Ali), filed whole: their postings are
+        # a third of the list, so such a passage meets them by its own set of words instead.
+        self._common_names: dict[tuple[str, ...], list[int]] = {}
+        for row, tokens in enumerate(self.row_tokens):
+            if all(self._frequent(t.key) for t in tokens):
+                words = _name_key(tokens)
+                self._common_names.setdefault(("=", *words), []).append(row)
+                # Filed also without each word: the passage may lack a middle name.
+                for k in {words[:i] + words[i + 1 :] for i in range(len(words))}:
+                    self._common_names.setdefault(("-", *k), []).append(row)
+
+    def _frequent(self, skeleton: str) -> bool:
+        k = self._key_ids.get(skeleton)
+        return k is not None and int(self._starts[k + 1] - self._starts[k]) > FREQUENT
+
+    def _all_common(
+        self, tokens: Sequence[NameToken], limit: int, born: int | None
+    ) -> npt.NDArray[np.int32]:
+        """Listed names of common words only: the same words, or all but one of them (a
+        missing middle name) on either side."""
+        key = _name_key(tokens)
+        # The same words; the listed name one word longer; the passage one word longer.
+        keys = {("=", *key), ("-", *key)}
+        keys |= {("=", *key[:i], *key[i + 1 :]) for i in range(len(key)) if len(key) > 2}
+        rows = {row for k in keys for row in self._common_names.get(k, ())}
+        found = np.array(sorted(rows), dtype=np.int32)
+        if born is not None:
+            found = found[self._born_near(found, born)]
+        return found[:limit]
+
+    def _born_near(self, rows: npt.NDArray[np.int32], born: int) -> npt.NDArray[np.bool_]:
+        lo, hi = self._year_lo[rows], self._year_hi[rows]
+        near: npt.NDArray[np.bool_] = (lo == 0) | ((lo - 1 <= born) & (born <= hi + 1))
+        return near
+
+    @property
+    def rows(self) -> int:
+        """How many names are filed."""
+        return len(self.row_entry)
+
+    @property
+    def postings(self) -> int:
+        """How many (key, name) pairs are filed."""
+        return len(self._postings)
+
+    def nbytes(self) -> int:
+        """Memory of the arrays (the entries themselves and the key table not counted)."""
+        arrays = (self._postings, self._starts, self.row_entry, self.row_name, self._acc)
+        return sum(a.nbytes for a in arrays)
+
+    def weight(self, token: NameToken) -> float:
+        """Evidence a token carries (cached `token_weight`)."""
+        w = self._weights.get(token)
+        if w is None:
+            w = self._weights[token] = self.token_weight(token)
+        return w
+
+    def token_weight(self, token: NameToken) -> float:
+        """Evidence a token carries: inverse frequency of its skeleton, common names halved,
+        short skeletons less."""
+        # Few consonants say little (Ali: L; Aisha: S): half for one class, 3/4 for two.
+        prior = min(1.0, (len(token.key) + 1) / 4) * (0.5 if token.key in COMMON else 1.0)
+        if self.rows < _SMALL:
+            return prior
+        df = self._skeleton_df.get(token.key, 0)
+        idf = math.log((self.rows + 1) / (df + 1)) / self._log_n
+        return prior * (0.3 + 0.7 * min(1.0, idf * 2.0))
+
+    def candidates(
+        self,
+        tokens: Sequence[NameToken],
+        share: float = 0.45,
+        limit: int = 60,
+        born: int | None = None,
+    ) -> npt.NDArray[np.int32]:
+        """Rows (listed names) sharing keys worth >= `share` of the tokens' weight, best first;
+        with `born`, only entries without a date of birth or born within a year of it (the
+        scorer takes 0.3 off the others: they cannot reach a threshold above 0.73).
+
+        Tokens whose postings are long (a Mohamed among a million names) are not scattered:
+        they weigh little, so a row they alone reach cannot get `share` of the weight; the
+        rows the rarer tokens reach are looked up in their (sorted) postings instead.
+        """
+        infos = []
+        for tok in dict.fromkeys(tokens):  # Mohamed Mohamed: one lookup
+            exact = set(tok.keys)
+            spans = [
+                (self._postings[self._starts[k] : self._starts[k + 1]], key in exact)
+                for key in blocking_keys(tok)
+                if (k := self._key_ids.get(key)) is not None
+            ]
+            # How common a token is: its own skeletons' postings. A neighbour key that is
+            # itself a common name (Naftami less N: FTM, Fatma) is not followed at all.
+            size = sum(len(sp) for sp, is_exact in spans if is_exact)
+            spans = [(sp, x) for sp, x in spans if x or len(sp) <= FREQUENT]
+            infos.append((size, self.weight(tok), spans))
+        total = sum(self.weight(tok) for tok in tokens)
+        need = np.float32(share * total - 1e-6)
+        infos.sort(key=lambda t: t[0])
+        rare = [t for t in infos if t[0] <= FREQUENT]
+        frequent = [t for t in infos if t[0] > FREQUENT]
+        if not rare:
+            return self._all_common(tokens, limit, born)
+        acc = self._acc
+        found: list[npt.NDArray[np.int32]] = []
+        for _, w, spans in rare:
+            if not spans:
+                continue
+            every = [sp for sp, _ in spans]
+            ids = np.concatenate(every) if len(every) > 1 else every[0]
+            # A name reached by several keys of one token gets the weight once (fancy-index
+            # assignment does not accumulate): NEAR of it through a one-deletion neighbour,
+            # the rest only through the skeleton itself.
+            acc[ids] += np.float32(NEAR * w)
+            same = [sp for sp, is_exact in spans if is_exact]
+            if same:
+                acc[np.concatenate(same) if len(same) > 1 else same[0]] += np.float32(
+                    (1 - NEAR) * w
+                )
+            found.append(ids)
+        if not found:
+            return np.empty(0, dtype=np.int32)
+        touched = np.concatenate(found) if len(found) > 1 else found[0]
+        scores = acc[touched]
+        acc[touched] = 0.0
+        # Rows that cannot reach `need` even if every frequent token met them: out before
+        # the lookups (the frequent tokens are the common names, they weigh little).
+        reach = np.float32(sum(w for _, w, _ in frequent))
+        keep = scores + reach >= need
+        rows, first = np.unique(touched[keep], return_index=True)
+        scores = scores[keep][first]
+        for _, w, spans in frequent:
+            # Looked up through their own skeletons only: a typing error in a common name
+            # costs its 40 %, not a search of its neighbours' hundreds of thousands of rows.
+            hit = np.zeros(len(rows), dtype=bool)
+            for span, is_exact in spans:
+                if is_exact and len(rows):
+                    at = np.searchsorted(span, rows).clip(max=len(span) - 1)
+                    hit |= span[at] == rows
+            scores += np.float32(w) * hit
+        keep = scores >= need
+        if born is not None:
+            keep &= self._born_near(rows, born)
+        rows, scores = rows[keep], scores[keep]
+        if len(rows) > limit:
+            rows = rows[np.argpartition(-scores, limit)[:limit]]
+        return rows

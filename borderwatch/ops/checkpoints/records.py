@@ -1,0 +1,247 @@
+"""The crossing posts' log: passages, their screenings, who looked at them and why, and the
+retention that erases them.
+
+Traveller data is personal data: it is kept out of the event log (append-only, replayed
+forever) and held here, in its own SQLite file, where it can be erased when its time is up.
+Every write and every read of a traveller's record leaves an audit row: who, when, which
+passage, what (recorded, screened, viewed, decided, purged) and why. Audit rows name the
+passage by its id only, never the traveller, and outlive the passage (`audit_days`).
+
+Retention (`Retention`): passages with no hit are erased `no_hit_days` after they were
+recorded (a month by default: long enough to answer a complaint, no longer); passages with a
+hit `hit_days` after (two years: the second-line decision may be challenged). `purge(now)`
+erases exactly what is past its time, with its screenings, and records how many it erased.
+Time is passed in (UTC ns), never read here, so tests and replays decide what "now" is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+from borderwatch.ops.checkpoints.errors import CheckpointError
+from borderwatch.ops.checkpoints.passages import Passage
+from borderwatch.ops.checkpoints.plates import parse_plate
+from borderwatch.ops.checkpoints.screen import Hit, Screener
+
+__all__ = [
+    "POSTS",
+    "AuditRow",
+    "CheckpointLog",
+    "PassageRecord",
+    "Retention",
+    "Traveller",
+    "UnknownPassageError",
+]
+
+DAY_NS = 86_400 * 10**9
+# The two legal crossings and their lanes (both directions at each).
+POSTS: dict[str, tuple[str, ...]] = {
+    "ras_ajdir": ("L1", "L2", "L3", "L4", "T1", "T2"),  # cars; T: trucks
+    "dehiba_wazen": ("L1", "L2", "T1"),
+}
+Action = Literal["recorded", "screened", "viewed", "decided", "purged"]
+Decision = Literal["cleared", "referred", "held"]
+
+
+class UnknownPassageError(CheckpointError):
+    """No passage with that id (never recorded, or already erased)."""
+
+    code = "unknown_passage"
+
+
+class Traveller(msgspec.Struct, frozen=True, kw_only=True):
+    """Who crossed, as the document says: what a checkpoint needs, nothing more."""
+
+    document_type: str  # "P" passport, "I" identity card, ...
+    document_number: str
+    issuing_country: str  # ISO 3166 alpha-3
+    names_latin: str
+    names_arabic: str = ""
+    dob: str | None = None
+    nationality: str | None = None
+
+
+class PassageRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One crossing: when, where, which way, who, in what vehicle, recorded by whom."""
+
+    id: str
+    time_ns: int
+    post: str
+    lane: str
+    direction: Literal["in", "out"]  # into Tunisia, out of it
+    traveller: Traveller
+    plate: str | None = None
+    officer: str
+
+
+class AuditRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Who did what to which passage, when and why."""
+
+    seq: int
+    time_ns: int
+    who: str
+    action: str
+    passage: str
+    why: str
+
+
+class Retention(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How long each kind of record is kept, in days."""
+
+    no_hit_days: int = 30
+    hit_days: int = 730
+    audit_days: int = 3650
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY, time_ns INTEGER NOT NULL, post TEXT NOT NULL, record BLOB NOT NULL,
+    hit INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS passages_time ON passages (hit, time_ns);
+CREATE TABLE IF NOT EXISTS screenings (
+    passage TEXT NOT NULL REFERENCES passages (id) ON DELETE CASCADE, time_ns INTEGER NOT NULL,
+    hits BLOB NOT NULL, decision TEXT);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ns INTEGER NOT NULL, who TEXT NOT NULL,
+    action TEXT NOT NULL, passage TEXT NOT NULL, why TEXT NOT NULL);
+"""
+
+
+class CheckpointLog:
+    """Passages, screenings and their audit trail in one SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        """Open (and create if new) the log at `path` (":memory:" for tests)."""
+        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        # The record and its audit row commit together or not at all.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @staticmethod
+    def _audit(db: sqlite3.Connection, at: int, who: str, act: Action, pid: str, why: str) -> None:
+        if not who or not why:
+            raise CheckpointError("audit", "who and why are required")
+        db.execute(
+            "INSERT INTO audit (time_ns, who, action, passage, why) VALUES (?, ?, ?, ?, ?)",
+            (at, who, act, pid, why),
+        )
+
+    def record(self, passage: PassageRecord, why: str = "passage at the lane") -> None:
+        """Record a passage (its officer is the one who records it)."""
+        if passage.post not in POSTS or passage.lane not in POSTS[passage.post]:
+            raise CheckpointError("post", f"{passage.post}/{passage.lane} is not a known lane")
+        if passage.plate is not None:  # kept in normal form, so lists and lanes agree
+            passage = msgspec.structs.replace(passage, plate=parse_plate(passage.plate).text)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO passages (id, time_ns, post, record) VALUES (?, ?, ?, ?)",
+                (passage.id, passage.time_ns, passage.post, msgspec.json.encode(passage)),
+            )
+            self._audit(db, passage.time_ns, passage.officer, "recorded", passage.id, why)
+
+    def _get(self, db: sqlite3.Connection, pid: str) -> PassageRecord:
+        row = db.execute("SELECT record FROM passages WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            raise UnknownPassageError("passage", f"no passage {pid!r}")
+        return msgspec.json.decode(row[0], type=PassageRecord)
+
+    def screen(self, pid: str, screener: Screener, who: str, at_ns: int, why: str) -> list[Hit]:
+        """Screen a recorded passage against the lists; the hits are kept with it."""
+        with self._tx() as db:
+            rec = self._get(db, pid)
+            t = rec.traveller
+            names = [n for n in (t.names_latin, t.names_arabic) if n]
+            passage = Passage(
+                id=rec.id,
+                names=names,
+                dob=t.dob,
+                nationality=t.nationality,
+                document=t.document_number,
+                plate=rec.plate,
+            )
+            hits = screener.screen(passage)
+            db.execute(
+                "INSERT INTO screenings (passage, time_ns, hits) VALUES (?, ?, ?)",
+                (pid, at_ns, msgspec.json.encode(hits)),
+            )
+            if hits:
+                db.execute("UPDATE passages SET hit = 1 WHERE id = ?", (pid,))
+            self._audit(db, at_ns, who, "screened", pid, why)
+        return hits
+
+    def decide(self, pid: str, decision: Decision, who: str, at_ns: int, why: str) -> None:
+        """The second-line officer's decision on a passage's latest screening."""
+        if decision not in ("cleared", "referred", "held"):
+            raise CheckpointError("decision", f"{decision!r} is not cleared, referred or held")
+        with self._tx() as db:
+            self._get(db, pid)
+            db.execute(
+                "UPDATE screenings SET decision = ? WHERE rowid = (SELECT max(rowid) FROM "
+                "screenings WHERE passage = ?)",
+                (decision, pid),
+            )
+            self._audit(db, at_ns, who, "decided", pid, f"{decision}: {why}")
+
+    def view(self, pid: str, who: str, at_ns: int, why: str) -> PassageRecord:
+        """A traveller's record, read by `who` for `why` (the read is audited)."""
+        with self._tx() as db:
+            rec = self._get(db, pid)
+            self._audit(db, at_ns, who, "viewed", pid, why)
+        return rec
+
+    def audit(self, pid: str | None = None) -> list[AuditRow]:
+        """The audit trail, oldest first (of one passage if given)."""
+        sql = "SELECT seq, time_ns, who, action, passage, why FROM audit"
+        args: tuple[str, ...] = ()
+        if pid is not None:
+            sql, args = sql + " WHERE passage = ?", (pid,)
+        rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+        return [
+            AuditRow(seq=r[0], time_ns=r[1], who=r[2], action=r[3], passage=r[4], why=r[5])
+            for r in rows
+        ]
+
+    def passage_ids(self) -> list[str]:
+        """The ids of the passages held (no personal data; for operations and tests)."""
+        return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY time_ns, id")]
+
+    def purge(self, now_ns: int, policy: Retention, who: str = "retention") -> dict[str, int]:
+        """Erase what is past its time: passages (with their screenings) and old audit rows."""
+        no_hit = now_ns - policy.no_hit_days * DAY_NS
+        hit = now_ns - policy.hit_days * DAY_NS
+        with self._tx() as db:
+            gone = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM passages WHERE (hit = 0 AND time_ns < ?) OR "
+                    "(hit = 1 AND time_ns < ?)",
+                    (no_hit, hit),
+                )
+            ]
+            db.executemany("DELETE FROM passages WHERE id = ?", [(g,) for g in gone])
+            old = db.execute(
+                "DELETE FROM audit WHERE time_ns < ?", (now_ns - policy.audit_days * DAY_NS,)
+            ).rowcount
+            for g in gone:
+                self._audit(db, now_ns, who, "purged", g, "retention period over")
+        return {"passages": len(gone), "audit_rows": old}

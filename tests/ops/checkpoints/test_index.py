@@ -1,0 +1,79 @@
+"""The name index: blocking keys, weights, and the two ways of meeting a passage's tokens
+(scattered postings, looked-up postings) finding the same names."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from borderwatch.ops.checkpoints import index as index_module
+from borderwatch.ops.checkpoints.index import NameIndex, blocking_keys
+from borderwatch.ops.checkpoints.lists import LookoutEntry
+from borderwatch.ops.checkpoints.names import name_tokens
+
+GIVEN = ["Mohamed", "Ahmed", "Fatma", "Ali", "Youssef", "Khaled", "Salah", "Aicha", "Hedi"]
+FAMILY = ["Trabelsi", "Jebali", "Ouerfelli", "Gaddafi", "Ben Salah", "Zouari", "Chebbi"]
+FAMILY += ["Haftar", "Belhadj", "Ghannouchi", "Marzouki", "Hammami", "Dridi", "Sassi"]
+
+
+def _entries(n: int, seed: int = 1) -> list[LookoutEntry]:
+    rng = random.Random(seed)
+    return [
+        LookoutEntry(
+            id=f"E{i}",
+            names=(f"{rng.choice(GIVEN)} {rng.choice(GIVEN)} {rng.choice(FAMILY)}",),
+        )
+        for i in range(n)
+    ]
+
+
+def test_keys() -> None:
+    [tok] = name_tokens("Trabelsi")
+    assert blocking_keys(tok) == {"TRBLS", "RBLS", "TBLS", "TRLS", "TRBS", "TRBL"}
+    [tok] = name_tokens("Abdeljelil")  # Abd + two classes: no neighbours (BTL: Abdallah)
+    assert blocking_keys(tok) == {"BTJL"}
+    [tok] = name_tokens("Abderrahmane")  # only the part after Abd varies
+    assert blocking_keys(tok) == {"BTRHMN", "BTHMN", "BTRMN", "BTRHN", "BTRHM"}
+    [tok] = name_tokens("Mohamed")  # a common name: no neighbours
+    assert blocking_keys(tok) == {"MHMT"}
+
+
+def test_weights_favour_rare_names() -> None:
+    index = NameIndex(_entries(3_000))
+    mohamed, trabelsi = name_tokens("Mohamed Trabelsi")
+    assert index.weight(mohamed) < index.weight(trabelsi)
+
+
+@pytest.mark.parametrize(
+    "name", ["Mohamed Trabelsi", "Ahmed Ali Gaddafi", "Fatma Ben Salah", "Mohamed Ahmed Trabelsi"]
+)
+def test_lookup_and_scatter_agree(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    entries = _entries(3_000)
+    tokens = name_tokens(name)
+    monkeypatch.setattr(index_module, "FREQUENT", 10**9)  # every posting scattered
+    scattered = set(NameIndex(entries).candidates(tokens, limit=10**6).tolist())
+    monkeypatch.setattr(index_module, "FREQUENT", 50)  # nearly every posting looked up
+    index = NameIndex(entries)
+    looked_up = set(index.candidates(tokens, limit=10**6).tolist())
+    assert scattered
+    # Looking up checks frequent tokens through their own skeletons only: never more rows.
+    assert looked_up <= scattered
+    # Every listed name with all the passage's words, or with one word more, is found
+    # (when every word is common, only those: see NameIndex._all_common).
+    words = sorted(t.bare for t in tokens)
+    exact = set()
+    for row in range(index.rows):
+        listed = sorted(t.bare for t in index.row_tokens[row])
+        if len(listed) <= len(words) + 1 and all(listed.count(w) >= words.count(w) for w in words):
+            exact.add(row)
+    assert exact
+    assert exact <= looked_up
+
+
+def test_limit_keeps_the_best() -> None:
+    index = NameIndex(_entries(3_000))
+    rows = index.candidates(name_tokens("Khaled Hedi Haftar"), limit=5)
+    assert len(rows) == 5
+    for row in rows.tolist():
+        assert "haftar" in {t.latin for t in index.row_tokens[row]}
