@@ -248,7 +248,9 @@ class NameIndex:
             keep &= self._born_near(rows, born)
             # Among equals (a hundred Fatma Obeidi), those born that very year first.
             lo, hi = self._year_lo[rows], self._year_hi[rows]
-            scores = scores + np.float32(0.05 * total) * ((lo <= born) & (born <= hi))
+            scores = scores + np.where((lo <= born) & (born <= hi), 0.05 * total, 0.0).astype(
+                np.float32
+            )
         rows, scores = rows[keep], scores[keep]
         if len(rows) > limit:
             rows = rows[np.argpartition(-scores, limit)[:limit]]
