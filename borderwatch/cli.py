@@ -724,7 +724,9 @@ def _cmd_checkpoint_screen(args: argparse.Namespace) -> int:
     screener = Screener(lists, [args.threshold] * len(lists), on=on)
     category = {(lst.name, e.id): f"{e.category}, {e.agency}" for lst in lists for e in lst.entries}
     screened = refused = hits = 0
-    for n, line in enumerate(sys.stdin, 1):
+    # Bytes when there are (a pipe): a line that is not UTF-8 is refused like any bad line.
+    source: Any = getattr(sys.stdin, "buffer", sys.stdin)
+    for n, line in enumerate(source, 1):
         if not line.strip():
             continue
         try:
@@ -746,7 +748,7 @@ def _cmd_checkpoint_screen(args: argparse.Namespace) -> int:
         hits += len(out)
         print(json.dumps({"id": passage.id, "hits": out}, ensure_ascii=False), flush=True)
     print(
-        f"borderwatch: screened {screened} passages against {len(screener.entries)} entries: "
+        f"borderwatch: screened {screened} passage(s) against {len(screener.entries)} entries: "
         f"{hits} hits, {refused} lines refused",
         file=sys.stderr,
     )

@@ -36,7 +36,8 @@ __all__ = ["NameIndex", "blocking_keys"]
 # Abdallah, Mahmoud/Mohamed's MHMT, Hassan/Hussein, ...): common everywhere, so worth little
 # as evidence even in a list too small to learn frequencies from.
 COMMON = frozenset({"MHMT", "HMT", "L", "BTL", "HSN", "SN", "MSTF", "KLT", "SLH", "BN", "M"})
-FREQUENT = 20_000  # postings longer than this are looked up, not scattered (see candidates)
+FREQUENT = 8_000  # postings longer than this are looked up, not scattered (see candidates)
+NEIGHBOURS = 3_000  # a one-deletion neighbour key with more names than this is not followed
 NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour key
 _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
 
@@ -174,7 +175,7 @@ class NameIndex:
         self,
         tokens: Sequence[NameToken],
         share: float = 0.45,
-        limit: int = 60,
+        limit: int = 30,
         born: int | None = None,
     ) -> npt.NDArray[np.int32]:
         """Rows (listed names) sharing keys worth >= `share` of the tokens' weight, best first;
@@ -196,7 +197,7 @@ class NameIndex:
             # How common a token is: its own skeletons' postings. A neighbour key that is
             # itself a common name (Naftami less N: FTM, Fatma) is not followed at all.
             size = sum(len(sp) for sp, is_exact in spans if is_exact)
-            spans = [(sp, x) for sp, x in spans if x or len(sp) <= FREQUENT]
+            spans = [(sp, x) for sp, x in spans if x or len(sp) <= NEIGHBOURS]
             infos.append((size, self.weight(tok), spans))
         total = sum(self.weight(tok) for tok in tokens)
         need = np.float32(share * total - 1e-6)
@@ -245,6 +246,11 @@ class NameIndex:
         keep = scores >= need
         if born is not None:
             keep &= self._born_near(rows, born)
+            # Among equals (a hundred Fatma Obeidi), those born that very year first.
+            lo, hi = self._year_lo[rows], self._year_hi[rows]
+            scores = scores + np.where((lo <= born) & (born <= hi), 0.05 * total, 0.0).astype(
+                np.float32
+            )
         rows, scores = rows[keep], scores[keep]
         if len(rows) > limit:
             rows = rows[np.argpartition(-scores, limit)[:limit]]

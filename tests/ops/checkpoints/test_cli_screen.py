@@ -73,7 +73,7 @@ def test_contract(
     assert any("line 3: $.dob:" in e for e in errors)
     assert any("line 5: $: not JSON" in e for e in errors)
     assert any("line 7: $.plate:" in e for e in errors)
-    assert "4 passages" in errors[-1]
+    assert "4 passage(s)" in errors[-1]
     assert "3 lines refused" in errors[-1]
     # The malformed records of the FollowTheMoney file were named and left out.
     assert any(f"{ftm_list}:4" in e and "entry left out" in e for e in errors)
@@ -125,17 +125,19 @@ def test_as_a_pipe(csv_list: Path) -> None:
     """The installed entry point in a child process, stdin a pipe: what other tools do."""
     done = subprocess.run(
         [sys.executable, "-m", "borderwatch", "checkpoint", "screen", "--list", str(csv_list)],
-        input='{"id": "1", "names": ["القذافي معمر"]}\n{"id": 2}\n',
+        input='{"id": "1", "names": ["القذافي معمر"]}\n{"id": 2}\n'.encode() + b'{"id": "\xff"}\n',
         capture_output=True,
-        text=True,
         timeout=60,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    [line] = done.stdout.splitlines()
+    err = done.stderr.decode()
+    assert done.returncode == 0, err
+    [line] = done.stdout.decode().splitlines()
     assert json.loads(line)["hits"][0]["entry"] == "Q1"
-    assert "line 2: $.id:" in done.stderr
+    assert "line 2: $.id:" in err
+    assert "line 3: $:" in err  # not UTF-8: refused, the run went on
+    assert "2 lines refused" in err
 
 
 def test_default_threshold_is_the_screeners() -> None:
