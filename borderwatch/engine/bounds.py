@@ -72,6 +72,10 @@ class MessageBounds:
         self.registry = registry
         self.bounds = bounds
         self.area = area
+        # Worked out once: how far each radar's plots may lie, and the radar sigma bounds.
+        self._reach = {k: r.range_m * bounds.radar_range_margin for k, r in registry.radars.items()}
+        self._radar_sr = bounds.radar_sigma_range_m
+        self._radar_sb = bounds.radar_sigma_bearing_deg
 
     @classmethod
     def of(
@@ -86,32 +90,42 @@ class MessageBounds:
     def check(self, m: Detection | SensorStatus | Patrol) -> Refusal | None:
         """None if `m` is within bounds, else why not (the first bound it breaks)."""
         if isinstance(m, Detection):
-            return self._detection(m)
+            return self.detection(m)
         if isinstance(m, SensorStatus):
             return self._site(m.sensor_id, m.kind) or self._place(m.lon, m.lat)
         return self._place(m.lon, m.lat)
 
-    def _detection(self, d: Detection) -> Refusal | None:
+    def detection(self, d: Detection) -> Refusal | None:
+        """`check` for a detection (the engine calls it directly: one per message)."""
+        # Asked for every message (millions a day): the common case, a radar plot within
+        # bounds, is a handful of comparisons; the words are made only for a refusal.
         b = self.bounds
         if d.kind != "patrol_report":
-            bad = self._site(d.sensor_id, d.kind)
-            if bad is not None:
-                return bad
-        if max(d.classes.as_tuple()) < b.min_likelihood:
+            site = self.registry.places.get(d.sensor_id)
+            if site is None or site.kind != d.kind:
+                return self._site(d.sensor_id, d.kind)
+        c, least = d.classes, b.min_likelihood
+        if c.person < least and c.vehicle < least and c.animal < least and c.unknown < least:
             return Refusal(
                 "classes", "no_class_evidence", "every class likelihood is (nearly) zero"
             )
         if d.kind == "radar":
-            radar = self.registry.radars[d.sensor_id]
-            reach = radar.range_m * b.radar_range_margin
+            reach = self._reach[d.sensor_id]
+            sr, sb = d.sigma_range_m, d.sigma_bearing_deg
+            if (
+                (d.range_m is None or d.range_m <= reach)
+                and (sr is None or self._radar_sr[0] <= sr <= self._radar_sr[1])
+                and (sb is None or self._radar_sb[0] <= sb <= self._radar_sb[1])
+            ):
+                return None
             if d.range_m is not None and d.range_m > reach:
                 return Refusal(
                     "range_m",
                     "range_beyond_radar",
                     f"{d.range_m:g} m is beyond what {d.sensor_id} reaches ({reach:g} m)",
                 )
-            return _within("sigma_range_m", d.sigma_range_m, b.radar_sigma_range_m) or _within(
-                "sigma_bearing_deg", d.sigma_bearing_deg, b.radar_sigma_bearing_deg
+            return _within("sigma_range_m", sr, b.radar_sigma_range_m) or _within(
+                "sigma_bearing_deg", sb, b.radar_sigma_bearing_deg
             )
         if d.kind == "camera":
             return _within("sigma_bearing_deg", d.sigma_bearing_deg, b.camera_sigma_bearing_deg)

@@ -119,14 +119,17 @@ class Picture:
         file: then its own time is the clock); returns what it releases (a tuple, not a
         generator: it is called for every message, millions a day, and most release
         nothing)."""
-        if isinstance(message, MessageError):
+        if type(message) is Detection:  # the common case first: one check, no dispatch
+            refusal = self.bounds.detection(message)
+        elif isinstance(message, SensorStatus | Patrol):
+            refusal = self.bounds.check(message)
+        elif isinstance(message, MessageError):
             return self._reject(f"rejected: {message.field}")
-        if not isinstance(message, Detection | SensorStatus | Patrol):
+        else:
             return ()
-        refusal = self.bounds.check(message)
         if refusal is not None:
             return self._reject(f"rejected: {refusal.code}")
-        t = self._t(message.time_ns)
+        t = (message.time_ns - self.epoch_ns) / 1e9
         if arrived_ns is None or self.event_clock:
             self.window.clock(t)
         else:

@@ -43,9 +43,12 @@ class EquipmentRules:
         Called for every message, so it only notes the time; `check` draws conclusions.
         A late message (a slow link) still shows the sensor is alive, but never moves its
         times back."""
-        if t_s > self.heard.get(sensor_id, -math.inf):
-            self.heard[sensor_id] = t_s
-        if detection and t_s > self.detected.get(sensor_id, -math.inf):
+        heard = self.heard
+        if t_s > heard.get(sensor_id, -math.inf):
+            heard[sensor_id] = t_s
+            if detection:
+                self.detected[sensor_id] = t_s
+        elif detection and t_s > self.detected.get(sensor_id, -math.inf):
             self.detected[sensor_id] = t_s
 
     def status(self, sensor_id: str, health: str, t_s: float, detail: str) -> None:
