@@ -489,8 +489,6 @@ class _Connection:
                 stats.count_limit(self.adapter, "max_bytes_per_s", self.source)
                 await asyncio.sleep(wait)
             frames = framer.feed(chunk)
-            if frames:
-                last_message = loop.time()
             for frame in frames:
                 try:
                     item = decode_frame(frame, agency=self.agency)
@@ -507,6 +505,10 @@ class _Connection:
                         return "write_stalled"
                 elif not isinstance(item, Ignored):
                     await self.queue.put(item)  # blocks when full: backpressure
+            if frames:
+                # After the queue took them: time held back by our own backpressure is not
+                # the sender's idleness.
+                last_message = loop.time()
             if framer.broken is not None:
                 stats.count_rejected(self.adapter, framer.broken, self.source)
                 return OVERSIZED
