@@ -25,7 +25,14 @@ from borderwatch.api.errors import NotFoundError
 from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
 from borderwatch.api.state import ApiState, state_of
-from borderwatch.messages import Alert, Incident, IncidentState, OperatorAction, Outcome
+from borderwatch.messages import (
+    Alert,
+    AlertCategory,
+    Incident,
+    IncidentState,
+    OperatorAction,
+    Outcome,
+)
 from borderwatch.messages.action import Text
 from borderwatch.messages.common import Id
 
@@ -113,10 +120,13 @@ async def incidents(
     claims: Annotated[Claims, _read],
     state: IncidentState | None = None,
     sector: Annotated[str | None, Query(max_length=64)] = None,
+    category: AlertCategory | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    """At most `limit` incidents the caller may read, in `state` and `sector` if given; a
-    partner's as its releasability policy gives them (coarsened, delayed, stripped)."""
+    """At most `limit` incidents the caller may read, in `state`, `sector` and `category`
+    if given (`category=system`: the health queue, our equipment's faults, one per cause;
+    `intrusion`: the intrusion queue); a partner's as its releasability policy gives them
+    (coarsened, delayed, stripped)."""
     api = state_of(request)
     partner = is_partner(claims)
     found = [
@@ -126,6 +136,7 @@ async def incidents(
         if (partner or may_read_incident(claims.role, claims.agency, i.releasable_to))
         and (state is None or i.state == state)
         and (sector is None or i.sector == sector)
+        and (category is None or i.category == category)
     ]
     found.sort(key=lambda i: (i.updated_ns, i.id), reverse=True)
     if partner:

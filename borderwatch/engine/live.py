@@ -223,10 +223,12 @@ class LiveEngine:
 
     def _sensor_state(self, sid: str) -> SensorState:
         site = self.registry.places[sid]
-        health, heard, seen, epoch = "ok", None, None, 0
+        health, heard, seen, epoch = "unknown", None, None, 0
+        if self.config.rules.sensors.expect_unheard:
+            health = "ok"
         if self.picture is not None:
             eq, epoch = self.picture.alerter.equipment, self.picture.epoch_ns
-            health = "down" if sid in eq.silent else eq.health.get(sid, "ok")
+            health = eq.state(sid)
             heard, seen = eq.heard.get(sid), eq.detected.get(sid)
         return SensorState(
             sensor_id=sid,

@@ -30,7 +30,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensorSite:
-    """A fixed sensor the engine knows: its kind, sector and place (WGS 84 and UTM 32N)."""
+    """A fixed sensor the engine knows: its kind, sector and place (WGS 84 and UTM 32N), and
+    the site it stands on (a tower's radar and camera share one: one power supply, one link,
+    so one fault takes both; "" for a sensor that is its own site)."""
 
     kind: SensorKind
     sector: str
@@ -38,6 +40,7 @@ class SensorSite:
     lat: float
     x: float
     y: float
+    site: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +135,7 @@ class Registry:
                     convergence_rad=convergence,
                     scale=scale,
                     sector=spec.sector,
+                    site=site.id,
                     lon=lon,
                     lat=lat,
                     x=x,
@@ -148,6 +152,7 @@ class Registry:
                     pd=CAMERA_PD,
                     convergence_rad=convergence,
                     sector=spec.sector,
+                    site=site.id,
                     lon=lon,
                     lat=lat,
                     x=x,

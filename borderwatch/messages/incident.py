@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from borderwatch.messages.alert import AlertCategory
 from borderwatch.messages.common import Id, Lat, Lon, TimeNs
 
 __all__ = ["Incident", "IncidentState", "Outcome"]
@@ -24,7 +25,8 @@ NEXT_STATES: dict[str, frozenset[str]] = {
 
 class Incident(msgspec.Struct, frozen=True, kw_only=True, tag="incident", omit_defaults=True):
     """`outcome` is set exactly when `state` is `resolved`; `releasable_to` lists the agencies
-    (beyond the owner) cleared to see it."""
+    (beyond the owner) cleared to see it. `category` is its alerts' (an intrusion, or our own
+    equipment: those go to the health queue, never the intrusion queue)."""
 
     id: Id
     sector: Id
@@ -39,6 +41,7 @@ class Incident(msgspec.Struct, frozen=True, kw_only=True, tag="incident", omit_d
     assigned_patrol: Id | None = None
     outcome: Outcome | None = None
     releasable_to: tuple[Id, ...] = ()
+    category: AlertCategory = "intrusion"
 
     def __post_init__(self) -> None:
         if (self.state == "resolved") != (self.outcome is not None):

@@ -92,6 +92,7 @@ class Sensors(_Section, frozen=True):
     enabled: bool = True
     heartbeat_s: Heartbeats = Heartbeats()
     missed_heartbeats: Count = 3
+    expect_unheard: bool = False
     priority_tampered: Priority = 1
     priority_down: Priority = 2
     priority_degraded: Priority = 3

@@ -1,4 +1,5 @@
-// The alert queue: every open alert (its incident not resolved), most urgent first (priority,
+// The alert queue: every open intrusion alert (its incident not resolved; our equipment's
+// faults are the health panel's queue, never this one), most urgent first (priority,
 // then newest), each with its rule, class, sector and a ticking age, and Acknowledge (its
 // incident) and Open. A new alert from the stream goes into the DOM the moment its frame
 // arrives (no waiting for an animation frame), highlighted for a while, counted in the
@@ -13,6 +14,8 @@ import type { Frame, Item } from "./stream";
 export interface AlertView {
   id: string;
   rule: string;
+  /** intrusion, or system (our own equipment: the health queue's, never this one's). */
+  category: string;
   priority: number;
   cls: string;
   sector: string;
@@ -44,6 +47,7 @@ export function alertView(item: Item): AlertView {
   return {
     id: String(item["id"]),
     rule: String(item["rule"]),
+    category: String(item["category"] ?? "intrusion"),
     priority: Number(item["priority"] ?? 3),
     cls: String(item["cls"] ?? "unknown"),
     sector: String(item["sector"] ?? ""),
@@ -129,7 +133,7 @@ export class AlertQueue {
     const session = this.options.session;
     try {
       const [alerts, incidents] = await Promise.all([
-        getJson<Item[]>(session, "/alerts?limit=1000"),
+        getJson<Item[]>(session, "/alerts?category=intrusion&limit=1000"),
         this.options.may("read_incidents")
           ? getJson<Item[]>(session, "/incidents?limit=1000")
           : Promise.resolve([]),
@@ -184,6 +188,7 @@ export class AlertQueue {
   }
 
   private takeAlert(alert: AlertView, announce: boolean): void {
+    if (alert.category === "system") return; // equipment faults: the health queue's
     const known = this.alerts.has(alert.id);
     this.alerts.set(alert.id, alert);
     const iid = this.incidentOf.get(alert.id);
