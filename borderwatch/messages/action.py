@@ -19,6 +19,8 @@ ActionKind = Literal[
     "login",
     "logout",
     "quarantine_release",
+    "shelve",
+    "unshelve",
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

@@ -42,6 +42,11 @@ class Incident(msgspec.Struct, frozen=True, kw_only=True, tag="incident", omit_d
     outcome: Outcome | None = None
     releasable_to: tuple[Id, ...] = ()
     category: AlertCategory = "intrusion"
+    # Shelved by an operator (ISA-18.2): out of its queue until this time (UTC ns, the
+    # service's clock), with the reason and who; an alert that raises its priority unshelves it.
+    shelved_until_ns: TimeNs | None = None
+    shelved_reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    shelved_by: Id | None = None
 
     def __post_init__(self) -> None:
         if (self.state == "resolved") != (self.outcome is not None):

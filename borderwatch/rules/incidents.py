@@ -112,8 +112,13 @@ class IncidentBook:
             self.open[iid] = o
         else:
             inc = o.incident
+            # A shelved alarm that escalates (a nuisance that turns out a breach) is back.
+            escalates = a.priority < inc.priority and inc.shelved_until_ns is not None
             o.incident = msgspec.structs.replace(
                 inc,
+                shelved_until_ns=None if escalates else inc.shelved_until_ns,
+                shelved_reason="" if escalates else inc.shelved_reason,
+                shelved_by=None if escalates else inc.shelved_by,
                 updated_ns=max(inc.updated_ns, a.time_ns),
                 lat=a.lat,
                 lon=a.lon,
@@ -155,6 +160,29 @@ class IncidentBook:
             updated_ns=max(inc.updated_ns, time_ns),
             assigned_patrol=patrol if patrol is not None else inc.assigned_patrol,
             outcome=outcome if state == "resolved" else None,
+        )
+        return o.incident
+
+    def shelve(
+        self, incident_id: str, until_ns: int | None, reason: str, user: str | None, time_ns: int
+    ) -> Incident:
+        """An operator shelves the incident (out of its queue until `until_ns`, for
+        `reason`), or unshelves it (`until_ns` None); LifecycleError if it is resolved or
+        unknown, or, unshelving, not shelved."""
+        o = self.open.get(incident_id)
+        if o is None:
+            raise LifecycleError(f"no incident {incident_id}")
+        inc = o.incident
+        if inc.state == "resolved":
+            raise LifecycleError(f"incident {incident_id} is resolved: nothing to shelve")
+        if until_ns is None and inc.shelved_until_ns is None:
+            raise LifecycleError(f"incident {incident_id} is not shelved")
+        o.incident = msgspec.structs.replace(
+            inc,
+            shelved_until_ns=until_ns,
+            shelved_reason=reason if until_ns is not None else "",
+            shelved_by=user if until_ns is not None else None,
+            updated_ns=max(inc.updated_ns, time_ns),
         )
         return o.incident
 
