@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import (
+    alarm_load,
     baseline_scores,
     chaos_run,
     console_browser,
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "twin_live": lambda hours: [twin_live.run(quick=hours is not None)],
     "chaos_run": lambda hours: [chaos_run.run(minutes=1.0 if hours is not None else 30.0)],
     "dispatch_eta": lambda hours: [dispatch_eta.run(quick=hours is not None)],
+    "alarm_load": lambda hours: [alarm_load.run(hours=hours)],
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

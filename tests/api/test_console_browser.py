@@ -291,6 +291,40 @@ def test_an_alert_arrives_and_is_worked_to_the_end(
     assert actions[3]["params"] == {"outcome": "apprehended"}
 
 
+def test_an_alarm_is_shelved_with_a_reason_and_comes_back(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    """Shelve from the queue (a reason is required): the alarm leaves the queue, the incident
+    says who shelved it, why and until when, and the audit trail has it; unshelved, it is
+    back."""
+    api, _ = live
+    row = page.locator("#alert-queue .alert:not([hidden])").first
+    alert_id = row.get_attribute("data-id")
+    incident_id = row.get_attribute("data-incident")
+    assert alert_id
+    assert incident_id
+    row.locator("button.shelve").click()
+    form = page.locator("#alert-queue .shelf-form")
+    form.locator("select[name=minutes]").select_option("60")
+    form.locator("button[type=submit]").click()
+    assert api.service.engine.incidents[incident_id].shelved_until_ns is None  # no reason yet
+    form.locator("input[name=why]").fill("camels along the berm, patrol watching")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"#alert-queue .alert[data-id={alert_id}]", state="detached")
+    inc = api.service.engine.incidents[incident_id]
+    assert (inc.shelved_by, inc.shelved_reason) == ("op1", "camels along the berm, patrol watching")
+    assert inc.shelved_until_ns is not None
+    assert inc.shelved_until_ns - inc.updated_ns == 3600 * 10**9
+    trail = api.client.get(f"/api/v1/audit?target={incident_id}", headers=api.auth("cmd1"))
+    assert trail.json()["entries"][-1]["action"]["action"] == "shelve"
+    r = api.client.post(
+        f"/api/v1/incidents/{incident_id}/unshelve", json={}, headers=api.auth("op1")
+    )
+    assert r.status_code == 200, r.text
+    page.wait_for_selector(f"#alert-queue .alert[data-id={alert_id}]")
+    assert seen.errors == []
+
+
 def _history_is_drawn(api: Api, page: Page, seen: Seen, incident_id: str) -> None:
     """The incident's tracks are drawn with their whole history, a point per snapshot, as
     `GET /tracks/{id}/history` has it (the run is paused: nothing newer comes in)."""
