@@ -75,6 +75,11 @@ def test_the_api_health_queue_holds_one_fault_and_the_intrusion_queue_none(api: 
     intrusion = api.client.get("/api/v1/incidents?category=intrusion", headers=token).json()
     assert all(i.get("category", "intrusion") == "intrusion" for i in intrusion)
     assert not {a for i in intrusion for a in i["alert_ids"]} & {alert_id}
+    sectors = api.client.get("/api/v1/sectors", headers=token).json()["features"]
+    props = {f["id"]: f["properties"] for f in sectors}
+    assert props["N03"]["open_faults"] == 1
+    assert props["N03"]["open_incidents"] == len(intrusion)
+    assert all(p.get("open_faults", 0) == 0 for s, p in props.items() if s != "N03")
     sensors = api.client.get("/api/v1/sensors", headers=token).json()
     health = {s["sensor_id"]: s["health"] for s in sensors}
     assert health["T05-R"] == health["T05-C"] == "down"
