@@ -77,11 +77,13 @@ export function isShelved(inc: IncidentRef | undefined, nowNs: number): boolean 
 
 // Flood handling as the API's queue does it (`[rules.alarms]` defaults): a burst of one rule
 // in one sector, ROLLUP_MIN or more alerts each within ROLLUP_WINDOW_NS of the burst's first,
-// is one row (its newest) with the count; the others fold under it.
+// is one row (the first in queue order: the most urgent, then the newest) with the count; the
+// others fold under it.
 export const ROLLUP_MIN = 3;
 export const ROLLUP_WINDOW_NS = 600e9;
 
-/** Bursts among `alerts`: for each burst of ROLLUP_MIN or more, its alerts, newest first. */
+/** Bursts among `alerts`: for each burst of ROLLUP_MIN or more, its alerts in queue order
+ * (the first is the row that stays, with the count). */
 export function bursts(alerts: readonly AlertView[]): AlertView[][] {
   const byKind = new Map<string, AlertView[]>();
   for (const a of alerts) {
@@ -94,14 +96,18 @@ export function bursts(alerts: readonly AlertView[]): AlertView[][] {
     let burst: AlertView[] = [];
     for (const a of found) {
       if (burst.length > 0 && a.timeNs - (burst[0]?.timeNs ?? 0) > ROLLUP_WINDOW_NS) {
-        if (burst.length >= ROLLUP_MIN) out.push(burst.reverse());
+        if (burst.length >= ROLLUP_MIN) out.push(inQueueOrder(burst));
         burst = [];
       }
       burst.push(a);
     }
-    if (burst.length >= ROLLUP_MIN) out.push(burst.reverse());
+    if (burst.length >= ROLLUP_MIN) out.push(inQueueOrder(burst));
   }
   return out;
+}
+
+function inQueueOrder(alerts: AlertView[]): AlertView[] {
+  return alerts.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
 }
 
 /** Queue order: priority 1 first, then the newest, then by id (stable). */
@@ -185,6 +191,7 @@ export class AlertQueue {
       this.showError(error);
     }
     this.loaded = true;
+    this.updateCount();
     this.tick();
   }
 
@@ -404,7 +411,7 @@ export class AlertQueue {
           else this.expanded.add(id);
           this.rollUp();
         });
-        row.querySelector(".rule")?.append(" ", badge);
+        row.querySelector(".actions")?.prepend(badge);
       }
       badge.textContent = `×${count}`;
       badge.title = tOr("alerts.burst", "");
