@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import (
+    alarm_load,
     baseline_scores,
     chaos_run,
     checkpoint_mrz,
@@ -58,6 +59,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "checkpoint_names": lambda hours: checkpoint_names.run(quick=hours is not None),
     "checkpoint_speed": lambda hours: checkpoint_speed.run(quick=hours is not None),
     "checkpoint_mrz": lambda hours: checkpoint_mrz.run(quick=hours is not None),
+    "alarm_load": lambda hours: [alarm_load.run(hours=hours)],
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

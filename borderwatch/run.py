@@ -42,7 +42,7 @@ from borderwatch.ingest import cot
 from borderwatch.revocation import Revocations
 from borderwatch.service.core import Service, ServiceOptions
 
-__all__ = ["RunOptions", "first_login", "serve"]
+__all__ = ["RunOptions", "first_crossing", "first_login", "serve"]
 
 log = logging.getLogger("borderwatch")
 
@@ -211,11 +211,55 @@ def _twin_clock(start_ns: int, speed: float) -> Callable[[], int]:
     return now
 
 
+def first_crossing(
+    scenario: str, seed: int, start_ns: int, speed: float
+) -> tuple[int, str, str] | None:
+    """When the twin's first hostile crossing is due on the service's clock (the scenario
+    starting at `start_ns`, run `speed` times real time), its sector and class; None if the
+    scenario has none. A newcomer watching an empty queue learns when something will happen
+    (approach alerts come up to 30 min before a crossing)."""
+    from borderwatch.twin import load_scenario
+    from borderwatch.twin.stream import prepare
+
+    loaded, path = load_scenario(scenario)
+    run = prepare(loaded, path, seed)
+    due = [c for c in run.crossings if c.hostile and c.inbound and not c.corridor]
+    if not due:
+        return None
+    first = min(due, key=lambda c: c.t)
+    return start_ns + round(first.t / speed * 1e9), first.sector, first.cls
+
+
+async def _say_first_crossing(options: RunOptions, start_ns: int) -> None:
+    if options.twin is None:
+        return
+    try:
+        found = await asyncio.to_thread(
+            first_crossing, options.twin, options.twin_seed, start_ns, options.twin_speed
+        )
+    except Exception:
+        log.exception("could not tell when the twin's first crossing is due")
+        return
+    if found is None:
+        log.warning("the twin's scenario %s has no hostile crossing", options.twin)
+        return
+    due_ns, sector, cls = found
+    log.warning(
+        "the twin's first crossing (%s, sector %s) is due at %s UTC, in %.0f min of wall time;"
+        " approach alerts come up to 30 min before it",
+        cls,
+        sector,
+        time.strftime("%H:%M:%S", time.gmtime(due_ns / 1e9)),
+        max(0.0, (due_ns - time.time_ns()) / 60e9),
+    )
+
+
 async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, start_ns: int) -> None:
     from borderwatch.twin.live import stream_live
 
     if port is None or options.twin is None:
         return
+    say = asyncio.create_task(_say_first_crossing(options, start_ns), name="twin-first-crossing")
     try:
         summary = await stream_live(
             options.twin,
@@ -230,6 +274,8 @@ async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, star
         log.info("the twin finished: %s", summary)
     except Exception:
         log.exception("the twin stopped")
+    finally:
+        say.cancel()
 
 
 def main(options: RunOptions) -> int:

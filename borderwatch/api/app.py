@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 
 import borderwatch
 from borderwatch.api import (
+    alarms,
     alerts,
     audit,
     auth,
@@ -71,6 +72,7 @@ role may see nothing, 4429 fell behind (the reason gives the `after=` to reconne
 """
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
+    alarms.router,
     sensors.router,
     health.router,
     sectors.router,

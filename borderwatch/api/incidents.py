@@ -1,5 +1,6 @@
 """Incidents and the operators' work on them: acknowledge, assign a patrol, add a note,
-resolve with an outcome, release to a partner agency.
+resolve with an outcome, release to a partner agency, shelve an alarm for a while (with
+a reason, at most `rules.alarms.shelve_max_s`).
 
 Each action is an `OperatorAction` by the token's user, stamped with the wall clock and the
 body's `why`, checked against the current picture, logged, then applied (`Service.act`): so
@@ -25,7 +26,14 @@ from borderwatch.api.errors import NotFoundError
 from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
 from borderwatch.api.state import ApiState, state_of
-from borderwatch.messages import Alert, Incident, IncidentState, OperatorAction, Outcome
+from borderwatch.messages import (
+    Alert,
+    AlertCategory,
+    Incident,
+    IncidentState,
+    OperatorAction,
+    Outcome,
+)
 from borderwatch.messages.action import Text
 from borderwatch.messages.common import Id
 
@@ -37,6 +45,7 @@ __all__ = [
     "NoteBody",
     "ReleaseBody",
     "ResolveBody",
+    "ShelveBody",
     "router",
 ]
 
@@ -83,6 +92,14 @@ class ReleaseBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     why: Text = ""
 
 
+class ShelveBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Shelve the alarm: out of its queue for `minutes` (at most `rules.alarms.shelve_max_s`),
+    for a reason (required: the audit trail says why an alarm was silenced)."""
+
+    minutes: Annotated[float, msgspec.Meta(gt=0, le=10_080)]  # at most a week; rules.alarms cap it
+    why: Annotated[Text, msgspec.Meta(min_length=1)]
+
+
 class ActionResult(msgspec.Struct, frozen=True, kw_only=True):
     """The action as logged, and the incident after it."""
 
@@ -113,10 +130,13 @@ async def incidents(
     claims: Annotated[Claims, _read],
     state: IncidentState | None = None,
     sector: Annotated[str | None, Query(max_length=64)] = None,
+    category: AlertCategory | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    """At most `limit` incidents the caller may read, in `state` and `sector` if given; a
-    partner's as its releasability policy gives them (coarsened, delayed, stripped)."""
+    """At most `limit` incidents the caller may read, in `state`, `sector` and `category`
+    if given (`category=system`: the health queue, our equipment's faults, one per cause;
+    `intrusion`: the intrusion queue); a partner's as its releasability policy gives them
+    (coarsened, delayed, stripped)."""
     api = state_of(request)
     partner = is_partner(claims)
     found = [
@@ -126,6 +146,7 @@ async def incidents(
         if (partner or may_read_incident(claims.role, claims.agency, i.releasable_to))
         and (state is None or i.state == state)
         and (sector is None or i.sector == sector)
+        and (category is None or i.category == category)
     ]
     found.sort(key=lambda i: (i.updated_ns, i.id), reverse=True)
     if partner:
@@ -265,4 +286,43 @@ async def release(
     """Let `agency` (a partner) read this incident from now on."""
     api = state_of(request)
     action = act_as(api, claims, "release", incident_id, body.why, agency=body.agency)
+    return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/shelve",
+    summary="Shelve an alarm for a while, with a reason",
+    responses=_ACTED,
+    openapi_extra=request_doc(ShelveBody),
+)
+async def shelve(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("acknowledge"))],
+    body: Annotated[ShelveBody, Depends(json_body(ShelveBody))],
+) -> Response:
+    """Out of its queue until now + `minutes` (the service's clock); an alert that raises its
+    priority brings it back at once. Logged, so audited and replayed."""
+    api = state_of(request)
+    now = api.service.clock()
+    until = str(now + round(body.minutes * 60e9))
+    action = act_as(api, claims, "shelve", incident_id, body.why, until_ns=until)
+    action = msgspec.structs.replace(action, time_ns=now)
+    return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/unshelve",
+    summary="Bring a shelved alarm back before its shelf ends",
+    responses=_ACTED,
+    openapi_extra=request_doc(AcknowledgeBody),
+)
+async def unshelve(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("acknowledge"))],
+    body: Annotated[AcknowledgeBody, Depends(json_body(AcknowledgeBody))],
+) -> Response:
+    """Shelved → back in its queue."""
+    action = act_as(state_of(request), claims, "unshelve", incident_id, body.why)
     return await _act(request, claims, incident_id, action)

@@ -43,13 +43,15 @@ Zone = Literal["line", "approach", "barrier", "inner"]
 
 
 class SectorProperties(msgspec.Struct, frozen=True, kw_only=True):
-    """A sector's summary: its kind, length, sensors and open (not resolved) incidents."""
+    """A sector's summary: its kind, length, sensors, open (not resolved) intrusion incidents,
+    and open equipment faults (the health queue's, one per cause)."""
 
     id: str
     segment: str
     length_m: float
     sensors: int
     open_incidents: int
+    open_faults: int = 0
 
 
 class SectorFeature(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,7 +118,9 @@ async def sectors(request: Request, _: Annotated[Claims, _read]) -> Response:
     api = state_of(request)
     engine = api.service.engine
     sensors = Counter(site.sector for site in api.service.registry.places.values())
-    open_ = Counter(i.sector for i in engine.incidents.values() if i.state != "resolved")
+    open_ = Counter(
+        (i.sector, i.category) for i in engine.incidents.values() if i.state != "resolved"
+    )
     features = [
         SectorFeature(
             id=s.id,
@@ -126,7 +130,8 @@ async def sectors(request: Request, _: Annotated[Claims, _read]) -> Response:
                 segment=s.segment,
                 length_m=round(s.length_m, 1),
                 sensors=sensors[s.id],
-                open_incidents=open_[s.id],
+                open_incidents=open_[s.id, "intrusion"],
+                open_faults=open_[s.id, "system"],
             ),
         )
         for s in api.sectors

@@ -43,7 +43,7 @@ class SensorState(msgspec.Struct, frozen=True, kw_only=True, tag="sensor"):
     sector: str
     lat: float
     lon: float
-    health: str  # ok, degraded, down, tampered
+    health: str  # unknown (never heard), ok, degraded, down, tampered
     last_heard_ns: int | None = None
     last_detection_ns: int | None = None
 

@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 # same numbers as the first run did.
 MINUTE_NS = 60_000_000_000
 
-INCIDENT_ACTIONS = frozenset({"acknowledge", "assign", "resolve", "release", "note"})
+INCIDENT_ACTIONS = frozenset(
+    {"acknowledge", "assign", "resolve", "release", "note", "shelve", "unshelve"}
+)
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 
 
@@ -223,10 +225,12 @@ class LiveEngine:
 
     def _sensor_state(self, sid: str) -> SensorState:
         site = self.registry.places[sid]
-        health, heard, seen, epoch = "ok", None, None, 0
+        health, heard, seen, epoch = "unknown", None, None, 0
+        if self.config.rules.sensors.expect_unheard:
+            health = "ok"
         if self.picture is not None:
             eq, epoch = self.picture.alerter.equipment, self.picture.epoch_ns
-            health = "down" if sid in eq.silent else eq.health.get(sid, "ok")
+            health = eq.state(sid)
             heard, seen = eq.heard.get(sid), eq.detected.get(sid)
         return SensorState(
             sensor_id=sid,
@@ -254,6 +258,9 @@ class LiveEngine:
             if not action.params.get("agency"):
                 raise ActionError("releasing an incident needs params.agency")
             return
+        if action.action in ("shelve", "unshelve"):
+            self._check_shelve(action, inc)
+            return
         state = {"acknowledge": "acknowledged", "assign": "assigned", "resolve": "resolved"}[
             action.action
         ]
@@ -264,6 +271,25 @@ class LiveEngine:
         if action.action == "resolve" and action.params.get("outcome") not in OUTCOMES:
             raise ActionError(
                 f"resolving an incident needs params.outcome, one of {sorted(OUTCOMES)}"
+            )
+
+    def _check_shelve(self, action: OperatorAction, inc: Incident) -> None:
+        if inc.state == "resolved":
+            raise ActionError(f"incident {inc.id} is resolved: nothing to shelve")
+        if action.action == "unshelve":
+            if inc.shelved_until_ns is None:
+                raise ActionError(f"incident {inc.id} is not shelved")
+            return
+        if not action.why.strip():
+            raise ActionError("shelving an alarm needs a reason (why)")
+        until = action.params.get("until_ns", "")
+        if not until.isdigit():
+            raise ActionError("shelving an alarm needs params.until_ns, UTC ns")
+        longest = round(self.config.rules.alarms.shelve_max_s * 1e9)
+        if not action.time_ns < int(until) <= action.time_ns + longest:
+            raise ActionError(
+                "a shelf must end after it starts and within"
+                f" {self.config.rules.alarms.shelve_max_s / 3600:g} h (rules.alarms.shelve_max_s)"
             )
 
     def _act(self, action: OperatorAction) -> None:
@@ -293,6 +319,11 @@ class LiveEngine:
             return None
         if action.action == "release":
             return book.release(iid, action.params["agency"], action.time_ns)
+        if action.action == "shelve":
+            until = int(action.params["until_ns"])
+            return book.shelve(iid, until, action.why, action.user, action.time_ns)
+        if action.action == "unshelve":
+            return book.shelve(iid, None, "", None, action.time_ns)
         if action.action == "acknowledge":
             return book.transition(iid, "acknowledged", action.time_ns)
         if action.action == "assign":

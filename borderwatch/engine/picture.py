@@ -87,7 +87,9 @@ class Picture:
         )
         shapely.prepare(self.corridors)
         self.alerter = Alerter(self.rules, self.barrier, registry.places, epoch_ns)
-        self.incidents = IncidentBook(self.rules.incidents)
+        self.incidents = IncidentBook(
+            self.rules.incidents, {sid: p.site or sid for sid, p in registry.places.items()}
+        )
         self.epoch_ns = epoch_ns
         self.snapshot_s = config.picture.scene_s
         self.next_snapshot = self.snapshot_s

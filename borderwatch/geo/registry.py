@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from borderwatch.geo.projection import grid_factors, to_utm
 from borderwatch.geo.sites import Layout, LineSensorSpec, Site, TowerSpec, UgsSpec
@@ -30,7 +31,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensorSite:
-    """A fixed sensor the engine knows: its kind, sector and place (WGS 84 and UTM 32N)."""
+    """A fixed sensor the engine knows: its kind, sector and place (WGS 84 and UTM 32N), and
+    the site it stands on (a tower's radar and camera share one: one power supply, one link,
+    so one fault takes both; "" for a sensor that is its own site)."""
 
     kind: SensorKind
     sector: str
@@ -38,6 +41,7 @@ class SensorSite:
     lat: float
     x: float
     y: float
+    site: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +135,7 @@ class Registry:
                     convergence_rad=convergence,
                     scale=scale,
                     sector=spec.sector,
+                    site=site.id,
                     **where,
                 )
                 reg.radars[f"{site.id}-R"] = reg.places[f"{site.id}-R"] = radar
@@ -144,6 +149,7 @@ class Registry:
                     pd=CAMERA_PD,
                     convergence_rad=convergence,
                     sector=spec.sector,
+                    site=site.id,
                     **where,
                 )
                 reg.cameras[f"{site.id}-C"] = reg.places[f"{site.id}-C"] = camera
@@ -165,7 +171,14 @@ class Registry:
         return self.positions.get(sensor_id, PATROL_REPORT)
 
 
-def _where(site: Site) -> dict[str, float]:
+class _Place(TypedDict):
+    lon: float
+    lat: float
+    x: float
+    y: float
+
+
+def _where(site: Site) -> _Place:
     """A site's place: WGS 84 degrees and UTM 32N metres."""
     lon, lat = site.lonlat
     x, y = (float(v) for v in to_utm(lon, lat))

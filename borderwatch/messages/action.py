@@ -21,6 +21,8 @@ ActionKind = Literal[
     "quarantine_release",
     "login_failed",
     "ingest_refused",  # by the system: a source spoke for what it may not (ingest.identity)
+    "shelve",
+    "unshelve",
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

@@ -18,8 +18,8 @@ AlertCategory = Literal["intrusion", "system"]
 
 class Alert(msgspec.Struct, frozen=True, kw_only=True, tag="alert", omit_defaults=True):
     """`rule` names the rule that fired (approach, crossing, line_breach, ...); `evidence` lists
-    the detection keys (`sensor_id/seq`) behind it, after, for a system alert, the id of the
-    sensor it concerns (no slash)."""
+    the detection keys (`sensor_id/seq`) behind it, after, for a system alert, the id of what
+    it concerns (no slash): a sensor, a site then its sensors, or a sector."""
 
     id: Id
     rule: Id

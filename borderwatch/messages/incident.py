@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from borderwatch.messages.alert import AlertCategory
 from borderwatch.messages.common import Id, Lat, Lon, TimeNs
 
 __all__ = ["Incident", "IncidentState", "Outcome"]
@@ -24,7 +25,8 @@ NEXT_STATES: dict[str, frozenset[str]] = {
 
 class Incident(msgspec.Struct, frozen=True, kw_only=True, tag="incident", omit_defaults=True):
     """`outcome` is set exactly when `state` is `resolved`; `releasable_to` lists the agencies
-    (beyond the owner) cleared to see it."""
+    (beyond the owner) cleared to see it. `category` is its alerts' (an intrusion, or our own
+    equipment: those go to the health queue, never the intrusion queue)."""
 
     id: Id
     sector: Id
@@ -39,6 +41,12 @@ class Incident(msgspec.Struct, frozen=True, kw_only=True, tag="incident", omit_d
     assigned_patrol: Id | None = None
     outcome: Outcome | None = None
     releasable_to: tuple[Id, ...] = ()
+    category: AlertCategory = "intrusion"
+    # Shelved by an operator (ISA-18.2): out of its queue until this time (UTC ns, the
+    # service's clock), with the reason and who; an alert that raises its priority unshelves it.
+    shelved_until_ns: TimeNs | None = None
+    shelved_reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    shelved_by: Id | None = None
 
     def __post_init__(self) -> None:
         if (self.state == "resolved") != (self.outcome is not None):

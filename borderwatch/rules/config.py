@@ -92,6 +92,7 @@ class Sensors(_Section, frozen=True):
     enabled: bool = True
     heartbeat_s: Heartbeats = Heartbeats()
     missed_heartbeats: Count = 3
+    expect_unheard: bool = False
     priority_tampered: Priority = 1
     priority_down: Priority = 2
     priority_degraded: Priority = 3
@@ -108,6 +109,17 @@ class Incidents(_Section, frozen=True):
     merge_window_s: Pos = 1800.0
 
 
+class Alarms(_Section, frozen=True):
+    shelve_max_s: Pos = 28800.0
+    rollup_window_s: Pos = 600.0
+    rollup_min: Annotated[int, msgspec.Meta(ge=2)] = 3
+    load_window_s: Pos = 600.0
+    sectors_per_position: Count = 4
+    standing_s: Pos = 1800.0
+    chatter_window_s: Pos = 600.0
+    chatter_min: Annotated[int, msgspec.Meta(ge=2)] = 3
+
+
 class RulesConfig(_Section, frozen=True):
     """Every rule's settings; see `engine/default.toml` for what each means."""
 
@@ -121,3 +133,4 @@ class RulesConfig(_Section, frozen=True):
     sensors: Sensors = Sensors()
     sector_quiet: SectorQuiet = SectorQuiet()
     incidents: Incidents = Incidents()
+    alarms: Alarms = Alarms()

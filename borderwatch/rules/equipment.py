@@ -1,7 +1,22 @@
 """Our own equipment: sensors that report tampering, degradation or failure, sensors that go
 silent (down by absence: no message for `missed_heartbeats` of its kind's heartbeat period),
-and whole sectors whose sensors have detected nothing for `quiet_s` (a cut link, jamming, a
-dead station). These are `system` alerts: about us, not about intruders.
+and whole sectors whose sensors have detected nothing for `quiet_s` (jamming, a blind
+station). These are `system` alerts: about us, not about intruders.
+
+Only sensors expected to report can go silent: those heard at least once since the engine
+started (or every one, with `expect_unheard`). A sensor never heard is "unknown": a sector
+not fielded yet, or a twin run on one sector, is not a wall of alarms.
+
+Faults are raised as an operator can bear them (EEMUA 191: one alarm per cause):
+- a sector (of two sites or more) none of whose expected sensors has sent anything for
+  `missed_heartbeats` of the fastest heartbeat among them, each of them overdue, is one
+  `sector_silent` alarm (a cut link, a dead station); its sensors raise nothing of their
+  own meanwhile, and those still silent when the sector is heard again are raised then;
+- a silent sensor is raised once something else of its sector has been heard since it fell
+  silent (the link is up, so the fault is the sensor's); until then it is held, since the
+  whole sector may be going silent (at most one heartbeat of the slowest sensor there);
+- sensors of one site (a tower's radar and camera) falling silent together are one
+  `site_down` alarm; a lone sensor is `sensor_down`.
 
 Each fires once per spell: again only after the sensor (or sector) has come back.
 """
@@ -15,11 +30,16 @@ from borderwatch.geo.registry import SensorSite
 from borderwatch.rules.config import SectorQuiet, Sensors
 from borderwatch.rules.scene import Finding
 
-__all__ = ["EquipmentRules"]
+__all__ = ["EquipmentRules", "site_of"]
+
+
+def site_of(sensor_id: str, place: SensorSite) -> str:
+    """The site a sensor stands on: its tower, or itself."""
+    return place.site or sensor_id
 
 
 class EquipmentRules:
-    """Sensor health from status messages and from silence; sectors gone quiet."""
+    """Sensor health from status messages and from silence; sectors gone silent or quiet."""
 
     def __init__(
         self, sensors: Sensors, quiet: SectorQuiet, places: Mapping[str, SensorSite]
@@ -35,6 +55,9 @@ class EquipmentRules:
         self.health: dict[str, str] = {}
         self.silent: set[str] = set()
         self.sector_quiet: set[str] = set()
+        self.sector_silent: set[str] = set()
+        self.absorbed: set[str] = set()  # silent sensors a sector's silence already says
+        self.held: set[str] = set()  # silent, not yet said: is it the sensor or the link?
         self.pending: list[Finding] = []
         self.started: float | None = None
 
@@ -50,6 +73,18 @@ class EquipmentRules:
                 self.detected[sensor_id] = t_s
         elif detection and t_s > self.detected.get(sensor_id, -math.inf):
             self.detected[sensor_id] = t_s
+
+    def expected(self, sensor_id: str) -> bool:
+        """Whether the sensor is expected to report (heard once, or all are expected)."""
+        return self.config.expect_unheard or sensor_id in self.heard
+
+    def state(self, sensor_id: str) -> str:
+        """unknown (never heard, not expected), down (silent), or its own last report."""
+        if sensor_id in self.silent:
+            return "down"
+        if not self.expected(sensor_id) and sensor_id not in self.health:
+            return "unknown"
+        return self.health.get(sensor_id, "ok")
 
     def status(self, sensor_id: str, health: str, t_s: float, detail: str) -> None:
         """A sensor's own report of its health."""
@@ -75,46 +110,172 @@ class EquipmentRules:
         return out
 
     def check(self, t_s: float) -> list[Finding]:
-        """Findings due at event time `t_s`: reported faults, silent sensors, quiet sectors."""
+        """Findings due at event time `t_s`: reported faults, silent sensors (by sector, by
+        site, alone), quiet sectors."""
         if self.started is None:
             self.started = t_s
-        started = self.started
         out = self.reported()
-        c, q = self.config, self.quiet
-        if c.enabled:
-            for sid in self.sensor_ids:
-                last = self.heard.get(sid, started)
-                period = getattr(c.heartbeat_s, self.places[sid].kind)
-                if t_s - last <= c.missed_heartbeats * period:
-                    self.silent.discard(sid)  # back (or never gone)
-                elif sid not in self.silent:
-                    self.silent.add(sid)
-                    what = f"{self.places[sid].kind} {sid} silent for {(t_s - last) / 60:.0f} min"
-                    out.append(self._finding("sensor_down", c.priority_down, sid, what))
-        if q.enabled:
-            for sector, sids in sorted(self.in_sector.items()):
-                last = max(started, *(self.detected.get(sid, started) for sid in sids))
-                if t_s - last <= q.quiet_s:
-                    self.sector_quiet.discard(sector)
-                elif sector not in self.sector_quiet:
-                    self.sector_quiet.add(sector)
-                    first = self.places[sids[0]]
-                    out.append(
-                        Finding(
-                            rule="sector_quiet",
-                            priority=q.priority,
-                            x=first.x,
-                            y=first.y,
-                            category="system",
-                            sector=sector,
-                            subject=sector,
-                            summary=(
-                                f"sector {sector}: no detection from any of its"
-                                f" {len(sids)} sensors for {(t_s - last) / 60:.0f} min"
-                            ),
-                        )
-                    )
+        if self.config.enabled:
+            out += self._silence(t_s)
+        if self.quiet.enabled:
+            out += self._quiet(t_s)
         return out
+
+    def _silence(self, t_s: float) -> list[Finding]:
+        c = self.config
+        started = self.started if self.started is not None else t_s
+        for sid in self.sensor_ids:
+            if not self.expected(sid):
+                continue
+            last = self.heard.get(sid, started)
+            if t_s - last <= c.missed_heartbeats * self._period(sid):
+                self.silent.discard(sid)  # back (or never gone)
+                self.absorbed.discard(sid)
+                self.held.discard(sid)
+            elif sid not in self.silent:
+                self.silent.add(sid)
+                self.held.add(sid)
+        out: list[Finding] = []
+        for sector, sids in sorted(self.in_sector.items()):
+            expected = [s for s in sids if self.expected(s)]
+            if len({site_of(s, self.places[s]) for s in expected}) < 2:
+                continue  # one site's silence is that site's fault, said below
+            if self._cut_off(expected, t_s, started):
+                if sector not in self.sector_silent:
+                    self.sector_silent.add(sector)
+                    last = max(self.heard.get(s, started) for s in expected)
+                    out.append(self._sector_silent(sector, len(expected), t_s - last))
+            elif sector in self.sector_silent:
+                # Heard again: what is still silent is a fault of its own, raised now.
+                self.sector_silent.discard(sector)
+                self.held |= {s for s in sids if s in self.absorbed}
+                self.absorbed -= set(sids)
+        by_site: dict[str, list[str]] = {}
+        for sid in sorted(self.held):
+            place = self.places[sid]
+            if place.sector in self.sector_silent:
+                self.absorbed.add(sid)  # the sector's silence says it
+                self.held.discard(sid)
+            elif self._link_up(sid, t_s, started) and not self._mates_falling(sid, t_s, started):
+                by_site.setdefault(site_of(sid, place), []).append(sid)
+        for site, group in sorted(by_site.items()):
+            self.held -= set(group)
+            out.append(self._site_down(site, group, t_s))
+        return out
+
+    def _cut_off(self, expected: list[str], t_s: float, started: float) -> bool:
+        """A sector is cut off when nothing of it has been heard for `missed_heartbeats` of
+        its fastest heartbeat and every one of its sensors is overdue (a ground sensor with
+        a 5-min heartbeat may simply not have had its turn yet)."""
+        c = self.config
+        last = max(self.heard.get(s, started) for s in expected)
+        fastest = min(self._period(s) for s in expected)
+        return t_s - last > c.missed_heartbeats * fastest and all(
+            t_s - self.heard.get(s, started) > self._period(s) for s in expected
+        )
+
+    def _mates_falling(self, sensor_id: str, t_s: float, started: float) -> bool:
+        """Whether another sensor of its site is overdue but not yet silent: the site may be
+        going down as a whole (a tower's camera and radar keep different rhythms), so both
+        wait to be one alarm (at most a few heartbeats)."""
+        place = self.places[sensor_id]
+        site = site_of(sensor_id, place)
+        return any(
+            site_of(s, self.places[s]) == site
+            and s != sensor_id
+            and self.expected(s)
+            and s not in self.silent
+            and t_s - self.heard.get(s, started) > self._period(s)
+            for s in self.in_sector[place.sector]
+        )
+
+    def _link_up(self, sensor_id: str, t_s: float, started: float) -> bool:
+        """Whether a silent sensor's silence is its own: something else of its sector has been
+        heard since it fell silent (so the link is up), or it has nothing else to hear from.
+        Until then its alarm is held: the whole sector may be falling silent (a cut link)."""
+        place = self.places[sensor_id]
+        site = site_of(sensor_id, place)
+        own_last = self.heard.get(sensor_id, started)
+        others = [
+            s
+            for s in self.in_sector[place.sector]
+            if self.expected(s) and site_of(s, self.places[s]) != site
+        ]
+        if not others:
+            return True
+        return any(self.heard.get(s, -math.inf) > own_last for s in others)
+
+    def _quiet(self, t_s: float) -> list[Finding]:
+        q = self.quiet
+        started = self.started if self.started is not None else t_s
+        out = []
+        for sector, sids in sorted(self.in_sector.items()):
+            expected = [s for s in sids if self.expected(s)]
+            if not expected:
+                continue  # nothing fielded, nothing to miss
+            last = max(started, *(self.detected.get(sid, started) for sid in expected))
+            if t_s - last <= q.quiet_s:
+                self.sector_quiet.discard(sector)
+            elif sector not in self.sector_quiet and sector not in self.sector_silent:
+                self.sector_quiet.add(sector)
+                first = self.places[sids[0]]
+                out.append(
+                    Finding(
+                        rule="sector_quiet",
+                        priority=q.priority,
+                        x=first.x,
+                        y=first.y,
+                        category="system",
+                        sector=sector,
+                        subject=sector,
+                        summary=(
+                            f"sector {sector}: no detection from any of its"
+                            f" {len(expected)} sensors for {(t_s - last) / 60:.0f} min"
+                        ),
+                    )
+                )
+        return out
+
+    def _period(self, sensor_id: str) -> float:
+        return float(getattr(self.config.heartbeat_s, self.places[sensor_id].kind))
+
+    def _sector_silent(self, sector: str, n: int, for_s: float) -> Finding:
+        first = self.places[self.in_sector[sector][0]]
+        return Finding(
+            rule="sector_silent",
+            priority=self.config.priority_down,
+            x=first.x,
+            y=first.y,
+            category="system",
+            sector=sector,
+            subject=sector,
+            summary=(
+                f"sector {sector}: no message from any of its {n} sensors for"
+                f" {for_s / 60:.0f} min (a cut link or a dead station)"
+            ),
+        )
+
+    def _site_down(self, site: str, sensor_ids: list[str], t_s: float) -> Finding:
+        started = self.started if self.started is not None else t_s
+        if len(sensor_ids) == 1:
+            sid = sensor_ids[0]
+            silent_for = t_s - self.heard.get(sid, started)
+            what = f"{self.places[sid].kind} {sid} silent for {silent_for / 60:.0f} min"
+            return self._finding("sensor_down", self.config.priority_down, sid, what)
+        silent_for = t_s - max(self.heard.get(s, started) for s in sensor_ids)
+        place = self.places[sensor_ids[0]]
+        names = ", ".join(f"{self.places[s].kind} {s}" for s in sensor_ids)
+        return Finding(
+            rule="site_down",
+            priority=self.config.priority_down,
+            x=place.x,
+            y=place.y,
+            category="system",
+            sector=place.sector,
+            subject=site,
+            evidence=tuple(sensor_ids),
+            summary=f"site {site} silent for {silent_for / 60:.0f} min: {names}",
+        )
 
     def _finding(self, rule: str, priority: int, sensor_id: str, what: str) -> Finding:
         site = self.places[sensor_id]

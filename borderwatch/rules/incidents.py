@@ -5,7 +5,10 @@ An alert joins an open incident of its category when it names a track the incide
 has; else, for an intrusion, when it is within `merge_radius_m` of the incident's latest
 place and `merge_window_s` of its last alert (the same group seen again under a new track,
 the line sensor and the radar on one crossing); for a system alert, when it is about the same
-sensor or sector. Otherwise it opens a new incident. A resolved incident takes no more alerts.
+site (a tower's radar and camera are one site: a tower down is one fault, however its sensors
+say it), or about a sector with an open fault of its own (a sector gone silent: its sensors'
+faults are that one fault). Otherwise it opens a new incident. A resolved incident takes no
+more alerts.
 
 Every change of an incident is published as a whole new `Incident` message (the latest one
 with an id is its state), so a log of them replays to the same picture.
@@ -13,6 +16,7 @@ with an id is its state), so a log of them replays to the same picture.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import msgspec
@@ -44,8 +48,9 @@ class _Open:
 class IncidentBook:
     """Every incident of a run, by id; ids are `I` + a running number."""
 
-    def __init__(self, config: IncidentsConfig) -> None:
+    def __init__(self, config: IncidentsConfig, sites: Mapping[str, str] | None = None) -> None:
         self.config = config
+        self.sites = dict(sites or {})  # sensor id -> its site (a tower's), for system alerts
         self.open: dict[str, _Open] = {}
         self.next_id = 1
 
@@ -73,7 +78,7 @@ class IncidentBook:
             if a.time_ns - o.last_alert_ns > window:
                 continue
             if a.category == "system":
-                if a.evidence[:1] and a.evidence[0] in o.subjects:
+                if self._subjects(a) & o.subjects or a.sector in o.subjects:
                     return o
                 continue
             d = float(np.hypot(x - o.x, y - o.y))
@@ -97,6 +102,7 @@ class IncidentBook:
                     priority=a.priority,
                     alert_ids=(a.id,),
                     track_ids=a.track_ids,
+                    category=a.category,
                 ),
                 a.category,
                 x,
@@ -106,8 +112,13 @@ class IncidentBook:
             self.open[iid] = o
         else:
             inc = o.incident
+            # A shelved alarm that escalates (a nuisance that turns out a breach) is back.
+            escalates = a.priority < inc.priority and inc.shelved_until_ns is not None
             o.incident = msgspec.structs.replace(
                 inc,
+                shelved_until_ns=None if escalates else inc.shelved_until_ns,
+                shelved_reason="" if escalates else inc.shelved_reason,
+                shelved_by=None if escalates else inc.shelved_by,
                 updated_ns=max(inc.updated_ns, a.time_ns),
                 lat=a.lat,
                 lon=a.lon,
@@ -116,9 +127,13 @@ class IncidentBook:
                 track_ids=tuple(dict.fromkeys((*inc.track_ids, *a.track_ids))),
             )
             o.x, o.y, o.last_alert_ns = x, y, max(o.last_alert_ns, a.time_ns)
-        if a.category == "system" and a.evidence:
-            o.subjects.add(a.evidence[0])
+        if a.category == "system":
+            o.subjects |= self._subjects(a)
         return o.incident.id
+
+    def _subjects(self, a: Alert) -> set[str]:
+        """What a system alert is about: the sites of the sensors it names, or its sector."""
+        return {self.sites.get(k, k) for k in a.evidence if "/" not in k}
 
     def transition(
         self,
@@ -145,6 +160,29 @@ class IncidentBook:
             updated_ns=max(inc.updated_ns, time_ns),
             assigned_patrol=patrol if patrol is not None else inc.assigned_patrol,
             outcome=outcome if state == "resolved" else None,
+        )
+        return o.incident
+
+    def shelve(
+        self, incident_id: str, until_ns: int | None, reason: str, user: str | None, time_ns: int
+    ) -> Incident:
+        """An operator shelves the incident (out of its queue until `until_ns`, for
+        `reason`), or unshelves it (`until_ns` None); LifecycleError if it is resolved or
+        unknown, or, unshelving, not shelved."""
+        o = self.open.get(incident_id)
+        if o is None:
+            raise LifecycleError(f"no incident {incident_id}")
+        inc = o.incident
+        if inc.state == "resolved":
+            raise LifecycleError(f"incident {incident_id} is resolved: nothing to shelve")
+        if until_ns is None and inc.shelved_until_ns is None:
+            raise LifecycleError(f"incident {incident_id} is not shelved")
+        o.incident = msgspec.structs.replace(
+            inc,
+            shelved_until_ns=until_ns,
+            shelved_reason=reason if until_ns is not None else "",
+            shelved_by=user if until_ns is not None else None,
+            updated_ns=max(inc.updated_ns, time_ns),
         )
         return o.incident
 

@@ -206,6 +206,17 @@ def test_sign_in_and_see_the_live_picture(
     shown = page.eval_on_selector_all("#alert-queue .alert", "rows => rows.map(r => r.dataset.id)")
     assert set(shown) == open_alerts
     assert page.is_visible("#alert-queue .alert .ack")  # all of them new: an operator may ack
+    # Flood handling: the first groups' approaches (three within a minute, one rule, one
+    # sector) are one row with their count; the others fold under it until it is clicked.
+    badges = page.eval_on_selector_all("#alert-queue .burst", "bs => bs.map(b => b.textContent)")
+    folded = page.locator("#alert-queue .alert[hidden]")
+    assert badges
+    assert sum(int(b.removeprefix("×")) - 1 for b in badges) == folded.count() > 0
+    assert not folded.first.is_visible()
+    page.locator("#alert-queue .burst").first.click()
+    page.wait_for_function("document.querySelectorAll('#alert-queue .alert[hidden]').length == 0")
+    page.locator("#alert-queue .burst").first.click()
+    page.wait_for_function("document.querySelectorAll('#alert-queue .alert[hidden]').length > 0")
     assert seen.errors == []
 
 
@@ -237,7 +248,9 @@ def test_an_alert_arrives_and_is_worked_to_the_end(
     opened = sorted(set(engine.incidents) - open_before)
     assert len(opened) == 1, f"the run opened {opened} while the page watched, not one incident"
     incident_id = opened[0]
-    alert_id = engine.incidents[incident_id].alert_ids[0]
+    # Its newest alert: a burst of one rule in one sector shows as its newest row (the older
+    # ones fold under it, with the count).
+    alert_id = engine.incidents[incident_id].alert_ids[-1]
     row = page.locator(f"#alert-queue .alert[data-id={alert_id}]")
     row.wait_for()
     assert "fresh" in (row.get_attribute("class") or "")  # announced
@@ -290,6 +303,40 @@ def test_an_alert_arrives_and_is_worked_to_the_end(
     assert all(a["time_ns"] >= started for a in actions)
     assert actions[1]["params"] == {"patrol": PATROL}
     assert actions[3]["params"] == {"outcome": "apprehended"}
+
+
+def test_an_alarm_is_shelved_with_a_reason_and_comes_back(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    """Shelve from the queue (a reason is required): the alarm leaves the queue, the incident
+    says who shelved it, why and until when, and the audit trail has it; unshelved, it is
+    back."""
+    api, _ = live
+    row = page.locator("#alert-queue .alert:not([hidden])").first
+    alert_id = row.get_attribute("data-id")
+    incident_id = row.get_attribute("data-incident")
+    assert alert_id
+    assert incident_id
+    row.locator("button.shelve").click()
+    form = page.locator("#alert-queue .shelf-form")
+    form.locator("select[name=minutes]").select_option("60")
+    form.locator("button[type=submit]").click()
+    assert api.service.engine.incidents[incident_id].shelved_until_ns is None  # no reason yet
+    form.locator("input[name=why]").fill("camels along the berm, patrol watching")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"#alert-queue .alert[data-id={alert_id}]", state="detached")
+    inc = api.service.engine.incidents[incident_id]
+    assert (inc.shelved_by, inc.shelved_reason) == ("op1", "camels along the berm, patrol watching")
+    assert inc.shelved_until_ns is not None
+    assert inc.shelved_until_ns - inc.updated_ns == 3600 * 10**9
+    trail = api.client.get(f"/api/v1/audit?target={incident_id}", headers=api.auth("cmd1"))
+    assert trail.json()["entries"][-1]["action"]["action"] == "shelve"
+    r = api.client.post(
+        f"/api/v1/incidents/{incident_id}/unshelve", json={}, headers=api.auth("op1")
+    )
+    assert r.status_code == 200, r.text
+    page.wait_for_selector(f"#alert-queue .alert[data-id={alert_id}]")
+    assert seen.errors == []
 
 
 def _history_is_drawn(api: Api, page: Page, seen: Seen, incident_id: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 import borderwatch.api
 
 MODULES = [
+    "alarms",
     "alerts",
     "app",
     "audit",

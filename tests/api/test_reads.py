@@ -35,7 +35,8 @@ def test_sectors_as_geojson_with_open_incidents(api: Api) -> None:
     props = n03["properties"]
     assert (n03["id"], props["segment"], props["sensors"]) == ("N03", "berm", 5)
     open_ = [i for i in api.service.engine.incidents.values() if i.state != "resolved"]
-    assert props["open_incidents"] == len(open_)
+    assert props["open_incidents"] == sum(i.category == "intrusion" for i in open_)
+    assert props.get("open_faults", 0) == sum(i.category == "system" for i in open_)
     area = shape(n03["geometry"])
     assert area.is_valid
     # In degrees around the berm near Ben Guerdane, and holding the sector's towers.

@@ -5,6 +5,7 @@ else: an unreleased one is "not found", exactly like one that does not exist."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from fastapi.routing import APIRoute
 from borderwatch.accounts import ROLES, Role, allowed
 from borderwatch.api.app import PREFIX, api_routes
 from borderwatch.api.auth import route_permissions
+from borderwatch.messages import OperatorAction
 
 from .conftest import BY_ROLE, PATROL, Api
 
@@ -31,11 +33,36 @@ def _incident(api: Api, route: APIRoute, role: Role) -> str:
         if not any(allowed(role, p) for p in needs):
             return min(api.service.engine.incidents)  # refused before it is looked at
         return api.incident_for(route.name)
+    if route.name in ("shelve", "unshelve"):
+        if not any(allowed(role, p) for p in needs):
+            return min(api.service.engine.incidents)
+        return _shelvable(api, shelved=route.name == "unshelve")
     if role == "partner":  # a partner reads what was released to it
         iid = api.incident_for("release")
         api.act("release", iid, agency="partner:ly")
         return iid
     return min(api.service.engine.incidents)
+
+
+def _shelvable(api: Api, shelved: bool) -> str:
+    """An open incident; shelved first if `shelved` (so it can be unshelved)."""
+    incidents = api.service.engine.incidents
+    iid = next(i for i in sorted(incidents) if incidents[i].state != "resolved")
+    if shelved and incidents[iid].shelved_until_ns is None:
+        now = time.time_ns()
+        action = OperatorAction(
+            id=api.service.new_action_id(),
+            user="setup",
+            agency="national_guard",
+            role="commander",
+            time_ns=now,
+            action="shelve",
+            target=iid,
+            why="for the role matrix",
+            params={"until_ns": str(now + 60 * 10**9)},
+        )
+        api.call(api.service.act, action)
+    return iid
 
 
 # An existing thing for each path parameter.
@@ -68,6 +95,8 @@ BODY: dict[str, Callable[[Api], Any]] = {
     "note": lambda api: {"text": "two on foot"},
     "resolve": lambda api: {"outcome": "turned_back", "why": "patrol saw them go back"},
     "release": lambda api: {"agency": "partner:ly", "why": "crossing toward Libya"},
+    "shelve": lambda api: {"minutes": 10, "why": "herd by the berm"},
+    "unshelve": lambda api: {},
     "post_detections": _detection,
 }
 

@@ -20,6 +20,7 @@ def _alert(
     priority: int = 3,
     category: str = "intrusion",
     evidence: tuple[str, ...] = (),
+    sector: str | None = None,
 ) -> Alert:
     lon, lat = to_lonlat(X0 + dx, Y0)
     return Alert(
@@ -32,6 +33,7 @@ def _alert(
         category=category,  # type: ignore[arg-type]
         track_ids=tracks,
         evidence=evidence,
+        sector=sector,
     )
 
 
@@ -63,6 +65,25 @@ def test_system_alerts_merge_by_what_they_are_about() -> None:
     b = book.take([_alert(2, 60.0, category="system", evidence=("T01-R",))])
     c = book.take([_alert(3, 60.0, category="system", evidence=("T02-R",))])
     assert [i.id for i in a + b + c] == ["I000001", "I000001", "I000002"]
+
+
+def test_a_towers_faults_are_one_incident_and_a_silent_sectors_take_its_sensors() -> None:
+    book = IncidentBook(Incidents(), {"T01-R": "T01", "T01-C": "T01", "T02-R": "T02"})
+    radar = book.take([_alert(1, 0.0, category="system", evidence=("T01-R",), sector="N01")])
+    camera = book.take([_alert(2, 9.0, category="system", evidence=("T01-C",), sector="N01")])
+    both = book.take([_alert(3, 99.0, category="system", evidence=("T01", "T01-C", "T01-R"))])
+    other = book.take([_alert(4, 99.0, category="system", evidence=("T02-R",), sector="N01")])
+    assert [i.id for i in radar + camera + both + other] == ["I000001"] * 3 + ["I000002"]
+    assert radar[0].category == "system"
+    # A sector gone silent is one fault; its sensors' reports then join it.
+    (cut,) = book.take([_alert(5, 200.0, category="system", evidence=("N02",), sector="N02")])
+    (ugs,) = book.take([_alert(6, 300.0, category="system", evidence=("U-N02-1",), sector="N02")])
+    assert cut.id == ugs.id == "I000003"
+    assert ugs.alert_ids == ("A000005", "A000006")
+    # Intrusions never join a fault, whatever they share.
+    (intr,) = book.take([_alert(7, 300.0, evidence=("T01-R/5",), sector="N02")])
+    assert intr.id == "I000004"
+    assert intr.category == "intrusion"
 
 
 def test_the_lifecycle_new_acknowledged_assigned_resolved() -> None:

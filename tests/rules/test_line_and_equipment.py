@@ -116,19 +116,105 @@ def test_a_tampered_sensor_alerts_at_once_and_only_once() -> None:
 
 
 def test_silence_is_down_after_missed_heartbeats_of_its_kind() -> None:
-    eq = EquipmentRules(Sensors(), SectorQuiet(enabled=False), PLACES)
+    places = {
+        **PLACES,
+        "U-N01-2": SensorSite(kind="ugs", sector="N01", lon=11.5, lat=33.12, x=7e5, y=3.662e6),
+    }
+    eq = EquipmentRules(Sensors(), SectorQuiet(enabled=False), places)
     eq.check(0.0)
-    for t in np.arange(0.0, 1000.0, 5.0):
+    downs = {}
+    for t in np.arange(0.0, 1200.0, 5.0):
         eq.heard_from("T02-R", float(t), True)  # T02 keeps talking
+        eq.heard_from("U-N01-2", float(t), False)  # so does a ground sensor of N01
         if t < 100:
             eq.heard_from("T01-R", float(t), True)
+        if t < 200:
+            eq.heard_from("U-N01-1", float(t), False)
+        for f in eq.check(float(t)):
+            downs[f.subject] = (f.rule, float(t))
+    # Radar: 3 x 60 s after its last word (95 s); the ground sensor (5-min heartbeat):
+    # 3 x 300 s after its last (195 s).
+    assert downs == {"T01-R": ("sensor_down", 280.0), "U-N01-1": ("sensor_down", 1100.0)}
+    assert eq.state("T01-R") == "down"
+    assert eq.state("T02-R") == "ok"
+
+
+def test_a_sensor_never_heard_is_unknown_not_down() -> None:
+    eq = EquipmentRules(Sensors(), SectorQuiet(), PLACES)
+    found = []
+    for t in np.arange(0.0, 3000.0, 5.0):
+        eq.heard_from("T02-R", float(t), True)
+        found += eq.check(float(t))
+    assert found == []
+    assert eq.state("T01-R") == eq.state("U-N01-1") == "unknown"
+    assert eq.state("T02-R") == "ok"
+
+
+def test_expect_unheard_makes_every_sensor_expected_from_the_start() -> None:
+    eq = EquipmentRules(Sensors(expect_unheard=True), SectorQuiet(enabled=False), PLACES)
     downs = {}
     for t in np.arange(0.0, 1000.0, 5.0):
+        eq.heard_from("T02-R", float(t), True)
         for f in eq.check(float(t)):
-            downs[f.subject] = float(t)
-    # Radar: 3 x 60 s after its last word (95 s); the ground sensor (5-min heartbeat), never
-    # heard: 3 x 300 s after the start.
-    assert downs == {"T01-R": 280.0, "U-N01-1": 905.0}
+            downs[f.subject] = (f.rule, float(t))
+    # N01's radar and ground sensor are two sites, neither ever heard: the sector is silent
+    # (one alarm, not one per sensor) once its fastest heartbeat (the radar's 60 s) is missed
+    # three times and every sensor is overdue (the ground sensor's 300 s).
+    assert downs == {"N01": ("sector_silent", 305.0)}
+    assert eq.state("T01-R") == "down"
+    assert eq.state("U-N01-1") == "down"
+
+
+TOWERS = {
+    "T01-R": SensorSite(
+        kind="radar", sector="N01", lon=11.5, lat=33.1, x=7e5, y=3.66e6, site="T01"
+    ),
+    "T01-C": SensorSite(
+        kind="camera", sector="N01", lon=11.5, lat=33.1, x=7e5, y=3.66e6, site="T01"
+    ),
+    "T03-R": SensorSite(
+        kind="radar", sector="N01", lon=11.5, lat=33.2, x=7e5, y=3.67e6, site="T03"
+    ),
+    "L-N01": SensorSite(kind="line", sector="N01", lon=11.5, lat=33.1, x=7e5, y=3.66e6),
+    "T02-R": SensorSite(
+        kind="radar", sector="N02", lon=11.4, lat=33.0, x=6.9e5, y=3.65e6, site="T02"
+    ),
+}
+
+
+def _silences(
+    eq: EquipmentRules, talking: dict[str, float], until: float
+) -> list[tuple[str, str, float, tuple[str, ...]]]:
+    """Feed heartbeats every 5 s from each sensor until its time in `talking`."""
+    out = []
+    for t in np.arange(0.0, until, 5.0):
+        for sid, stop in talking.items():
+            if t < stop:
+                eq.heard_from(sid, float(t), False)
+        out += [(f.rule, f.subject, float(t), f.evidence) for f in eq.check(float(t))]
+    return out
+
+
+def test_a_tower_down_is_one_alarm_not_one_per_sensor() -> None:
+    eq = EquipmentRules(Sensors(), SectorQuiet(enabled=False), TOWERS)
+    talking = dict.fromkeys(TOWERS, 1e9)
+    talking["T01-R"] = talking["T01-C"] = 100.0  # the tower's power fails
+    assert _silences(eq, talking, 600.0) == [("site_down", "T01", 280.0, ("T01-C", "T01-R"))]
+
+
+def test_a_sector_cut_off_is_one_alarm_and_what_stays_silent_is_raised_when_it_is_back() -> None:
+    eq = EquipmentRules(Sensors(), SectorQuiet(enabled=False), TOWERS)
+    talking = dict.fromkeys(TOWERS, 1e9)
+    for sid in ("T01-R", "T01-C", "T03-R", "L-N01"):
+        talking[sid] = 100.0  # N01's link is cut
+    found = _silences(eq, talking, 600.0)
+    assert [(r, s) for r, s, _, _ in found] == [("sector_silent", "N01")]
+    # The link comes back, but tower T03 does not.
+    for t in np.arange(600.0, 1200.0, 5.0):
+        for sid in ("T01-R", "T01-C", "L-N01", "T02-R"):
+            eq.heard_from(sid, float(t), False)
+        found += [(f.rule, f.subject, float(t), f.evidence) for f in eq.check(float(t))]
+    assert [(r, s, t) for r, s, t, _ in found[1:]] == [("sensor_down", "T03-R", 600.0)]
 
 
 def test_a_sector_gone_quiet() -> None:

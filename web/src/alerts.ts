@@ -1,4 +1,5 @@
-// The alert queue: every open alert (its incident not resolved), most urgent first (priority,
+// The alert queue: every open intrusion alert (its incident not resolved; our equipment's
+// faults are the health panel's queue, never this one), most urgent first (priority,
 // then newest), each with its rule, class, sector and a ticking age, and Acknowledge (its
 // incident) and Open. A new alert from the stream goes into the DOM the moment its frame
 // arrives (no waiting for an animation frame), highlighted for a while, counted in the
@@ -13,17 +14,21 @@ import type { Frame, Item } from "./stream";
 export interface AlertView {
   id: string;
   rule: string;
+  /** intrusion, or system (our own equipment: the health queue's, never this one's). */
+  category: string;
   priority: number;
   cls: string;
   sector: string;
   timeNs: number;
 }
 
-/** What the queue needs of an incident: its state and its alerts. */
+/** What the queue needs of an incident: its state, its alerts, and its shelf (UTC ns). */
 export interface IncidentRef {
   id: string;
   state: string;
   alertIds: readonly string[];
+  shelvedUntilNs: number | null;
+  shelvedReason: string;
 }
 
 export interface QueueOptions {
@@ -35,6 +40,7 @@ export interface QueueOptions {
 }
 
 const FRESH_MS = 15_000; // how long a new alert stays highlighted
+const SHELF_MINUTES = [15, 30, 60, 120, 480]; // what an operator may pick (the API caps it)
 const SOUND_KEY = "borderwatch.alertSound";
 const TITLE = "borderwatch";
 const EVENT_TIME = new Set(["tracks", "reset", "alert", "patrols", "sensors"]);
@@ -44,6 +50,7 @@ export function alertView(item: Item): AlertView {
   return {
     id: String(item["id"]),
     rule: String(item["rule"]),
+    category: String(item["category"] ?? "intrusion"),
     priority: Number(item["priority"] ?? 3),
     cls: String(item["cls"] ?? "unknown"),
     sector: String(item["sector"] ?? ""),
@@ -57,7 +64,50 @@ export function incidentRef(item: Item): IncidentRef {
     id: String(item["id"]),
     state: String(item["state"] ?? "new"),
     alertIds: (item["alert_ids"] as string[] | undefined) ?? [],
+    shelvedUntilNs: typeof item["shelved_until_ns"] === "number" ? item["shelved_until_ns"] : null,
+    shelvedReason: String(item["shelved_reason"] ?? ""),
   };
+}
+
+/** Shelved now? (The shelf is on the service's clock, which is the wall clock, or the twin's,
+ * which starts at the wall clock.) */
+export function isShelved(inc: IncidentRef | undefined, nowNs: number): boolean {
+  return inc?.shelvedUntilNs != null && inc.shelvedUntilNs > nowNs;
+}
+
+// Flood handling as the API's queue does it (`[rules.alarms]` defaults): a burst of one rule
+// in one sector, ROLLUP_MIN or more alerts each within ROLLUP_WINDOW_NS of the burst's first,
+// is one row (the first in queue order: the most urgent, then the newest) with the count; the
+// others fold under it.
+export const ROLLUP_MIN = 3;
+export const ROLLUP_WINDOW_NS = 600e9;
+
+/** Bursts among `alerts`: for each burst of ROLLUP_MIN or more, its alerts in queue order
+ * (the first is the row that stays, with the count). */
+export function bursts(alerts: readonly AlertView[]): AlertView[][] {
+  const byKind = new Map<string, AlertView[]>();
+  for (const a of alerts) {
+    const key = `${a.rule}\u0000${a.sector}`;
+    byKind.set(key, [...(byKind.get(key) ?? []), a]);
+  }
+  const out: AlertView[][] = [];
+  for (const found of byKind.values()) {
+    found.sort((a, b) => a.timeNs - b.timeNs || (a.id < b.id ? -1 : 1));
+    let burst: AlertView[] = [];
+    for (const a of found) {
+      if (burst.length > 0 && a.timeNs - (burst[0]?.timeNs ?? 0) > ROLLUP_WINDOW_NS) {
+        if (burst.length >= ROLLUP_MIN) out.push(inQueueOrder(burst));
+        burst = [];
+      }
+      burst.push(a);
+    }
+    if (burst.length >= ROLLUP_MIN) out.push(inQueueOrder(burst));
+  }
+  return out;
+}
+
+function inQueueOrder(alerts: AlertView[]): AlertView[] {
+  return alerts.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
 }
 
 /** Queue order: priority 1 first, then the newest, then by id (stable). */
@@ -82,6 +132,7 @@ export class AlertQueue {
   readonly incidents = new Map<string, IncidentRef>();
   private readonly incidentOf = new Map<string, string>(); // alert id → incident id
   private readonly rows = new Map<string, HTMLLIElement>();
+  private readonly expanded = new Set<string>(); // bursts unfolded, by their head alert's id
   private readonly list: HTMLOListElement;
   private readonly count: HTMLElement;
   private readonly error: HTMLElement;
@@ -129,7 +180,7 @@ export class AlertQueue {
     const session = this.options.session;
     try {
       const [alerts, incidents] = await Promise.all([
-        getJson<Item[]>(session, "/alerts?limit=1000"),
+        getJson<Item[]>(session, "/alerts?category=intrusion&limit=1000"),
         this.options.may("read_incidents")
           ? getJson<Item[]>(session, "/incidents?limit=1000")
           : Promise.resolve([]),
@@ -140,6 +191,7 @@ export class AlertQueue {
       this.showError(error);
     }
     this.loaded = true;
+    this.updateCount();
     this.tick();
   }
 
@@ -184,10 +236,12 @@ export class AlertQueue {
   }
 
   private takeAlert(alert: AlertView, announce: boolean): void {
+    if (alert.category === "system") return; // equipment faults: the health queue's
     const known = this.alerts.has(alert.id);
     this.alerts.set(alert.id, alert);
     const iid = this.incidentOf.get(alert.id);
-    if (iid !== undefined && this.incidents.get(iid)?.state === "resolved") return;
+    const inc = iid === undefined ? undefined : this.incidents.get(iid);
+    if (inc?.state === "resolved" || isShelved(inc, Date.now() * 1e6)) return;
     let row = this.rows.get(alert.id);
     if (row === undefined) {
       row = el("li", "alert");
@@ -207,11 +261,17 @@ export class AlertQueue {
 
   private takeIncident(inc: IncidentRef): void {
     this.incidents.set(inc.id, inc);
+    const hidden = inc.state === "resolved" || isShelved(inc, Date.now() * 1e6);
     for (const aid of inc.alertIds) {
       this.incidentOf.set(aid, inc.id);
       const row = this.rows.get(aid);
-      if (row === undefined) continue;
-      if (inc.state === "resolved") {
+      if (row === undefined) {
+        // Back from its shelf (unshelved, or escalated): in the queue again.
+        const alert = this.alerts.get(aid);
+        if (!hidden && alert !== undefined) this.takeAlert(alert, false);
+        continue;
+      }
+      if (hidden) {
         row.remove();
         this.rows.delete(aid);
       } else {
@@ -261,6 +321,12 @@ export class AlertQueue {
       shown.textContent = tOr(`state.${state}`, state);
       actions.append(shown);
     }
+    if (iid !== undefined && state !== "resolved" && this.options.may("acknowledge")) {
+      const shelve = el("button", "shelve", "alerts.shelve");
+      shelve.type = "button";
+      shelve.addEventListener("click", () => this.shelfForm(row, iid));
+      actions.append(shelve);
+    }
     if (iid !== undefined && this.options.may("read_incidents")) {
       const open = el("button", "open", "alerts.open");
       open.type = "button";
@@ -268,6 +334,100 @@ export class AlertQueue {
       actions.append(open);
     }
     row.replaceChildren(prio, rule, cls, sector, age, actions);
+  }
+
+  /** Under `row`, a small form: why (required) and for how long; Shelve sends it. */
+  private shelfForm(row: HTMLLIElement, iid: string): void {
+    if (row.nextElementSibling?.classList.contains("shelf-form") === true) return;
+    const form = el("form", "shelf-form");
+    const why = el("input");
+    why.name = "why";
+    why.required = true;
+    why.maxLength = 2000;
+    why.placeholder = tOr("alerts.shelve.why", "why");
+    const minutes = el("select");
+    minutes.name = "minutes";
+    for (const m of SHELF_MINUTES) {
+      const option = el("option");
+      option.value = String(m);
+      option.textContent = `${m} ${tOr("unit.min", "min")}`;
+      minutes.append(option);
+    }
+    minutes.value = "30";
+    const ok = el("button", "", "alerts.shelve");
+    ok.type = "submit";
+    form.append(why, minutes, ok);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.shelve(iid, why.value, Number(minutes.value), form);
+    });
+    row.after(form);
+    why.focus();
+  }
+
+  private async shelve(iid: string, why: string, minutes: number, form: HTMLElement): Promise<void> {
+    this.error.textContent = "";
+    try {
+      const result = await postJson<{ incident: Item }>(
+        this.options.session,
+        `/incidents/${encodeURIComponent(iid)}/shelve`,
+        { why, minutes },
+      );
+      form.remove();
+      this.takeIncident(incidentRef(result.incident));
+      this.updateCount();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /** Fold each burst under its newest alert, which shows the count (click: unfold). */
+  private rollUp(): void {
+    const shown = [...this.rows.keys()]
+      .map((id) => this.alerts.get(id))
+      .filter((a): a is AlertView => a !== undefined);
+    const folded = new Set<string>();
+    const heads = new Map<string, number>();
+    for (const burst of bursts(shown)) {
+      const head = burst[0];
+      if (head === undefined) continue;
+      heads.set(head.id, burst.length);
+      if (!this.expanded.has(head.id)) for (const a of burst.slice(1)) folded.add(a.id);
+    }
+    for (const [id, row] of this.rows) {
+      row.hidden = folded.has(id);
+      row.classList.toggle("rolled", folded.has(id));
+      const count = heads.get(id);
+      let badge = row.querySelector<HTMLElement>(".burst");
+      if (count === undefined) {
+        badge?.remove();
+        continue;
+      }
+      if (badge === null) {
+        badge = el("button", "burst");
+        badge.setAttribute("type", "button");
+        badge.addEventListener("click", () => {
+          if (this.expanded.has(id)) this.expanded.delete(id);
+          else this.expanded.add(id);
+          this.rollUp();
+        });
+        row.querySelector(".actions")?.prepend(badge);
+      }
+      badge.textContent = `×${count}`;
+      badge.title = tOr("alerts.burst", "");
+    }
+  }
+
+  /** Shelves that have ended: their alerts back in the queue. */
+  private unshelveExpired(): void {
+    const nowNs = Date.now() * 1e6;
+    for (const inc of this.incidents.values()) {
+      if (inc.shelvedUntilNs === null || inc.shelvedUntilNs > nowNs) continue;
+      if (inc.state === "resolved") continue;
+      if (inc.alertIds.every((aid) => this.rows.has(aid) || !this.alerts.has(aid))) continue;
+      this.takeIncident(inc);
+      this.updateCount();
+    }
   }
 
   private async acknowledge(iid: string, button: HTMLButtonElement): Promise<void> {
@@ -298,6 +458,7 @@ export class AlertQueue {
       const iid = this.incidentOf.get(id);
       if (iid === undefined || this.incidents.get(iid)?.state === "new") waiting += 1;
     }
+    this.rollUp();
     this.count.textContent = waiting > 0 ? `(${waiting})` : "";
     this.empty.hidden = this.rows.size > 0;
     document.title = waiting > 0 ? `(${waiting}) ${TITLE}` : TITLE;
@@ -310,6 +471,7 @@ export class AlertQueue {
   }
 
   private tick(): void {
+    this.unshelveExpired();
     for (const [id, row] of this.rows) {
       const alert = this.alerts.get(id);
       const cell = row.querySelector(".age");

@@ -1,21 +1,27 @@
-// The sensors and sectors panel: every fixed sensor by sector with its health (ok, degraded,
-// down, tampered) and last heartbeat, each sector's open incidents and its threat level.
+// The sensors and sectors panel: the health queue (our equipment's faults, one row per
+// cause: a tower down is one row, a sector cut off is one row; never in the intrusion queue),
+// then every fixed sensor by sector with its health (unknown, ok, degraded, down, tampered)
+// and last heartbeat, each sector's open intrusion incidents and its threat level.
 //
 // Sensors come from GET /sensors (again every POLL_S, for the heartbeats: a `sensors` frame
-// is sent only when a health changes) and from `sensors` and `reset` frames; incidents from
-// `incident` and `reset` frames (every incident in its latest state). The threat level is a
-// plain rule an operator can check by eye (`threatLevel`, and the tooltip says it):
-//   high      an open incident of priority 1, three or more open incidents, or a tampered sensor
-//   elevated  any other open incident, or a sensor down
+// is sent only when a health changes) and from `sensors` and `reset` frames; incidents and
+// alerts from `incident`, `alert` and `reset` frames (every incident in its latest state).
+// The threat level comes from evidence, a plain rule an operator can check by eye
+// (`threatLevel`, and the tooltip says it):
+//   high      an open intrusion incident of priority 1, three or more, or a tampered sensor
+//   elevated  any other open intrusion incident, or coverage degraded (a sensor that reported
+//             before is down)
 //   low       otherwise
+// Equipment faults are not intrusions, and a sensor never heard ("unknown": a sector not
+// fielded, a twin run on another sector) degrades nothing.
 // (Priority 1 is the rules' most urgent: a vehicle approaching, a line breach, a convoy.)
 
 import { getJson, type Session } from "./api";
 import { ago, bothTimes, utcDateTime } from "./clock";
-import { t, type Key } from "./i18n";
+import { t, tOr, type Key } from "./i18n";
 import type { Frame, Item } from "./stream";
 
-export type Health = "ok" | "degraded" | "down" | "tampered";
+export type Health = "unknown" | "ok" | "degraded" | "down" | "tampered";
 export type Threat = "low" | "elevated" | "high";
 
 export interface SensorView {
@@ -27,9 +33,20 @@ export interface SensorView {
 }
 
 interface IncidentView {
+  id: string;
   sector: string;
   state: string;
   priority: number;
+  category: string;
+  alertIds: readonly string[];
+  updatedNs: number;
+}
+
+/** What the health queue shows of a system alert: its rule, subject and words. */
+interface FaultAlert {
+  rule: string;
+  subject: string;
+  summary: string;
 }
 
 const POLL_S = 30;
@@ -38,7 +55,8 @@ export const HIGH_COUNT = 3;
 // Re-render at most this often (ms): frames can come many times a second.
 const RENDER_MS = 1000;
 
-/** A sector's threat level from its open incidents' priorities and its sensors' health. */
+/** A sector's threat level from its open intrusion incidents' priorities and its sensors'
+ * health (see the module's comment; unknown sensors count for nothing). */
 export function threatLevel(openPriorities: readonly number[], healths: readonly Health[]): Threat {
   if (
     openPriorities.some((p) => p <= 1) ||
@@ -51,13 +69,20 @@ export function threatLevel(openPriorities: readonly number[], healths: readonly
   return "low";
 }
 
+/** The health queue's rows: open equipment incidents, most urgent first, then the newest. */
+export function faultOrder(faults: readonly IncidentView[]): IncidentView[] {
+  return faults
+    .filter((f) => f.category === "system" && f.state !== "resolved")
+    .sort((a, b) => a.priority - b.priority || b.updatedNs - a.updatedNs || (a.id < b.id ? -1 : 1));
+}
+
 function sensorView(item: Item): SensorView {
   const heard = item["last_heard_ns"];
   return {
     id: String(item["sensor_id"]),
     kind: String(item["kind"]),
     sector: String(item["sector"]),
-    health: String(item["health"] ?? "ok") as Health,
+    health: String(item["health"] ?? "unknown") as Health,
     lastHeardNs: typeof heard === "number" ? heard : null,
   };
 }
@@ -66,6 +91,7 @@ function sensorView(item: Item): SensorView {
 export class HealthPanel {
   readonly sensors = new Map<string, SensorView>();
   private readonly incidents = new Map<string, IncidentView>();
+  private readonly faultAlerts = new Map<string, FaultAlert>(); // system alerts by id
   private sectors: string[] = [];
   private timer: number | undefined;
   private renderTimer: number | undefined;
@@ -100,7 +126,8 @@ export class HealthPanel {
 
   /** Take what a frame says about sensors and incidents. */
   apply(frame: Frame): void {
-    if (frame.kind !== "sensors" && frame.kind !== "incident" && frame.kind !== "reset") return;
+    const kinds = ["sensors", "incident", "alert", "reset"];
+    if (!kinds.includes(frame.kind)) return;
     let sensorsChanged = false;
     for (const item of frame.items ?? []) {
       if (item.type === "sensor") {
@@ -108,10 +135,13 @@ export class HealthPanel {
         this.sensors.set(view.id, view);
         sensorsChanged = true;
       } else if (item.type === "incident") {
-        this.incidents.set(String(item["id"]), {
-          sector: String(item["sector"]),
-          state: String(item["state"] ?? "new"),
-          priority: Number(item["priority"] ?? 3),
+        this.takeIncident(item);
+      } else if (item.type === "alert" && item["category"] === "system") {
+        const evidence = (item["evidence"] as string[] | undefined) ?? [];
+        this.faultAlerts.set(String(item["id"]), {
+          rule: String(item["rule"]),
+          subject: evidence[0] ?? String(item["sector"] ?? ""),
+          summary: String(item["summary"] ?? ""),
         });
       }
     }
@@ -119,18 +149,31 @@ export class HealthPanel {
     this.schedule();
   }
 
-  /** Open incidents in `sector`. */
+  /** Take one incident (the wire's; a new one leaves `state` and `category` out). */
+  takeIncident(item: Item): void {
+    this.incidents.set(String(item["id"]), {
+      id: String(item["id"]),
+      sector: String(item["sector"]),
+      state: String(item["state"] ?? "new"),
+      priority: Number(item["priority"] ?? 3),
+      category: String(item["category"] ?? "intrusion"),
+      alertIds: (item["alert_ids"] as string[] | undefined) ?? [],
+      updatedNs: Number(item["updated_ns"] ?? 0),
+    });
+  }
+
+  /** Open intrusion incidents in `sector`. */
   openIncidents(sector: string): number {
     let n = 0;
     for (const inc of this.incidents.values())
-      if (inc.sector === sector && inc.state !== "resolved") n++;
+      if (inc.sector === sector && inc.state !== "resolved" && inc.category !== "system") n++;
     return n;
   }
 
   /** `sector`'s threat level (see the module's comment). */
   threat(sector: string): Threat {
     const priorities = [...this.incidents.values()]
-      .filter((i) => i.sector === sector && i.state !== "resolved")
+      .filter((i) => i.sector === sector && i.state !== "resolved" && i.category !== "system")
       .map((i) => i.priority);
     const healths = [...this.sensors.values()]
       .filter((s) => s.sector === sector)
@@ -163,7 +206,8 @@ export class HealthPanel {
         : [...new Set([...this.sensors.values()].map((s) => s.sector))];
     for (const sector of sectors) {
       const sensors = [...this.sensors.values()].filter((s) => s.sector === sector);
-      const bad = sensors.filter((s) => s.health !== "ok").length;
+      const ok = sensors.filter((s) => s.health === "ok").length;
+      const unknown = sensors.filter((s) => s.health === "unknown").length;
       const row = body.insertRow();
       row.className = "sector";
       row.dataset["sector"] = sector;
@@ -173,7 +217,10 @@ export class HealthPanel {
       badge.className = `threat ${threat}`;
       badge.title = t("threat.help");
       cell(row, String(this.openIncidents(sector))).className = "incidents";
-      cell(row, `${sensors.length - bad}/${sensors.length}`).title = t("health.sensors.help");
+      const up = `${ok}/${sensors.length - unknown}`;
+      const count = cell(row, unknown > 0 ? `${up} · ${unknown} ${t("health.unknown")}` : up);
+      count.title = t("health.sensors.help");
+      count.className = "sensors-up";
       row.addEventListener("click", () => {
         if (this.open.has(sector)) this.open.delete(sector);
         else this.open.add(sector);
@@ -193,7 +240,52 @@ export class HealthPanel {
           heard.title = `${bothTimes(s.lastHeardNs)}\n${utcDateTime(s.lastHeardNs)}`;
       }
     }
-    this.root.replaceChildren(table);
+    this.root.replaceChildren(this.faultQueue(nowNs), table);
+  }
+
+  /** The health queue: one row per open equipment incident (one cause), most urgent first. */
+  private faultQueue(nowNs: number): HTMLElement {
+    const section = document.createElement("section");
+    section.id = "fault-queue";
+    const title = document.createElement("h3");
+    const faults = faultOrder([...this.incidents.values()]);
+    title.textContent = `${t("faults.title")}${faults.length > 0 ? ` (${faults.length})` : ""}`;
+    section.append(title);
+    if (faults.length === 0) {
+      const empty = document.createElement("p");
+      empty.className = "empty";
+      empty.textContent = t("faults.empty");
+      section.append(empty);
+      return section;
+    }
+    const list = document.createElement("ol");
+    list.className = "faults";
+    for (const f of faults) {
+      const latest = [...f.alertIds].reverse().find((id) => this.faultAlerts.has(id));
+      const alert = latest === undefined ? undefined : this.faultAlerts.get(latest);
+      const row = document.createElement("li");
+      row.className = `fault p${f.priority}`;
+      row.dataset["incident"] = f.id;
+      row.dataset["sector"] = f.sector;
+      const parts = [
+        `P${f.priority}`,
+        alert === undefined ? "" : tOr(`rule.${alert.rule}`, alert.rule),
+        alert?.subject ?? "",
+        f.sector,
+        f.alertIds.length > 1 ? `×${f.alertIds.length}` : "",
+        f.updatedNs > 0 ? ago((nowNs - f.updatedNs) / 1e9) : "",
+      ];
+      for (const [k, text] of parts.entries()) {
+        const span = document.createElement(k === 2 || k === 3 ? "bdi" : "span");
+        span.className = ["prio", "rule", "subject", "sector", "count", "age"][k] ?? "";
+        span.textContent = text;
+        row.append(span, " ");
+      }
+      row.title = alert?.summary ?? "";
+      list.append(row);
+    }
+    section.append(list);
+    return section;
   }
 
   private healths(): Map<string, string> {
