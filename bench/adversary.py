@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -147,8 +148,14 @@ def _run_jobs(jobs: list[Job], workers: int) -> list[dict[str, Any]]:
         results = [run_job(j) for j in jobs]
     else:
         ctx = multiprocessing.get_context("spawn")
+        results = []
         with ctx.Pool(min(workers, len(jobs))) as pool:
-            results = list(pool.imap_unordered(run_job, jobs, chunksize=1))
+            for r in pool.imap_unordered(run_job, jobs, chunksize=1):
+                results.append(r)
+                # Progress on stderr (the rows on stdout stay JSON lines): a long run shows
+                # how far it is, and a killed one what it had measured.
+                brief = {k: r[k] for k in ("scenario", "seed", "crossings", "detected", "alerts")}
+                print(json.dumps(brief | {"done": f"{len(results)}/{len(jobs)}"}), file=sys.stderr)
     return sorted(results, key=lambda r: (r["scenario"], r["seed"]))
 
 

@@ -154,6 +154,8 @@ def _unwatched_points(spawn: Spawn, sector: Sector) -> np.ndarray:
     if xy.size == 0:
         return s
     open_ = ~spawn.world.layout.radar_covers(xy[:, 0], xy[:, 1], "person")
+    # Not at the very edge of radar reach: a group is a few metres wide.
+    open_ &= np.r_[False, open_[:-1]] & np.r_[open_[1:], False]
     clear = np.array([spawn.clear_of_corridors(p) for p in xy], bool)
     out: np.ndarray = s[open_ & clear]
     return out
@@ -186,7 +188,7 @@ def unwatched_groups(spawn: Spawn, spec: UnwatchedCrossers, index: int) -> list[
     for k in range(spec.groups if choices else 0):
         rng = spawn.rng("unwatched", index, k)
         sector, points = choices[int(rng.integers(len(choices)))]
-        s = float(points[int(rng.integers(points.size))]) + rng.uniform(-40.0, 40.0)
+        s = float(points[int(rng.integers(points.size))]) + rng.uniform(-30.0, 30.0)
         speed = rng.uniform(*spec.walk_mps)
         way = _unwatched_way_in(spawn, sector, s, rng.uniform(*START_ACROSS_M))
         t0 = spawn.pick_time(rng, spec.night_preference, spawn.duration - 2.5 * 3600.0)
