@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 
+from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.replay import replay_run
 from borderwatch.eval import evaluate, load_truth
 from borderwatch.eval.alerts import COVER_RADIUS_M, alert_set, read_alerts
@@ -54,6 +56,9 @@ TACTIC_SCENARIOS = (
     "tactic-unwatched",
 )
 NUISANCE_SCENARIOS = ("nuisance-mix",)
+# Where the degraded mode and camera confirmation change most, the same runs are also
+# replayed with both off (the rules before issue 14), side by side: `before` in each row.
+COMPARE_SCENARIOS = ("tactic-outage", "tactic-unwatched", "nuisance-mix")
 PD_BAR, TACTIC_PD_BAR, TACTIC_LOWER_BAR, TACTIC_LOWER_MIN_N = 0.97, 0.95, 0.90, 30
 OUTAGE_PD_BAR = 0.95
 TTA_BAR_S = -60.0
@@ -65,11 +70,23 @@ WORKERS = 2
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One simulate-replay-score run."""
+    """One simulate-replay-score run (`compare`: also replayed with the rules before)."""
 
     scenario: str
     seed: int
     hours: float | None
+    compare: bool = False
+
+
+def before_config() -> EngineConfig:
+    """The engine's defaults with issue 14's line-breach additions off: no degraded mode,
+    no camera bearing confirming a trigger."""
+    base = EngineConfig()
+    line = msgspec.structs.replace(
+        base.rules.line_breach, degraded_mode=False, camera_confirms=False
+    )
+    rules = msgspec.structs.replace(base.rules, line_breach=line)
+    return msgspec.structs.replace(base, rules=rules)
 
 
 def _last_incidents(path: Path) -> dict[str, tuple[str, ...]]:
@@ -110,36 +127,46 @@ def incidents_per_group(run_dir: Path, out_dir: Path) -> list[int]:
     return [len(found[g]) for g in groups]
 
 
-def run_job(job: Job) -> dict[str, Any]:
-    """Simulate, replay, score one (scenario, seed)."""
-    scenario, path = load_scenario(job.scenario)
-    with tempfile.TemporaryDirectory(prefix="bw-adversary-") as tmp:
-        run_dir, out_dir = Path(tmp) / "run", Path(tmp) / "out"
-        t0 = time.perf_counter()
-        simulate(scenario, path, job.seed, run_dir, hours=job.hours, progress=False)
-        t1 = time.perf_counter()
-        replay_run(run_dir, out_dir)
-        t2 = time.perf_counter()
-        alerts = out_dir / "alerts.jsonl"
-        if not alerts.is_file():
-            alerts.write_bytes(b"")  # no alerts is scored as none, not as the baseline
-        result = evaluate(run_dir, alerts)
-        per_group = incidents_per_group(run_dir, out_dir)
-        t3 = time.perf_counter()
+def _replay_and_score(run_dir: Path, out_dir: Path, config: EngineConfig | None) -> dict[str, Any]:
+    replay_run(run_dir, out_dir, config=config)
+    alerts = out_dir / "alerts.jsonl"
+    if not alerts.is_file():
+        alerts.write_bytes(b"")  # no alerts is scored as none, not as the baseline
+    result = evaluate(run_dir, alerts)
     return {
-        "scenario": job.scenario,
-        "seed": job.seed,
-        "hours": min(job.hours, scenario.hours) if job.hours else scenario.hours,
         "crossings": result["crossings"],
         "detected": result["detected"],
         "per_tactic": result["per_tactic"],
         "alerts": result["alerts"],
         "nuisance_alerts": result["nuisance_alerts"],
         "nar_per_10km_day": result["nar_per_10km_day"],
-        "incidents_per_group": per_group,
+        "incidents_per_group": incidents_per_group(run_dir, out_dir),
+    }
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Simulate, replay, score one (scenario, seed); with `compare`, the rules before too."""
+    scenario, path = load_scenario(job.scenario)
+    with tempfile.TemporaryDirectory(prefix="bw-adversary-") as tmp:
+        run_dir = Path(tmp) / "run"
+        t0 = time.perf_counter()
+        simulate(scenario, path, job.seed, run_dir, hours=job.hours, progress=False)
+        t1 = time.perf_counter()
+        now = _replay_and_score(run_dir, Path(tmp) / "out", None)
+        t2 = time.perf_counter()
+        before = (
+            _replay_and_score(run_dir, Path(tmp) / "before", before_config())
+            if job.compare
+            else None
+        )
+    return {
+        "scenario": job.scenario,
+        "seed": job.seed,
+        "hours": min(job.hours, scenario.hours) if job.hours else scenario.hours,
+        **now,
+        "before": before,
         "simulate_s": t1 - t0,
         "replay_s": t2 - t1,
-        "eval_s": t3 - t2,
     }
 
 
@@ -154,8 +181,7 @@ def _run_jobs(jobs: list[Job], workers: int) -> list[dict[str, Any]]:
                 results.append(r)
                 # Progress on stderr (the rows on stdout stay JSON lines): a long run shows
                 # how far it is, and a killed one what it had measured.
-                brief = {k: r[k] for k in ("scenario", "seed", "crossings", "detected", "alerts")}
-                print(json.dumps(brief | {"done": f"{len(results)}/{len(jobs)}"}), file=sys.stderr)
+                print(json.dumps(r | {"done": f"{len(results)}/{len(jobs)}"}), file=sys.stderr)
     return sorted(results, key=lambda r: (r["scenario"], r["seed"]))
 
 
@@ -194,18 +220,20 @@ def _tactics(results: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _pooled(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _pooled(results: Sequence[dict[str, Any]], timed: bool = True) -> dict[str, Any]:
     groups = [n for r in results for n in r["incidents_per_group"]]
-    return _pd(sum(r["detected"] for r in results), sum(r["crossings"] for r in results)) | {
+    out = _pd(sum(r["detected"] for r in results), sum(r["crossings"] for r in results)) | {
         "per_tactic": _tactics(results),
         "crossing_groups": len(groups),
         "incidents_per_group_mean": _r(float(np.mean(groups)), 3) if groups else None,
         "incidents_per_group_max": max(groups) if groups else None,
         "alerts": sum(r["alerts"] for r in results),
         "nuisance_alerts": sum(r["nuisance_alerts"] for r in results),
-        "simulate_s": round(sum(r["simulate_s"] for r in results), 1),
-        "replay_s": round(sum(r["replay_s"] for r in results), 1),
     }
+    if timed:
+        out["simulate_s"] = round(sum(r["simulate_s"] for r in results), 1)
+        out["replay_s"] = round(sum(r["replay_s"] for r in results), 1)
+    return out
 
 
 def bars(total: dict[str, Any]) -> dict[str, bool]:
@@ -255,7 +283,8 @@ def run(
         raise ValueError(f"no library scenario {missing}")
     seeds = tuple(seeds) if seeds is not None else ((1,) if quick else SEEDS)
     t0 = time.perf_counter()
-    results = _run_jobs([Job(n, s, hours) for s in seeds for n in names], workers)
+    jobs = [Job(n, s, hours, n in COMPARE_SCENARIOS) for s in seeds for n in names]
+    results = _run_jobs(jobs, workers)
     wall = time.perf_counter() - t0
     rows: list[dict[str, Any]] = []
     nar: dict[str, float | None] = {}
@@ -265,17 +294,23 @@ def run(
         row_nar = _r(float(np.mean(got)), 4) if got else None
         if name in NUISANCE_SCENARIOS:
             nar[name] = row_nar
-        rows.append(
-            {
-                "bench": "adversary",
-                "scenario": name,
-                "seeds": list(seeds),
-                "hours": mine[0]["hours"],
-                **_pooled(mine),
-                "nar_per_10km_day": row_nar,
-                "bars": {},
+        row = {
+            "bench": "adversary",
+            "scenario": name,
+            "seeds": list(seeds),
+            "hours": mine[0]["hours"],
+            **_pooled(mine),
+            "nar_per_10km_day": row_nar,
+        }
+        earlier = [r["before"] for r in mine if r["before"] is not None]
+        if earlier:
+            nars = [r["nar_per_10km_day"] for r in earlier if r["nar_per_10km_day"] is not None]
+            row["before"] = {
+                **_pooled(earlier, timed=False),
+                "nar_per_10km_day": _r(float(np.mean(nars)), 4) if nars else None,
+                "rules": "degraded_mode and camera_confirms off",
             }
-        )
+        rows.append(row | {"bars": {}})
     hostile = [r for r in results if r["scenario"] not in NUISANCE_SCENARIOS]
     total: dict[str, Any] = {
         "bench": "adversary_total",

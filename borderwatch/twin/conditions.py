@@ -170,17 +170,26 @@ def build_conditions(scenario: Scenario, world: World, seed: int, duration_s: fl
                     FaultWindow(sid, kind, start, start + rng.uniform(lo, hi) * 3600.0)
                 )
     planned: dict[tuple[int, int], PlannedOutage] = {}
-    for index, spec in enumerate(scenario.movers):
-        if not isinstance(spec, OutageCrossers):
+    # One outage at a time: each group's outage falls in its own slot of the run, so that a
+    # crossing labelled with the outage it waited for did not also get a second one for free.
+    groups = [
+        (index, k)
+        for index, spec in enumerate(scenario.movers)
+        if isinstance(spec, OutageCrossers)
+        for k in range(spec.groups)
+    ]
+    slot = duration_s / max(len(groups), 1)
+    for n, (index, k) in enumerate(groups):
+        spec = scenario.movers[index]
+        assert isinstance(spec, OutageCrossers)
+        rng = rng_for(seed, "tactic-outage", index, k)
+        plan = _plan_outage(spec, world, rng, n * slot, slot)
+        if plan is None:
             continue
-        for k in range(spec.groups):
-            plan = _plan_outage(spec, world, rng_for(seed, "tactic-outage", index, k), duration_s)
-            if plan is None:
-                continue
-            planned[(index, k)] = plan
-            how: FaultKind = "tampered" if spec.outage == "fibre" else "outage"
-            for sid in plan.sensors:
-                faults.setdefault(sid, []).append(FaultWindow(sid, how, plan.start, plan.end))
+        planned[(index, k)] = plan
+        how: FaultKind = "tampered" if spec.outage == "fibre" else "outage"
+        for sid in plan.sensors:
+            faults.setdefault(sid, []).append(FaultWindow(sid, how, plan.start, plan.end))
     for windows in faults.values():
         windows.sort(key=lambda w: (w.start, w.end))
     return Conditions(start_hour, storms, faults, planned)
@@ -213,21 +222,21 @@ def _outage_candidates(spec: OutageCrossers, world: World) -> list[tuple[Site, t
 
 
 def _plan_outage(
-    spec: OutageCrossers, world: World, rng: np.random.Generator, duration_s: float
+    spec: OutageCrossers, world: World, rng: np.random.Generator, slot0: float, slot: float
 ) -> PlannedOutage | None:
-    """Draw one group's outage: which site fails, when, for how long, and where to cross."""
+    """Draw one group's outage inside its slot [slot0, slot0 + slot) s: which site fails,
+    when, for how long (at most 90 % of the slot), and where to cross."""
     candidates = _outage_candidates(spec, world)
     if not candidates:
         return None
     site, sensors = candidates[int(rng.integers(len(candidates)))]
     sector: Sector = next(s for s in world.sectors if s.id == getattr(site.spec, "sector", ""))
-    hours = rng.uniform(*spec.outage_hours)
-    latest = max(duration_s - hours * 3600.0, 0.1 * duration_s)
-    start = rng.uniform(0.1 * duration_s, latest) if latest > 0.1 * duration_s else latest
+    length = min(rng.uniform(*spec.outage_hours) * 3600.0, 0.9 * slot)
+    start = slot0 + rng.uniform(0.0, slot - length)
     if spec.outage == "fibre":
         along = rng.uniform(0.1, 0.9) * sector.length_m
     else:
         spread = _ALONG_SPREAD_M[spec.outage]
         along = sector.line.project(site.geometry.centroid) + rng.uniform(-spread, spread)
     along = float(np.clip(along, 200.0, sector.length_m - 200.0))
-    return PlannedOutage(sector.id, sensors, start, start + hours * 3600.0, along)
+    return PlannedOutage(sector.id, sensors, start, start + length, along)

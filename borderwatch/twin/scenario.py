@@ -159,10 +159,10 @@ class OutageCrossers(_TacticGroups, frozen=True, tag="outage_crossers"):
     the cut), a ground sensor dug up and carried off (it just goes quiet). Each group's
     outage is drawn with it (`twin.conditions`); the group waits out of sight, starts
     walking in `wait_minutes` after the outage begins, and crosses where the missing sensor
-    watched."""
+    watched. A scenario's outages come one at a time, each in its own slot of the run."""
 
     outage: Literal["tower", "camera", "fibre", "ugs"] = "tower"
-    outage_hours: SpeedRange = (2.0, 3.0)
+    outage_hours: SpeedRange = (1.25, 1.75)
     wait_minutes: SpeedRange = (2.0, 20.0)
 
 
