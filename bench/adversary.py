@@ -257,7 +257,9 @@ def bars(total: dict[str, Any]) -> dict[str, bool]:
                 row["time_to_alert_median_s"], TTA_BAR_S
             )
     outage = total["per_tactic"].get("outage")
-    out[f"outage pd >= {OUTAGE_PD_BAR:g}"] = at_least(outage and outage["pd"], OUTAGE_PD_BAR)
+    out[f"crossings during outages pd >= {OUTAGE_PD_BAR:g}"] = at_least(
+        outage and outage["pd"], OUTAGE_PD_BAR
+    )
     out[f"incidents per crossing group <= {INCIDENTS_BAR:g}"] = at_most(
         total["incidents_per_group_mean"], INCIDENTS_BAR
     )
