@@ -65,6 +65,7 @@ class LineBreach(_Section, frozen=True):
     bearing_tolerance_m: Pos = 60.0
     degraded_mode: bool = True
     degraded_priority: Priority = 2
+    degraded_needs_threat: bool = True
     stretch_m: Annotated[float, msgspec.Meta(ge=10.0, le=5000.0)] = 100.0
 
 

@@ -24,7 +24,9 @@ for the scene (`check`).
 Degraded mode (`degraded_mode`): where the berm's coverage (`rules.coverage`) says no working
 sensor could confirm a trigger (its radars, cameras and ground sensors down, silent, or none
 there at all), the trigger alerts on its own the moment it is taken in, at
-`degraded_priority` (below a confirmed breach's), marked "unconfirmed: coverage degraded".
+`degraded_priority` (below a confirmed breach's), marked "unconfirmed: coverage degraded";
+with `degraded_needs_threat`, only a trigger whose own class says person or vehicle (the
+wind and animals mostly do not; a crossing group fires the fibre again and again).
 Without coverage (`watch` never called) every trigger waits for a confirmation."""
 
 from __future__ import annotations
@@ -168,6 +170,8 @@ class LineBreachRule:
     def _degraded(self, trig: _Report) -> bool:
         c = self.config
         if not c.degraded_mode or self.coverage is None or self._repeat(trig):
+            return False
+        if c.degraded_needs_threat and not trig.threat:
             return False
         return self.coverage.degraded_at(trig.x, trig.y, trig.t_s)
 

@@ -228,3 +228,24 @@ def test_stretch_m_setting_reaches_the_engine() -> None:
     feed = Feed(config(stretch_m=1000.0))
     assert feed.picture.coverage is not None
     assert len(feed.picture.coverage.stretches) == int(np.ceil(LINE.length / 1000.0))
+
+
+def test_degraded_needs_threat_keeps_a_trigger_that_says_animal_quiet() -> None:
+    animal = ClassLikelihood(person=0.25, vehicle=0.05, animal=0.45, unknown=0.25)
+    for needs, expected in ((True, 0), (False, 1)):
+        feed = Feed(config(degraded_needs_threat=needs))
+        feed.heartbeats(0.0, 200.0)
+        lon, lat = berm(UNWATCHED)
+        feed.take(
+            Detection(
+                sensor_id=f"LS-{SECTOR}",
+                kind="line",
+                seq=feed._seq(),
+                time_ns=EPOCH + 150 * S,
+                lat=lat,
+                lon=lon,
+                cov_m2=(100.0, 0.0, 100.0),
+                classes=animal,
+            )
+        )
+        assert len(list(feed.line_alerts())) == expected
