@@ -249,3 +249,25 @@ def test_degraded_needs_threat_keeps_a_trigger_that_says_animal_quiet() -> None:
             )
         )
         assert len(list(feed.line_alerts())) == expected
+
+
+def test_a_bearing_that_cannot_tell_what_it_sees_confirms_nothing() -> None:
+    feed = Feed()
+    feed.heartbeats(0.0, 200.0)
+    feed.trigger(150.0, NEAR_T07)
+    blind = ClassLikelihood(person=0.12, vehicle=0.08, animal=0.10, unknown=0.70)
+    site = feed.picture.alerter.equipment.places["T08-C"]
+    p = LINE.interpolate(NEAR_T07)
+    brg, _ = true_polar(site.lon, site.lat, np.array([p.x]), np.array([p.y]))
+    feed.take(
+        Detection(
+            sensor_id="T08-C",
+            kind="camera",
+            seq=feed._seq(),
+            time_ns=EPOCH + 160 * S,
+            bearing_deg=float(brg[0]) % 360.0,
+            sigma_bearing_deg=0.1,
+            classes=blind,
+        )
+    )
+    assert list(feed.line_alerts()) == []
