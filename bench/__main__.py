@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import (
+    adversary,
     alarm_load,
     baseline_scores,
     chaos_run,
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "engine_replay": lambda hours: [engine_replay.run(hours=hours)],
     "stonesoup_compare": lambda hours: stonesoup_compare.run(quick=hours is not None),
     "twin_alerts": lambda hours: twin_alerts.run(hours=hours),
+    "adversary": lambda hours: adversary.run(hours=hours),
     "eventlog": lambda hours: eventlog.run(quick=hours is not None),
     "ingest_cot": lambda hours: ingest_cot.run(quick=hours is not None),
     "service_ingest": lambda hours: service_ingest.run(quick=hours is not None),

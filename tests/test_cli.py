@@ -127,7 +127,7 @@ def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None
     assert (code, err) == (0, "")
     names = [line.split()[0] for line in out.splitlines()]
     assert names == list(library())
-    assert len(names) == 7
+    assert len(names) == 14
 
 
 def test_schema_covers_every_wire_type(capsys: pytest.CaptureFixture[str]) -> None:

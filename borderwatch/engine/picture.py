@@ -50,12 +50,13 @@ from borderwatch.messages import (
     WireMessage,
 )
 from borderwatch.rules import Alerter, BarrierLine, IncidentBook, Scene
+from borderwatch.rules.coverage import BermCoverage
 
 __all__ = ["Picture"]
 
 COASTING_AFTER_S = 1.5
 # Detections the rules judge as they are taken in (the berm's fibre and the ground sensors).
-BY_ARRIVAL = frozenset({"line", "ugs"})
+BY_ARRIVAL = frozenset({"line", "ugs", "camera", "patrol_report"})
 Output = Track | Alert | Incident
 
 
@@ -87,6 +88,18 @@ class Picture:
         )
         shapely.prepare(self.corridors)
         self.alerter = Alerter(self.rules, self.barrier, registry.places, epoch_ns)
+        # The berm's coverage, stretch by stretch, and which of its sensors work: a fibre
+        # trigger where none does alerts alone (degraded mode).
+        self.coverage: BermCoverage | None = None
+        if registry.layout is not None:
+            self.coverage = BermCoverage(
+                registry.layout, border, self.rules.sensors, self.rules.line_breach.stretch_m
+            )
+            cameras = {
+                sid: (site.x, site.y, site.convergence_rad)
+                for sid, site in registry.cameras.items()
+            }
+            self.alerter.line.watch(self.coverage, cameras)
         self.incidents = IncidentBook(
             self.rules.incidents, {sid: p.site or sid for sid, p in registry.places.items()}
         )
@@ -145,6 +158,10 @@ class Picture:
                 message = msgspec.structs.replace(message, time_ns=arrived_ns)
             self.window.clock(arrived)
         equipment = self.alerter.equipment
+        if self.coverage is not None and not isinstance(message, Patrol):
+            self.coverage.heard_from(message.sensor_id, t)
+            if isinstance(message, SensorStatus):
+                self.coverage.status(message.sensor_id, message.health)
         if isinstance(message, Detection):
             equipment.heard_from(message.sensor_id, t, True)
             if self.window.add(message, t) and message.kind in BY_ARRIVAL:

@@ -11,6 +11,11 @@ Pd = detected events / events, with a two-sided 95 % Clopper–Pearson interval;
 its lower end (the standard asks Pd ≥ 0.90 at 95 % confidence). Time to alert of a detected
 event = earliest covering alert time − event time, seconds (negative: warned before).
 
+Each event carries the tactic of its group's first crossing (`truth`'s `tactic`: `walk-in`,
+`outage:tower`, `herd`, ...; "untagged" where the truth has none). `tactic_table` gives Pd
+per tactic, and per family (`outage` pools `outage:*`), with a Wilson 95 % interval (close
+to nominal coverage near Pd = 1, where Clopper–Pearson is conservative), and the time to alert.
+
 Radar coverage of an event is decided at its crossing point by the run's site layout
 (`Layout.radar_covers`), with the reach of the event's class: a person is "under radar" within
 a radar's person detection range, a vehicle within its vehicle range. The issue's bar for people
@@ -25,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from borderwatch.eval.stats import clopper_pearson
+from borderwatch.eval.stats import clopper_pearson, wilson
 from borderwatch.eval.truth import Crossings
 from borderwatch.geo.sites import Layout, RadarTarget
 
@@ -41,11 +46,13 @@ __all__ = [
     "radar_covered",
     "seconds_to_alert",
     "subset_summary",
+    "tactic_table",
     "time_to_alert",
     "tta_stats",
 ]
 
 MERGE_WINDOW_S = 600.0
+UNTAGGED = "untagged"
 REPORTED_CLASSES = ("person", "vehicle")
 # First-alert time of an event no alert covers.
 NO_ALERT = np.iinfo(np.int64).max
@@ -67,6 +74,7 @@ class Events:
     sector: StrArray
     cls: StrArray
     group: IntArray
+    tactic: StrArray
 
     def __len__(self) -> int:
         return len(self.t_ns)
@@ -88,7 +96,12 @@ def crossing_events(crossings: Crossings, window_s: float = MERGE_WINDOW_S) -> E
             open_since[g] = t
             first.append(int(i))
     keep = np.asarray(first, np.int64)
-    return Events(c.t_ns[keep], c.x[keep], c.y[keep], c.sector[keep], c.cls[keep], c.group[keep])
+    tactic = (
+        np.where(c.tactic[keep] == "", UNTAGGED, c.tactic[keep]) if keep.size else c.tactic[keep]
+    )
+    return Events(
+        c.t_ns[keep], c.x[keep], c.y[keep], c.sector[keep], c.cls[keep], c.group[keep], tactic
+    )
 
 
 def pd_summary(detected: BoolArray) -> dict[str, Any]:
@@ -167,3 +180,33 @@ def subset_summary(detected: BoolArray, seconds: FloatArray, mask: BoolArray) ->
     runs can be pooled (a median of medians is not the median)."""
     tta = np.sort(seconds[mask & detected])
     return pd_summary(detected[mask]) | tta_stats(tta) | {"time_to_alert_s": tta.tolist()}
+
+
+def tactic_table(
+    events: Events, detected: BoolArray, seconds: FloatArray
+) -> dict[str, dict[str, Any]]:
+    """Per tactic and per tactic family (the part before `:`, where a tactic has variants):
+    crossings, detected, Pd with its Wilson 95 % interval, and the time to alert (median,
+    p90 and every time, sorted, so that runs can be pooled); `seconds` from
+    `seconds_to_alert`."""
+    labels = sorted(set(events.tactic.tolist()))
+    families = sorted({t.split(":")[0] for t in labels if ":" in t} - set(labels))
+    out: dict[str, dict[str, Any]] = {}
+    for name in [*labels, *families]:
+        if name in families:
+            mask = np.char.startswith(events.tactic.astype(str), name + ":")
+        else:
+            mask = events.tactic == name
+        n, k = int(mask.sum()), int((detected & mask).sum())
+        lo, hi = wilson(k, n)
+        tta = np.sort(seconds[mask & detected])
+        out[name] = {
+            "crossings": n,
+            "detected": k,
+            "pd": k / n if n else None,
+            "pd_wilson95": [lo, hi],
+            "pd_wilson_lower95": lo,
+            **tta_stats(tta),
+            "time_to_alert_s": tta.tolist(),
+        }
+    return out

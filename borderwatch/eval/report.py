@@ -38,6 +38,7 @@ from borderwatch.eval.crossings import (
     radar_covered,
     seconds_to_alert,
     subset_summary,
+    tactic_table,
     time_to_alert,
     tta_stats,
 )
@@ -85,11 +86,12 @@ def _round(value: float | None, digits: int) -> float | None:
 
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
-    for key in ("pd", "pd_lower95"):
+    for key in ("pd", "pd_lower95", "pd_wilson_lower95"):
         if key in out:
             out[key] = _round(out[key], 4)
-    if "pd_ci95" in out:
-        out["pd_ci95"] = [_round(v, 4) for v in out["pd_ci95"]]
+    for key in ("pd_ci95", "pd_wilson95"):
+        if key in out:
+            out[key] = [_round(v, 4) for v in out[key]]
     for key in ("time_to_alert_median_s", "time_to_alert_p90_s"):
         if key in out:
             out[key] = _round(out[key], 3)
@@ -187,11 +189,13 @@ def _alert_metrics(
     checked = match.nearest_cls != ""
     right = alerts.cls[checked] == match.nearest_cls[checked]
     nuisance = int(match.nuisance.sum())
+    per_tactic = tactic_table(events, detected, seconds_to_alert(events, match.first_alert_ns))
     return (
         _rates(pd_summary(detected))
         | {
             "per_sector": {k: _rates(v) for k, v in per_sector.items()},
             "per_class": {k: _rates(v) for k, v in per_class.items()},
+            "per_tactic": {k: _rates(v) for k, v in per_tactic.items()},
             **{k: _round(v, 3) for k, v in tta_stats(tta).items()},
             "alerts": len(alerts),
             "system_alerts": alerts.system,
@@ -283,5 +287,20 @@ def format_report(result: dict[str, Any]) -> str:
             lines.append(
                 f"{key:<10}{row['crossings']:>10}{row['detected']:>10}"
                 f"{_fmt(row['pd'], '.3f'):>8}{_fmt(row['pd_lower95'], '.3f'):>9}"
+            )
+    if r.get("per_tactic"):
+        lines += [
+            "",
+            f"{'by tactic':<16}{'crossings':>10}{'detected':>10}{'Pd':>8}"
+            f"{'Wilson 95%':>16}{'TTA med s':>11}{'p90 s':>9}",
+        ]
+        for key, row in r["per_tactic"].items():
+            lo, hi = row["pd_wilson95"]
+            interval = f"[{_fmt(lo, '.3f')}, {_fmt(hi, '.3f')}]"
+            lines.append(
+                f"{key:<16}{row['crossings']:>10}{row['detected']:>10}"
+                f"{_fmt(row['pd'], '.3f'):>8}{interval:>16}"
+                f"{_fmt(row['time_to_alert_median_s'], '.0f'):>11}"
+                f"{_fmt(row['time_to_alert_p90_s'], '.0f'):>9}"
             )
     return "\n".join(lines)

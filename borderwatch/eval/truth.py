@@ -103,6 +103,7 @@ class Crossings:
     sector: StrArray
     inbound: BoolArray
     corridor: BoolArray
+    tactic: StrArray  # how the mover tried to get across ("" where the truth does not say)
 
     def __len__(self) -> int:
         return len(self.t_ns)

@@ -52,6 +52,7 @@ class _CrossingLine(msgspec.Struct, tag="crossing"):
     sector: str
     inbound: bool
     corridor: bool
+    tactic: str = ""  # runs written before tactics were labelled have none
 
 
 _decoder = msgspec.json.Decoder(_MoverLine | _CrossingLine | Weather | Fault)
@@ -149,6 +150,7 @@ def _crossings(lines: list[_CrossingLine], movers: Movers) -> Crossings:
         sector=_strs([c.sector for c in lines]),
         inbound=np.array([c.inbound for c in lines], bool),
         corridor=np.array([c.corridor for c in lines], bool),
+        tactic=_strs([c.tactic for c in lines]),
     )
 
 

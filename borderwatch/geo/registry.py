@@ -105,17 +105,19 @@ UGS_PD = 0.9
 @dataclass(slots=True)
 class Registry:
     """The sensors the engine accepts, from the site layout. `places` holds every fixed
-    sensor; `radars`, `cameras` and `positions` the same sites, by kind."""
+    sensor; `radars`, `cameras` and `positions` the same sites, by kind; `layout` the site
+    layout they came from (what each covers), None for a registry built by hand."""
 
     places: dict[str, SensorSite] = field(default_factory=dict)
     radars: dict[str, RadarSite] = field(default_factory=dict)
     cameras: dict[str, CameraSite] = field(default_factory=dict)
     positions: dict[str, PositionSite] = field(default_factory=dict)
+    layout: Layout | None = None
 
     @classmethod
     def from_layout(cls, layout: Layout) -> Registry:
         """Every radar, camera, fibre and ground sensor of the layout."""
-        reg = cls()
+        reg = cls(layout=layout)
         for site in layout.towers:
             spec = site.spec
             assert isinstance(spec, TowerSpec)

@@ -61,6 +61,12 @@ class LineBreach(_Section, frozen=True):
     repeat_radius_m: Pos = 500.0
     repeat_window_s: Pos = 600.0
     priority: Priority = 1
+    camera_confirms: bool = False
+    bearing_tolerance_m: Pos = 60.0
+    degraded_mode: bool = False
+    degraded_priority: Priority = 2
+    degraded_needs_threat: bool = True
+    stretch_m: Annotated[float, msgspec.Meta(ge=10.0, le=5000.0)] = 100.0
 
 
 class Loitering(_Section, frozen=True):

@@ -8,14 +8,26 @@ is too often the wind or a jackal; it alerts when something else agrees:
   line, its course meeting it within `expect_radius_m` of the trigger, at most
   `expect_window_s` before it. Walkers crawl the last stretch to the berm, too slowly for a
   Doppler radar, so their track is often gone by the time they cut the fibre; where the radar
-  said they were going is the confirmation. One track's heading confirms one trigger.
+  said they were going is the confirmation. One track's heading confirms one trigger;
+- (`camera_confirms`) a camera's bearing whose line passes within `bearing_tolerance_m` of
+  the trigger, saying person or vehicle, within `confirm_window_s`: one line is enough;
+- a patrol's sighting of a person or vehicle, as near and as soon as a ground sensor's.
 
 The fibre fires again and again while a group climbs the berm: a confirmed trigger within
 `repeat_radius_m` and `repeat_window_s` of one already alerted raises no new alert.
 
-A trigger and a ground sensor's report confirm each other the moment the second of them is
-taken in (`arrived`): they need no tracker, so that alert does not wait for the reorder window
-and the next scene. Confirmation by a track waits for the scene (`check`)."""
+A trigger and a ground sensor's report, a camera bearing or a patrol's sighting confirm each
+other the moment the second of them is taken in (`arrived`): they need no tracker, so that
+alert does not wait for the reorder window and the next scene. Confirmation by a track waits
+for the scene (`check`).
+
+Degraded mode (`degraded_mode`): where the berm's coverage (`rules.coverage`) says no working
+sensor could confirm a trigger (its radars, cameras and ground sensors down, silent, or none
+there at all), the trigger alerts on its own the moment it is taken in, at
+`degraded_priority` (below a confirmed breach's), marked "unconfirmed: coverage degraded";
+with `degraded_needs_threat`, only a trigger whose own class says person or vehicle (the
+wind and animals mostly do not; a crossing group fires the fibre again and again).
+Without coverage (`watch` never called) every trigger waits for a confirmation."""
 
 from __future__ import annotations
 
@@ -26,6 +38,7 @@ import numpy as np
 from borderwatch.geo.projection import to_utm
 from borderwatch.messages import ClassName, Detection
 from borderwatch.rules.config import LineBreach
+from borderwatch.rules.coverage import BermCoverage
 from borderwatch.rules.scene import Finding, Scene
 
 __all__ = ["LineBreachRule"]
@@ -38,6 +51,21 @@ class _Report:
     y: float
     key: str
     threat: bool  # the report's own class says person or vehicle
+    kind: str = "line"
+    cls: ClassName = "unknown"  # person or vehicle where it says so, else unknown
+
+
+@dataclass(frozen=True, slots=True)
+class _Bearing:
+    """A camera's bearing line: from (x, y), UTM m, along the grid unit vector (ex, ey)."""
+
+    t_s: float
+    x: float
+    y: float
+    ex: float
+    ey: float
+    key: str
+    cls: ClassName = "unknown"
 
 
 def _reports(dets: list[Detection], epoch_ns: int) -> list[_Report]:
@@ -48,8 +76,19 @@ def _reports(dets: list[Detection], epoch_ns: int) -> list[_Report]:
     out = []
     for d, xi, yi in zip(dets, np.atleast_1d(x).tolist(), np.atleast_1d(y).tolist(), strict=True):
         p, v, a, u = d.classes.as_tuple()
-        out.append(_Report((d.time_ns - epoch_ns) / 1e9, xi, yi, d.key, p + v > a + u))
+        threat = p + v > a + u
+        out.append(
+            _Report((d.time_ns - epoch_ns) / 1e9, xi, yi, d.key, threat, d.kind, _cls(p, v, a, u))
+        )
     return out
+
+
+def _cls(p: float, v: float, a: float, u: float) -> ClassName:
+    """What a report says it saw, as an alert names it: person or vehicle if those two
+    outweigh the rest, else unknown."""
+    if p + v <= a + u:
+        return "unknown"
+    return "person" if p >= v else "vehicle"
 
 
 class LineBreachRule:
@@ -66,24 +105,40 @@ class LineBreachRule:
         self.expected: dict[int, tuple[float, float, float, ClassName, tuple[str, ...]]] = {}
         self.spent: set[int] = set()  # tracks whose heading has confirmed a trigger
         self.alerted: list[tuple[float, float, float]] = []  # (t, x, y) of recent breaches
+        self.bearings: list[_Bearing] = []  # recent camera bearings that could confirm
+        self.coverage: BermCoverage | None = None
+        self.cameras: dict[str, tuple[float, float, float]] = {}  # id -> x, y, convergence
+
+    def watch(self, coverage: BermCoverage, cameras: dict[str, tuple[float, float, float]]) -> None:
+        """Know the berm's coverage (degraded mode) and where each camera stands (UTM x, y and
+        its grid convergence, rad: true bearings to grid)."""
+        self.coverage, self.cameras = coverage, cameras
 
     def arrived(self, det: Detection) -> list[Finding]:
-        """A line or ground-sensor detection as it is taken in; the triggers it confirms with
-        a ground sensor's report (a person or a vehicle, as near and as soon)."""
+        """A line, ground-sensor, camera or patrol detection as it is taken in; the triggers
+        it confirms (a ground sensor's or a patrol's report of a person or a vehicle as near
+        and as soon, or a camera bearing through one), and a trigger on a stretch no working
+        sensor covers, alone (degraded mode)."""
+        if det.kind == "camera":
+            return self._bearing(det)
+        if det.kind not in ("line", "ugs", "patrol_report"):
+            return []
         (report,) = _reports([det], self.epoch_ns)
+        out: list[Finding] = []
         if det.kind == "line":
+            if self._degraded(report):
+                out.append(self._unconfirmed(report))
+                self.alerted.append((report.t_s, report.x, report.y))
+                return out
             self.pending.append(report)
-        elif det.kind == "ugs":
+        else:
             self.ground.append(report)
             if not report.threat:
                 return []
-        else:
-            return []
         c = self.config
-        out: list[Finding] = []
         keep: list[_Report] = []
         for trig in self.pending:
-            by = None
+            by: _Report | _Bearing | None = None
             if not self._repeat(trig):
                 by = next(
                     (
@@ -95,13 +150,87 @@ class LineBreachRule:
                     ),
                     None,
                 )
+                if by is None:
+                    by = self._bearing_through(trig)
             if by is None:
                 keep.append(trig)
                 continue
-            out.append(self._finding(trig, "unknown", (), (by.key,), "a ground sensor"))
+            cls: ClassName = "unknown"
+            if isinstance(by, _Bearing):
+                what, cls = "a camera bearing", by.cls
+            elif by.kind == "patrol_report":
+                what, cls = "a patrol's sighting", by.cls
+            else:
+                what = "a ground sensor"
+            out.append(self._finding(trig, cls, (), (by.key,), what))
             self.alerted.append((trig.t_s, trig.x, trig.y))
         self.pending = keep
         return out
+
+    def _degraded(self, trig: _Report) -> bool:
+        c = self.config
+        if not c.degraded_mode or self.coverage is None or self._repeat(trig):
+            return False
+        if c.degraded_needs_threat and not trig.threat:
+            return False
+        return self.coverage.degraded_at(trig.x, trig.y, trig.t_s)
+
+    def _unconfirmed(self, trig: _Report) -> Finding:
+        return Finding(
+            rule=self.name,
+            priority=self.config.degraded_priority,
+            x=trig.x,
+            y=trig.y,
+            cls=trig.cls,
+            evidence=(trig.key,),
+            crossing=(trig.x, trig.y, trig.t_s),
+            summary=(
+                "berm line sensor triggered, unconfirmed: coverage degraded"
+                " (no working radar, camera or ground sensor covers this stretch)"
+            ),
+        )
+
+    def _bearing(self, det: Detection) -> list[Finding]:
+        """A camera bearing: kept a while, and the pending triggers it runs through."""
+        place = self.cameras.get(det.sensor_id)
+        if not self.config.camera_confirms or place is None or det.bearing_deg is None:
+            return []
+        p, v, a, u = det.classes.as_tuple()
+        if p + v <= a + u:
+            # Only a bearing that says person or vehicle: far out a thermal camera cannot
+            # tell a camel or a jackal at the berm from anything else, and such bearings
+            # confirmed the animals' own fibre triggers (9 nuisance alarms per 10 km a day).
+            return []
+        t_s = (det.time_ns - self.epoch_ns) / 1e9
+        x, y, convergence = place
+        grid = np.radians(det.bearing_deg) - convergence
+        b = _Bearing(t_s, x, y, float(np.sin(grid)), float(np.cos(grid)), det.key, _cls(p, v, a, u))
+        self.bearings.append(b)
+        self.bearings = [
+            o for o in self.bearings if t_s - o.t_s <= 2 * self.config.confirm_window_s
+        ]
+        out: list[Finding] = []
+        keep: list[_Report] = []
+        for trig in self.pending:
+            if not self._repeat(trig) and self._through(b, trig):
+                out.append(self._finding(trig, b.cls, (), (b.key,), "a camera bearing"))
+                self.alerted.append((trig.t_s, trig.x, trig.y))
+            else:
+                keep.append(trig)
+        self.pending = keep
+        return out
+
+    def _through(self, b: _Bearing, trig: _Report) -> bool:
+        """Whether bearing `b` passes within the tolerance of `trig`, soon enough."""
+        if abs(b.t_s - trig.t_s) > self.config.confirm_window_s:
+            return False
+        dx, dy = trig.x - b.x, trig.y - b.y
+        ahead = dx * b.ex + dy * b.ey
+        off = abs(dx * b.ey - dy * b.ex)
+        return ahead > 0.0 and off <= self.config.bearing_tolerance_m
+
+    def _bearing_through(self, trig: _Report) -> _Bearing | None:
+        return next((b for b in self.bearings if self._through(b, trig)), None)
 
     def check(self, scene: Scene) -> list[Finding]:
         """Findings for the triggers confirmed now; forget the expired ones."""

@@ -13,10 +13,12 @@ import numpy as np
 import numpy.typing as npt
 
 from borderwatch.arrays import FloatArray
-from borderwatch.twin.scenario import Scenario
+from borderwatch.geo.sectors import Sector
+from borderwatch.geo.sites import Site
+from borderwatch.twin.scenario import OutageCrossers, Scenario
 from borderwatch.twin.world import World, rng_for
 
-__all__ = ["Conditions", "FaultWindow", "SensorState", "build_conditions"]
+__all__ = ["Conditions", "FaultWindow", "PlannedOutage", "SensorState", "build_conditions"]
 
 LOCAL_UTC_OFFSET_H = 1.0
 SUNRISE_H, SUNSET_H = 6.5, 18.5
@@ -38,6 +40,19 @@ class FaultWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedOutage:
+    """The outage one group of `OutageCrossers` waits for: the sensors it silences, from
+    `start` to `end` seconds, in `sector`, and where along that sector's watch line (m) the
+    group will cross, the stretch the silent sensor watched."""
+
+    sector: str
+    sensors: tuple[str, ...]
+    start: float
+    end: float
+    along_m: float
+
+
+@dataclass(frozen=True, slots=True)
 class StormWindow:
     """A dust storm over some sectors."""
 
@@ -54,6 +69,8 @@ class Conditions:
     start_hour_local: float
     storms: tuple[StormWindow, ...]
     faults: dict[str, list[FaultWindow]] = field(default_factory=dict)
+    # (index of the OutageCrossers spec in the scenario, group number) -> its outage.
+    planned: dict[tuple[int, int], PlannedOutage] = field(default_factory=dict)
 
     def local_hour(self, t: FloatArray | float) -> FloatArray:
         """Local clock hour in [0, 24) at scenario time `t` (s)."""
@@ -152,6 +169,74 @@ def build_conditions(scenario: Scenario, world: World, seed: int, duration_s: fl
                 faults.setdefault(sid, []).append(
                     FaultWindow(sid, kind, start, start + rng.uniform(lo, hi) * 3600.0)
                 )
+    planned: dict[tuple[int, int], PlannedOutage] = {}
+    # One outage at a time: each group's outage falls in its own slot of the run, so that a
+    # crossing labelled with the outage it waited for did not also get a second one for free.
+    groups = [
+        (index, k)
+        for index, spec in enumerate(scenario.movers)
+        if isinstance(spec, OutageCrossers)
+        for k in range(spec.groups)
+    ]
+    slot = duration_s / max(len(groups), 1)
+    for n, (index, k) in enumerate(groups):
+        spec = scenario.movers[index]
+        assert isinstance(spec, OutageCrossers)
+        rng = rng_for(seed, "tactic-outage", index, k)
+        plan = _plan_outage(spec, world, rng, n * slot, slot)
+        if plan is None:
+            continue
+        planned[(index, k)] = plan
+        how: FaultKind = "tampered" if spec.outage == "fibre" else "outage"
+        for sid in plan.sensors:
+            faults.setdefault(sid, []).append(FaultWindow(sid, how, plan.start, plan.end))
     for windows in faults.values():
         windows.sort(key=lambda w: (w.start, w.end))
-    return Conditions(start_hour, storms, faults)
+    return Conditions(start_hour, storms, faults, planned)
+
+
+# Where an outage leaves a gap, by what failed: a tower or its camera watches the berm in
+# front of it; a ground sensor, the few hundred metres of wadi it sits in; the fibre, its
+# whole sector.
+_ALONG_SPREAD_M = {"tower": 1500.0, "camera": 1500.0, "ugs": 150.0}
+
+
+def _outage_candidates(spec: OutageCrossers, world: World) -> list[tuple[Site, tuple[str, ...]]]:
+    """The sites whose failure this tactic waits for, with the sensor ids that go silent."""
+    layout = world.layout
+    ids = set(spec.sectors) & set(world.sector_ids) or set(world.sector_ids)
+    out: list[tuple[Site, tuple[str, ...]]] = []
+    if spec.outage in ("tower", "camera"):
+        for site in layout.towers:
+            has_r = getattr(site.spec, "radar", None) is not None
+            has_c = getattr(site.spec, "camera", None) is not None
+            sensors = (f"{site.id}-R",) * has_r + (f"{site.id}-C",) * has_c
+            if spec.outage == "camera":
+                sensors = (f"{site.id}-C",) * has_c
+            if sensors:
+                out.append((site, sensors))
+    else:
+        sites = layout.line_sensors if spec.outage == "fibre" else layout.ugs
+        out = [(site, (site.id,)) for site in sites]
+    return [(site, sensors) for site, sensors in out if getattr(site.spec, "sector", "") in ids]
+
+
+def _plan_outage(
+    spec: OutageCrossers, world: World, rng: np.random.Generator, slot0: float, slot: float
+) -> PlannedOutage | None:
+    """Draw one group's outage inside its slot [slot0, slot0 + slot) s: which site fails,
+    when, for how long (at most 90 % of the slot), and where to cross."""
+    candidates = _outage_candidates(spec, world)
+    if not candidates:
+        return None
+    site, sensors = candidates[int(rng.integers(len(candidates)))]
+    sector: Sector = next(s for s in world.sectors if s.id == getattr(site.spec, "sector", ""))
+    length = min(rng.uniform(*spec.outage_hours) * 3600.0, 0.9 * slot)
+    start = slot0 + rng.uniform(0.0, slot - length)
+    if spec.outage == "fibre":
+        along = rng.uniform(0.1, 0.9) * sector.length_m
+    else:
+        spread = _ALONG_SPREAD_M[spec.outage]
+        along = sector.line.project(site.geometry.centroid) + rng.uniform(-spread, spread)
+    along = float(np.clip(along, 200.0, sector.length_m - 200.0))
+    return PlannedOutage(sector.id, sensors, start, start + length, along)

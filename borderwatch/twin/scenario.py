@@ -19,17 +19,24 @@ from borderwatch.errors import ConfigError
 
 __all__ = [
     "LIBRARY",
+    "TACTIC_SPECS",
     "Camels",
     "Convoys",
+    "CrawlCrossers",
+    "DecoyCrossers",
     "Fault",
     "FootSmugglers",
+    "HerdCrossers",
     "Infiltrators",
     "MoverSpec",
+    "OutageCrossers",
     "Patrols",
     "RandomFaults",
     "Scenario",
     "Storm",
+    "StormCrossers",
     "Traffic",
+    "UnwatchedCrossers",
     "Wildlife",
     "library",
     "load_scenario",
@@ -139,7 +146,90 @@ class Traffic(_Spec, frozen=True, tag="traffic"):
     queue_minutes: SpeedRange = (5.0, 45.0)
 
 
-MoverSpec = FootSmugglers | Infiltrators | Convoys | Camels | Wildlife | Patrols | Traffic
+class _TacticGroups(FootSmugglers, frozen=True):
+    """What every adversary tactic shares with plain groups on foot; a tactic is chosen to
+    get across, so its groups do not turn back by default."""
+
+    abort_probability: Frac = 0.0
+
+
+class OutageCrossers(_TacticGroups, frozen=True, tag="outage_crossers"):
+    """Groups that cross into a sensor outage they wait for (or an accomplice makes): a
+    tower down (radar and camera: its power cut), a camera down, the fibre cut (it reports
+    the cut), a ground sensor dug up and carried off (it just goes quiet). Each group's
+    outage is drawn with it (`twin.conditions`); the group waits out of sight, starts
+    walking in `wait_minutes` after the outage begins, and crosses where the missing sensor
+    watched. A scenario's outages come one at a time, each in its own slot of the run."""
+
+    outage: Literal["tower", "camera", "fibre", "ugs"] = "tower"
+    outage_hours: SpeedRange = (1.25, 1.75)
+    wait_minutes: SpeedRange = (2.0, 20.0)
+
+
+class HerdCrossers(_TacticGroups, frozen=True, tag="herd_crossers"):
+    """People walking inside a camel herd as it grazes towards the berm, at the herd's pace
+    and with its stops, who leave it a few hundred metres out and cross."""
+
+    herd_size: SizeRange = (20, 50)
+    herd_mps: SpeedRange = (0.15, 0.6)
+    group_size: SizeRange = (1, 3)
+    night_preference: Frac = 0.0
+    break_out_m: SpeedRange = (150.0, 450.0)
+
+
+class CrawlCrossers(_TacticGroups, frozen=True, tag="crawl_crossers"):
+    """Stop-and-go movers on tangential paths: each leg is steered across the beam of the
+    radars that can see it, slowed until its radial speed is under their minimum detectable
+    velocity (never below a crawl), and every few hundred metres they lie still for minutes."""
+
+    leg_m: SpeedRange = (200.0, 700.0)
+    stop_minutes: SpeedRange = (2.0, 10.0)
+    start_m: SpeedRange = (1500.0, 3500.0)
+
+
+class StormCrossers(_TacticGroups, frozen=True, tag="storm_crossers"):
+    """Groups that time their crossing into the worst of a dust storm over their sector."""
+
+
+class UnwatchedCrossers(_TacticGroups, frozen=True, tag="unwatched_crossers"):
+    """Groups that cross where no radar reaches a person (only the fibre and ground sensors
+    watch there) and come in through ground no radar reaches, as far as there is any."""
+
+
+class DecoyCrossers(_TacticGroups, frozen=True, tag="decoy_crossers"):
+    """A feint at one place (`feint`: a few people who go up to the berm, work at it, and go
+    back; `animals`: dogs driven at the berm) while the group crosses `separation_m` away
+    along it, `lag_minutes` after the decoy reaches the berm."""
+
+    decoy: Literal["feint", "animals"] = "feint"
+    decoy_size: SizeRange = (1, 3)
+    separation_m: SpeedRange = (4000.0, 12000.0)
+    lag_minutes: SpeedRange = (3.0, 20.0)
+
+
+TACTIC_SPECS = (
+    OutageCrossers,
+    HerdCrossers,
+    CrawlCrossers,
+    StormCrossers,
+    UnwatchedCrossers,
+    DecoyCrossers,
+)
+MoverSpec = (
+    FootSmugglers
+    | Infiltrators
+    | Convoys
+    | Camels
+    | Wildlife
+    | Patrols
+    | Traffic
+    | OutageCrossers
+    | HerdCrossers
+    | CrawlCrossers
+    | StormCrossers
+    | UnwatchedCrossers
+    | DecoyCrossers
+)
 
 
 class Storm(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -33,6 +33,7 @@ class Crossing:
     sector: str
     inbound: bool
     corridor: bool
+    tactic: str = ""
 
 
 def find_crossings(movers: list[Mover], world: World) -> list[Crossing]:
@@ -62,6 +63,7 @@ def find_crossings(movers: list[Mover], world: World) -> list[Crossing]:
                         sector.id,
                         bool(c.inbound[k]),
                         bool(corridor[k]),
+                        m.tactic,
                     )
                 )
     out.sort(key=lambda c: (c.t, c.mover))
@@ -89,6 +91,7 @@ def write_truth(
                     "friendly": m.friendly,
                     "group": m.group,
                     "callsign": m.callsign,
+                    "tactic": m.tactic,
                     "t_ns": _ns(start_ns, m.t).tolist(),
                     "x": np.round(m.x, 2).tolist(),
                     "y": np.round(m.y, 2).tolist(),
@@ -116,6 +119,7 @@ def write_truth(
                     "sector": c.sector,
                     "inbound": c.inbound,
                     "corridor": c.corridor,
+                    "tactic": c.tactic,
                 }
             )
             + b"\n"

@@ -80,8 +80,10 @@ class Run:
         inbound: bool = True,
         corridor: bool = False,
         sector: str = "N01",
+        tactic: str | None = None,
     ) -> None:
-        """A crossing of the watch line by `mover` at t_s, (x, y)."""
+        """A crossing of the watch line by `mover` at t_s, (x, y); `tactic` None writes none
+        (as runs made before tactics were labelled)."""
         lon, lat = lonlat(x, y)
         self.crossings.append(
             {
@@ -100,6 +102,7 @@ class Run:
                 "inbound": inbound,
                 "corridor": corridor,
             }
+            | ({} if tactic is None else {"tactic": tactic})
         )
 
     def alert(

@@ -144,7 +144,13 @@ def _events(draw: st.DrawFn) -> tuple[Events, np.ndarray]:
     t = START + np.arange(n, dtype=np.int64) * 1000 * S
     first = [NO_ALERT if d is None else int(tt) + d * S for tt, d in zip(t, late, strict=True)]
     events = Events(
-        t, xy[:, 0] + off, xy[:, 1], np.array(sec, str), np.array(cls, str), np.zeros(n, np.int64)
+        t,
+        xy[:, 0] + off,
+        xy[:, 1],
+        np.array(sec, str),
+        np.array(cls, str),
+        np.zeros(n, np.int64),
+        np.full(n, "walk-in"),
     )
     return events, np.array(first, np.int64)
 

@@ -19,7 +19,7 @@ KEYS = {
     "alerts_on_corridor_traffic", "class_checked_alerts", "class_accuracy", "track_reports",
     "bad_track_lines", "gospa_times", "gospa_mean_m", "gospa_localisation_mean_m",
     "gospa_missed_mean", "gospa_false_mean", "coverage_sites", "per_coverage", "people_radar",
-    "vehicles",
+    "vehicles", "per_tactic",
 }  # fmt: skip
 
 

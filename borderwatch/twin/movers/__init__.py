@@ -9,14 +9,27 @@ from borderwatch.twin.movers.animals import camels, wildlife
 from borderwatch.twin.movers.base import Spawn
 from borderwatch.twin.movers.foot import foot_groups
 from borderwatch.twin.movers.path import CLASS_OF, Mover, MoverKind, Route
+from borderwatch.twin.movers.stealth import crawl_groups, herd_groups
+from borderwatch.twin.movers.tactics import (
+    decoy_groups,
+    outage_groups,
+    storm_groups,
+    unwatched_groups,
+)
 from borderwatch.twin.movers.vehicles import convoys, patrols, traffic
 from borderwatch.twin.scenario import (
     Camels,
     Convoys,
+    CrawlCrossers,
+    DecoyCrossers,
     FootSmugglers,
+    HerdCrossers,
     Infiltrators,
+    OutageCrossers,
     Patrols,
+    StormCrossers,
     Traffic,
+    UnwatchedCrossers,
     Wildlife,
 )
 
@@ -31,6 +44,12 @@ BEHAVIOURS: dict[type[Any], Callable[[Spawn, Any, int], list[list[Mover]]]] = {
     Wildlife: wildlife,
     Patrols: patrols,
     Traffic: traffic,
+    OutageCrossers: outage_groups,
+    HerdCrossers: herd_groups,
+    CrawlCrossers: crawl_groups,
+    StormCrossers: storm_groups,
+    UnwatchedCrossers: unwatched_groups,
+    DecoyCrossers: decoy_groups,
 }
 
 

@@ -27,6 +27,7 @@ def group_members(
     group: str,
     rng: np.random.Generator,
     hostile: bool = True,
+    tactic: str = "",
 ) -> list[Mover]:
     """The leader on `route` and `size - 1` followers in file behind, a few metres apart."""
     members = []
@@ -36,7 +37,7 @@ def group_members(
             lag += rng.uniform(*SPACING_M) / max(speed, 0.3)
         offset = rng.normal(0.0, 1.5, 2) if i else np.zeros(2)
         t, x, y = follow(route, lag, offset)
-        members.append(Mover("", kind, group, hostile, t, x, y))
+        members.append(Mover("", kind, group, hostile, t, x, y, tactic=tactic))
     return members
 
 
@@ -76,7 +77,7 @@ def crossing_group(
         route.go(spawn.at(sector, s, -40.0), spec.crawl_mps)
         pickup = spawn.at(sector, s + rng.uniform(-1000, 1000), -rng.uniform(1000.0, 4000.0))
         route.wander_to(pickup, speed, rng)
-    return group_members(route, size, speed, kind, group, rng)
+    return group_members(route, size, speed, kind, group, rng, tactic="walk-in")
 
 
 def foot_groups(spawn: Spawn, spec: FootSmugglers, index: int) -> list[list[Mover]]:

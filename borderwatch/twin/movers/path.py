@@ -46,6 +46,9 @@ class Mover:
     y: FloatArray
     callsign: str = ""
     agency: str = ""
+    # How a hostile mover tries to get across (`walk-in`, `outage`, `herd`, ...): the truth
+    # labels every crossing with it, so Pd can be scored per tactic.
+    tactic: str = ""
 
     @property
     def cls(self) -> str:
@@ -76,7 +79,16 @@ class Mover:
         if len(t) < 2:
             return None
         return Mover(
-            self.id, self.kind, self.group, self.hostile, t, x, y, self.callsign, self.agency
+            self.id,
+            self.kind,
+            self.group,
+            self.hostile,
+            t,
+            x,
+            y,
+            self.callsign,
+            self.agency,
+            self.tactic,
         )
 
     def sample(

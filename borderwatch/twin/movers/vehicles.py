@@ -61,7 +61,7 @@ def convoys(spawn: Spawn, spec: Convoys, index: int) -> list[list[Mover]]:
         for i in range(n):
             lag = i * rng.uniform(30.0, 80.0) / speed
             t, x, y = follow(route, lag, rng.normal(0.0, 3.0, 2) if i else np.zeros(2))
-            vehicles.append(Mover("", "convoy_vehicle", "", True, t, x, y))
+            vehicles.append(Mover("", "convoy_vehicle", "", True, t, x, y, tactic="convoy"))
         out.append(vehicles)
         if porters:
             out.append(porters)
@@ -89,7 +89,7 @@ def _porters(
     route.go(spawn.at(sector, s, -40.0), speed)
     route.go(spawn.at(sector, s, 40.0), 0.4)
     route.go(stop, speed)
-    return group_members(route, n, speed, "foot_smuggler", "", rng)
+    return group_members(route, n, speed, "foot_smuggler", "", rng, tactic="porters")
 
 
 def patrols(spawn: Spawn, spec: Patrols, index: int) -> list[list[Mover]]:
