@@ -54,6 +54,7 @@ __all__ = [
     "decode_frame",
     "decode_proto",
     "decode_xml",
+    "parse_hardened",
 ]
 
 T = TypeVar("T", Detection, SensorStatus, Patrol)
@@ -94,6 +95,31 @@ def _refuse_dtd(*_: object) -> None:
     raise RejectedError(DTD_FORBIDDEN, "$", "DOCTYPE and ENTITY declarations are not accepted")
 
 
+def parse_hardened(
+    data: bytes,
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None],
+    text: Callable[[str], None] | None = None,
+) -> None:
+    """Parse CoT XML with expat and these handlers, the one way every CoT reader parses:
+    no DOCTYPE or ENTITY declarations (no entity expansion bombs, no external entities);
+    malformed XML, or an encoding we cannot read, is `BAD_XML`."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise RejectedError(BAD_XML, "$", f"not well-formed XML: {exc}") from exc
+    except LookupError as exc:  # expat asks Python's codecs for an encoding it does not know
+        raise RejectedError(BAD_XML, "$", f"an XML encoding we cannot read: {exc}") from exc
+
+
 def _parse_xml(data: bytes) -> _Event:
     event = _Event()
     depth = 0
@@ -117,18 +143,7 @@ def _parse_xml(data: bytes) -> _Event:
         nonlocal depth
         depth -= 1
 
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise RejectedError(BAD_XML, "$", f"not well-formed XML: {exc}") from exc
-    except LookupError as exc:  # expat asks Python's codecs for an encoding it does not know
-        raise RejectedError(BAD_XML, "$", f"an XML encoding we cannot read: {exc}") from exc
+    parse_hardened(data, start, end)
     return event
 
 

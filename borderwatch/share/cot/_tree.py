@@ -5,14 +5,14 @@ expansion, no external entities), as `borderwatch.ingest.cot.decode` does; bound
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from xml.parsers import expat
 
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from takproto.proto import TakMessage
 
 from borderwatch.ingest.base import RejectedError
 from borderwatch.ingest.cot._text import format_time
-from borderwatch.ingest.cot.const import BAD_PROTOBUF, BAD_XML, DTD_FORBIDDEN
+from borderwatch.ingest.cot.const import BAD_PROTOBUF, BAD_XML
+from borderwatch.ingest.cot.decode import parse_hardened
 
 __all__ = ["Node", "parse_proto", "parse_xml"]
 
@@ -43,10 +43,6 @@ class Node:
         return [c for c in self.children if c.name == name]
 
 
-def _refuse(*_: object) -> None:
-    raise RejectedError(DTD_FORBIDDEN, "$", "DOCTYPE and ENTITY declarations are not accepted")
-
-
 def parse_xml(data: bytes) -> Node:
     """The `<event>` tree; `RejectedError` if it is not well-formed or not an event."""
     stack: list[Node] = []
@@ -69,17 +65,7 @@ def parse_xml(data: bytes) -> Node:
         if stack:
             stack[-1].text += data
 
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = _refuse
-    parser.EntityDeclHandler = _refuse
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise RejectedError(BAD_XML, "$", f"not well-formed XML: {exc}") from exc
+    parse_hardened(data, start, end, text)
     if not root or root[0].name != "event":
         raise RejectedError(BAD_XML, "$", "the root element is not <event>")
     return root[0]
