@@ -145,8 +145,10 @@ class Picture:
         if refusal is not None:
             return self._reject(f"rejected: {refusal.code}")
         t = (message.time_ns - self.epoch_ns) / 1e9
+        window = self.window
         if arrived_ns is None or self.event_clock:
-            self.window.clock(t)
+            if t > window.now_s:  # `window.clock(t)`, inlined: once per message
+                window.now_s = t
         else:
             arrived = self._t(arrived_ns)
             source = message.callsign if isinstance(message, Patrol) else message.sensor_id
@@ -156,7 +158,7 @@ class Picture:
             if judged != t:
                 t = judged
                 message = msgspec.structs.replace(message, time_ns=arrived_ns)
-            self.window.clock(arrived)
+            window.clock(arrived)
         equipment = self.alerter.equipment
         if self.coverage is not None and not isinstance(message, Patrol):
             self.coverage.heard_from(message.sensor_id, t)
@@ -164,11 +166,11 @@ class Picture:
                 self.coverage.status(message.sensor_id, message.health)
         if isinstance(message, Detection):
             equipment.heard_from(message.sensor_id, t, True)
-            if self.window.add(message, t) and message.kind in BY_ARRIVAL:
+            if window.add(message, t) and message.kind in BY_ARRIVAL:
                 alerts = self.alerter.arrived(message)
                 if alerts:
                     return (*alerts, *self.incidents.take(alerts), *self._advance(False))
-            if not self.window.due():
+            if window.first_held + 1 > window.now_s - window.window_s:  # not `window.due()`
                 return ()  # the common case, kept cheap: nothing to release yet
         elif isinstance(message, SensorStatus):
             equipment.heard_from(message.sensor_id, t, False)

@@ -50,6 +50,15 @@ class EquipmentRules:
         self.in_sector: dict[str, list[str]] = {}
         for sid in self.sensor_ids:
             self.in_sector.setdefault(places[sid].sector, []).append(sid)
+        # Fixed per sensor, asked for every sensor at every scene: worked out once.
+        self.period = {
+            sid: float(getattr(sensors.heartbeat_s, places[sid].kind)) for sid in self.sensor_ids
+        }
+        self.site = {sid: site_of(sid, places[sid]) for sid in self.sensor_ids}
+        # Each sector's expected sensors, their sites and fastest heartbeat: they change only
+        # when a sensor is first heard, so they are kept until then (`_sector_view`).
+        self._views: dict[str, tuple[list[str], int, float]] = {}
+        self._views_at = -1
         self.heard: dict[str, float] = {}
         self.detected: dict[str, float] = {}
         self.health: dict[str, str] = {}
@@ -124,23 +133,25 @@ class EquipmentRules:
     def _silence(self, t_s: float) -> list[Finding]:
         c = self.config
         started = self.started if self.started is not None else t_s
+        heard, period, every = self.heard, self.period, c.expect_unheard
+        silent, absorbed, held = self.silent, self.absorbed, self.held
         for sid in self.sensor_ids:
-            if not self.expected(sid):
-                continue
-            last = self.heard.get(sid, started)
-            if t_s - last <= c.missed_heartbeats * self._period(sid):
-                self.silent.discard(sid)  # back (or never gone)
-                self.absorbed.discard(sid)
-                self.held.discard(sid)
-            elif sid not in self.silent:
-                self.silent.add(sid)
-                self.held.add(sid)
+            if not every and sid not in heard:
+                continue  # not expected
+            if t_s - heard.get(sid, started) <= c.missed_heartbeats * period[sid]:
+                if sid in silent or sid in held or sid in absorbed:
+                    silent.discard(sid)  # back
+                    absorbed.discard(sid)
+                    held.discard(sid)
+            elif sid not in silent:
+                silent.add(sid)
+                held.add(sid)
         out: list[Finding] = []
         for sector, sids in sorted(self.in_sector.items()):
-            expected = [s for s in sids if self.expected(s)]
-            if len({site_of(s, self.places[s]) for s in expected}) < 2:
+            expected, sites, fastest = self._sector_view(sector)
+            if sites < 2:
                 continue  # one site's silence is that site's fault, said below
-            if self._cut_off(expected, t_s, started):
+            if self._cut_off(expected, t_s, started, fastest):
                 if sector not in self.sector_silent:
                     self.sector_silent.add(sector)
                     last = max(self.heard.get(s, started) for s in expected)
@@ -157,21 +168,37 @@ class EquipmentRules:
                 self.absorbed.add(sid)  # the sector's silence says it
                 self.held.discard(sid)
             elif self._link_up(sid, t_s, started) and not self._mates_falling(sid, t_s, started):
-                by_site.setdefault(site_of(sid, place), []).append(sid)
+                by_site.setdefault(self.site[sid], []).append(sid)
         for site, group in sorted(by_site.items()):
             self.held -= set(group)
             out.append(self._site_down(site, group, t_s))
         return out
 
-    def _cut_off(self, expected: list[str], t_s: float, started: float) -> bool:
+    def _sector_view(self, sector: str) -> tuple[list[str], int, float]:
+        """A sector's expected sensors, how many sites they stand on, and the fastest
+        heartbeat among them (inf if none)."""
+        if self._views_at != len(self.heard):
+            self._views.clear()
+            self._views_at = len(self.heard)
+        view = self._views.get(sector)
+        if view is None:
+            expected = [s for s in self.in_sector[sector] if self.expected(s)]
+            fastest = min((self.period[s] for s in expected), default=math.inf)
+            view = self._views[sector] = (
+                expected,
+                len({self.site[s] for s in expected}),
+                fastest,
+            )
+        return view
+
+    def _cut_off(self, expected: list[str], t_s: float, started: float, fastest: float) -> bool:
         """A sector is cut off when nothing of it has been heard for `missed_heartbeats` of
         its fastest heartbeat and every one of its sensors is overdue (a ground sensor with
         a 5-min heartbeat may simply not have had its turn yet)."""
-        c = self.config
-        last = max(self.heard.get(s, started) for s in expected)
-        fastest = min(self._period(s) for s in expected)
-        return t_s - last > c.missed_heartbeats * fastest and all(
-            t_s - self.heard.get(s, started) > self._period(s) for s in expected
+        heard, period = self.heard, self.period
+        last = max(heard.get(s, started) for s in expected)
+        return t_s - last > self.config.missed_heartbeats * fastest and all(
+            t_s - heard.get(s, started) > period[s] for s in expected
         )
 
     def _mates_falling(self, sensor_id: str, t_s: float, started: float) -> bool:
@@ -179,13 +206,13 @@ class EquipmentRules:
         going down as a whole (a tower's camera and radar keep different rhythms), so both
         wait to be one alarm (at most a few heartbeats)."""
         place = self.places[sensor_id]
-        site = site_of(sensor_id, place)
+        site = self.site[sensor_id]
         return any(
-            site_of(s, self.places[s]) == site
+            self.site[s] == site
             and s != sensor_id
             and self.expected(s)
             and s not in self.silent
-            and t_s - self.heard.get(s, started) > self._period(s)
+            and t_s - self.heard.get(s, started) > self.period[s]
             for s in self.in_sector[place.sector]
         )
 
@@ -194,12 +221,10 @@ class EquipmentRules:
         heard since it fell silent (so the link is up), or it has nothing else to hear from.
         Until then its alarm is held: the whole sector may be falling silent (a cut link)."""
         place = self.places[sensor_id]
-        site = site_of(sensor_id, place)
+        site = self.site[sensor_id]
         own_last = self.heard.get(sensor_id, started)
         others = [
-            s
-            for s in self.in_sector[place.sector]
-            if self.expected(s) and site_of(s, self.places[s]) != site
+            s for s in self.in_sector[place.sector] if self.expected(s) and self.site[s] != site
         ]
         if not others:
             return True
@@ -209,11 +234,12 @@ class EquipmentRules:
         q = self.quiet
         started = self.started if self.started is not None else t_s
         out = []
+        detected = self.detected
         for sector, sids in sorted(self.in_sector.items()):
-            expected = [s for s in sids if self.expected(s)]
+            expected = self._sector_view(sector)[0]
             if not expected:
                 continue  # nothing fielded, nothing to miss
-            last = max(started, *(self.detected.get(sid, started) for sid in expected))
+            last = max(started, *(detected.get(sid, started) for sid in expected))
             if t_s - last <= q.quiet_s:
                 self.sector_quiet.discard(sector)
             elif sector not in self.sector_quiet and sector not in self.sector_silent:
@@ -235,9 +261,6 @@ class EquipmentRules:
                     )
                 )
         return out
-
-    def _period(self, sensor_id: str) -> float:
-        return float(getattr(self.config.heartbeat_s, self.places[sensor_id].kind))
 
     def _sector_silent(self, sector: str, n: int, for_s: float) -> Finding:
         first = self.places[self.in_sector[sector][0]]
