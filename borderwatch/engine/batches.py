@@ -48,16 +48,30 @@ class Batcher:
         return self._position(dets, end_s)
 
     def _radar(self, dets: list[Detection], end_s: float) -> RadarBatch:
-        sites = [self.registry.radars[d.sensor_id] for d in dets]
-        sx = np.array([s.x for s in sites])
-        sy = np.array([s.y for s in sites])
-        az, r = grid_polar(
-            sx,
-            np.array([s.convergence_rad for s in sites]),
-            np.array([s.scale for s in sites]),
-            np.array([d.bearing_deg for d in dets], float),
-            np.array([d.range_m for d in dets], float),
-        )
+        radars = self.registry.radars
+        sites = [radars[d.sensor_id] for d in dets]
+        # One row of numbers per plot and one array of them: a second of a sector's plots is
+        # a few dozen, where a list and an array per column cost more than the columns' use.
+        rows = [
+            (
+                s.x,
+                s.y,
+                s.convergence_rad,
+                s.scale,
+                d.bearing_deg,
+                d.range_m,
+                d.sigma_bearing_deg or s.sigma_bearing_deg,
+                d.sigma_range_m or s.sigma_range_m,
+                s.clutter_per_m2,
+                *d.classes.as_tuple(),
+            )
+            for d, s in zip(dets, sites, strict=True)
+        ]
+        table = np.array(rows, np.float64)
+        (sx, sy, convergence, scale, bearing, rng, sigma_b, sigma_r, clutter) = table[
+            :, :9
+        ].T.copy()
+        az, r = grid_polar(sx, convergence, scale, bearing, rng)
         times = self._times(dets)
         index: IntArray = np.array([s.index for s in sites], np.int64)
         return RadarBatch(
@@ -66,22 +80,15 @@ class Batcher:
             sensor_y=sy,
             azimuth_rad=az,
             range_m=r,
-            sigma_azimuth_rad=np.radians(
-                [
-                    d.sigma_bearing_deg or s.sigma_bearing_deg
-                    for d, s in zip(dets, sites, strict=True)
-                ]
-            ),
-            sigma_range_m=np.array(
-                [d.sigma_range_m or s.sigma_range_m for d, s in zip(dets, sites, strict=True)]
-            ),
+            sigma_azimuth_rad=np.radians(sigma_b),
+            sigma_range_m=sigma_r,
             keys=tuple(d.key for d in dets),
-            clutter_per_m2=np.array([s.clutter_per_m2 for s in sites]),
+            clutter_per_m2=clutter,
             # math.fsum, not np.mean: on a short list numpy's call costs more than the sum.
             pd=math.fsum(s.pd for s in sites) / len(sites),
             det_time_s=times,
             sensor_index=index,
-            class_likelihood=_likelihoods(dets),
+            class_likelihood=np.ascontiguousarray(table[:, 9:]),
         )
 
     def _camera(self, dets: list[Detection], end_s: float) -> CameraBatch:

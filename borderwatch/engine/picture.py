@@ -92,8 +92,14 @@ class Picture:
         # trigger where none does alerts alone (degraded mode).
         self.coverage: BermCoverage | None = None
         if registry.layout is not None:
+            equipment = self.alerter.equipment
             self.coverage = BermCoverage(
-                registry.layout, border, self.rules.sensors, self.rules.line_breach.stretch_m
+                registry.layout,
+                border,
+                self.rules.sensors,
+                self.rules.line_breach.stretch_m,
+                heard=equipment.heard,
+                health=equipment.health,
             )
             cameras = {
                 sid: (site.x, site.y, site.convergence_rad)
@@ -160,10 +166,9 @@ class Picture:
                 message = msgspec.structs.replace(message, time_ns=arrived_ns)
             window.clock(arrived)
         equipment = self.alerter.equipment
-        if self.coverage is not None and not isinstance(message, Patrol):
-            self.coverage.heard_from(message.sensor_id, t)
-            if isinstance(message, SensorStatus):
-                self.coverage.status(message.sensor_id, message.health)
+        coverage = self.coverage  # reads what the equipment rules note of each sensor
+        if coverage is not None and coverage.started is None and not isinstance(message, Patrol):
+            coverage.started = t
         if isinstance(message, Detection):
             equipment.heard_from(message.sensor_id, t, True)
             if window.add(message, t) and message.kind in BY_ARRIVAL:

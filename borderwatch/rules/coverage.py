@@ -63,8 +63,18 @@ class BermCoverage:
     """The berm's stretches, their confirmers from the layout, and each sensor's state."""
 
     def __init__(
-        self, layout: Layout, border: Border, sensors: Sensors, stretch_m: float = 100.0
+        self,
+        layout: Layout,
+        border: Border,
+        sensors: Sensors,
+        stretch_m: float = 100.0,
+        heard: dict[str, float] | None = None,
+        health: dict[str, str] | None = None,
     ) -> None:
+        """`heard` and `health`: each sensor's latest message time and own health report,
+        when another keeps them already (the engine passes its equipment rules' record, so
+        each sensor has one, updated once per message); else this keeps its own
+        (`heard_from`, `status`)."""
         self.sensors = sensors
         ids = {getattr(s.spec, "sector", "") for s in (*layout.towers, *layout.line_sensors)}
         ids |= {getattr(s.spec, "sector", "") for s in layout.ugs}
@@ -92,9 +102,9 @@ class BermCoverage:
                         tuple(sorted(who[k])),
                     )
                 )
-        self.heard: dict[str, float] = {}
-        self.health: dict[str, str] = {}
-        self.started: float | None = None
+        self.heard: dict[str, float] = {} if heard is None else heard
+        self.health: dict[str, str] = {} if health is None else health
+        self.started: float | None = None  # the first message's time
 
     def _confirmers(
         self, layout: Layout, xy: FloatArray, line: LineString, edges: FloatArray
