@@ -25,13 +25,25 @@ from borderwatch.ingest.identity import Grant, IdentityPolicy
 from borderwatch.messages import Patrol
 from borderwatch.service import ServiceOptions
 from tests.api.conftest import PATROL, Api, running
-from tests.api.takclient import Device, Received, chat, config, cot as cot_event, find
+from tests.api.takclient import Device, Received, chat, config, find
+from tests.api.takclient import cot as cot_event
 from tests.ingest.cot.test_pytak import PYTAK_TLS_WARNING
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(PYTAK_TLS_WARNING)]
 
 BEFORE = 12_000  # fed before the clients connect; the rest comes while they are connected
 OTHER = "NG-N03-9"  # a second device, not assigned: it must not get the tasking
+PARTNER_DEVICE = "LY-P1"  # a Libyan patrol's device: its agency is partner:ly (the OU)
+POLICY = """
+partner = "partner:ly"
+version = 4
+kinds = ["tracks", "incidents"]
+sectors = ["N03"]
+delay_s = 60
+precision_m = 1000
+strip = ["track.sensors"]
+retention_days = 7
+"""
 
 
 class Tak:
@@ -42,7 +54,7 @@ class Tak:
         self.fed = 0
 
     def tcp(self, **extra: str) -> Device:
-        return Device(config(f"tcp://127.0.0.1:{self.server.tcp_port}", **extra))
+        return Device(config(f"tcp://127.0.0.1:{self.server.tcp_port}", None, None, **extra))
 
     def tls(self, name: str, **extra: str) -> Device:
         return Device(config(f"tls://127.0.0.1:{self.server.tls_port}", self.pki, name, **extra))
@@ -66,6 +78,9 @@ def tak(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
     pki.init_ca(data.pki)
     for name in (PATROL, OTHER):
         pki.issue(data.pki, name, organisational_unit="national_guard")
+    pki.issue(data.pki, PARTNER_DEVICE, organisational_unit="partner:ly")
+    (data.root / "partners").mkdir(parents=True)
+    (data.root / "partners" / "ly.toml").write_text(POLICY)
     options = ServiceOptions(
         data=data,
         sectors=("N03",),
@@ -261,3 +276,35 @@ def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak
     disconnects = out["m"]["ingest"].get("disconnects", {})
     assert "abusive" not in disconnects.get("cot.tls", {}), disconnects
     assert out["m"]["ingest"]["rejected"].get("cot.tls", {}).get("identity_mismatch") is None
+
+
+def test_a_partner_device_gets_only_what_its_policy_releases_recorded(tak: Tak) -> None:
+    exchange = tak.api.app.state.api.exchange
+
+    async def main() -> list[Received]:
+        async with tak.tls(PARTNER_DEVICE) as device:
+            await device.wait_for(is_track, timeout=10.0)
+            feeding = asyncio.create_task(tak.twin(300))
+            await asyncio.sleep(2.5)  # two of its polls at least
+            await feeding
+            return [e for e in device.received if not e.type.startswith("t-x-takp")]
+
+    got = run(main())
+    assert got
+    ledger = {(d.kind, d.item_id) for d in exchange.ledger.read("partner:ly")}
+    for event in got:
+        # Every event carries its handling, names only this partner, and was recorded.
+        root = event.root()
+        assert root.get("releasableTo") == "partner:ly"
+        assert "REL TO partner:ly; NO ONWARD RELEASE" in (root.get("access") or "")
+        assert is_track(event) or event.uid.startswith("borderwatch.incident.")
+        kind, _, item_id = event.uid.removeprefix("borderwatch.").partition(".")
+        assert (kind + "s", item_id) in ledger, event.uid
+        # Tracks stripped of their sensors; positions on the policy's 1 km grid (ce of a
+        # point anywhere in a 1 km cell: 1000 / sqrt(6) m).
+        assert float(root.find("point").get("ce")) == pytest.approx(1000 / 6**0.5)
+        assert "sensors -" in root.find("detail/remarks").text or not is_track(event)
+    # Incidents only if a commander released them to it (none was): none went.
+    assert not any(e.uid.startswith("borderwatch.incident.") for e in got)
+    users = {d.user for d in exchange.ledger.read("partner:ly")}
+    assert users == {PARTNER_DEVICE}
