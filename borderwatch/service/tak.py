@@ -238,10 +238,19 @@ class TakClients:
         return client.wanted.wants(item) and self.sees(client.claims, item)
 
     def _fan_out(self, items: Sequence[tuple[PictureItem, Encoded]], extra: list[Encoded]) -> None:
-        """Each national client gets the `items` it may see and wants, then `extra`."""
+        """Each national client gets the `items` it may see and wants, then `extra`. Clients
+        with the same clearance and filter share one selection (most devices of an agency
+        ask for the same), so the cost grows with the kinds of client, not their number."""
+        chosen: dict[tuple[str, str, ClientFilter], list[Encoded]] = {}
         for client in self.national():
-            out = [enc for item, enc in items if self._wants(client, item)]
-            self.send(client, [*out, *extra] if extra and "tracks" in client.wanted.kinds else out)
+            key = (client.claims.role, client.claims.agency, client.wanted)
+            out = chosen.get(key)
+            if out is None:
+                out = [enc for item, enc in items if self._wants(client, item)]
+                if extra and "tracks" in client.wanted.kinds:
+                    out += extra
+                chosen[key] = out
+            self.send(client, out)
 
     # -- following the engine ------------------------------------------------------------
     async def run(self) -> None:
