@@ -214,13 +214,14 @@ class TakClients:
         if not self._tracks and engine.tracks:
             self._tracks = {t.id: Encoded(track_xml(t)) for t in engine.tracks.values()}
         for inc in engine.incidents.values():
-            if inc.state != "resolved" and inc.id not in self._markers:
+            if inc.state != "resolved" and f"Incident:{inc.id}" not in self._markers:
                 self._remember(inc)
                 for aid in inc.alert_ids:
                     if aid in engine.alerts:
                         self._remember(engine.alerts[aid])
         for p in engine.patrols.values():
-            if p.callsign not in self._patrols:
+            known = self._patrols.get(p.callsign)
+            if known is None or known[0] != p:
                 self._patrols[p.callsign] = (p, Encoded(patrol_xml(p)))
         items: list[tuple[PictureItem, Encoded]] = [
             (engine.tracks[tid], enc) for tid, enc in self._tracks.items() if tid in engine.tracks
@@ -277,6 +278,13 @@ class TakClients:
 
     def on_frame(self, frame: Frame) -> None:
         """One change of the picture, to every client that may see it."""
+        if not self.national():
+            # No one to send it to (a quiet night, the rebuild at start): encode nothing,
+            # and forget what was; the next client's picture is made from the engine's.
+            self._tracks.clear()
+            self._patrols.clear()
+            self._markers.clear()
+            return  # a tasking, too, goes only to a connected device
         if frame.kind == "tracks":
             tracks = [i for i in frame.items if isinstance(i, Track)]
             encoded = {t.id: Encoded(track_xml(t)) for t in tracks}

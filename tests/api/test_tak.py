@@ -223,7 +223,9 @@ def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak
                 assert not any(incident_id in e.xml and e.type == "b-t-f" for e in other.received)
 
                 # 200 markers, chats and other valid CoT: taken, never a reason to hang up.
-                now = time.time_ns()
+                # On the twin's clock (the engine runs on event time: a sighting stamped
+                # with today's date would move its picture months ahead).
+                now = engine.tracks_time_ns
                 events = []
                 for k in range(200):
                     lat, lon = last.lat + 0.001 * (k % 7), last.lon + 0.001 * (k % 5)
@@ -308,3 +310,35 @@ def test_a_partner_device_gets_only_what_its_policy_releases_recorded(tak: Tak) 
     assert not any(e.uid.startswith("borderwatch.incident.") for e in got)
     users = {d.user for d in exchange.ledger.read("partner:ly")}
     assert users == {PARTNER_DEVICE}
+
+
+def test_an_emergency_is_a_p1_alert_every_device_hears_and_a_marker_is_shared(tak: Tak) -> None:
+    api = tak.api
+    headers = {"Authorization": f"Bearer {api.token('op1')}"}
+
+    async def main() -> tuple[Received, Received, list[dict[str, Any]]]:
+        async with tak.tls(PATROL) as patrol, tak.tls(OTHER) as other:
+            await other.wait_for(is_track, 10.0)
+            now = time.time_ns()
+            detail = (
+                '<contact callsign="NG-N03-1"/><emergency type="911 Alert">NG-N03-1</emergency>'
+            )
+            await patrol.send(
+                [
+                    cot_event("b-a-o-tbl", f"{PATROL}-9-1-1", now, 33.1, 11.2, detail),
+                    cot_event("a-h-G-U-C", "shared-hostile", now, 33.11, 11.21),
+                ]
+            )
+            heard = await other.wait_for(lambda e: "EMERGENCY" in e.xml, timeout=5.0)
+            shared = await other.wait_for(lambda e: e.uid == "shared-hostile", timeout=5.0)
+            async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
+                alerts = (await http.get("/api/v1/tak/emergencies", headers=headers)).json()
+            return heard, shared, alerts
+
+    heard, shared, alerts = run(main())
+    assert shared.type == "a-h-G-U-C"
+    assert find(heard, "detail/color").get("argb") == "-65536"  # P1 red
+    mine = [a for a in alerts if PATROL in a["summary"]]
+    assert mine
+    assert mine[0]["priority"] == 1
+    assert (mine[0]["lat"], mine[0]["lon"]) == (33.1, 11.2)
