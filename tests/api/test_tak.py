@@ -333,6 +333,15 @@ def test_an_emergency_is_a_p1_alert_every_device_hears_and_a_marker_is_shared(ta
             shared = await other.wait_for(lambda e: e.uid == "shared-hostile", timeout=5.0)
             async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
                 alerts = (await http.get("/api/v1/tak/emergencies", headers=headers)).json()
+                markers = (await http.get("/api/v1/tak/markers", headers=headers)).json()
+                assert any(m["uid"] == "shared-hostile" for m in markers)
+                # The device deletes its marker: withdrawn here, and from the others' maps.
+                link = '<link uid="shared-hostile" relation="p-p" type="a-h-G-U-C"/>'
+                await patrol.send([cot_event("t-x-d-d", "del-1", now, 0.0, 0.0, link)])
+                gone = await other.wait_for(lambda e: e.type == "t-x-d-d", timeout=5.0)
+                assert find(gone, "detail/link").get("uid") == "shared-hostile"
+                markers = (await http.get("/api/v1/tak/markers", headers=headers)).json()
+                assert not any(m["uid"] == "shared-hostile" for m in markers)
             return heard, shared, alerts
 
     heard, shared, alerts = run(main())

@@ -29,6 +29,7 @@ from borderwatch.ingest.cot._text import format_time
 from borderwatch.ingest.cot.framing import Frame
 
 __all__ = [
+    "DEVICE_CONTROL",
     "NEGOTIATE_REQUEST",
     "SLOW_READER",
     "WRITE_STALLED",
@@ -41,6 +42,8 @@ __all__ = [
 SLOW_READER = "slow_reader"  # its outbox overflowed: it reads slower than we send
 WRITE_STALLED = "write_stalled"  # a write not taken within write_timeout_s
 NEGOTIATE_REQUEST = "t-x-takp-q"  # a client asking to switch to TAK protocol v1
+# TAK control ingest ignores but the hub takes: a device deleting a marker it dropped.
+DEVICE_CONTROL = frozenset({"t-x-d-d"})
 Wire = Literal["xml", "proto"]
 _S = 1_000_000_000
 

@@ -59,6 +59,7 @@ from borderwatch.ingest.cot.encode import pong_xml, to_proto
 from borderwatch.ingest.cot.framing import Frame, Framer
 from borderwatch.ingest.cot.limits import ByteRate, ConnectionGate, Networks
 from borderwatch.ingest.cot.peers import (
+    DEVICE_CONTROL,
     NEGOTIATE_REQUEST,
     Peer,
     PeerHub,
@@ -498,12 +499,17 @@ class _Connection:
             peer.wire = "proto"
             hub.switched(peer)
 
-    async def _unused(self, frame: Frame, error: RejectedError) -> list[Inbound]:
+    def _for_hub(self, item: Decoded) -> bool:
+        """TAK control that means something to the hub: a device deleting its marker."""
+        return self.peer is not None and isinstance(item, Ignored) and item.type in DEVICE_CONTROL
+
+    async def _unused(self, frame: Frame, error: RejectedError | None) -> list[Inbound]:
         """An event of a type ingest does not take: the hub's, if there is one (it may make
         messages of it, or refuse it as malformed), else counted and ignored."""
         hub, peer = self.server.hub, self.peer
         if hub is None or peer is None:
-            self.server.stats.count_rejected(self.adapter, error, self.source)
+            if error is not None:
+                self.server.stats.count_rejected(self.adapter, error, self.source)
             return []
         return list(await hub.received(peer, frame))
 
@@ -560,6 +566,8 @@ class _Connection:
                 try:
                     try:
                         items: list[Decoded] = [decode_frame(frame, agency=self.agency)]
+                        if self._for_hub(items[0]):
+                            items = [*await self._unused(frame, None)]
                     except RejectedError as exc:
                         if exc.code != UNSUPPORTED_TYPE:
                             raise
