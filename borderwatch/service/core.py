@@ -35,7 +35,7 @@ from borderwatch.ingest.base import IngestStats
 from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
 from borderwatch.service.admission import Admission
-from borderwatch.service.tak import TakClients
+from borderwatch.service.tak import TakClients, load_filters
 from borderwatch.store import EventLog, LogWriter, Synchronous
 from borderwatch.store.chain import AuditKey
 from borderwatch.store.quarantine import Quarantine
@@ -157,7 +157,7 @@ class Service:
         self.clock = clock
         # The picture out to TAK clients, their tasking and what their devices send: the
         # CoT listeners' hub (`tak.py`), following the change feed.
-        self.tak = TakClients(self)
+        self.tak = TakClients(self, filters=load_filters(options.data.root / "tak.toml"))
         self.started_ns = clock()
         self.rebuilt = asyncio.Event()
         self._actions = asyncio.Lock()

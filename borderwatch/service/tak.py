@@ -21,6 +21,16 @@ once it asks), a bounded outbox. The hub:
   disclosure ledger before it is sent (`share.cot.partner_events`), polled every
   `partner_every_s` so that an item held back by the policy's delay goes when it may.
 
+What a client asks for (`ClientFilter`: sectors, a box, kinds) is the admin's file
+`DATA/tak.toml`, by certificate CN, read at start (`load_filters`):
+
+    [default]                     # every client not named below (default: everything)
+    kinds = ["tracks", "alerts", "incidents", "patrols"]
+
+    [clients.NG-N03-1]            # a patrol of sector N03: only its sector, in this box
+    sectors = ["N03"]
+    bbox = [32.9, 11.0, 33.2, 11.6]   # south, west, north, east
+
 A device's clearance: its agency from its certificate's OU (else the listener's default), and
 the role `DEVICE_ROLE`: a device watches (tracks, alerts, incidents, patrols); what a patrol
 does (its replies) is attributed to it as role `patrol`, never as an operator.
@@ -31,13 +41,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tomllib
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
+
+import msgspec
 
 from borderwatch.accounts import Claims, Role, is_partner_agency
 from borderwatch.engine import FallenBehindError, Frame
+from borderwatch.errors import ConfigError
 from borderwatch.ingest.base import Inbound
 from borderwatch.ingest.cot import Peer, to_proto
 from borderwatch.ingest.cot.framing import Frame as WireFrame
@@ -51,7 +66,7 @@ if TYPE_CHECKING:
     from borderwatch.service.core import Service
     from borderwatch.share import Exchange
 
-__all__ = ["DEVICE_ROLE", "TakClients", "TakStats"]
+__all__ = ["DEVICE_ROLE", "TakClients", "TakFilters", "TakStats", "load_filters"]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +110,30 @@ def _xml(item: PictureItem) -> bytes:
     return patrol_xml(item)
 
 
+class TakFilters(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What TAK clients ask for: by certificate CN, else `default`."""
+
+    default: ClientFilter = msgspec.field(default_factory=ClientFilter)
+    clients: dict[str, ClientFilter] = msgspec.field(default_factory=dict)
+
+    def of(self, identity: str | None) -> ClientFilter:
+        """The filter of the client with this CN (None: a plain TCP client)."""
+        return self.default if identity is None else self.clients.get(identity, self.default)
+
+
+def load_filters(path: Path) -> TakFilters:
+    """The clients' filters from `path` (none there: everything for everyone);
+    `ConfigError` naming the file and the field if it is wrong."""
+    if not path.exists():
+        return TakFilters()
+    try:
+        return msgspec.convert(tomllib.loads(path.read_text(encoding="utf-8")), TakFilters)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read: {exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise ConfigError(str(path), str(exc)) from exc
+
+
 @dataclass(slots=True)
 class TakStats:
     """What the hub did, for the metrics (counters only: no log line per event)."""
@@ -130,7 +169,7 @@ class TakClients:
         service: Service,
         *,
         exchange: Exchange | None = None,
-        wanted: ClientFilter | None = None,
+        filters: TakFilters | None = None,
         partner_every_s: float = 1.0,
         backlog: int = 20_000,
     ) -> None:
@@ -140,7 +179,7 @@ class TakClients:
         self.service = service
         self.exchange = exchange  # set by the API's app, which opens it (`bind`)
         self.sees: Visibility = _sees_nothing  # the API's rule, bound by its app (`bind`)
-        self.wanted = wanted or ClientFilter()
+        self.filters = filters or TakFilters()
         self.partner_every_s = partner_every_s
         self.backlog = backlog
         self.clients: dict[Peer, Client] = {}
@@ -170,7 +209,7 @@ class TakClients:
             jti="",
             gen=0,
         )
-        client = Client(peer, claims, self.wanted, is_partner_agency(agency))
+        client = Client(peer, claims, self.filters.of(peer.identity), is_partner_agency(agency))
         self.clients[peer] = client
         self.stats.connected += 1
         peer.send([protocol_support_xml(self.service.clock())])
