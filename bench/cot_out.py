@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytak
 
 from bench.calibration import calibrate_ms
 from bench.child import run_cli
@@ -53,6 +54,7 @@ P99_BAR_S = 1.0
 STALL_RATIO_BAR = 1.5
 TICK_S = 0.05
 _TRACK = b'uid="borderwatch.track.'
+_HELLO = bytes(pytak.hello_event("bench-cot-out"))
 
 
 # -- the clients, in a child process ----------------------------------------------------------
@@ -83,8 +85,11 @@ def _clients(port: int, n: int, stall: bool, ready: Event, stop: Event, out: Que
         if stall:
             stalled = socket.socket()
             stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            stalled.connect(("127.0.0.1", port))  # and never read
+            stalled.connect(("127.0.0.1", port))
+            stalled.sendall(_HELLO)  # a TAK client, which then never reads
         conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(n)]
+        for _, w in conns:
+            w.write(_HELLO)  # as pytak's CLITool does first: a TAK client is here
         seen: list[dict[str, int]] = [{} for _ in conns]
         sizes = [[0] for _ in conns]
         tasks = [

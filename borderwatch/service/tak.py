@@ -4,7 +4,9 @@ The CoT listeners (`borderwatch.ingest.cot`) hand every TCP and TLS client to th
 `Peer`: who it is (its certificate's CN and OU), the wire it speaks (XML, or TAK protocol v1
 once it asks), a bounded outbox. The hub:
 
-- on connect, sends the client its whole cleared picture: the tracks, the open incidents and
+- once a connection shows it is a TAK client (pytak's hello, ATAK's ping or position
+  report: a sensor's connection, which only sends, is never sent anything), sends it its
+  whole cleared picture: the tracks, the open incidents and
   their alerts, the friendly patrols (`share.cot.client_events`' rule: what it asked for,
   `ClientFilter`, and what its agency and role may see, `api.visibility.sees`: one rule for
   the API, the WebSocket and CoT);

@@ -62,9 +62,10 @@ class _Rx(pytak.RXWorker):  # type: ignore[misc]
 class Device:
     """A connected pytak client, reading in the background."""
 
-    def __init__(self, settings: SectionProxy) -> None:
+    def __init__(self, settings: SectionProxy, read_proto: bool | None = None) -> None:
         self.settings = settings
-        self.proto = settings.get("TAK_PROTO", "0") == "1"
+        # Read TAK protocol v1 (and XML) with our framer, or XML with pytak's reader.
+        self.proto = settings.get("TAK_PROTO", "0") == "1" if read_proto is None else read_proto
         self.received: list[Received] = []
         self.closed = False
         self._task: asyncio.Task[None] | None = None
@@ -73,6 +74,9 @@ class Device:
         self.reader, self.writer = await pytak.protocol_factory(self.settings)
         self.tx = pytak.TXWorker(asyncio.Queue(), self.settings, self.writer)
         self._task = asyncio.create_task(self._read())
+        # What pytak's CLITool sends first (unless PYTAK_NO_HELLO): it says a TAK client is
+        # on this connection.
+        await self.tx.send_data(pytak.hello_event("borderwatch-test-device"))
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -147,8 +147,8 @@ def _time_ns(e: Received) -> int:
 def test_a_protobuf_client_gets_tak_protocol_after_it_speaks_it(tak: Tak) -> None:
     async def main() -> None:
         async with tak.tls(OTHER, TAK_PROTO="1") as device:
-            # pytak speaks protobuf without negotiating: its first message switches us.
-            await device.send([pytak_ping()])
+            # pytak speaks protobuf without negotiating: its first message (its hello)
+            # switches us.
             first = await device.wait_for(lambda e: e.wire == "proto" and is_track(e), 10.0)
             assert first.type.startswith("a-")
             feeding = asyncio.create_task(tak.twin(500))
@@ -160,7 +160,9 @@ def test_a_protobuf_client_gets_tak_protocol_after_it_speaks_it(tak: Tak) -> Non
 
 def test_negotiation_switches_an_xml_client_to_tak_protocol(tak: Tak) -> None:
     async def main() -> None:
-        async with tak.tls(OTHER, TAK_PROTO="1") as device:
+        device = Device(config(f"tls://127.0.0.1:{tak.server.tls_port}", tak.pki, OTHER), True)
+        async with device:
+            await device.wait_for(lambda e: e.wire == "xml" and is_track(e), 10.0)
             support = await device.wait_for(lambda e: e.type == "t-x-takp-v")
             assert find(support, "detail/TakControl/TakProtocolSupport").get("version") == "1"
             request = cot_event(
@@ -173,12 +175,6 @@ def test_negotiation_switches_an_xml_client_to_tak_protocol(tak: Tak) -> None:
             await device.wait_for(lambda e: e.wire == "proto" and is_track(e), 10.0)
 
     run(main())
-
-
-def pytak_ping() -> bytes:
-    import pytak
-
-    return bytes(pytak.hello_event("borderwatch-test"))
 
 
 def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak: Tak) -> None:

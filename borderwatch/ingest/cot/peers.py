@@ -159,10 +159,12 @@ class PeerHub(Protocol):
     """What the service gives the listeners to talk back to TAK clients."""
 
     def opened(self, peer: Peer) -> None:
-        """A client connected (after TLS, with its identity): send it what it should have."""
+        """A connection (after TLS, with its identity) showed it is a TAK client: pytak's
+        hello, ATAK's ping or position report, a negotiation, a marker. Send it what it
+        should have."""
 
     def closed(self, peer: Peer) -> None:
-        """A client's connection ended."""
+        """A client's connection ended (only for one `opened` was told of)."""
 
     def switched(self, peer: Peer) -> None:
         """A client now speaks TAK protocol v1 (`peer.wire`): what it has, again, in it."""

@@ -22,8 +22,10 @@ message that fails to decode, for whatever reason, costs that message only.
 A well-formed event of a type ingest does not take (ATAK's hostile and unknown markers, its
 chat, its emergencies, anything else valid) is counted (`unsupported_type`) but never towards
 `max_consecutive_bad`: a client is not cut off for speaking valid CoT. With a `PeerHub` (the
-service's TAK clients, `peers.py`), each TCP and TLS connection is also a way back: the hub
-gets a `Peer` for it (its identity, its wire, a bounded outbox written by a third task beside
+service's TAK clients, `peers.py`), each TCP and TLS connection is also a way back: once it
+shows it is a TAK client (pytak's hello, ATAK's ping or position report, a negotiation, a
+marker: never a sensor's detections and heartbeats, which would not read), the hub gets a
+`Peer` for it (its identity, its wire, a bounded outbox written by a third task beside
 the reader and the drain), the events ingest does not take, and the switch to TAK protocol v1
 (`t-x-takp-q`, or a client sending protobuf); pongs then go through the outbox, in order
 with the rest. A peer dropped for reading too slowly ends its connection (`slow_reader`).
@@ -65,6 +67,7 @@ from borderwatch.ingest.cot.peers import (
     PeerHub,
     protocol_response_xml,
 )
+from borderwatch.messages import Patrol
 from borderwatch.pki import CertificateError, peer_identity
 from borderwatch.revocation import Revocations, peer_serial
 
@@ -468,6 +471,17 @@ class _Connection:
         self.adapter, self.source, self.agency = adapter, source, agency
         self.queue: asyncio.Queue[Inbound | None] = asyncio.Queue(self.settings.queue_size)
         self.peer: Peer | None = None  # the way back, when the server has a hub
+        self.announced = False  # the hub was told: this connection is a TAK client
+
+    def _announce(self) -> None:
+        """The connection showed it is a TAK client (pytak's hello, a ping, a negotiation, a
+        marker, or a device's position report over TLS): from now on the hub serves it. A
+        sensor, which sends detections and heartbeats only, is never sent the picture (it
+        may never read it, and would be cut off for not reading); nor is the embedded twin's
+        patrol on the plain port, which sends its positions and reads nothing."""
+        if not self.announced and self.peer is not None and self.server.hub is not None:
+            self.announced = True
+            self.server.hub.opened(self.peer)
 
     async def run(self) -> str:
         """Read until the connection ends; return why it ended."""
@@ -478,13 +492,13 @@ class _Connection:
                 tasks.create_task(self._drain())
                 if hub is not None and peer is not None:
                     tasks.create_task(peer.run())
-                    hub.opened(peer)
                 try:
                     reason = await self._read()
                 finally:
                     if hub is not None and peer is not None:
                         peer.close()
-                        hub.closed(peer)
+                        if self.announced:
+                            hub.closed(peer)
                 await self.queue.put(None)  # the drain flushes what is queued, then ends
         except* _SinkFailedError:
             pass  # counted where it failed; the reader was cancelled
@@ -497,7 +511,8 @@ class _Connection:
         peer, hub = self.peer, self.server.hub
         if frame.kind == "proto" and peer is not None and hub is not None and peer.wire == "xml":
             peer.wire = "proto"
-            hub.switched(peer)
+            if self.announced:
+                hub.switched(peer)
 
     def _for_hub(self, item: Decoded) -> bool:
         """TAK control that means something to the hub: a device deleting its marker."""
@@ -511,6 +526,7 @@ class _Connection:
             if error is not None:
                 self.server.stats.count_rejected(self.adapter, error, self.source)
             return []
+        self._announce()
         return list(await hub.received(peer, frame))
 
     def _negotiate(self) -> bool:
@@ -518,6 +534,7 @@ class _Connection:
         peer, hub = self.peer, self.server.hub
         if peer is None or hub is None:
             return False
+        self._announce()
         peer.send([protocol_response_xml(self.server.clock())])
         if peer.wire == "xml":
             peer.wire = "proto"
@@ -582,6 +599,10 @@ class _Connection:
                     continue
                 bad = 0
                 for item in items:
+                    if isinstance(item, Ping | Ignored) or (
+                        isinstance(item, Patrol) and self.adapter.endswith("tls")
+                    ):
+                        self._announce()
                     if isinstance(item, Ping):
                         if not await self._reply(frame.kind):
                             return "write_stalled"

@@ -80,10 +80,11 @@ def test_a_client_that_stops_reading_is_dropped_and_slows_nobody() -> None:
             stalled = socket.socket()
             stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             stalled.setblocking(False)
-            await asyncio.get_running_loop().sock_connect(
-                stalled, ("127.0.0.1", server.tcp_port or 0)
-            )
+            loop = asyncio.get_running_loop()
+            await loop.sock_connect(stalled, ("127.0.0.1", server.tcp_port or 0))
+            await loop.sock_sendall(stalled, ping_xml("stalled", T0))  # a TAK client ...
             reader, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
+            writer.write(ping_xml("reader", T0))
             await eventually(lambda: len(hub.peers) == 2)
             flood = asyncio.create_task(hub.flood())
             got = 0
@@ -142,12 +143,31 @@ def test_a_client_sending_protobuf_is_switched_to_it() -> None:
         server = await _serve(hub)
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
+            writer.write(ping_xml("hello", T0))  # a TAK client (a sensor is never served)
             await eventually(lambda: len(hub.peers) == 1)
             assert [p.wire for p in hub.peers] == ["xml"]
             writer.write(encode_proto(radar(1)))
             await writer.drain()
             await eventually(lambda: hub.speaks == hub.peers)
             assert [p.wire for p in hub.peers] == ["proto"]
+            writer.close()
+            await writer.wait_closed()
+        finally:
+            await server.close()
+
+    run(main())
+
+
+def test_a_sensor_that_only_sends_is_never_served() -> None:
+    async def main() -> None:
+        hub = Hub()
+        server = await _serve(hub)
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
+            writer.write(b"".join(encode_proto(radar(seq)) for seq in range(20)))
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            assert hub.peers == []
             writer.close()
             await writer.wait_closed()
         finally:
