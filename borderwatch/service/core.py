@@ -35,7 +35,8 @@ from borderwatch.ingest.base import IngestStats
 from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
 from borderwatch.service.admission import Admission
-from borderwatch.service.tak import TakClients, load_filters
+from borderwatch.service.tak import TakClients
+from borderwatch.service.tak_filters import load_filters
 from borderwatch.store import EventLog, LogWriter, Synchronous
 from borderwatch.store.chain import AuditKey
 from borderwatch.store.quarantine import Quarantine

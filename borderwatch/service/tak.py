@@ -24,7 +24,7 @@ once it asks), a bounded outbox. The hub:
   `partner_every_s` so that an item held back by the policy's delay goes when it may.
 
 What a client asks for (`ClientFilter`: sectors, a box, kinds) is the admin's file
-`DATA/tak.toml`, by certificate CN, read at start (`load_filters`):
+`DATA/tak.toml`, by certificate CN, read at start (`tak_filters.load_filters`):
 
     [default]                     # every client not named below (default: everything)
     kinds = ["tracks", "alerts", "incidents", "patrols"]
@@ -43,23 +43,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import tomllib
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
-
-import msgspec
 
 from borderwatch.accounts import Claims, Role, is_partner_agency
 from borderwatch.engine import FallenBehindError, Frame
-from borderwatch.errors import ConfigError
 from borderwatch.ingest.base import Inbound
 from borderwatch.ingest.cot import Peer, to_proto
 from borderwatch.ingest.cot.framing import Frame as WireFrame
 from borderwatch.ingest.cot.peers import protocol_support_xml
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, Track
+from borderwatch.service.tak_filters import TakFilters
 from borderwatch.share.cot import ClientFilter, delete_xml, partner_events
 from borderwatch.share.cot.encode import alert_xml, incident_xml, patrol_xml, track_uid, track_xml
 from borderwatch.share.cot.outbound import PictureItem
@@ -68,7 +64,7 @@ if TYPE_CHECKING:
     from borderwatch.service.core import Service
     from borderwatch.share import Exchange
 
-__all__ = ["DEVICE_ROLE", "TakClients", "TakFilters", "TakStats", "load_filters"]
+__all__ = ["DEVICE_ROLE", "TakClients", "TakStats"]
 
 log = logging.getLogger(__name__)
 
@@ -110,30 +106,6 @@ def _xml(item: PictureItem) -> bytes:
     if isinstance(item, Incident):
         return incident_xml(item)
     return patrol_xml(item)
-
-
-class TakFilters(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """What TAK clients ask for: by certificate CN, else `default`."""
-
-    default: ClientFilter = msgspec.field(default_factory=ClientFilter)
-    clients: dict[str, ClientFilter] = msgspec.field(default_factory=dict)
-
-    def of(self, identity: str | None) -> ClientFilter:
-        """The filter of the client with this CN (None: a plain TCP client)."""
-        return self.default if identity is None else self.clients.get(identity, self.default)
-
-
-def load_filters(path: Path) -> TakFilters:
-    """The clients' filters from `path` (none there: everything for everyone);
-    `ConfigError` naming the file and the field if it is wrong."""
-    if not path.exists():
-        return TakFilters()
-    try:
-        return msgspec.convert(tomllib.loads(path.read_text(encoding="utf-8")), TakFilters)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(str(path), f"cannot read: {exc}") from exc
-    except msgspec.ValidationError as exc:
-        raise ConfigError(str(path), str(exc)) from exc
 
 
 @dataclass(slots=True)

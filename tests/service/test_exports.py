@@ -11,7 +11,7 @@ import pytest
 
 import borderwatch.service
 
-MODULES = ["admission", "core", "devices", "tak", "tasking"]
+MODULES = ["admission", "core", "devices", "tak", "tak_filters", "tasking"]
 
 
 def test_every_module_is_checked() -> None:

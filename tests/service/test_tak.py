@@ -17,7 +17,8 @@ from borderwatch.engine import ChangeFeed, Frame
 from borderwatch.errors import ConfigError
 from borderwatch.ingest.cot import Framer, Peer
 from borderwatch.messages import ClassLikelihood, Track
-from borderwatch.service.tak import TakClients, TakFilters, load_filters
+from borderwatch.service.tak import TakClients
+from borderwatch.service.tak_filters import TakFilters, load_filters
 from borderwatch.share.cot import ClientFilter
 from borderwatch.share.cot.outbound import PictureItem
 
