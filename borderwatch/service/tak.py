@@ -120,6 +120,7 @@ class TakStats:
     refused: Counter[str] = field(default_factory=Counter)  # device events refused, by code
     taskings: int = 0
     feed_resets: int = 0
+    frame_errors: int = 0  # frames a bug kept from going out (logged with the error)
     partner_released: int = 0
 
 
@@ -281,7 +282,11 @@ class TakClients:
                 try:
                     async with contextlib.aclosing(frames):
                         async for frame in frames:
-                            self.on_frame(frame)
+                            try:
+                                self.on_frame(frame)
+                            except Exception:  # a bug on one frame never ends CoT out
+                                self.stats.frame_errors += 1
+                                log.exception("TAK out: frame %d not sent", frame.seq)
                 except FallenBehindError:
                     self.stats.feed_resets += 1
                     log.warning("TAK out fell behind the change feed; every client starts over")
