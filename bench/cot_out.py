@@ -205,9 +205,9 @@ def run(
 ) -> list[dict[str, Any]]:
     """Simulate, then the two rounds (without and with the stalled client) over `minutes`
     of the run from `start_h` hours in (by default 20 min from 14 h in, among the busiest
-    hours: ~356,000 messages an hour, ~1,000 a second at x 10; quick: its first 3 min).
+    hours: ~356,000 messages an hour, ~1,000 a second at x 10; quick: its first 1.5 min).
     `simulated`: a full-border-day run directory made before (seed 1), not simulated again."""
-    minutes = minutes or (3.0 if quick else 20.0)
+    minutes = minutes or (1.5 if quick else 20.0)
     start_h = (0.0 if quick else 14.0) if start_h is None else start_h
     with tempfile.TemporaryDirectory(prefix="bw-cot-out-") as tmp:
         run_dir = simulated or Path(tmp) / "run"
@@ -253,7 +253,7 @@ def run(
             "p99_with_stalled_s": p99[True],
             "ratio_with_to_without": round(ratio, 3),
             "calibration_ms": round(calib, 1),
-            # Quick: 3 min of the quiet start of the day, one round each: checks it runs
+            # Quick: 1.5 min of the quiet start of the day, one round each: checks it runs
             # (too little for a slow client to be cut off, too few samples for a ratio).
             "bars": {
                 f"p99 <= {P99_BAR_S:g} s (50 clients)": None
