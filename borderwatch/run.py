@@ -117,7 +117,9 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         tls = _tls_context(data)
         settings = options.cot if tls is not None else _without_tls(options.cot)
         revocations = Revocations(data.pki) if tls is not None else None
-        server = await cot.setup(settings, service.admission, service.stats, tls, revocations)
+        server = await cot.setup(
+            settings, service.admission, service.stats, tls, revocations, hub=service.tak
+        )
         app = create_app(service)
         https: dict[str, Any] = {}
         if options.http_tls:

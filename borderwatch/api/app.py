@@ -33,12 +33,14 @@ from borderwatch.api import (
     sectors,
     sensors,
     stream,
+    tak,
     tracks,
 )
 from borderwatch.api.errors import install_error_handlers
 from borderwatch.api.headers import SecurityHeaders
 from borderwatch.api.schema import openapi_components
 from borderwatch.api.state import ApiSettings, ApiState, Sessions
+from borderwatch.api.visibility import sees
 from borderwatch.geo import build_sectors, load_border
 from borderwatch.messages import OperatorAction
 from borderwatch.service import Service
@@ -89,6 +91,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stream.router,
     exchange.router,
     reports.router,
+    tak.router,
 )
 
 
@@ -131,6 +134,8 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
             service.options.data.root, known_sectors={s.id for s in build_sectors(load_border())}
         ),
     )
+    # TAK clients are served by the same visibility rule and the same exchange as the API.
+    service.tak.bind(sees, app.state.api.exchange)
     return app
 
 

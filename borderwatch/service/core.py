@@ -35,6 +35,8 @@ from borderwatch.ingest.base import IngestStats
 from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
 from borderwatch.service.admission import Admission
+from borderwatch.service.tak import TakClients
+from borderwatch.service.tak_filters import load_filters
 from borderwatch.store import EventLog, LogWriter, Synchronous
 from borderwatch.store.chain import AuditKey
 from borderwatch.store.quarantine import Quarantine
@@ -154,6 +156,9 @@ class Service:
         )
         self.engine_restarts = 0
         self.clock = clock
+        # The picture out to TAK clients, their tasking and what their devices send: the
+        # CoT listeners' hub (`tak.py`), following the change feed.
+        self.tak = TakClients(self, filters=load_filters(options.data.root / "tak.toml"))
         self.started_ns = clock()
         self.rebuilt = asyncio.Event()
         self._actions = asyncio.Lock()
@@ -182,12 +187,14 @@ class Service:
             service = cls(options, layout, registry, event_log, writer, users, quarantine, clock)
             service._engine_task = asyncio.create_task(service._supervise(), name="engine")
             audits = asyncio.create_task(service._audit_refusals(), name="audit-refusals")
+            tak = asyncio.create_task(service.tak.run(), name="tak-out")
             try:
                 yield service
             finally:
-                audits.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await audits
+                for task in (audits, tak):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 with contextlib.suppress(Exception):
                     await service.flush_refusals()  # the last of them, before the log closes
                 await writer.close()

@@ -35,6 +35,7 @@ MODULES = [
     "sensors",
     "state",
     "stream",
+    "tak",
     "tracks",
     "visibility",
 ]

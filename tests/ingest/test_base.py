@@ -112,6 +112,7 @@ MODULES = [
     "borderwatch.ingest.cot.decode",
     "borderwatch.ingest.cot.encode",
     "borderwatch.ingest.cot.framing",
+    "borderwatch.ingest.cot.peers",
     "borderwatch.ingest.cot.transport",
 ]
 

@@ -22,6 +22,7 @@ from borderwatch.ingest.cot.decode import (
 )
 from borderwatch.ingest.cot.encode import encode_proto, encode_xml, ping_xml, pong_xml, to_proto
 from borderwatch.ingest.cot.framing import Frame, Framer
+from borderwatch.ingest.cot.peers import Peer, PeerHub
 from borderwatch.ingest.cot.transport import CotServer
 from borderwatch.revocation import Revocations
 
@@ -32,6 +33,8 @@ __all__ = [
     "Frame",
     "Framer",
     "Ignored",
+    "Peer",
+    "PeerHub",
     "Ping",
     "check",
     "close",
@@ -55,10 +58,12 @@ async def setup(
     stats: IngestStats,
     ssl_context: ssl.SSLContext | None = None,
     revocations: Revocations | None = None,
+    hub: PeerHub | None = None,
 ) -> CotServer:
     """Start the CoT listeners `settings` asks for; TLS needs `ssl_context` (client certs),
-    and refuses the certificates `revocations` lists (borderwatch.revocation)."""
-    server = CotServer(settings, sink, stats, ssl_context, revocations=revocations)
+    and refuses the certificates `revocations` lists (borderwatch.revocation); `hub` talks
+    back to TAK clients on their connections (`peers.py`)."""
+    server = CotServer(settings, sink, stats, ssl_context, revocations=revocations, hub=hub)
     try:
         await server.start()
     except BaseException:

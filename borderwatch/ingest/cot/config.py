@@ -76,6 +76,10 @@ class CotSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     revocation_check_s: Seconds = 1.0
     # A pong or other reply the client does not read within this is a stalled client.
     write_timeout_s: Seconds = 10.0
+    # What waits to be sent to one TAK client (its picture, its tasking), at most: a client
+    # that reads slower than this lets pile up is dropped (`peers.SLOW_READER`) and starts
+    # over when it reconnects; it never holds memory or slows anyone else.
+    out_queue_bytes: Annotated[int, msgspec.Meta(ge=64 * 1024)] = 4 * 1024 * 1024
     # close() lets connections hand queued messages to the sink for at most this long.
     shutdown_timeout_s: Seconds = 5.0
     # Agency of a patrol whose self-report does not say (ATAK's never does).

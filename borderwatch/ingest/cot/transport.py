@@ -19,6 +19,17 @@ and counted under the limit's name, and one slow or abusive client only ever sta
 The idle timer restarts only on a whole message: whitespace padding cannot keep a slot. A
 message that fails to decode, for whatever reason, costs that message only.
 
+A well-formed event of a type ingest does not take (ATAK's hostile and unknown markers, its
+chat, its emergencies, anything else valid) is counted (`unsupported_type`) but never towards
+`max_consecutive_bad`: a client is not cut off for speaking valid CoT. With a `PeerHub` (the
+service's TAK clients, `peers.py`), each TCP and TLS connection is also a way back: once it
+shows it is a TAK client (pytak's hello, ATAK's ping or position report, a negotiation, a
+marker: never a sensor's detections and heartbeats, which would not read), the hub gets a
+`Peer` for it (its identity, its wire, a bounded outbox written by a third task beside
+the reader and the drain), the events ingest does not take, and the switch to TAK protocol v1
+(`t-x-takp-q`, or a client sending protobuf); pongs then go through the outbox, in order
+with the rest. A peer dropped for reading too slowly ends its connection (`slow_reader`).
+
 UDP is lossy by nature: every datagram is one message, queued in one bounded queue shared by all
 senders; when it is full the newest message is dropped and counted (`dropped/queue_full`).
 
@@ -44,11 +55,19 @@ import msgspec
 from borderwatch.errors import MessageError
 from borderwatch.ingest.base import REFUSED, Inbound, IngestStats, RejectedError, Sink
 from borderwatch.ingest.cot.config import CotSettings
-from borderwatch.ingest.cot.const import ABUSIVE, DOMAIN, OVERSIZED
-from borderwatch.ingest.cot.decode import Ignored, Ping, decode_datagram, decode_frame
+from borderwatch.ingest.cot.const import ABUSIVE, DOMAIN, OVERSIZED, UNSUPPORTED_TYPE
+from borderwatch.ingest.cot.decode import Decoded, Ignored, Ping, decode_datagram, decode_frame
 from borderwatch.ingest.cot.encode import pong_xml, to_proto
-from borderwatch.ingest.cot.framing import Framer
+from borderwatch.ingest.cot.framing import Frame, Framer
 from borderwatch.ingest.cot.limits import ByteRate, ConnectionGate, Networks
+from borderwatch.ingest.cot.peers import (
+    DEVICE_CONTROL,
+    NEGOTIATE_REQUEST,
+    Peer,
+    PeerHub,
+    protocol_response_xml,
+)
+from borderwatch.messages import Patrol
 from borderwatch.pki import CertificateError, peer_identity
 from borderwatch.revocation import Revocations, peer_serial
 
@@ -88,8 +107,10 @@ class CotServer:
         *,
         revocations: Revocations | None = None,
         clock: Callable[[], int] = time.time_ns,
+        hub: PeerHub | None = None,
     ) -> None:
         self.settings = settings
+        self.hub = hub  # the way back to TAK clients (None: ingest only)
         self.stats = stats
         self.clock = clock  # for pong timestamps only
         self.closing = False
@@ -263,6 +284,16 @@ class CotServer:
             self.stats.connection_opened(adapter)
             try:
                 connection = _Connection(self, reader, writer, adapter, source, agency)
+                if self.hub is not None:
+                    connection.peer = Peer(
+                        writer,
+                        source=source,
+                        identity=identity,
+                        agency=agency,
+                        kind=kind,
+                        max_bytes=self.settings.out_queue_bytes,
+                        write_timeout_s=self.settings.write_timeout_s,
+                    )
                 reason = await connection.run()
             finally:
                 self.stats.connection_closed(adapter)
@@ -439,18 +470,76 @@ class _Connection:
         self.reader, self.writer = reader, writer
         self.adapter, self.source, self.agency = adapter, source, agency
         self.queue: asyncio.Queue[Inbound | None] = asyncio.Queue(self.settings.queue_size)
+        self.peer: Peer | None = None  # the way back, when the server has a hub
+        self.announced = False  # the hub was told: this connection is a TAK client
+
+    def _announce(self) -> None:
+        """The connection showed it is a TAK client (pytak's hello, a ping, a negotiation, a
+        marker, or a device's position report over TLS): from now on the hub serves it. A
+        sensor, which sends detections and heartbeats only, is never sent the picture (it
+        may never read it, and would be cut off for not reading); nor is the embedded twin's
+        patrol on the plain port, which sends its positions and reads nothing."""
+        if not self.announced and self.peer is not None and self.server.hub is not None:
+            self.announced = True
+            self.server.hub.opened(self.peer)
 
     async def run(self) -> str:
         """Read until the connection ends; return why it ended."""
         reason = SINK_ERROR
+        hub, peer = self.server.hub, self.peer
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self._drain())
-                reason = await self._read()
+                if hub is not None and peer is not None:
+                    tasks.create_task(peer.run())
+                try:
+                    reason = await self._read()
+                finally:
+                    if hub is not None and peer is not None:
+                        peer.close()
+                        if self.announced:
+                            hub.closed(peer)
                 await self.queue.put(None)  # the drain flushes what is queued, then ends
         except* _SinkFailedError:
             pass  # counted where it failed; the reader was cancelled
+        if peer is not None and peer.reason is not None:
+            return peer.reason  # we dropped it (slow reader, stalled write)
         return reason
+
+    def _speaks(self, frame: Frame) -> None:
+        """A client sending TAK protocol v1 is sent it from now on."""
+        peer, hub = self.peer, self.server.hub
+        if frame.kind == "proto" and peer is not None and hub is not None and peer.wire == "xml":
+            peer.wire = "proto"
+            if self.announced:
+                hub.switched(peer)
+
+    def _for_hub(self, item: Decoded) -> bool:
+        """TAK control that means something to the hub: a device deleting its marker."""
+        return self.peer is not None and isinstance(item, Ignored) and item.type in DEVICE_CONTROL
+
+    async def _unused(self, frame: Frame, error: RejectedError | None) -> list[Inbound]:
+        """An event of a type ingest does not take: the hub's, if there is one (it may make
+        messages of it, or refuse it as malformed), else counted and ignored."""
+        hub, peer = self.server.hub, self.peer
+        if hub is None or peer is None:
+            if error is not None:
+                self.server.stats.count_rejected(self.adapter, error, self.source)
+            return []
+        self._announce()
+        return list(await hub.received(peer, frame))
+
+    def _negotiate(self) -> bool:
+        """A client asked for TAK protocol v1: say yes (in XML), then speak it."""
+        peer, hub = self.peer, self.server.hub
+        if peer is None or hub is None:
+            return False
+        self._announce()
+        peer.send([protocol_response_xml(self.server.clock())])
+        if peer.wire == "xml":
+            peer.wire = "proto"
+            hub.switched(peer)
+        return True
 
     async def _drain(self) -> None:
         while True:
@@ -490,8 +579,17 @@ class _Connection:
                 await asyncio.sleep(wait)
             frames = framer.feed(chunk)
             for frame in frames:
+                self._speaks(frame)
                 try:
-                    item = decode_frame(frame, agency=self.agency)
+                    try:
+                        items: list[Decoded] = [decode_frame(frame, agency=self.agency)]
+                        if self._for_hub(items[0]):
+                            items = [*await self._unused(frame, None)]
+                    except RejectedError as exc:
+                        if exc.code != UNSUPPORTED_TYPE:
+                            raise
+                        # Valid CoT we do not take: never a step towards `abusive`.
+                        items = [*await self._unused(frame, exc)]
                 except Exception as exc:  # RejectedError, or a decoder bug: this message only
                     error = exc if isinstance(exc, RejectedError) else _undecodable(exc)
                     stats.count_rejected(self.adapter, error, self.source)
@@ -500,11 +598,19 @@ class _Connection:
                         return ABUSIVE
                     continue
                 bad = 0
-                if isinstance(item, Ping):
-                    if not await self._reply(frame.kind):
-                        return "write_stalled"
-                elif not isinstance(item, Ignored):
-                    await self.queue.put(item)  # blocks when full: backpressure
+                for item in items:
+                    if isinstance(item, Ping | Ignored) or (
+                        isinstance(item, Patrol) and self.adapter.endswith("tls")
+                    ):
+                        self._announce()
+                    if isinstance(item, Ping):
+                        if not await self._reply(frame.kind):
+                            return "write_stalled"
+                    elif isinstance(item, Ignored):
+                        if item.type == NEGOTIATE_REQUEST:
+                            self._negotiate()
+                    else:
+                        await self.queue.put(item)  # blocks when full: backpressure
             if frames:
                 # After the queue took them: time held back by our own backpressure is not
                 # the sender's idleness.
@@ -519,6 +625,8 @@ class _Connection:
 
     async def _reply(self, kind: Literal["xml", "proto"]) -> bool:
         pong = pong_xml(self.server.clock())
+        if self.peer is not None:  # in order with what the hub sends, through its outbox
+            return self.peer.send([pong if kind == "xml" else to_proto(pong, "stream")])
         self.writer.write(pong if kind == "xml" else to_proto(pong, "stream"))
         try:
             async with asyncio.timeout(self.settings.write_timeout_s):

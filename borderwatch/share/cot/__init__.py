@@ -22,7 +22,7 @@ from borderwatch.share.cot.inbound import (
     decode_atak_proto,
 )
 from borderwatch.share.cot.outbound import ClientFilter, client_events
-from borderwatch.share.cot.partner import partner_cot
+from borderwatch.share.cot.partner import partner_cot, partner_events
 
 __all__ = [
     "AtakInput",
@@ -37,6 +37,7 @@ __all__ = [
     "delete_xml",
     "incident_xml",
     "partner_cot",
+    "partner_events",
     "patrol_xml",
     "route_xml",
     "tasking_xml",

@@ -28,7 +28,7 @@ from borderwatch.share.cot.encode import alert_xml, incident_xml, track_xml
 from borderwatch.share.exchange import Exchange
 from borderwatch.share.releasability import Item, Released
 
-__all__ = ["handling", "partner_cot"]
+__all__ = ["handling", "partner_cot", "partner_events"]
 
 _EVENT = re.compile(rb"^<event version=\"2\.0\" ")
 _CE = re.compile(rb'(<point [^>]*?ce=")[^"]*(")')
@@ -63,12 +63,23 @@ def _encoded(r: Released) -> bytes | None:
     return _CE.sub(rb"\g<1>" + ce + rb"\g<2>", xml, count=1)
 
 
+def partner_events(
+    exchange: Exchange, partner: str, items: Iterable[Item], now_ns: int, *, user: str
+) -> list[tuple[Released, bytes]]:
+    """What `partner` may have of `items` now, each with its CoT XML event; recorded in the
+    ledger (exit `cot`, as `user`: the link's identity) before they are returned to be sent.
+    Blocking (the ledger's write): call it off the event loop."""
+    released = [
+        (r, xml)
+        for r in exchange.decide(partner, items, now_ns)
+        if (xml := _encoded(r)) is not None
+    ]
+    exchange.record([r for r, _ in released], user, "cot")
+    return released
+
+
 def partner_cot(
     exchange: Exchange, partner: str, items: Iterable[Item], now_ns: int, *, user: str
 ) -> list[bytes]:
-    """CoT XML events of what `partner` may have of `items` now; recorded in the ledger
-    (exit `cot`, as `user`: the link's identity) before they are returned to be sent.
-    Blocking (the ledger's write): call it off the event loop."""
-    released = [r for r in exchange.decide(partner, items, now_ns) if _encoded(r) is not None]
-    exchange.record(released, user, "cot")
-    return [xml for r in released if (xml := _encoded(r)) is not None]
+    """CoT XML events of what `partner` may have of `items` now (`partner_events`)."""
+    return [xml for _, xml in partner_events(exchange, partner, items, now_ns, user=user)]
