@@ -12,62 +12,24 @@ Bar: <= 10 MB of growth after warm-up over 1 h (`--minutes 60`).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import multiprocessing
 import tempfile
 import time
 from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.plots import radar_plot
+from bench.plots import paced_plots
 from bench.service_ingest import _rss_mb, start_service, stop_service
-from borderwatch.ingest.cot import encode_xml
 
 __all__ = ["run"]
 
 RATE = 3000
-BURST_S = 0.010
-BURST = round(RATE * BURST_S)
 SAMPLE_S = 10.0
 GROWTH_BAR_MB = 10.0
-
-
-def _load(port: int, sensors: list[str], ready: Event, stop: Event, out: Queue[Any]) -> None:
-    """Paced radar plots, one connection per sensor, until `stop`; puts (sent, seconds)."""
-
-    async def main() -> tuple[int, float]:
-        conns = [await asyncio.open_connection("127.0.0.1", port) for _ in sensors]
-        writers = [w for _, w in conns]
-        seqs = [0] * len(sensors)
-        ready.set()
-        sent, k = 0, 0
-        start = time.perf_counter()
-        due = start
-        while not stop.is_set():
-            chunks: list[list[bytes]] = [[] for _ in sensors]
-            for _ in range(BURST):
-                c = k % len(sensors)
-                chunks[c].append(encode_xml(radar_plot(sensors[c], seqs[c], time.time_ns())))
-                seqs[c] += 1
-                k += 1
-            for w, chunk in zip(writers, chunks, strict=True):
-                if chunk:
-                    w.write(b"\n".join(chunk) + b"\n")
-            await asyncio.gather(*(w.drain() for w in writers))
-            sent += BURST
-            due += BURST_S
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        elapsed = time.perf_counter() - start
-        for w in writers:
-            w.close()
-        return sent, elapsed
-
-    out.put(asyncio.run(main()))
 
 
 def run(minutes: float = 60.0) -> dict[str, Any]:
@@ -84,7 +46,9 @@ def run(minutes: float = 60.0) -> dict[str, Any]:
             ctx = multiprocessing.get_context("spawn")
             ready, stop = ctx.Event(), ctx.Event()
             out: Queue[Any] = ctx.Queue()
-            child = ctx.Process(target=_load, args=(ports["cot_tcp"], sensors, ready, stop, out))
+            child = ctx.Process(
+                target=paced_plots, args=(ports["cot_tcp"], sensors, RATE, ready, stop, out)
+            )
             child.start()
             ready.wait(60)
             t0 = time.monotonic()

@@ -35,7 +35,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 from bench.calibration import calibrate_ms
-from bench.plots import radar_plot
+from bench.plots import paced_plots
 from bench.service_ingest import start_service, stop_service
 from borderwatch.ingest.cot import encode_xml
 from borderwatch.messages import (
@@ -61,8 +60,6 @@ __all__ = ["run"]
 
 CLIENTS = 20
 RATE = 5_000  # messages/s, all clients together
-BURST_S = 0.01  # a burst every 10 ms ...
-BURST = round(RATE * BURST_S)  # ... of 50 messages
 PROBE_EVERY_S = 2.0  # on average
 SEED = 4
 PROBE_SENSORS = 6  # tamper probes: cameras and line sensors in turn, each re-armed long before
@@ -73,44 +70,6 @@ USER, PASSWORD = "latency-operator", "a long benchmark secret"
 
 
 # -- the load, in a child process -------------------------------------------------------------
-def _load(port: int, sensors: list[str], ready: Event, stop: Event, out: Queue[Any]) -> None:
-    """Paced radar plots from one connection per sensor until `stop`; puts (sent, seconds)."""
-
-    async def main() -> tuple[int, float]:
-        conns = [await asyncio.open_connection("127.0.0.1", port) for _ in sensors]
-        writers = [w for _, w in conns]
-        seqs = [0] * len(sensors)
-        ready.set()
-        sent, k = 0, 0
-        start = time.perf_counter()
-        due = start
-        while not stop.is_set():
-            chunks: list[list[bytes]] = [[] for _ in sensors]
-            for _ in range(BURST):
-                c = k % len(sensors)
-                i = seqs[c]
-                seqs[c] += 1
-                k += 1
-                # Plots spread over the radar's reach, none where the last one was: clutter
-                # (the tracker starts a tentative track on each and lets it go).
-                det = radar_plot(sensors[c], i, time.time_ns())
-                chunks[c].append(encode_xml(det))
-            for w, chunk in zip(writers, chunks, strict=True):
-                if chunk:
-                    w.write(b"\n".join(chunk) + b"\n")
-            await asyncio.gather(*(w.drain() for w in writers))
-            sent += BURST
-            due += BURST_S
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        elapsed = time.perf_counter() - start
-        for w in writers:
-            w.close()
-        await asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
-        return sent, elapsed
-
-    out.put(asyncio.run(main()))
-
-
 # -- probes and the console, in this process --------------------------------------------------
 @dataclass(slots=True)
 class _Probe:
@@ -358,7 +317,9 @@ def _measure(probes: int, warmup_s: float, drain_s: float) -> dict[str, Any]:
             ctx = multiprocessing.get_context("spawn")
             ready, stop = ctx.Event(), ctx.Event()
             out: Queue[Any] = ctx.Queue()
-            child = ctx.Process(target=_load, args=(ports["cot_tcp"], radars, ready, stop, out))
+            child = ctx.Process(
+                target=paced_plots, args=(ports["cot_tcp"], radars, RATE, ready, stop, out)
+            )
             child.start()
             if not ready.wait(60):
                 raise RuntimeError("the load did not start")
