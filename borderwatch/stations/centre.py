@@ -1,0 +1,289 @@
+"""The operations room: every station's stream in, one whole-border picture out.
+
+The cluster's `BORDER` stream (3 replicas: a node may die and nothing is lost) sources each
+station's stream across its link; JetStream keeps the place in each source, so a link that
+comes back after hours carries on from the first message the room did not get, in the
+station's order. The room reads `BORDER` through a durable pull consumer with explicit
+acknowledgements (a room that restarts reads on from its last acknowledgement), drops what it
+has seen already by message id, and merges the stations by their arrival clocks
+(`stations.merge`) into one engine: its tracks, alerts and incidents are those of a run that
+was never cut.
+
+`BORDER` keeps everything (limits retention): it is the room's event log. A message is
+acknowledged once the room holds it; the stream, not the consumer, is what is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    ExternalStream,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+)
+
+from borderwatch.engine import EngineConfig, LiveEngine
+from borderwatch.errors import BorderwatchError, MessageError
+from borderwatch.geo.registry import Registry
+from borderwatch.messages import decode
+from borderwatch.stations.digest import DigestFeed
+from borderwatch.stations.merge import StationMerge
+from borderwatch.stations.subjects import (
+    ARRIVED,
+    BORDER_STREAM,
+    DUPLICATE_WINDOW_S,
+    MSG_ID,
+    STATION,
+    station_stream,
+)
+
+__all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
+
+log = logging.getLogger(__name__)
+
+DURABLE = "operations-room"
+FETCH = 500
+# A cluster being formed, or electing a new leader after a node died, answers nothing for a
+# few seconds: the room's set-up retries that long.
+SETUP_TIMEOUT_S = 60.0
+
+
+class CentreError(BorderwatchError):
+    """The operations room could not set up its stream or consumer on the cluster."""
+
+
+@dataclass
+class StationHealth:
+    """What the room knows of a station and its link."""
+
+    station: str
+    received: int = 0  # messages (not ticks) the room took from this station
+    last_heard_wall: float | None = None  # time.time() of the latest message from it
+    clock_ns: int = 0  # the station's arrival clock at its latest message or tick
+    backlog: int | None = None  # messages on the station not yet in BORDER (source lag)
+    source_active_s: float | None = None  # how long ago the source last moved
+
+    def as_dict(self, room_clock_ns: int) -> dict[str, object]:
+        """For the console and `borderwatch stations`: lag is the room's clock minus the
+        station's (s): how far behind its data is."""
+        lag = (room_clock_ns - self.clock_ns) / 1e9 if self.clock_ns else None
+        return {
+            "station": self.station,
+            "received": self.received,
+            "last_heard_s_ago": (
+                None
+                if self.last_heard_wall is None
+                else round(time.time() - self.last_heard_wall, 1)
+            ),
+            "backlog": self.backlog,
+            "lag_s": None if lag is None else round(lag, 3),
+        }
+
+
+def border_stream_config(stations: Sequence[str], replicas: int = 3) -> StreamConfig:
+    """`BORDER`: every station's stream sourced through its own JetStream domain."""
+    return StreamConfig(
+        name=BORDER_STREAM,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        sources=[
+            StreamSource(name=station_stream(s), external=ExternalStream(api=f"$JS.{s}.API"))
+            for s in sorted(stations)
+        ],
+    )
+
+
+T = TypeVar("T")
+
+
+async def _retrying(what: str, make: Callable[[], Awaitable[T]]) -> T:
+    """Await `make()` until it succeeds or SETUP_TIMEOUT_S passes (a cluster electing)."""
+    deadline = time.monotonic() + SETUP_TIMEOUT_S
+    while True:
+        try:
+            return await make()
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError) as exc:
+            if time.monotonic() > deadline:
+                raise CentreError(f"{what}: the cluster did not answer ({exc!r})") from exc
+        except nats.js.errors.APIError as exc:
+            if time.monotonic() > deadline or exc.code not in (None, 500, 503):
+                raise CentreError(f"{what}: {exc}") from exc
+        await asyncio.sleep(0.5)
+
+
+class Centre:
+    """The operations room on the cluster at `urls`, for `stations` (`registry`: every
+    sector's sensors)."""
+
+    def __init__(
+        self,
+        urls: list[str],
+        stations: Sequence[str],
+        registry: Registry,
+        config: EngineConfig | None = None,
+        replicas: int = 3,
+    ) -> None:
+        self.urls = urls
+        self.stations = sorted(stations)
+        self.replicas = replicas
+        self.feed = DigestFeed()
+        self.engine = LiveEngine(registry, self.feed, config)
+        self.merge: StationMerge[object] = StationMerge(self.stations)
+        self.health = {s: StationHealth(s) for s in self.stations}
+        self.seen: set[str] = set()
+        self.received = 0
+        self.duplicates = 0
+        self.undecodable = 0
+        self.read_failures = 0
+        self.taken = 0  # messages the engine took in
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect (failing over between the nodes), make `BORDER` and the durable consumer,
+        and start reading."""
+        self._nc = await nats.connect(
+            self.urls, name="operations-room", max_reconnect_attempts=-1, reconnect_time_wait=0.5
+        )
+        js = self._js = self._nc.jetstream(timeout=5.0)
+        config = border_stream_config(self.stations, self.replicas)
+
+        async def stream() -> Any:
+            try:
+                return await js.add_stream(config)
+            except nats.js.errors.BadRequestError:
+                return await js.update_stream(config)
+
+        await _retrying("stream BORDER", stream)
+        consumer = ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT)
+        sub = await _retrying(
+            "consumer",
+            lambda: js.pull_subscribe("", durable=DURABLE, stream=BORDER_STREAM, config=consumer),
+        )
+        self._task = asyncio.create_task(self._run(sub), name="operations-room")
+
+    async def close(self) -> None:
+        """Stop reading and disconnect."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+            self._nc = None
+
+    async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
+        fetch = sub.fetch
+        failing = False  # logged once when reading fails, once when it works again
+        while True:
+            try:
+                msgs: list[Msg] = await fetch(FETCH, timeout=1.0)
+            except nats.errors.TimeoutError:
+                continue
+            except (nats.errors.Error, nats.js.errors.Error) as exc:
+                # a node gone, a leader being elected: the consumer is durable, read on
+                if not failing:
+                    log.warning("operations room: reading BORDER failed (%r); retrying", exc)
+                    failing = True
+                self.read_failures += 1
+                await asyncio.sleep(0.5)
+                continue
+            if failing:
+                log.warning("operations room: reading BORDER again")
+                failing = False
+            for m in msgs:
+                self._hold(m)
+            for m in msgs:
+                with contextlib.suppress(nats.errors.Error):
+                    await m.ack()
+            self._release(flush=False)
+
+    def _hold(self, m: Msg) -> None:
+        headers = m.headers or {}
+        mid, station = headers.get(MSG_ID), headers.get(STATION)
+        if mid is None or station not in self.health or ARRIVED not in headers:
+            self.undecodable += 1
+            return
+        if mid in self.seen:
+            self.duplicates += 1
+            return
+        self.seen.add(mid)
+        arrived = int(headers[ARRIVED])
+        health = self.health[station]
+        health.clock_ns = max(health.clock_ns, arrived)
+        health.last_heard_wall = time.time()
+        if m.subject.endswith(".clock"):
+            self.merge.tick(station, arrived)
+            return
+        message = decode(m.data)
+        if isinstance(message, MessageError):
+            self.undecodable += 1
+            return
+        self.received += 1
+        health.received += 1
+        self.merge.add(station, arrived, message)
+
+    def _release(self, flush: bool) -> None:
+        take = self.engine.take
+        for _, arrived, message in self.merge.release(flush):
+            self.taken += 1
+            take(self.taken, message, arrived)
+
+    def finish(self) -> None:
+        """Take in whatever the merge still holds (the run is over: nothing more comes)."""
+        self._release(flush=True)
+
+    @property
+    def clock_ns(self) -> int:
+        """The room's clock: the latest arrival time heard from any station."""
+        return max((h.clock_ns for h in self.health.values()), default=0)
+
+    async def refresh_backlog(self) -> None:
+        """Ask the cluster how far behind each station's source is."""
+        js = self._js
+        if js is None:
+            return
+        with contextlib.suppress(nats.errors.Error, nats.js.errors.Error):
+            info = await js.stream_info(BORDER_STREAM)
+            for src in info.sources or []:
+                for s in self.stations:
+                    if station_stream(s) == src.name:
+                        self.health[s].backlog = src.lag
+                        self.health[s].source_active_s = (
+                            None if src.active is None else src.active / 1e9
+                        )
+
+    def status(self) -> list[dict[str, object]]:
+        """Each station's health, as the console and `borderwatch stations` show it."""
+        return [self.health[s].as_dict(self.clock_ns) for s in self.stations]
+
+    def summary(self) -> dict[str, object]:
+        """What the room took in and the picture it made."""
+        return {
+            "received": self.received,
+            "duplicates": self.duplicates,
+            "undecodable": self.undecodable,
+            "read_failures": self.read_failures,
+            "taken": self.taken,
+            "picture": self.feed.summary(),
+        }
