@@ -230,6 +230,9 @@ http: 127.0.0.1:{monitor}
 jetstream {{
   store_dir: "{d / "jetstream"}"
   domain: {name}
+  # A station is one machine: its acknowledgement must survive a power cut, so every write
+  # is fsynced before JetStream acknowledges it (the cluster has its replicas instead).
+  sync_interval: always
 }}
 leafnodes {{
   reconnect: "1s"
