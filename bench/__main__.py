@@ -32,6 +32,7 @@ from bench import (
     service_ingest,
     service_latency,
     spoofing,
+    stations,
     stonesoup_compare,
     twin_alerts,
     twin_live,
@@ -62,6 +63,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "checkpoint_speed": lambda hours: checkpoint_speed.run(quick=hours is not None),
     "checkpoint_mrz": lambda hours: checkpoint_mrz.run(quick=hours is not None),
     "alarm_load": lambda hours: [alarm_load.run(hours=hours)],
+    "stations": lambda hours: stations.run(quick=hours is not None),
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

@@ -220,6 +220,7 @@ async def _drive(
     acknowledged = sum(s.counts.acknowledged for s in stations.values())
     deadline = time.perf_counter() + CATCH_UP_TIMEOUT_S
     while time.perf_counter() < deadline:
+        centre.check()
         if catch_up_s is None and centre.health[cut_name].received >= acked_at_heal:
             catch_up_s = time.perf_counter() - heal_wall
         if centre.received >= acknowledged:
@@ -227,6 +228,8 @@ async def _drive(
         await asyncio.sleep(0.05)
     await centre.refresh_backlog()
     health = centre.status()
+    in_border = await centre.border_messages()
+    stored = sum(s.counts.acknowledged + s.counts.ticks for s in stations.values())
     centre.finish()
     reference = _reference(sent, centre.engine.registry, centre.engine.config)
     picture = centre.feed.summary()
@@ -239,6 +242,8 @@ async def _drive(
         "at_centre": centre.received,
         "lost": acknowledged - centre.received,
         "duplicates": centre.duplicates,
+        # BORDER holds each station message and clock tick once: no copy stored twice
+        "border_stream": {"messages": in_border, "stations_stored": stored},
         "distinct_ids_sent": len(ids),
         "picture_equal": picture == reference,
         "picture": {"centre": picture, "uncut_replay": reference},
@@ -253,6 +258,7 @@ async def _drive(
         },
         "catch_up_s": None if catch_up_s is None else round(catch_up_s, 3),
         "killed_node": killed,
+        "room": centre.summary() | {"picture": None},
         "nodes_up": sum(n.running for n in nodes),
         "station_acks": {n: stations[n].counts.acknowledged for n in names},
         "station_resent": {n: stations[n].counts.resent for n in names},

@@ -216,13 +216,17 @@ def start_cluster(root: Path, size: int = 3, binary: Path | None = None) -> Clus
 
 
 def start_station_server(
-    name: str, root: Path, hub_leaf_url: str, binary: Path | None = None
+    name: str, root: Path, hub_leaf_url: str, binary: Path | None = None, fsync: bool = True
 ) -> NatsServer:
     """Start a station's leaf node: JetStream in its own domain (`name`), a remote to the hub
     at `hub_leaf_url` (the station's link), retried every second while the link is down."""
     exe = find_nats_server(binary)
     port, monitor = free_port(), free_port()
     d = root / name
+    # A station is one machine: its acknowledgement must survive a power cut, so every write
+    # is fsynced before JetStream acknowledges it (the cluster has its replicas instead).
+    # Without `fsync` (benchmarks' comparison) JetStream syncs every 2 min, its default.
+    sync = "sync_interval: always" if fsync else ""
     conf = f"""# borderwatch: sector station {name} (a leaf node of the operations room)
 server_name: {name}
 listen: 127.0.0.1:{port}
@@ -230,9 +234,7 @@ http: 127.0.0.1:{monitor}
 jetstream {{
   store_dir: "{d / "jetstream"}"
   domain: {name}
-  # A station is one machine: its acknowledgement must survive a power cut, so every write
-  # is fsynced before JetStream acknowledges it (the cluster has its replicas instead).
-  sync_interval: always
+  {sync}
 }}
 leafnodes {{
   reconnect: "1s"

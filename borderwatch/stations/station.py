@@ -127,18 +127,7 @@ class Station:
         station's engine takes it in."""
         if not batch:
             return 0
-        js = self._js
-        if js is None:
-            raise StationError(f"{self.name}: not started")
-        sent = [
-            (
-                in_subject(self.name, self._sector(m)),
-                encode(m),
-                {MSG_ID: message_id(m), STATION: self.name, ARRIVED: str(arrived)},
-            )
-            for m, arrived in batch
-        ]
-        await self._publish(sent)
+        await self.store(batch)
         take = self.engine.take
         for m, arrived in batch:
             take(self.engine.seq + 1, m, arrived)
@@ -161,6 +150,22 @@ class Station:
         await self._publish([tick])
         self.counts.ticks += 1
         return len(batch)
+
+    async def store(self, batch: Sequence[tuple[Inbound, int]]) -> None:
+        """Store messages in the station's stream, in order, and wait for every
+        acknowledgement (the durable half of `take_in`, without the engine)."""
+        if self._js is None:
+            raise StationError(f"{self.name}: not started")
+        await self._publish(
+            [
+                (
+                    in_subject(self.name, self._sector(m)),
+                    encode(m),
+                    {MSG_ID: message_id(m), STATION: self.name, ARRIVED: str(arrived)},
+                )
+                for m, arrived in batch
+            ]
+        )
 
     async def _publish(self, sent: list[tuple[str, bytes, dict[str, str]]]) -> None:
         """Publish in order and wait for every acknowledgement; on a timeout or a refusal,
