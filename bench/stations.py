@@ -35,11 +35,10 @@ from bench.plots import radar_plot
 from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import encode
-from borderwatch.stations.centre import border_stream_config
+from borderwatch.stations.centre import Centre
 from borderwatch.stations.link import Link
 from borderwatch.stations.servers import start_cluster, start_station_server
 from borderwatch.stations.station import Station
-from borderwatch.stations.subjects import BORDER_STREAM
 
 __all__ = ["run"]
 
@@ -51,50 +50,67 @@ CATCH_UP_BAR = 10.0
 REPO = Path(__file__).resolve().parents[1]
 
 
-async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool = True) -> dict[str, Any]:
+async def _station_ingest(root: Path, n: int, fsync: bool) -> float:
+    """Messages/s a station's ingest stores and has acknowledged (its link down)."""
+    server = start_station_server("station-x", root, "nats-leaf://127.0.0.1:9", fsync=fsync)
+    station = Station("station-x", ["N02"], Registry(), server.url)
+    try:
+        await station.start()
+        t0 = time.perf_counter()
+        await _store(station, n)
+        return n / (time.perf_counter() - t0)
+    finally:
+        await station.close()
+        server.stop()
+
+
+async def _store(station: Station, n: int) -> None:
+    step = 1_000_000_000 // RATE
+    for start in range(0, n, BATCH):
+        batch = [
+            (radar_plot("N02-T01-R", i, T0 + i * step, 3.0), T0 + i * step)
+            for i in range(start, min(n, start + BATCH))
+        ]
+        await station.store(batch)
+
+
+async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool) -> dict[str, Any]:
+    """A station cut for `cut_s` of event time at `rate`, then healed: the room's catch-up."""
     cluster = start_cluster(root / "cluster")
     link = Link("station-a", cluster.leaf_ports)
     await link.start()
     server = start_station_server("station-a", root / "stations", link.url, fsync=fsync)
     station = Station("station-a", ["N02"], Registry(), server.url)
-    nc = await nats.connect(cluster.urls, max_reconnect_attempts=-1)
+    # The real operations room: its link watcher, its reader, its engine (which refuses these
+    # plots of an unknown radar at once: what is measured is the flow, not fusion).
+    centre = Centre(cluster.urls, ["station-a"], Registry())
     try:
         await station.start()
-        js = nc.jetstream(timeout=10.0)
-        for _ in range(120):  # the cluster elects its meta leader in a few seconds
-            try:
-                await js.add_stream(border_stream_config(["station-a"]))
-                break
-            except (nats.errors.Error, nats.js.errors.Error):
-                await asyncio.sleep(0.5)
+        await centre.start()
         link.cut()
         n = round(rate * cut_s)
-        step = 1_000_000_000 // rate
         t_ingest = time.perf_counter()
-        for start in range(0, n, BATCH):
-            batch = [
-                (radar_plot("N02-T01-R", i, T0 + i * step, 3.0), T0 + i * step)
-                for i in range(start, min(n, start + BATCH))
-            ]
-            await station.store(batch)
+        await _store(station, n)
         ingest_s = time.perf_counter() - t_ingest
-        info = await js.stream_info(BORDER_STREAM)
-        held_back = info.state.messages
+        held_back = await centre.border_messages()
         link.heal()
         t_heal = time.perf_counter()
-        while True:
-            info = await js.stream_info(BORDER_STREAM)
-            if info.state.messages >= n:
-                break
+        in_border_s = None
+        while centre.received < n:
+            centre.check()
+            if in_border_s is None and (await centre.border_messages() or 0) >= n:
+                in_border_s = time.perf_counter() - t_heal
             await asyncio.sleep(0.1)
-        catch_up_s = time.perf_counter() - t_heal
+        room_s = time.perf_counter() - t_heal
+        in_border_s = in_border_s or room_s
+        restarts = centre.source_restarts
     finally:
-        await nc.close()
+        await centre.close()
         await station.close()
         await link.close()
         server.stop()
         cluster.stop()
-    ratio = cut_s / catch_up_s
+    ratio = cut_s / room_s
     return {
         "bench": "stations_catch_up",
         "station_fsync": fsync,
@@ -104,12 +120,33 @@ async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool = True) -> 
         "in_room_during_cut": held_back,
         "station_ingest_per_s": round(n / ingest_s),
         "station_keeps_real_time": n / ingest_s >= rate,
-        "catch_up_wall_s": round(catch_up_s, 2),
-        "catch_up_per_s": round(n / catch_up_s),
+        "in_border_s": round(in_border_s, 2),
+        "catch_up_wall_s": round(room_s, 2),
+        "catch_up_per_s": round(n / room_s),
         "catch_up_ratio": round(ratio, 2),
-        "bar": CATCH_UP_BAR,
-        "met": ratio >= CATCH_UP_BAR,
+        "border_ratio": round(cut_s / in_border_s, 2),
+        "source_restarts": restarts,
+        "bars": {"catch_up_ratio >= 10": ratio >= CATCH_UP_BAR},
         "cpus": os.cpu_count(),
+    }
+
+
+async def _ingest_compare(root: Path, n: int) -> dict[str, Any]:
+    """The station's ingest with and without an fsync per message, taking turns."""
+    rates: dict[str, list[float]] = {"fsync": [], "no_fsync": []}
+    for r in range(2):
+        for fsync in (True, False):
+            key = "fsync" if fsync else "no_fsync"
+            rates[key].append(await _station_ingest(root / f"{key}-{r}", n, fsync))
+    best = {k: max(v) for k, v in rates.items()}
+    return {
+        "bench": "stations_station_ingest",
+        "messages": n,
+        "fsync_per_s": round(best["fsync"]),
+        "no_fsync_per_s": round(best["no_fsync"]),
+        "ratio_fsync_to_no_fsync": round(best["fsync"] / best["no_fsync"], 3),
+        "fsync_keeps_5000_per_s": best["fsync"] >= RATE,
+        "bars": {},
     }
 
 
@@ -158,6 +195,8 @@ async def _publish_twin(urls: list[str], scenario: str, hours: float) -> tuple[i
                 await asyncio.gather(*futures)
                 futures = []
     await asyncio.gather(*futures)
+    for sector in sectors:  # the end of each sector's subject, for the workers
+        await js.publish(f"room.in.{sector}", b"", headers={"Bw-End": "1"})
     await nc.close()
     return n, sectors
 
@@ -184,13 +223,14 @@ def _workers(urls: list[str], sectors: list[str], count: int, n: int) -> dict[st
     outs = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
     wall = time.perf_counter() - t0
     taken = sum(o["taken"] for o in outs)
+    busiest = max(o["wall_s"] for o in outs)
     return {
         "workers": count,
         "taken": taken,
         "all_taken": taken == n,
-        "wall_s": round(wall, 2),
-        "per_s": round(taken / wall),
-        "busiest_worker_s": max(o["wall_s"] for o in outs),
+        "wall_s": round(wall, 2),  # with each process's start (imports, sites)
+        "busiest_worker_s": busiest,  # from its first fetch to its last message taken in
+        "per_s": round(taken / busiest),
     }
 
 
@@ -212,17 +252,23 @@ async def _cluster_for_workers(root: Path, scenario: str, hours: float) -> dict[
         "sectors": len(sectors),
         "cpus": os.cpu_count(),
         "rows": rows,
+        "bars": {},
     }
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    """Both parts; full size unless `quick`."""
+    """Every part; full size unless `quick`. The catch-up runs without an fsync per message
+    at the station (at this machine's ~1,600 fsyncs/s, 3,000,000 messages would take half an
+    hour to store); the ingest comparison says what the fsync costs."""
     out = []
     with tempfile.TemporaryDirectory(prefix="bw-stations-") as tmp:
-        out.append(asyncio.run(_catch_up(Path(tmp) / "a", RATE, 30.0 if quick else CUT_S)))
+        out.append(asyncio.run(_ingest_compare(Path(tmp), 5_000 if quick else 20_000)))
+    with tempfile.TemporaryDirectory(prefix="bw-stations-") as tmp:
+        cut = 30.0 if quick else CUT_S
+        out.append(asyncio.run(_catch_up(Path(tmp) / "a", RATE, cut, fsync=False)))
     with tempfile.TemporaryDirectory(prefix="bw-stations-") as tmp:
         hours = 0.1 if quick else 0.5
         out.append(asyncio.run(_cluster_for_workers(Path(tmp) / "b", "full-border-day", hours)))
     if quick:
-        out[0]["met"] = None  # bars are not judged on the quick sizes
+        out[1]["bars"] = dict.fromkeys(out[1]["bars"])  # not judged on the quick sizes
     return out

@@ -44,20 +44,23 @@ async def main(urls: list[str], sectors: list[str], name: str) -> dict[str, obje
     while open_subs:
         for s, sub in list(open_subs.items()):
             try:
-                msgs = await sub.fetch(FETCH, timeout=1.0)
+                msgs = await sub.fetch(FETCH, timeout=5.0)
             except (nats.errors.TimeoutError, TimeoutError):
-                del open_subs[s]
-                merge.tick(s, 2**62)
                 continue
             for m in msgs:
-                merge.add(s, int((m.headers or {})["Bw-Arrived"]), decode(m.data))
+                headers = m.headers or {}
+                if "Bw-End" in headers:  # the sector's last message: it sends nothing more
+                    del open_subs[s]
+                    merge.tick(s, 2**62)
+                    break
+                merge.add(s, int(headers["Bw-Arrived"]), decode(m.data))
         for _, arrived, message in merge.release():
             taken += 1
             engine.take(taken, message, arrived)
     for _, arrived, message in merge.release(flush=True):
         taken += 1
         engine.take(taken, message, arrived)
-    wall = time.perf_counter() - t0 - 1.0  # less the last fetch's wait for nothing
+    wall = time.perf_counter() - t0
     await nc.close()
     return {"worker": name, "sectors": sectors, "taken": taken, "wall_s": round(wall, 2)}
 

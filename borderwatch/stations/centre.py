@@ -58,6 +58,7 @@ __all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
 log = logging.getLogger(__name__)
 
 DURABLE = "operations-room"
+STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
 FETCH = 500
 # A cluster being formed, or electing a new leader after a node died, answers nothing for a
 # few seconds: the room's set-up retries that long.
@@ -179,7 +180,10 @@ class Centre:
         async def stream() -> Any:
             try:
                 return await js.add_stream(config)
-            except nats.js.errors.BadRequestError:
+            except nats.js.errors.BadRequestError as exc:
+                if exc.err_code != STREAM_NAME_IN_USE:
+                    log.warning("operations room: BORDER refused (%s); retrying", exc)
+                    raise nats.js.errors.ServiceUnavailableError from exc
                 return await js.update_stream(config)
 
         await _retrying("stream BORDER", stream)
