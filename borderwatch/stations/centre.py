@@ -58,6 +58,8 @@ __all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
 log = logging.getLogger(__name__)
 
 DURABLE = "operations-room"
+PROBE_TIMEOUT_S = 2.0
+PROBES_TO_DOWN = 3
 STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
 FETCH = 500
 # A cluster being formed, or electing a new leader after a node died, answers nothing for a
@@ -81,6 +83,7 @@ class StationHealth:
     source_active_s: float | None = None  # how long ago the source last moved
     link_up: bool | None = None  # the station's JetStream answers through its link
     link_changes: int = 0
+    failed_probes: int = 0
 
     def as_dict(self, room_clock_ns: int) -> dict[str, object]:
         """For the console and `borderwatch stations`: lag is the room's clock minus the
@@ -214,12 +217,15 @@ class Centre:
         while True:
             for s in self.stations:
                 health = self.health[s]
-                station_js = self._nc.jetstream(domain=s, timeout=1.0)
+                station_js = self._nc.jetstream(domain=s, timeout=PROBE_TIMEOUT_S)
                 try:
                     await station_js.stream_info(station_stream(s))
+                    health.failed_probes = 0
                     up = True
                 except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                    up = False
+                    # a loaded machine answers late now and then: down after a few misses
+                    health.failed_probes += 1
+                    up = health.failed_probes < PROBES_TO_DOWN and health.link_up is True
                 if up != health.link_up:
                     was = health.link_up
                     health.link_up = up

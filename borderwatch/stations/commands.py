@@ -62,6 +62,50 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_cmd_demo_stations)
 
+    st = sub.add_parser("stations", help="the distributed mode: sector stations and the room")
+    cmd = st.add_subparsers(dest="stations_command", required=True, parser_class=type(st))
+    s = cmd.add_parser(
+        "up",
+        help="start the room's 3-node cluster, two stations and the room; the twin feeds them",
+    )
+    s.add_argument("--data", default="borderwatch-stations", help="where the servers keep data")
+    s.add_argument("--twin", default="stations-pair", help="the twin's scenario")
+    s.add_argument("--speed", type=_positive, default=1.0, help="the twin's speed (default 1)")
+    s.add_argument("--seed", type=int, default=1, help="the twin's seed (default 1)")
+    s.add_argument("--for", dest="for_s", type=_positive, help="stop after this many seconds")
+    s.set_defaults(func=_cmd_stations_up)
+    s = cmd.add_parser("list", help="each station: link, last heard, backlog, lag")
+    s.add_argument("--data", default="borderwatch-stations", help="the running system's data")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=_cmd_stations_list)
+
+
+def _cmd_stations_up(args: argparse.Namespace) -> int:
+    import logging
+
+    from borderwatch.stations.live import run_live
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    last = asyncio.run(run_live(Path(args.data), args.twin, args.speed, args.seed, args.for_s))
+    print(json.dumps({"stopped": last["stations"]}))
+    return 0
+
+
+def _cmd_stations_list(args: argparse.Namespace) -> int:
+    from borderwatch.stations.live import list_stations
+
+    out = list_stations(Path(args.data))
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"health as of {out['health_age_s']} s ago")
+    cols = ("station", "sectors", "link", "last_heard_s_ago", "backlog", "lag_s", "received")
+    print("  ".join(f"{c:>16}" for c in cols))
+    for row in out["stations"]:
+        cells = [",".join(v) if isinstance(v := row.get(c), list) else str(v) for c in cols]
+        print("  ".join(f"{c:>16}" for c in cells))
+    return 0
+
 
 def _cmd_demo_stations(args: argparse.Namespace) -> int:
     from borderwatch.stations.demo import DemoOptions, run_demo

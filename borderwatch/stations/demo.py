@@ -26,14 +26,14 @@ from typing import Any
 
 from borderwatch.engine import EngineConfig, LiveEngine, load_config
 from borderwatch.errors import BorderwatchError
-from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.stations.centre import Centre
 from borderwatch.stations.digest import DigestFeed
 from borderwatch.stations.link import Link
-from borderwatch.stations.servers import NatsServer, start_cluster, start_station_server
+from borderwatch.stations.servers import NatsServer
 from borderwatch.stations.station import Inbound, Station
 from borderwatch.stations.subjects import message_id
+from borderwatch.stations.system import start_system
 from borderwatch.twin.scenario import load_scenario
 from borderwatch.twin.stream import prepare
 
@@ -54,16 +54,6 @@ class DemoOptions:
     kill_node: bool = True
     batch: int = 500
     root: Path | None = None  # a temporary directory if None
-
-
-def _stations_of(sectors: list[str]) -> dict[str, str]:
-    """Sectors split between two stations, in order: the first half to station-a."""
-    half = max(1, (len(sectors) + 1) // 2)
-    return {s: ("station-a" if i < half else "station-b") for i, s in enumerate(sorted(sectors))}
-
-
-def _registry(sectors: set[str]) -> Registry:
-    return Registry.from_layout(load_sites().in_sectors(sectors))
 
 
 @dataclass
@@ -87,8 +77,6 @@ async def _run(opts: DemoOptions, root: Path) -> dict[str, Any]:
     scenario, path = load_scenario(opts.scenario)
     run = prepare(scenario, path, opts.seed, opts.hours)
     sectors = sorted({s.sector for s in run.sensors})
-    station_of = _stations_of(sectors)
-    names = sorted(set(station_of.values()))
     config: EngineConfig = load_config()
     start_ns = scenario.start_ns
     cut = _Cut(
@@ -97,35 +85,20 @@ async def _run(opts: DemoOptions, root: Path) -> dict[str, Any]:
         heal_ns=start_ns + round((opts.cut_at_s + opts.cut_s) * 1e9),
     )
     t_start = time.perf_counter()
-    # Started from this (the main) thread: the servers die with it (servers.py).
-    cluster = start_cluster(root / "cluster")
-    links: dict[str, Link] = {}
-    servers: dict[str, NatsServer] = {}
-    stations: dict[str, Station] = {}
-    centre: Centre | None = None
+    system = await start_system(root, sectors, config)
     try:
-        for name in names:
-            links[name] = link = Link(name, cluster.leaf_ports)
-            await link.start()
-            servers[name] = start_station_server(name, root / "stations", link.url)
-            own = {s for s, st in station_of.items() if st == name}
-            stations[name] = station = Station(
-                name, sorted(own), _registry(own), servers[name].url, config
-            )
-            await station.start()
-        centre = Centre(cluster.urls, names, _registry(set(sectors)), config)
-        await centre.start()
+        assert system.centre is not None
         setup_s = time.perf_counter() - t_start
         out = await _drive(
             opts,
             run.chunks(),
             run.sensors,
             start_ns,
-            station_of,
-            stations,
-            centre,
-            links,
-            cluster.nodes,
+            system.station_of,
+            system.stations,
+            system.centre,
+            system.links,
+            system.cluster.nodes,
             cut,
         )
         out["setup_s"] = round(setup_s, 2)
@@ -133,16 +106,7 @@ async def _run(opts: DemoOptions, root: Path) -> dict[str, Any]:
         out["scenario"] = {"name": scenario.name, "seed": opts.seed, "hours": run.hours}
         return out
     finally:
-        if centre is not None:
-            await centre.close()
-        for station in stations.values():
-            with contextlib.suppress(Exception):
-                await station.close()
-        for link in links.values():
-            await link.close()
-        for server in servers.values():
-            server.stop()
-        cluster.stop()
+        await system.close()
 
 
 def _messages(

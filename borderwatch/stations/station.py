@@ -112,7 +112,7 @@ class Station:
     async def close(self) -> None:
         """Disconnect (what is stored stays on the station's server)."""
         if self._nc is not None:
-            await self._nc.drain()
+            await self._nc.close()  # every publish was acknowledged: nothing left to drain
             self._nc = None
 
     def _sector(self, message: Inbound) -> str:
@@ -128,12 +128,12 @@ class Station:
         if not batch:
             return 0
         await self.store(batch)
+        self.counts.acknowledged += len(batch)
         take = self.engine.take
         for m, arrived in batch:
             take(self.engine.seq + 1, m, arrived)
             sector = self._sector(m)
             self.counts.by_sector[sector] = self.counts.by_sector.get(sector, 0) + 1
-        self.counts.acknowledged += len(batch)
         self.clock_ns = max(self.clock_ns, batch[-1][1])
         # The station's clock has reached the last arrival: the operations room may go on
         # with the other stations up to it, whether or not more comes.
