@@ -33,7 +33,7 @@ from borderwatch.stations.link import Link
 from borderwatch.stations.servers import NatsServer
 from borderwatch.stations.station import Inbound, Station
 from borderwatch.stations.subjects import message_id
-from borderwatch.stations.system import start_system
+from borderwatch.stations.system import scenario_source, start_system
 from borderwatch.twin.scenario import load_scenario
 from borderwatch.twin.stream import prepare
 
@@ -74,7 +74,7 @@ async def run_demo(opts: DemoOptions) -> dict[str, Any]:
 
 
 async def _run(opts: DemoOptions, root: Path) -> dict[str, Any]:
-    scenario, path = load_scenario(opts.scenario)
+    scenario, path = load_scenario(scenario_source(opts.scenario))
     run = prepare(scenario, path, opts.seed, opts.hours)
     sectors = sorted({s.sector for s in run.sensors})
     config: EngineConfig = load_config()

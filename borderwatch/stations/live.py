@@ -21,7 +21,7 @@ from typing import Any
 from borderwatch.engine import load_config
 from borderwatch.errors import BorderwatchError
 from borderwatch.stations.station import Inbound
-from borderwatch.stations.system import STATE_FILE, System, start_system
+from borderwatch.stations.system import STATE_FILE, System, scenario_source, start_system
 from borderwatch.twin.scenario import load_scenario
 from borderwatch.twin.stream import prepare
 
@@ -70,7 +70,7 @@ async def run_live(
     """Run until the twin ends, `for_s` seconds pass, or SIGINT/SIGTERM; the last health."""
     if speed <= 0:
         raise BorderwatchError("--speed must be > 0")
-    scenario, path = load_scenario(scenario_name)
+    scenario, path = load_scenario(scenario_source(scenario_name))
     twin = prepare(scenario, path, seed)
     sectors = sorted({s.sector for s in twin.sensors})
     system = await start_system(root, sectors, load_config())

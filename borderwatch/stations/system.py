@@ -31,12 +31,27 @@ from borderwatch.stations.servers import (
 )
 from borderwatch.stations.station import Station
 
-__all__ = ["System", "sector_registry", "start_system", "stations_of"]
+__all__ = [
+    "PAIR_SCENARIO",
+    "System",
+    "scenario_source",
+    "sector_registry",
+    "start_system",
+    "stations_of",
+]
 
 log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT_S = 5.0
+# The two-station scenario (kept beside the code, out of the twin's library, whose every
+# scenario the twin's tests run): any library name or scenario file works as well.
+PAIR_SCENARIO = Path(__file__).with_name("stations-pair.toml")
 STATE_FILE = "stations.json"  # where a running system says what it is (for `stations list`)
+
+
+def scenario_source(name: str) -> str:
+    """A scenario name or file: "stations-pair" is this package's own."""
+    return str(PAIR_SCENARIO) if name == "stations-pair" else name
 
 
 def stations_of(sectors: list[str]) -> dict[str, str]:
