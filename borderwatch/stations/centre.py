@@ -159,6 +159,7 @@ class Centre:
         self.duplicates = 0
         self.undecodable = 0
         self.read_failures = 0
+        self.engine_faults = 0
         self.connection_errors = 0
         self.taken = 0  # messages the engine took in
         self._nc: Client | None = None
@@ -312,9 +313,12 @@ class Centre:
         if m.subject.endswith(".clock"):
             self.merge.tick(station, arrived)
             return
-        message = decode(m.data)
-        if isinstance(message, MessageError):
+        try:
+            message = decode(m.data)
+        except MessageError as exc:
+            # a station on another version, a corrupted disk: counted, never in the engine
             self.undecodable += 1
+            log.info("operations room: %s sent what cannot be decoded (%s)", station, exc)
             return
         self.received += 1
         health.received += 1
@@ -322,9 +326,13 @@ class Centre:
 
     def _release(self, flush: bool) -> None:
         take = self.engine.take
-        for _, arrived, message in self.merge.release(flush):
+        for station, arrived, message in self.merge.release(flush):
             self.taken += 1
-            take(self.taken, message, arrived)
+            try:
+                take(self.taken, message, arrived)
+            except Exception as exc:  # one event must not stop the room's picture
+                self.engine_faults += 1
+                log.warning("operations room: the engine failed on %s's message: %r", station, exc)
 
     def finish(self) -> None:
         """Take in whatever the merge still holds (the run is over: nothing more comes)."""
@@ -379,6 +387,7 @@ class Centre:
             "duplicates": self.duplicates,
             "undecodable": self.undecodable,
             "read_failures": self.read_failures,
+            "engine_faults": self.engine_faults,
             "source_restarts": self.source_restarts,
             "taken": self.taken,
             "picture": self.feed.summary(),
