@@ -197,7 +197,3 @@ class Station:
             self.counts.resent += len(sent) - start - failed
             start += failed
         raise StationError(f"{self.name}: its stream did not acknowledge after {ATTEMPTS} tries")
-
-    def alerts_between(self, t0_ns: int, t1_ns: int) -> int:
-        """How many alerts the station's own engine raised with a time in [t0, t1)."""
-        return sum(1 for a in self.engine.alerts.values() if t0_ns <= a.time_ns < t1_ns)
