@@ -21,7 +21,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import nats
 import nats.errors
@@ -52,6 +53,7 @@ from borderwatch.stations.subjects import (
     STATION,
     station_stream,
 )
+from borderwatch.store import EncodedBatch, EventLog, Loggable
 
 __all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
 
@@ -146,10 +148,15 @@ class Centre:
         registry: Registry,
         config: EngineConfig | None = None,
         replicas: int = 3,
+        log_path: Path | None = None,
     ) -> None:
         self.urls = urls
         self.stations = sorted(stations)
         self.replicas = replicas
+        # The room's merged order as an event log (SQLite, like `borderwatch run`'s), so that
+        # `borderwatch replay --data` gives the room's very tracks, alerts and incidents, ids
+        # and all. NORMAL, not FULL: BORDER, 3 replicas, is what is durable; this is its order.
+        self.events = None if log_path is None else EventLog(log_path, synchronous="NORMAL")
         self.feed = DigestFeed()
         self.engine = LiveEngine(registry, self.feed, config)
         self.merge: StationMerge[object] = StationMerge(self.stations)
@@ -269,6 +276,9 @@ class Centre:
             with contextlib.suppress(Exception):
                 await self._nc.close()
             self._nc = None
+        if self.events is not None:
+            self.events.close()
+            self.events = None
 
     async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
         fetch = sub.fetch
@@ -325,8 +335,16 @@ class Centre:
         self.merge.add(station, arrived, message)
 
     def _release(self, flush: bool) -> None:
+        released = list(self.merge.release(flush))
+        if not released:
+            return
+        if self.events is not None:
+            # logged first, then taken in: the log's seqs are the engine's
+            self.events.append_encoded(
+                [EncodedBatch.of([cast(Loggable, m)], st, arrived) for st, arrived, m in released]
+            )
         take = self.engine.take
-        for station, arrived, message in self.merge.release(flush):
+        for station, arrived, message in released:
             self.taken += 1
             try:
                 take(self.taken, message, arrived)

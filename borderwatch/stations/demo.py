@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.engine import EngineConfig, LiveEngine, load_config
+from borderwatch.engine.replay import replay_log
 from borderwatch.errors import BorderwatchError
 from borderwatch.geo.registry import Registry
 from borderwatch.stations.centre import Centre
@@ -197,6 +199,7 @@ async def _drive(
     centre.finish()
     reference = _reference(sent, centre.engine.registry, centre.engine.config)
     picture = centre.feed.summary()
+    replayed = _replayed(centre)
     ids = {message_id(m) for msgs in sent.values() for m, _ in msgs}
     n_sent = sum(len(v) for v in sent.values())
     cut_event_s = (cut.heal_ns - cut.at_ns) / 1e9
@@ -210,7 +213,9 @@ async def _drive(
         "border_stream": {"messages": in_border, "stations_stored": stored},
         "distinct_ids_sent": len(ids),
         "picture_equal": picture == reference,
-        "picture": {"centre": picture, "uncut_replay": reference},
+        # `borderwatch replay --data ROOT/room` of the room's log: the room's files, byte for byte
+        "replay_equal": replayed == picture,
+        "picture": {"centre": picture, "uncut_replay": reference, "room_log_replay": replayed},
         "cut": {
             "station": cut_name,
             "event_s": cut_event_s,
@@ -228,6 +233,21 @@ async def _drive(
         "station_resent": {n: stations[n].counts.resent for n in names},
         "stations": health,
     }
+
+
+def _replayed(centre: Centre) -> dict[str, str | int] | None:
+    """The room's log through `borderwatch replay --data`'s code: its files' counts and
+    digests, in the DigestFeed's terms."""
+    if centre.events is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="bw-room-replay-") as tmp:
+        replay_log(centre.events.path, Path(tmp), centre.engine.registry, centre.engine.config)
+        out: dict[str, str | int] = {}
+        for kind in ("tracks", "alerts", "incidents"):
+            data = (Path(tmp) / f"{kind}.jsonl").read_bytes()
+            out[kind] = data.count(b"\n")
+            out[f"{kind}_sha256"] = hashlib.sha256(data).hexdigest()
+    return out
 
 
 def _reference(

@@ -33,6 +33,7 @@ from borderwatch.stations.station import Station
 
 __all__ = [
     "PAIR_SCENARIO",
+    "ROOM_LOG",
     "System",
     "scenario_source",
     "sector_registry",
@@ -47,6 +48,8 @@ CLOSE_TIMEOUT_S = 5.0
 # scenario the twin's tests run): any library name or scenario file works as well.
 PAIR_SCENARIO = Path(__file__).with_name("stations-pair.toml")
 STATE_FILE = "stations.json"  # where a running system says what it is (for `stations list`)
+# The room's merged order, replayable: `borderwatch replay --data ROOT/room --out DIR`.
+ROOM_LOG = "events.sqlite"
 
 
 def scenario_source(name: str) -> str:
@@ -134,7 +137,14 @@ async def start_system(
             station = Station(name, sorted(own), sector_registry(own), server.url, config)
             system.stations[name] = station
             await station.start()
-        system.centre = Centre(system.cluster.urls, names, sector_registry(set(sectors)), config)
+        (root / "room").mkdir(exist_ok=True)
+        system.centre = Centre(
+            system.cluster.urls,
+            names,
+            sector_registry(set(sectors)),
+            config,
+            log_path=root / "room" / ROOM_LOG,
+        )
         await system.centre.start()
         tmp = root / f"{STATE_FILE}.part"
         tmp.write_text(json.dumps(system.describe(), indent=1))

@@ -6,7 +6,9 @@ during the cut."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,10 +16,12 @@ from borderwatch.cli import main
 
 
 @pytest.mark.slow
-def test_demo_stations_cut_and_node_killed(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(
-        ["demo", "stations", "--hours", "0.25", "--cut-at", "240", "--cut", "300", "--json"]
-    )
+def test_demo_stations_cut_and_node_killed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "demo"
+    args = ["--hours", "0.25", "--cut-at", "240", "--cut", "300", "--dir", str(root)]
+    status = main(["demo", "stations", *args, "--json"])
     out = json.loads(capsys.readouterr().out)
     assert status == 0, out
     assert out["sent"] > 10_000
@@ -42,6 +46,13 @@ def test_demo_stations_cut_and_node_killed(capsys: pytest.CaptureFixture[str]) -
     assert out["nodes_up"] == 2
     for health in out["stations"]:
         assert health["backlog"] == 0
+    # The room's log, replayed the way a reviewer would: the room's very picture, ids and all.
+    assert out["replay_equal"] is True
+    assert main(["replay", "--data", str(root / "room"), "--out", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    for kind in ("tracks", "alerts", "incidents"):
+        data = (tmp_path / "r" / f"{kind}.jsonl").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == picture[f"{kind}_sha256"]
 
 
 def test_demo_refuses_a_negative_cut(capsys: pytest.CaptureFixture[str]) -> None:
