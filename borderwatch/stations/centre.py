@@ -61,6 +61,10 @@ log = logging.getLogger(__name__)
 
 DURABLE = "operations-room"
 PROBE_TIMEOUT_S = 2.0
+# The room remembers a message id this long (station clock): longer than any cut it must
+# ride out plus JetStream's own duplicate window (1 h), which catches quick re-sends first.
+DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
+PRUNE_EVERY = 100_000
 PROBES_TO_DOWN = 3
 STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
 FETCH = 500
@@ -161,7 +165,11 @@ class Centre:
         self.engine = LiveEngine(registry, self.feed, config)
         self.merge: StationMerge[object] = StationMerge(self.stations)
         self.health = {s: StationHealth(s) for s in self.stations}
-        self.seen: set[str] = set()
+        # Ids seen, with the arrival time of their message: forgotten once the room's clock is
+        # `dedup_horizon_ns` past them (a day of a border is millions of ids).
+        self.seen: dict[str, int] = {}
+        self.dedup_horizon_ns = DEDUP_HORIZON_NS
+        self._next_prune = PRUNE_EVERY
         self.received = 0
         self.duplicates = 0
         self.undecodable = 0
@@ -315,10 +323,16 @@ class Centre:
         if mid in self.seen:
             self.duplicates += 1
             return
-        self.seen.add(mid)
-        arrived = int(headers[ARRIVED])
+        try:
+            arrived = int(headers[ARRIVED])
+        except ValueError:
+            self.undecodable += 1
+            return
+        self.seen[mid] = arrived
         health = self.health[station]
         health.clock_ns = max(health.clock_ns, arrived)
+        if len(self.seen) >= self._next_prune:
+            self._prune_seen()
         health.last_heard_wall = time.time()
         if m.subject.endswith(".clock"):
             self.merge.tick(station, arrived)
@@ -333,6 +347,12 @@ class Centre:
         self.received += 1
         health.received += 1
         self.merge.add(station, arrived, message)
+
+    def _prune_seen(self) -> None:
+        """Forget ids older than the horizon (amortised: a scan every PRUNE_EVERY new ids)."""
+        oldest = self.clock_ns - self.dedup_horizon_ns
+        self.seen = {k: t for k, t in self.seen.items() if t >= oldest}
+        self._next_prune = len(self.seen) + PRUNE_EVERY
 
     def _release(self, flush: bool) -> None:
         released = list(self.merge.release(flush))

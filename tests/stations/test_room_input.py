@@ -99,5 +99,21 @@ def test_the_room_drops_an_id_it_has_seen_whatever_the_window() -> None:
     room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
     room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
     room._hold(_msg(in_subject("station-b", "N03"), b"[1,", {**headers, MSG_ID: "x"}))
-    assert (room.received, room.duplicates, room.undecodable) == (1, 1, 1)
+    room._hold(
+        _msg(in_subject("station-a", "N02"), b"{}", {**headers, MSG_ID: "y", ARRIVED: "soon"})
+    )
+    assert (room.received, room.duplicates, room.undecodable) == (1, 1, 2)
     assert room.merge.held == 1
+
+
+def test_the_room_forgets_ids_past_its_horizon() -> None:
+    room = Centre(["nats://127.0.0.1:9"], ["station-a"], Registry())
+    room.dedup_horizon_ns = 10 * 1_000_000_000
+    room._next_prune = 3  # prune at the third id
+    for i, t in enumerate((0, 1, 30)):
+        status = SensorStatus(sensor_id="N02-T01-R", kind="radar", time_ns=T0, seq=i)
+        arrived = T0 + t * 1_000_000_000
+        headers = {STATION: "station-a", ARRIVED: str(arrived), MSG_ID: message_id(status)}
+        room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
+    # the clock is at 30 s: the ids of 0 s and 1 s are more than 10 s behind it
+    assert list(room.seen.values()) == [T0 + 30 * 1_000_000_000]
