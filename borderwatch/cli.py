@@ -597,7 +597,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the report as one JSON object")
     s.set_defaults(func=_cmd_audit_verify)
     _add_checkpoint(sub)
+    _add_stations(sub)  # the distributed mode (issue 18): borderwatch/stations/commands.py
     return p
+
+
+def _add_stations(sub: Any) -> None:
+    from borderwatch.stations.commands import add_commands
+
+    add_commands(sub)
 
 
 def _config_option(p: argparse.ArgumentParser) -> None:

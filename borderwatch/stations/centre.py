@@ -1,0 +1,432 @@
+"""The operations room: every station's stream in, one whole-border picture out.
+
+The cluster's `BORDER` stream (3 replicas: a node may die and nothing is lost) sources each
+station's stream across its link; JetStream keeps the place in each source, so a link that
+comes back after hours carries on from the first message the room did not get, in the
+station's order. The room reads `BORDER` through a durable pull consumer with explicit
+acknowledgements (a room that restarts reads on from its last acknowledgement), drops what it
+has seen already by message id, and merges the stations by their arrival clocks
+(`stations.merge`) into one engine: its tracks, alerts and incidents are those of a run that
+was never cut.
+
+`BORDER` keeps everything (limits retention): it is the room's event log. A message is
+acknowledged once the room holds it; the stream, not the consumer, is what is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    ExternalStream,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+)
+
+from borderwatch.engine import EngineConfig, LiveEngine
+from borderwatch.errors import BorderwatchError, MessageError
+from borderwatch.geo.registry import Registry
+from borderwatch.messages import decode
+from borderwatch.stations.digest import DigestFeed
+from borderwatch.stations.merge import StationMerge
+from borderwatch.stations.subjects import (
+    ARRIVED,
+    BORDER_STREAM,
+    DUPLICATE_WINDOW_S,
+    MSG_ID,
+    STATION,
+    station_stream,
+)
+from borderwatch.store import EncodedBatch, EventLog, Loggable
+
+__all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
+
+log = logging.getLogger(__name__)
+
+DURABLE = "operations-room"
+PROBE_TIMEOUT_S = 2.0
+# The room remembers a message id this long (station clock): longer than any cut it must
+# ride out plus JetStream's own duplicate window (1 h), which catches quick re-sends first.
+DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
+PRUNE_EVERY = 100_000
+PROBES_TO_DOWN = 3
+STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
+FETCH = 500
+# A cluster being formed, or electing a new leader after a node died, answers nothing for a
+# few seconds: the room's set-up retries that long.
+SETUP_TIMEOUT_S = 60.0
+
+
+class CentreError(BorderwatchError):
+    """The operations room could not set up its stream or consumer on the cluster."""
+
+
+@dataclass
+class StationHealth:
+    """What the room knows of a station and its link."""
+
+    station: str
+    received: int = 0  # messages (not ticks) the room took from this station
+    last_heard_wall: float | None = None  # time.time() of the latest message from it
+    clock_ns: int = 0  # the station's arrival clock at its latest message or tick
+    backlog: int | None = None  # messages on the station not yet in BORDER (source lag)
+    source_active_s: float | None = None  # how long ago the source last moved
+    link_up: bool | None = None  # the station's JetStream answers through its link
+    link_changes: int = 0
+    failed_probes: int = 0
+
+    def as_dict(self, room_clock_ns: int) -> dict[str, object]:
+        """For the console and `borderwatch stations`: lag is the room's clock minus the
+        station's (s): how far behind its data is."""
+        lag = (room_clock_ns - self.clock_ns) / 1e9 if self.clock_ns else None
+        return {
+            "station": self.station,
+            "received": self.received,
+            "last_heard_s_ago": (
+                None
+                if self.last_heard_wall is None
+                else round(time.time() - self.last_heard_wall, 1)
+            ),
+            "link": None if self.link_up is None else ("up" if self.link_up else "down"),
+            "backlog": self.backlog,
+            "lag_s": None if lag is None else round(lag, 3),
+        }
+
+
+def border_stream_config(stations: Sequence[str], replicas: int = 3) -> StreamConfig:
+    """`BORDER`: every station's stream sourced through its own JetStream domain."""
+    return StreamConfig(
+        name=BORDER_STREAM,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        sources=[
+            StreamSource(name=station_stream(s), external=ExternalStream(api=f"$JS.{s}.API"))
+            for s in sorted(stations)
+        ],
+    )
+
+
+T = TypeVar("T")
+
+
+async def _retrying(what: str, make: Callable[[], Awaitable[T]]) -> T:
+    """Await `make()` until it succeeds or SETUP_TIMEOUT_S passes (a cluster electing)."""
+    deadline = time.monotonic() + SETUP_TIMEOUT_S
+    while True:
+        try:
+            return await make()
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError) as exc:
+            if time.monotonic() > deadline:
+                raise CentreError(f"{what}: the cluster did not answer ({exc!r})") from exc
+        except nats.js.errors.APIError as exc:
+            if time.monotonic() > deadline or exc.code not in (None, 500, 503):
+                raise CentreError(f"{what}: {exc}") from exc
+        await asyncio.sleep(0.5)
+
+
+class Centre:
+    """The operations room on the cluster at `urls`, for `stations` (`registry`: every
+    sector's sensors)."""
+
+    def __init__(
+        self,
+        urls: list[str],
+        stations: Sequence[str],
+        registry: Registry,
+        config: EngineConfig | None = None,
+        replicas: int = 3,
+        log_path: Path | None = None,
+    ) -> None:
+        self.urls = urls
+        self.stations = sorted(stations)
+        self.replicas = replicas
+        # The room's merged order as an event log (SQLite, like `borderwatch run`'s), so that
+        # `borderwatch replay --data` gives the room's very tracks, alerts and incidents, ids
+        # and all. NORMAL, not FULL: BORDER, 3 replicas, is what is durable; this is its order.
+        self.events = None if log_path is None else EventLog(log_path, synchronous="NORMAL")
+        self.feed = DigestFeed()
+        self.engine = LiveEngine(registry, self.feed, config)
+        self.merge: StationMerge[object] = StationMerge(self.stations)
+        self.health = {s: StationHealth(s) for s in self.stations}
+        # Ids seen, with the arrival time of their message: forgotten once the room's clock is
+        # `dedup_horizon_ns` past them (a day of a border is millions of ids).
+        self.seen: dict[str, int] = {}
+        self.dedup_horizon_ns = DEDUP_HORIZON_NS
+        self._next_prune = PRUNE_EVERY
+        self.received = 0
+        self.duplicates = 0
+        self.undecodable = 0
+        self.read_failures = 0
+        self.engine_faults = 0
+        self.connection_errors = 0
+        self.taken = 0  # messages the engine took in
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self.source_restarts = 0
+
+    async def start(self) -> None:
+        """Connect (failing over between the nodes), make `BORDER` and the durable consumer,
+        and start reading."""
+        self._nc = await nats.connect(
+            self.urls,
+            name="operations-room",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            error_cb=self._connection_error,
+        )
+        js = self._js = self._nc.jetstream(timeout=5.0)
+        config = border_stream_config(self.stations, self.replicas)
+
+        async def stream() -> Any:
+            try:
+                return await js.add_stream(config)
+            except nats.js.errors.BadRequestError as exc:
+                if exc.err_code != STREAM_NAME_IN_USE:
+                    log.warning("operations room: BORDER refused (%s); retrying", exc)
+                    raise nats.js.errors.ServiceUnavailableError from exc
+                return await js.update_stream(config)
+
+        await _retrying("stream BORDER", stream)
+        consumer = ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT)
+        sub = await _retrying(
+            "consumer",
+            lambda: js.pull_subscribe("", durable=DURABLE, stream=BORDER_STREAM, config=consumer),
+        )
+        self._task = asyncio.create_task(self._run(sub), name="operations-room")
+        self._watch = asyncio.create_task(self._watch_links(), name="operations-room links")
+
+    async def _connection_error(self, exc: Exception) -> None:
+        # A node that dies drops its clients: the client reconnects to another by itself.
+        self.connection_errors += 1
+        log.info("operations room: connection: %r", exc)
+
+    async def _watch_links(self) -> None:
+        """Each station's link, every second: up if its JetStream answers through it. When a
+        link comes back, that station's source in BORDER is set up again at once.
+
+        Why: after a cut the server retries a source with a growing back-off; measured here,
+        a link cut for 30 s came back and BORDER's source stayed idle 18 s longer (the backlog
+        itself then flowed at ~37,000 messages/s). Taking the source out of BORDER's config and
+        putting it back starts it now; the server resumes it after the last message of that
+        source in BORDER (kept in the messages' own headers), so nothing is skipped or
+        copied twice (the demo checks BORDER's count against what the stations hold)."""
+        assert self._nc is not None
+        while True:
+            for s in self.stations:
+                health = self.health[s]
+                station_js = self._nc.jetstream(domain=s, timeout=PROBE_TIMEOUT_S)
+                try:
+                    await station_js.stream_info(station_stream(s))
+                    health.failed_probes = 0
+                    up = True
+                except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
+                    # a loaded machine answers late now and then: down after a few misses
+                    health.failed_probes += 1
+                    up = health.failed_probes < PROBES_TO_DOWN and health.link_up is True
+                if up != health.link_up:
+                    was = health.link_up
+                    health.link_up = up
+                    health.link_changes += 1
+                    log.warning("operations room: link to %s %s", s, "up" if up else "down")
+                    if up and was is False:
+                        await self._restart_source(s)
+            await self.refresh_backlog()
+            await asyncio.sleep(1.0)
+
+    async def _restart_source(self, station: str) -> None:
+        js = self._js
+        assert js is not None
+        config = border_stream_config(self.stations, self.replicas)
+        without = border_stream_config([s for s in self.stations if s != station], self.replicas)
+        try:
+            # a cluster still electing after a node died answers late: wait it out
+            await _retrying("BORDER without the source", lambda: js.update_stream(without))
+            await _retrying("BORDER with the source", lambda: js.update_stream(config))
+            self.source_restarts += 1
+        except CentreError as exc:
+            # the server's own retry will still bring it back, later
+            log.warning("operations room: could not restart %s's source: %s", station, exc)
+            with contextlib.suppress(nats.errors.Error, nats.js.errors.Error, TimeoutError):
+                await js.update_stream(config)
+
+    async def close(self) -> None:
+        """Stop reading and disconnect."""
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+            self._nc = None
+        if self.events is not None:
+            self.events.close()
+            self.events = None
+
+    async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
+        fetch = sub.fetch
+        failing = False  # logged once when reading fails, once when it works again
+        while True:
+            try:
+                msgs: list[Msg] = await fetch(FETCH, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):  # nats-py raises either
+                continue
+            except (nats.errors.Error, nats.js.errors.Error) as exc:
+                # a node gone, a leader being elected: the consumer is durable, read on
+                if not failing:
+                    log.warning("operations room: reading BORDER failed (%r); retrying", exc)
+                    failing = True
+                self.read_failures += 1
+                await asyncio.sleep(0.5)
+                continue
+            if failing:
+                log.warning("operations room: reading BORDER again")
+                failing = False
+            for m in msgs:
+                self._hold(m)
+            for m in msgs:
+                with contextlib.suppress(nats.errors.Error):
+                    await m.ack()
+            self._release(flush=False)
+
+    def _hold(self, m: Msg) -> None:
+        headers = m.headers or {}
+        mid, station = headers.get(MSG_ID), headers.get(STATION)
+        if mid is None or station not in self.health or ARRIVED not in headers:
+            self.undecodable += 1
+            return
+        if mid in self.seen:
+            self.duplicates += 1
+            return
+        try:
+            arrived = int(headers[ARRIVED])
+        except ValueError:
+            self.undecodable += 1
+            return
+        self.seen[mid] = arrived
+        health = self.health[station]
+        health.clock_ns = max(health.clock_ns, arrived)
+        if len(self.seen) >= self._next_prune:
+            self._prune_seen()
+        health.last_heard_wall = time.time()
+        if m.subject.endswith(".clock"):
+            self.merge.tick(station, arrived)
+            return
+        try:
+            message = decode(m.data)
+        except MessageError as exc:
+            # a station on another version, a corrupted disk: counted, never in the engine
+            self.undecodable += 1
+            log.info("operations room: %s sent what cannot be decoded (%s)", station, exc)
+            return
+        self.received += 1
+        health.received += 1
+        self.merge.add(station, arrived, message)
+
+    def _prune_seen(self) -> None:
+        """Forget ids older than the horizon (amortised: a scan every PRUNE_EVERY new ids)."""
+        oldest = self.clock_ns - self.dedup_horizon_ns
+        self.seen = {k: t for k, t in self.seen.items() if t >= oldest}
+        self._next_prune = len(self.seen) + PRUNE_EVERY
+
+    def _release(self, flush: bool) -> None:
+        released = list(self.merge.release(flush))
+        if not released:
+            return
+        if self.events is not None:
+            # logged first, then taken in: the log's seqs are the engine's
+            self.events.append_encoded(
+                [EncodedBatch.of([cast(Loggable, m)], st, arrived) for st, arrived, m in released]
+            )
+        take = self.engine.take
+        for station, arrived, message in released:
+            self.taken += 1
+            try:
+                take(self.taken, message, arrived)
+            except Exception as exc:  # one event must not stop the room's picture
+                self.engine_faults += 1
+                log.warning("operations room: the engine failed on %s's message: %r", station, exc)
+
+    def finish(self) -> None:
+        """Take in whatever the merge still holds (the run is over: nothing more comes)."""
+        self.check()
+        self._release(flush=True)
+
+    def check(self) -> None:
+        """Raise what stopped the room's reader, if anything did."""
+        task = self._task
+        if task is not None and task.done():
+            exc = task.exception() if not task.cancelled() else None
+            raise CentreError(f"the operations room stopped reading: {exc!r}") from exc
+
+    @property
+    def clock_ns(self) -> int:
+        """The room's clock: the latest arrival time heard from any station."""
+        return max((h.clock_ns for h in self.health.values()), default=0)
+
+    async def refresh_backlog(self) -> None:
+        """Ask the cluster how far behind each station's source is."""
+        js = self._js
+        if js is None:
+            return
+        with contextlib.suppress(nats.errors.Error, nats.js.errors.Error):
+            info = await js.stream_info(BORDER_STREAM)
+            for src in info.sources or []:
+                for s in self.stations:
+                    if station_stream(s) == src.name:
+                        self.health[s].backlog = src.lag
+                        self.health[s].source_active_s = (
+                            None if src.active is None else src.active / 1e9
+                        )
+
+    async def border_messages(self) -> int | None:
+        """How many messages BORDER holds (None if the cluster does not answer)."""
+        if self._js is None:
+            return None
+        try:
+            info = await self._js.stream_info(BORDER_STREAM)
+        except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
+            return None
+        return info.state.messages
+
+    def status(self) -> list[dict[str, object]]:
+        """Each station's health, as the console and `borderwatch stations` show it."""
+        return [self.health[s].as_dict(self.clock_ns) for s in self.stations]
+
+    def summary(self) -> dict[str, object]:
+        """What the room took in and the picture it made."""
+        return {
+            "received": self.received,
+            "duplicates": self.duplicates,
+            "undecodable": self.undecodable,
+            "read_failures": self.read_failures,
+            "engine_faults": self.engine_faults,
+            "source_restarts": self.source_restarts,
+            "taken": self.taken,
+            "picture": self.feed.summary(),
+        }

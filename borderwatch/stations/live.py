@@ -1,0 +1,155 @@
+"""`borderwatch stations up` (`make run-stations`): the distributed mode running, on one
+machine, fed by the twin at its own pace; and `borderwatch stations list`.
+
+While it runs, the room writes each station's health (link, last heard, backlog, lag, what
+the station and the room took in, the station's own alerts) to `DATA/health.json` every
+second; `stations list` shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from borderwatch.engine import load_config
+from borderwatch.errors import BorderwatchError
+from borderwatch.stations.station import Inbound
+from borderwatch.stations.system import STATE_FILE, System, scenario_source, start_system
+from borderwatch.twin.scenario import load_scenario
+from borderwatch.twin.stream import prepare
+
+__all__ = ["HEALTH_FILE", "health", "list_stations", "run_live"]
+
+log = logging.getLogger(__name__)
+
+HEALTH_FILE = "health.json"
+# The twin's messages due within this much wall time are sent to a station together.
+TICK_S = 0.05
+
+
+def health(system: System) -> dict[str, Any]:
+    """Each station as the room and the station itself see it."""
+    assert system.centre is not None
+    rows = []
+    for row in system.centre.status():
+        name = str(row["station"])
+        station = system.stations[name]
+        rows.append(
+            row
+            | {
+                "sectors": list(station.sectors),
+                "acknowledged": station.counts.acknowledged,
+                "local_alerts": len(station.engine.alerts),
+                "link_relay": "up" if system.links[name].up else "cut",
+            }
+        )
+    return {"time": time.time(), "stations": rows, "room": system.centre.summary()}
+
+
+def _write(root: Path, doc: dict[str, Any]) -> None:
+    tmp = root / f"{HEALTH_FILE}.part"
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, root / HEALTH_FILE)
+
+
+async def run_live(
+    root: Path,
+    scenario_name: str,
+    speed: float,
+    seed: int = 1,
+    for_s: float | None = None,
+    print_every_s: float = 10.0,
+) -> dict[str, Any]:
+    """Run until the twin ends, `for_s` seconds pass, or SIGINT/SIGTERM; the last health."""
+    if speed <= 0:
+        raise BorderwatchError("--speed must be > 0")
+    scenario, path = load_scenario(scenario_source(scenario_name))
+    twin = prepare(scenario, path, seed)
+    sectors = sorted({s.sector for s in twin.sensors})
+    system = await start_system(root, sectors, load_config())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        print(json.dumps({"started": system.describe()}), flush=True)
+        feeding = asyncio.create_task(_feed(system, twin, scenario.start_ns, speed))
+        t0 = time.monotonic()
+        last_print = t0
+        while not stop.is_set() and not feeding.done():
+            if for_s is not None and time.monotonic() - t0 > for_s:
+                break
+            if system.centre is not None:
+                system.centre.check()  # the room's reader stopped: say why, stop
+            doc = health(system)
+            _write(root, doc)
+            if time.monotonic() - last_print >= print_every_s:
+                print(json.dumps(doc["stations"]), flush=True)
+                last_print = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+        if feeding.done():
+            feeding.result()  # raise what stopped it, if anything
+        else:
+            feeding.cancel()
+            try:
+                await feeding
+            except asyncio.CancelledError:
+                pass
+            except Exception as exc:  # nats-py turns a cancelled publish into its own error
+                log.info("the twin stopped mid-batch: %r", exc)
+        return health(system)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await system.close()
+
+
+async def _feed(system: System, twin: Any, start_ns: int, speed: float) -> None:
+    """The twin's messages, each to its sector's station, at `speed` × their arrival pace."""
+    t0 = time.monotonic()
+    pending: dict[str, list[tuple[Inbound, int]]] = {n: [] for n in system.stations}
+    flushed = t0
+    for arrivals in twin.chunks():
+        for m, arrival_s, sender in zip(
+            arrivals.messages, arrivals.arrival_s.tolist(), arrivals.sender.tolist(), strict=True
+        ):
+            due = t0 + arrival_s / speed
+            now = time.monotonic()
+            if due - now > TICK_S or now - flushed > TICK_S:
+                await _flush(system, pending)
+                flushed = time.monotonic()
+                if due > flushed:
+                    await asyncio.sleep(due - flushed)
+            station = system.station_of.get(twin.sensors[sender].sector)
+            if station is not None:
+                pending[station].append((m, start_ns + round(arrival_s * 1e9)))
+    await _flush(system, pending)
+
+
+async def _flush(system: System, pending: dict[str, list[tuple[Inbound, int]]]) -> None:
+    batches = [(n, b) for n, b in pending.items() if b]
+    await asyncio.gather(*(system.stations[n].take_in(b) for n, b in batches))
+    for n, _ in batches:
+        pending[n] = []
+
+
+def list_stations(root: Path) -> dict[str, Any]:
+    """What the running system in `root` last said of its stations (and how long ago)."""
+    state, doc = root / STATE_FILE, root / HEALTH_FILE
+    if not state.is_file():
+        raise BorderwatchError(f"{root}: no stations running there (no {STATE_FILE})")
+    try:
+        started = json.loads(state.read_text())
+        now = json.loads(doc.read_text()) if doc.is_file() else {"stations": [], "time": None}
+    except (OSError, ValueError) as exc:
+        raise BorderwatchError(f"{root}: cannot read the stations' state ({exc})") from exc
+    age = None if now.get("time") is None else round(time.time() - float(now["time"]), 1)
+    return {"system": started, "health_age_s": age, "stations": now["stations"]}

