@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 import msgspec
+import numpy as np
 
 from borderwatch.engine.changes import ChangeFeed, Frame, Item, SensorState
 from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.history import TrackHistory
 from borderwatch.engine.picture import Picture
 from borderwatch.errors import BorderwatchError
+from borderwatch.geo.projection import to_utm
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import (
     Alert,
@@ -39,6 +41,7 @@ from borderwatch.messages import (
 )
 from borderwatch.messages.incident import NEXT_STATES, Outcome
 from borderwatch.rules import LifecycleError
+from borderwatch.rules.emergency import emergency_alert
 
 __all__ = ["ActionError", "LiveEngine"]
 
@@ -293,6 +296,9 @@ class LiveEngine:
             )
 
     def _act(self, action: OperatorAction) -> None:
+        if action.action == "emergency":
+            self._emergency(action)
+            return
         if action.action not in INCIDENT_ACTIONS:
             self.feed.publish("action", action.time_ns, (action,))
             return
@@ -306,6 +312,26 @@ class LiveEngine:
             return
         self.feed.publish("action", action.time_ns, (action,))
         if inc is not None:
+            self.incidents[inc.id] = inc
+            self.feed.publish("incident", inc.updated_ns, (inc,))
+
+    def _emergency(self, action: OperatorAction) -> None:
+        """A patrol's emergency, logged for its device: a P1 alert at its position in the
+        sector nearest it, filed into an incident like any alert (`rules.emergency`)."""
+        self.feed.publish("action", action.time_ns, (action,))
+        alert = emergency_alert(action, None)
+        if alert is None or alert.id in self.alerts:
+            return  # a cancellation, or the same alarm delivered twice
+        if self.picture is None:
+            epoch = action.time_ns - action.time_ns % MINUTE_NS
+            self.picture = Picture(self.registry, epoch, self.config)
+        picture = self.picture
+        x, y = to_utm([alert.lon], [alert.lat])
+        along = picture.barrier.locate(np.atleast_1d(x), np.atleast_1d(y))
+        alert = msgspec.structs.replace(alert, sector=picture.barrier.sector_ids(along)[0])
+        self.alerts[alert.id] = alert
+        self.feed.publish("alert", alert.time_ns, (alert,))
+        for inc in picture.incidents.take([alert]):
             self.incidents[inc.id] = inc
             self.feed.publish("incident", inc.updated_ns, (inc,))
 

@@ -23,6 +23,7 @@ ActionKind = Literal[
     "ingest_refused",  # by the system: a source spoke for what it may not (ingest.identity)
     "shelve",
     "unshelve",
+    "emergency",  # by a patrol's device, logged for it by the TAK hub (rules.emergency)
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

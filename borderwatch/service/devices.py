@@ -10,9 +10,11 @@
                                     or resolution, attributed to the patrol (`replies`),
                                     through `Service.act` like an operator's; else kept in the
                                     chat log (`/tak/chat`)
-    b-a-o-tbl emergency             a P1 alert at the patrol's position (`replies.
-                                    emergency_alert`), kept, relayed to every national device,
-                                    and said in the log at WARNING
+    b-a-o-tbl emergency             from an authenticated device, an `emergency` action
+                                    logged through `Service.act` (`replies.emergency_action`):
+                                    the engine raises a P1 alert at the patrol's position
+                                    (`rules.emergency`); kept, relayed to every national
+                                    device at once, and said in the log at WARNING
     t-x-d-d delete                  the device's marker withdrawn (and relayed)
     anything else well-formed       counted by type, ignored
 
@@ -20,8 +22,7 @@ Who sent it is the connection's identity (the certificate's CN), never a field o
 A chat or an emergency from a connection without one (plain TCP) is kept and counted, but
 never becomes an action on an incident: an unauthenticated word does not move an incident.
 
-Not yet in the event log: chats that move no incident and emergencies (the engine has no
-kind for them; an emergency's P1 alert belongs in the engine's alert queue, the lead's part).
+Not yet in the event log: chats that move no incident.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ from borderwatch.ingest.base import Inbound, RejectedError
 from borderwatch.ingest.cot.framing import Frame as WireFrame
 from borderwatch.messages import Alert, Detection
 from borderwatch.messages.device import ChatMessage, Emergency
+from borderwatch.rules.emergency import emergency_alert
 from borderwatch.share.cot import Deleted, Unused, decode_atak, decode_atak_proto
 from borderwatch.share.cot._tree import parse_proto, parse_xml
 from borderwatch.share.cot.encode import alert_xml, delete_xml
-from borderwatch.share.cot.replies import emergency_alert, reply_action
+from borderwatch.share.cot.replies import emergency_action, reply_action
 
 if TYPE_CHECKING:
     from borderwatch.service.tak import Client, TakClients
@@ -99,7 +101,7 @@ class Devices:
         if isinstance(item, ChatMessage):
             await self._chat(client, item)
         elif isinstance(item, Emergency):
-            self._emergency(client, item)
+            await self._emergency(client, item)
         elif isinstance(item, Deleted):
             self._deleted(client, item)
         return []
@@ -154,9 +156,19 @@ class Devices:
             self.hub.stats.refused["action_refused"] += 1
             log.info("a patrol's reply %s was refused: %s", chat.id, exc)
 
-    def _emergency(self, client: Client, emergency: Emergency) -> None:
-        callsign = client.peer.identity or emergency.device
-        alert = emergency_alert(emergency, callsign=callsign, sector=None)
+    async def _emergency(self, client: Client, emergency: Emergency) -> None:
+        identity = client.peer.identity
+        callsign = identity or emergency.device
+        action = emergency_action(emergency, callsign=callsign, agency=client.peer.agency)
+        if identity is not None and not client.partner:
+            try:  # logged, so the engine raises it in the operators' queue, as in replay
+                await self.hub.service.act(action)
+            except ActionError as exc:
+                self.hub.stats.refused["action_refused"] += 1
+                log.info("emergency %s was refused: %s", action.id, exc)
+        else:
+            self.hub.stats.refused["unauthenticated_emergency"] += 1
+        alert = emergency_alert(action, None)
         if alert is None:
             log.warning("patrol %s cancelled its emergency", callsign)
             return

@@ -331,6 +331,14 @@ def test_an_emergency_is_a_p1_alert_every_device_hears_and_a_marker_is_shared(ta
                 alerts = (await http.get("/api/v1/tak/emergencies", headers=headers)).json()
                 markers = (await http.get("/api/v1/tak/markers", headers=headers)).json()
                 assert any(m["uid"] == "shared-hostile" for m in markers)
+                # Logged for the device, so the engine raised it in the operators' queue.
+                raised = (await http.get("/api/v1/alerts?limit=1000", headers=headers)).json()
+                emergency = [a for a in raised if a["rule"] == "emergency"]
+                assert emergency
+                assert emergency[0]["priority"] == 1
+                assert emergency[0]["evidence"] == [PATROL]  # the certificate speaks
+                incidents = (await http.get("/api/v1/incidents?limit=1000", headers=headers)).json()
+                assert any(emergency[0]["id"] in i["alert_ids"] for i in incidents)
                 # The device deletes its marker: withdrawn here, and from the others' maps.
                 link = '<link uid="shared-hostile" relation="p-p" type="a-h-G-U-C"/>'
                 await patrol.send([cot_event("t-x-d-d", "del-1", now, 0.0, 0.0, link)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from borderwatch.engine.live import LiveEngine
 from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
-from borderwatch.messages import Detection, SensorStatus
+from borderwatch.messages import Detection, OperatorAction, SensorStatus
 
 RADAR = "T05-R"
 T0 = 1_795_515_000_000_000_000
@@ -62,3 +62,51 @@ def test_a_tamper_report_is_an_alert_at_once_without_clearing_the_tracks() -> No
     now = engine.sensor_now("LS-N03")
     assert now is not None
     assert now.health == "tampered"
+
+
+def _emergency(action_id: str, cancel: bool = False) -> OperatorAction:
+    params = {"lat": "33.1", "lon": "11.2", "kind": "911 Alert", "device": "ng-dev-7"}
+    if cancel:
+        params["cancel"] = "1"
+    return OperatorAction(
+        id=action_id,
+        user="NG-N03-1",
+        agency="national_guard",
+        role="patrol",
+        time_ns=T0,
+        action="emergency",
+        params=params,
+    )
+
+
+def test_a_patrols_logged_emergency_is_a_p1_alert_and_an_incident_once() -> None:
+    engine = LiveEngine(Registry.from_layout(load_sites().in_sectors({"N03"})))
+    engine.take(1, _emergency("EMG-ng-dev-7-1"))
+    (alert,) = engine.alerts.values()
+    assert (alert.rule, alert.priority, alert.category) == ("emergency", 1, "system")
+    assert alert.sector is not None
+    assert alert.sector.startswith("N")
+    (incident,) = engine.incidents.values()
+    assert incident.alert_ids == (alert.id,)
+    assert incident.priority == 1
+    # The same alarm delivered twice, and its cancellation, raise nothing more.
+    engine.take(2, _emergency("EMG-ng-dev-7-1"))
+    engine.take(3, _emergency("EMG-ng-dev-7-2", cancel=True))
+    assert len(engine.alerts) == 1
+    assert len(engine.incidents) == 1
+    # A second alarm of the same patrol joins its incident.
+    engine.take(4, _emergency("EMG-ng-dev-7-3"))
+    assert len(engine.alerts) == 2
+    (incident,) = engine.incidents.values()
+    assert len(incident.alert_ids) == 2
+    # A replay of the same log gives the same.
+    again = LiveEngine(Registry.from_layout(load_sites().in_sectors({"N03"})))
+    for seq, action_id, cancel in (
+        (1, "1", False),
+        (2, "1", False),
+        (3, "2", True),
+        (4, "3", False),
+    ):
+        again.take(seq, _emergency(f"EMG-ng-dev-7-{action_id}", cancel))
+    assert again.alerts == engine.alerts
+    assert again.incidents == engine.incidents

@@ -1,6 +1,7 @@
 """What a patrol's device says, as what it means for the picture, pure: a chat from the
 patrol sent to an incident becomes that incident's note or, if it says so, its resolution;
-an emergency becomes a P1 alert at the patrol's position.
+an emergency becomes an `emergency` action, which the engine raises as a P1 alert at the
+patrol's position (`rules.emergency`).
 
 The patrol is who the connection's identity says it is (`callsign`, `agency`: from its
 device certificate, issue 15), never the name typed in the chat. Replies are recognised by
@@ -12,8 +13,7 @@ a few fixed words, as radio procedure would have them:
     anything else                          a note with the text
 
 The actions are attributed to the patrol (role `patrol`) and take their ids from the chat's,
-so a chat delivered twice is the same action twice (the engine refuses the repeat). Logging
-and applying them waits for the engine's move (issue 13).
+so a chat delivered twice is the same action twice (the engine refuses the repeat).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from borderwatch.messages import ActionKind, Alert, Incident, OperatorAction, Outcome
+from borderwatch.messages import ActionKind, Incident, OperatorAction, Outcome
 from borderwatch.messages.device import ChatMessage, Emergency
 
-__all__ = ["OUTCOME_WORDS", "emergency_alert", "reply_action"]
+__all__ = ["OUTCOME_WORDS", "emergency_action", "reply_action"]
 
 OUTCOME_WORDS: dict[str, Outcome] = {
     "apprehended": "apprehended",
@@ -81,20 +81,25 @@ def reply_action(
     )
 
 
-def emergency_alert(emergency: Emergency, *, callsign: str, sector: str | None) -> Alert | None:
-    """A P1 alert at the patrol's position for its emergency; None for a cancellation (the
-    alert it raised is closed by the operators, who hear of it)."""
+def emergency_action(emergency: Emergency, *, callsign: str, agency: str) -> OperatorAction:
+    """The `emergency` action a patrol's device raises (or cancels) its emergency by, taken
+    by the engine into a P1 alert at the patrol's position (`rules.emergency`). Its id is
+    the device's and the alarm's time, so an alarm delivered twice is one action."""
+    params = {
+        "lat": repr(emergency.lat),
+        "lon": repr(emergency.lon),
+        "kind": emergency.kind[:200],
+        "device": emergency.device,
+    }
     if emergency.cancel:
-        return None
-    return Alert(
+        params["cancel"] = "1"
+    return OperatorAction(
         id=_id("EMG", emergency.device, str(emergency.time_ns // 1_000_000)),
-        rule="emergency",
+        user=callsign,
+        agency=agency,
+        role="patrol",
         time_ns=emergency.time_ns,
-        lat=emergency.lat,
-        lon=emergency.lon,
-        priority=1,
-        # About our own people, not an intruder: not scored as a nuisance alarm.
-        category="system",
-        sector=sector,
-        summary=f"EMERGENCY ({emergency.kind}) from patrol {callsign}"[:500],
+        action="emergency",
+        why=f"{emergency.kind}{' cancelled' if emergency.cancel else ''}"[:2000],
+        params=params,
     )

@@ -6,7 +6,8 @@ import pytest
 
 from borderwatch.messages import Incident, validate
 from borderwatch.messages.device import ChatMessage, Emergency
-from borderwatch.share.cot.replies import emergency_alert, reply_action
+from borderwatch.rules.emergency import emergency_alert
+from borderwatch.share.cot.replies import emergency_action, reply_action
 
 T = 1_780_000_000 * 10**9
 MINE = Incident(
@@ -109,9 +110,13 @@ def test_a_patrol_with_no_incident_chats_to_the_sector_log() -> None:
     )
 
 
-def test_an_emergency_is_a_p1_alert_at_the_patrol() -> None:
+def test_an_emergency_is_an_action_the_rules_raise_as_a_p1_alert_at_the_patrol() -> None:
     em = Emergency(id="dev-9-1-1", device="ng-dev-7", callsign="x", time_ns=T, lat=32.71, lon=11.25)
-    alert = emergency_alert(em, callsign="NG-N03-1", sector="N03")
+    action = emergency_action(em, callsign="NG-N03-1", agency="national_guard")
+    validate(action)
+    # The certificate's callsign speaks, never the one typed in the event ("x").
+    assert (action.action, action.user, action.role) == ("emergency", "NG-N03-1", "patrol")
+    alert = emergency_alert(action, "N03")
     assert alert is not None
     validate(alert)
     assert (alert.priority, alert.rule, alert.lat, alert.lon, alert.sector) == (
@@ -121,8 +126,11 @@ def test_an_emergency_is_a_p1_alert_at_the_patrol() -> None:
         11.25,
         "N03",
     )
+    assert alert.evidence == ("NG-N03-1",)  # the patrol's alarms are one incident
     assert "NG-N03-1" in alert.summary
     cancel = Emergency(
         id="c", device="ng-dev-7", callsign="x", time_ns=T, lat=32.71, lon=11.25, cancel=True
     )
-    assert emergency_alert(cancel, callsign="NG-N03-1", sector="N03") is None
+    cancelled = emergency_action(cancel, callsign="NG-N03-1", agency="national_guard")
+    assert cancelled.params["cancel"] == "1"
+    assert emergency_alert(cancelled, "N03") is None
