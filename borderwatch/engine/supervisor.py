@@ -90,9 +90,8 @@ class Supervisor:
         self.last_step_ms = 0.0
         self.last_arrived_ns = 0
         self.checkpoint = checkpoint
-        # What the checkpoint must have been written with to be used: the quarantine too (a
-        # release re-runs its event, so the picture from before is not the picture).
-        self.fingerprint = f"{fingerprint}|{sorted(self.skip)}"
+        # What the checkpoint must have been written with to be used (`_mark`).
+        self.fingerprint = fingerprint
         self._snapshot = (engine.seq, self._freeze())
         self._snapshot_at = clock()
 
@@ -102,7 +101,7 @@ class Supervisor:
             return False
         try:
             fingerprint, seq, feed_seq, frozen = pickle.loads(self.checkpoint.read_bytes())
-            if fingerprint != self.fingerprint or seq > self.log.last_seq():
+            if fingerprint != self._mark(seq) or seq > self.log.last_seq():
                 log.info("the engine's checkpoint is of other settings or another log: unused")
                 return False
             self.engine.restore(pickle.loads(frozen))
@@ -155,7 +154,7 @@ class Supervisor:
     def _write_checkpoint(self) -> None:
         assert self.checkpoint is not None
         seq, frozen = self._snapshot
-        record = (self.fingerprint, seq, self.engine.feed.last_seq, frozen)
+        record = (self._mark(seq), seq, self.engine.feed.last_seq, frozen)
         part = self.checkpoint.with_suffix(".part")
         try:
             with part.open("wb") as f:
@@ -165,6 +164,14 @@ class Supervisor:
             os.replace(part, self.checkpoint)
         except OSError as exc:  # a full disk costs the next restart time, not the picture
             log.warning("the engine's checkpoint could not be written: %s", exc)
+
+    def _mark(self, seq: int) -> str:
+        """What a state as of event `seq` was made with: the code, settings and sensors, and
+        the events up to `seq` it skipped as quarantined. A checkpoint is used only where its
+        mark is what the quarantine says now: an event released since (re-run at the next
+        start) or quarantined since (a fault met after the checkpoint was written, before the
+        release of another) makes it another picture."""
+        return f"{self.fingerprint}|{sorted(s for s in self.skip if s <= seq)}"
 
     def _freeze(self) -> bytes:
         return pickle.dumps(self.engine.state(), protocol=pickle.HIGHEST_PROTOCOL)
