@@ -597,6 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the report as one JSON object")
     s.set_defaults(func=_cmd_audit_verify)
     _add_checkpoint(sub)
+    _add_report(sub)
     return p
 
 
@@ -796,6 +797,48 @@ def _add_checkpoint(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 # --- end of checkpoint screen -------------------------------------------------------------------
+
+
+# --- report (issue 19: governance reports) ------------------------------------------------------
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from borderwatch.engine import load_config
+    from borderwatch.oversight import figures_of, write_report
+    from borderwatch.oversight.language import check_lang
+
+    langs = [check_lang(x) for x in args.lang.split(",") if x]
+    if len(langs) > 1 and "{lang}" not in args.out:
+        raise DataError("--out: with several languages, put {lang} in the file name")
+    figures = figures_of(_data_dir(args).root, args.period, args.date, load_config(args.config))
+    for lang in langs or ["en"]:
+        out = write_report(figures, lang, Path(args.out.replace("{lang}", lang)))
+        print(
+            f"{out}: {args.period} report {figures.period.first_day} to "
+            f"{figures.period.last_day}, {figures.incidents} incidents, "
+            f"log seq {figures.log.first_seq}-{figures.log.last_seq}"
+        )
+    return 0
+
+
+def _add_report(sub: argparse._SubParsersAction[Any]) -> None:
+    s = sub.add_parser(
+        "report", help="a governance report (daily, weekly, monthly) from the event log"
+    )
+    s.add_argument("period", choices=("daily", "weekly", "monthly"))
+    _data_option(s)
+    s.add_argument("--date", type=_iso_date, required=True, help="a day of the period, YYYY-MM-DD")
+    s.add_argument(
+        "--lang", default="en", help="ar, fr or en, or several (ar,fr,en: one pass, one file each)"
+    )
+    s.add_argument(
+        "--out", required=True, help="FILE.pdf, FILE.html or FILE.json ({lang}: the language)"
+    )
+    _config_option(s)
+    s.set_defaults(func=_cmd_report)
+
+
+# --- end of report --------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
