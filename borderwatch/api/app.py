@@ -27,6 +27,7 @@ from borderwatch.api import (
     health,
     incidents,
     layout,
+    oversight,
     patrols,
     replay,
     reports,
@@ -89,6 +90,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stream.router,
     exchange.router,
     reports.router,
+    oversight.router,  # governance reports (issue 19)
 )
 
 

@@ -23,6 +23,7 @@ ActionKind = Literal[
     "ingest_refused",  # by the system: a source spoke for what it may not (ingest.identity)
     "shelve",
     "unshelve",
+    "view",  # a read the law wants on record: a governance report opened, the trail by oversight
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

@@ -6,8 +6,9 @@ patrol first reported itself on scene, each sensor's own health reports, and the
 The engine is the service's own `LiveEngine`, fed exactly as a restart feeds it (each
 event's logged arrival time as the clock, quarantined events skipped), so the incident ids
 and states in a report are the ones the operators saw. The pass stops at the first event
-that arrived more than `SETTLE_NS` after the period's end: nothing later can change what
-happened inside it (the reorder window is seconds).
+that arrived, and happened, more than `SETTLE_NS` after the period's end: nothing later can
+change what happened inside it (the reorder window is seconds). A log loaded in bulk, long after the
+events happened (a recorded run), is read on: its arrival times say nothing about the period.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def derive(
     sent: dict[str, list[tuple[str, int]]] = {}
     stop_after = period.end_ns + SETTLE_NS
     for event in log.read():
-        if event.arrived_ns > stop_after:
+        if event.arrived_ns > stop_after and event.time_ns > stop_after:
             break
         out.read_to_seq = event.seq
         if event.seq in skip:

@@ -245,7 +245,7 @@ def _availability(d: Derived, config: EngineConfig) -> dict[str, float]:
             if k + 1 < len(reports):
                 until = min(until, reports[k + 1][0])
             up += max(0, min(until, p.end_ns) - max(t, p.start_ns))
-        out[sid] = round(up / (p.end_ns - p.start_ns), 4)
+        out[sid] = round(up / max(1, p.end_ns - p.start_ns), 4)  # 0 outside 1970-2100
     return out
 
 

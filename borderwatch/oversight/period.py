@@ -46,8 +46,14 @@ class Period(msgspec.Struct, frozen=True, kw_only=True):
         return (self.end_ns - self.start_ns) / NS
 
 
+# Event times are 1970 to 2100 (messages.common.TimeNs): a period outside holds no event,
+# and is clamped to that span so every bound fits SQLite's 64-bit integers.
+_LAST_NS = 4_102_444_800 * NS
+
+
 def _ns(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * NS
+    seconds = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    return min(max(0, seconds * NS), _LAST_NS)
 
 
 def period_of(kind: str, date: str) -> Period:

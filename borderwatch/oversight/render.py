@@ -29,10 +29,11 @@ def _template() -> jinja2.Template:
     return env.get_template("report.html.j2")
 
 
-def render_html(figures: Figures, lang: str) -> str:
-    """The report as one self-contained HTML page (its map inline as a PNG)."""
+def render_html(figures: Figures, lang: str, map_png: bytes | None = None) -> str:
+    """The report as one self-contained HTML page (its map inline as a PNG: `map_png`, drawn
+    here if not given, so several languages can share one)."""
     w = words(lang)
-    png = availability_map(figures.coverage, figures.sensors)
+    png = map_png or availability_map(figures.coverage, figures.sensors)
 
     def minutes(seconds: float | None) -> str:
         return number(None if seconds is None else seconds / 60.0, w.lang, 1)
@@ -50,11 +51,11 @@ def render_html(figures: Figures, lang: str) -> str:
     )
 
 
-def render_pdf(figures: Figures, lang: str) -> bytes:
+def render_pdf(figures: Figures, lang: str, map_png: bytes | None = None) -> bytes:
     """The report as PDF."""
     import weasyprint  # imported here: it loads Pango, which only reports need
 
-    pdf = weasyprint.HTML(string=render_html(figures, lang)).write_pdf()
+    pdf = weasyprint.HTML(string=render_html(figures, lang, map_png)).write_pdf()
     if not isinstance(pdf, bytes):
         raise TypeError("WeasyPrint wrote no PDF")
     return pdf

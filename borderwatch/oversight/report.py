@@ -59,16 +59,17 @@ def figures_of(
     return compute(derived, data_root, chain, public is not None, settings, name, config)
 
 
-def write_report(figures: Figures, lang: str, out: Path) -> Path:
-    """Write `figures` to `out` as PDF, HTML or JSON, by its suffix (atomically)."""
+def write_report(figures: Figures, lang: str, out: Path, map_png: bytes | None = None) -> Path:
+    """Write `figures` to `out` as PDF, HTML or JSON, by its suffix (atomically); `map_png`,
+    the map drawn once for several languages (see `availability_map`)."""
     import msgspec
 
     check_lang(lang)
     suffix = out.suffix.lower()
     if suffix == ".pdf":
-        body = render_pdf(figures, lang)
+        body = render_pdf(figures, lang, map_png)
     elif suffix == ".html":
-        body = render_html(figures, lang).encode()
+        body = render_html(figures, lang, map_png).encode()
     elif suffix == ".json":
         body = msgspec.json.format(msgspec.json.encode(figures)) + b"\n"
     else:
