@@ -90,3 +90,20 @@ def test_oversight_sees_no_live_picture_and_works_no_incident(api: Api) -> None:
     r = api.client.post(f"/api/v1/incidents/{iid}/acknowledge", json={},
                         headers=api.auth("ov1"))  # fmt: skip
     assert r.status_code == 403
+
+
+def test_oversight_reads_the_audit_trail_with_pseudonyms_and_is_audited(api: Api) -> None:
+    before = len(_views(api, "ov1"))
+    r = api.client.get("/api/v1/audit?limit=1000", headers=api.auth("ov1"))
+    assert r.status_code == 200
+    users = {e["action"]["user"] for e in r.json()["entries"]}
+    assert users
+    assert not users & {"op1", "cmd1", "ov1"}, users
+    assert all(u.startswith("P-") for u in users if u not in ("system", "unknown"))
+    assert len(_views(api, "ov1")) == before + 1
+    # A commander reads the names; the law setting is about what oversight sees.
+    r = api.client.get("/api/v1/audit?limit=1000", headers=api.auth("cmd1"))
+    assert "ov1" in {e["action"]["user"] for e in r.json()["entries"]}
+    verify = api.client.get("/api/v1/audit/verify", headers=api.auth("ov1"))
+    assert verify.status_code == 200
+    assert verify.json()["intact"] is True
