@@ -18,6 +18,11 @@ beside it) for one period. Definitions, as the report prints them:
   silent: not available); a sector's, the mean
   over its sensors; a sector's coverage, the share of its 100 m berm stretches that at least
   one sensor of the layout can confirm;
+- coordination: an incident's chain of steps (acknowledged, assigned, on scene, resolved)
+  in time order, each taken by an agency; a hand-over is a step taken by another agency than
+  the step before it (an army operator's acknowledgement, then a national-guard desk's
+  assignment), and lasts from that step to the next; per pair of agencies, how many and
+  how long (median and 90th percentile);
 - alarm load per operator position (rules.alarms.load: intrusion alerts per 10 min);
 - nuisance alarms: incidents resolved as nuisance or false alarm, by cause (the first
   alert's rule and class);
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from pathlib import Path
 
 import msgspec
@@ -53,6 +59,7 @@ __all__ = [
     "STEPS",
     "ChainFigures",
     "Figures",
+    "HandOver",
     "Interdiction",
     "LoadRow",
     "LogRange",
@@ -86,6 +93,16 @@ class StepStats(msgspec.Struct, frozen=True, kw_only=True):
 
     key: str
     step: str
+    n: int
+    median_s: float | None
+    p90_s: float | None
+
+
+class HandOver(msgspec.Struct, frozen=True, kw_only=True):
+    """Incidents handed from one agency to another: how many, how long (s)."""
+
+    from_agency: str
+    to_agency: str
     n: int
     median_s: float | None
     p90_s: float | None
@@ -166,6 +183,8 @@ class Figures(msgspec.Struct, frozen=True, kw_only=True):
     response_by_sector: list[StepStats]
     response_by_agency: list[StepStats]
     interdiction: Interdiction
+    cross_agency: int
+    handovers: list[HandOver]
     coverage: list[SectorCoverage]
     sensors: list[SensorAvailability]
     load: list[LoadRow]
@@ -198,18 +217,42 @@ def _stats(samples: dict[tuple[str, str], list[float]]) -> list[StepStats]:
     ]
 
 
+def _handovers(chains: list[list[tuple[int, str]]]) -> tuple[int, list[HandOver]]:
+    """Incidents whose chain crosses an agency boundary, and the hand-overs per pair."""
+    spans: dict[tuple[str, str], list[float]] = {}
+    crossing = 0
+    for chain in chains:
+        crossing += len({agency for _, agency in chain}) > 1
+        for (t0, a0), (t1, a1) in pairwise(chain):
+            if a0 != a1:
+                spans.setdefault((a0, a1), []).append((t1 - t0) / NS)
+    return crossing, [
+        HandOver(
+            from_agency=a,
+            to_agency=b,
+            n=len(v),
+            median_s=nearest_rank(v, 50),
+            p90_s=nearest_rank(v, 90),
+        )
+        for (a, b), v in sorted(spans.items())
+    ]
+
+
 def _response(
     d: Derived, mine: list[Incident]
-) -> tuple[list[StepStats], list[StepStats], dict[str, str]]:
-    """Per sector and per agency, and each incident's outcome by the period's end."""
+) -> tuple[list[StepStats], list[StepStats], dict[str, str], list[list[tuple[int, str]]]]:
+    """Per sector and per agency, each incident's outcome by the period's end, and each
+    incident's chain: its first time in each state, in time order, and who took it."""
     by_sector: dict[tuple[str, str], list[float]] = {}
     by_agency: dict[tuple[str, str], list[float]] = {}
     outcome: dict[str, str] = {}
+    chains: list[list[tuple[int, str]]] = []
     for inc in mine:
         first: dict[str, tuple[int, str]] = {}
         for s in sorted(d.steps.get(inc.id, []), key=lambda s: s.time_ns):
             if s.time_ns < d.period.end_ns and s.state not in first:
                 first[s.state] = (s.time_ns, s.agency)
+        chains.append(sorted(first.values()))
         outcome[inc.id] = (inc.outcome or "open") if "resolved" in first else "open"
         spans = {
             "acknowledge": ("opened", "acknowledged"),
@@ -223,7 +266,7 @@ def _response(
                 seconds = (first[b][0] - first[a][0]) / NS
                 by_sector.setdefault((inc.sector, step), []).append(seconds)
                 by_agency.setdefault((first[b][1], step), []).append(seconds)
-    return _stats(by_sector), _stats(by_agency), outcome
+    return _stats(by_sector), _stats(by_agency), outcome, chains
 
 
 def _availability(d: Derived, config: EngineConfig) -> dict[str, float]:
@@ -336,7 +379,8 @@ def compute(
         key=lambda i: (i.opened_ns, i.id),
     )
     first = {i.id: _first_alert(i, d.alerts) for i in mine}
-    by_sector, by_agency, outcome = _response(d, mine)
+    by_sector, by_agency, outcome, chains = _response(d, mine)
+    cross_agency, handovers = _handovers(chains)
     counted = Counter(outcome.values())
     known = sum(counted[o] for o in (*INTERDICTED, "got_away"))
     stopped = sum(counted[o] for o in INTERDICTED)
@@ -378,6 +422,8 @@ def compute(
             known=known,
             rate=round(stopped / known, 4) if known else None,
         ),
+        cross_agency=cross_agency,
+        handovers=handovers,
         coverage=coverage,
         sensors=[
             SensorAvailability(

@@ -58,6 +58,13 @@ _EN = {
     "step.assign": "to assign",
     "step.on_scene": "to reach the scene",
     "step.resolve": "to resolve",
+    "coordination": "Coordination between agencies",
+    "coordination.def": "An incident's steps in time order, each taken by an agency; a "
+    "hand-over is a step taken by another agency than the step before, and lasts from that "
+    "step to the next. Median and 90th percentile in minutes.",
+    "cross_agency": "Incidents worked by more than one agency",
+    "from": "From",
+    "to": "To",
     "interdiction": "Interdiction effectiveness",
     "interdiction.def": "As in the US DHS border security metrics: known crossings "
     "interdicted or turned back over all known crossings, i.e. (apprehended + turned back) / "
@@ -149,6 +156,13 @@ _FR = {
     "step.assign": "affectation",
     "step.on_scene": "arrivée sur place",
     "step.resolve": "résolution",
+    "coordination": "Coordination entre agences",
+    "coordination.def": "Les étapes d'un incident dans l'ordre, chacune prise par une agence ; "
+    "une passation est une étape prise par une autre agence que l'étape précédente, et dure "
+    "de cette étape à la suivante. Médiane et 90e centile en minutes.",
+    "cross_agency": "Incidents traités par plus d'une agence",
+    "from": "De",
+    "to": "À",
     "interdiction": "Efficacité d'interception",
     "interdiction.def": "Comme dans les indicateurs frontaliers du DHS américain : passages "
     "connus interceptés ou refoulés sur l'ensemble des passages connus, soit (appréhendés + "
@@ -241,6 +255,13 @@ _AR = {
     "step.assign": "التكليف",
     "step.on_scene": "الوصول إلى المكان",
     "step.resolve": "الحل",
+    "coordination": "التنسيق بين الأجهزة",
+    "coordination.def": "مراحل الحادثة بالترتيب الزمني، يتولى كل مرحلة جهاز؛ التسليم مرحلة "
+    "يتولاها جهاز غير جهاز المرحلة السابقة، ويدوم من تلك المرحلة إلى التالية. الوسيط والمئين "
+    "التسعون بالدقائق.",
+    "cross_agency": "الحوادث التي عالجها أكثر من جهاز",
+    "from": "من",
+    "to": "إلى",
     "interdiction": "فعالية الاعتراض",
     "interdiction.def": "كما في مؤشرات أمن الحدود لوزارة الأمن الداخلي الأمريكية: العبورات "
     "المعروفة التي اعترضت أو أرجعت على كل العبورات المعروفة، أي (الموقوفون + المرجعون) / "

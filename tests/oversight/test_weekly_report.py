@@ -92,7 +92,15 @@ def expected(week: Week) -> dict[str, Any]:
              "on_scene": ("assigned", "on_scene"), "resolve": ("opened", "resolved")}  # fmt: skip
     per_sector: dict[tuple[str, str], list[float]] = {}
     per_agency: dict[tuple[str, str], list[float]] = {}
+    handed: dict[tuple[str, str], list[float]] = {}
+    crossing = 0
     for i in incs:
+        chain = sorted(steps[i.id].values())
+        crossing += len({agency for _, agency in chain}) > 1
+        for k in range(1, len(chain)):
+            if chain[k][1] != chain[k - 1][1]:
+                span = (chain[k][0] - chain[k - 1][0]) / NS
+                handed.setdefault((chain[k - 1][1], chain[k][1]), []).append(span)
         st = {**steps[i.id], "opened": (i.opened_ns, "")}
         for step, (since, until) in spans.items():
             if since in st and until in st:
@@ -142,6 +150,8 @@ def expected(week: Week) -> dict[str, Any]:
             counted["got_away"],
             (counted["apprehended"] + counted["turned_back"]) / known,
         ),
+        "handed": handed,
+        "crossing": crossing,
         "availability": {s: sum(v) / len(v) for s, v in avail.items()},
         "load": (len(mine), max(windows.values())),
         "nuisance": Counter(
@@ -236,11 +246,17 @@ def test_every_figure_matches_the_log(
     for o, n in truth["by_outcome"].items():
         t.row(t.section("by_outcome", "response"), w(f"outcome.{o}"), str(n))
     assert len(truth["by_outcome"]) >= 4
-    for key, until in (("per_sector", "agency"), ("per_agency", "interdiction")):
+    for key, until in (("per_sector", "agency"), ("per_agency", "coordination")):
         section = t.section("agency" if key == "per_agency" else "response", until)
         for (who, step), v in truth[key].items():
             med, p90 = num(rank(v, 50) / 60, lang), num(rank(v, 90) / 60, lang)
             t.row(section, who, w(f"step.{step}"), str(len(v)), med, p90)
+    sec = t.section("coordination", "interdiction")
+    assert truth["crossing"] > 0
+    t.row(sec, str(truth["crossing"]))
+    for (a, b), v in truth["handed"].items():
+        med, p90 = num(rank(v, 50) / 60, lang), num(rank(v, 90) / 60, lang)
+        t.row(sec, a, b, str(len(v)), med, p90)
     ap, tb, ga, rate = truth["interdiction"]
     sec = t.section("interdiction", "coverage")
     t.row(sec, w("outcome.apprehended"), str(ap))
