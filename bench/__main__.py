@@ -29,6 +29,7 @@ from bench import (
     ingest_cot,
     ingest_tls,
     memory_soak,
+    oversight_report,
     service_ingest,
     service_latency,
     spoofing,
@@ -62,6 +63,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "checkpoint_speed": lambda hours: checkpoint_speed.run(quick=hours is not None),
     "checkpoint_mrz": lambda hours: checkpoint_mrz.run(quick=hours is not None),
     "alarm_load": lambda hours: [alarm_load.run(hours=hours)],
+    "oversight_report": lambda hours: [oversight_report.run(hours=hours)],
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],
