@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import pairwise
 from pathlib import Path
 
 import msgspec
@@ -43,7 +42,7 @@ from borderwatch.engine.config import EngineConfig
 from borderwatch.geo import build_sectors, load_border
 from borderwatch.messages import Alert, Incident
 from borderwatch.oversight.derive import Derived
-from borderwatch.oversight.period import NS, Period, nearest_rank
+from borderwatch.oversight.period import NS, Period
 from borderwatch.oversight.records import (
     CheckpointFigures,
     PartnerRow,
@@ -51,12 +50,12 @@ from borderwatch.oversight.records import (
     checkpoint_figures,
     released_figures,
 )
+from borderwatch.oversight.response import HandOver, StepStats, handovers, response
 from borderwatch.oversight.settings import OversightSettings
 from borderwatch.rules.alarms import load
 from borderwatch.store.chain import ChainReport
 
 __all__ = [
-    "STEPS",
     "ChainFigures",
     "Figures",
     "HandOver",
@@ -70,7 +69,6 @@ __all__ = [
     "compute",
 ]
 
-STEPS = ("acknowledge", "assign", "on_scene", "resolve")
 AVAILABLE = frozenset({"ok", "degraded"})
 INTERDICTED = ("apprehended", "turned_back")
 INCIDENT_ACTIONS = frozenset({"acknowledge", "assign", "resolve", "note", "release", "shelve"})
@@ -86,26 +84,6 @@ class LogRange(msgspec.Struct, frozen=True, kw_only=True):
     last_ns: int
     events: int
     read_to_seq: int
-
-
-class StepStats(msgspec.Struct, frozen=True, kw_only=True):
-    """One step of the response chain for one sector or agency: n, median, p90 (s)."""
-
-    key: str
-    step: str
-    n: int
-    median_s: float | None
-    p90_s: float | None
-
-
-class HandOver(msgspec.Struct, frozen=True, kw_only=True):
-    """Incidents handed from one agency to another: how many, how long (s)."""
-
-    from_agency: str
-    to_agency: str
-    n: int
-    median_s: float | None
-    p90_s: float | None
 
 
 class Interdiction(msgspec.Struct, frozen=True, kw_only=True):
@@ -201,72 +179,6 @@ class Figures(msgspec.Struct, frozen=True, kw_only=True):
 def _first_alert(inc: Incident, alerts: dict[str, Alert]) -> Alert | None:
     known = [alerts[a] for a in inc.alert_ids if a in alerts]
     return min(known, key=lambda a: (a.time_ns, a.id)) if known else None
-
-
-def _stats(samples: dict[tuple[str, str], list[float]]) -> list[StepStats]:
-    order = {s: i for i, s in enumerate(STEPS)}
-    return [
-        StepStats(
-            key=key,
-            step=step,
-            n=len(v),
-            median_s=nearest_rank(v, 50),
-            p90_s=nearest_rank(v, 90),
-        )
-        for (key, step), v in sorted(samples.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
-    ]
-
-
-def _handovers(chains: list[list[tuple[int, str]]]) -> tuple[int, list[HandOver]]:
-    """Incidents whose chain crosses an agency boundary, and the hand-overs per pair."""
-    spans: dict[tuple[str, str], list[float]] = {}
-    crossing = 0
-    for chain in chains:
-        crossing += len({agency for _, agency in chain}) > 1
-        for (t0, a0), (t1, a1) in pairwise(chain):
-            if a0 != a1:
-                spans.setdefault((a0, a1), []).append((t1 - t0) / NS)
-    return crossing, [
-        HandOver(
-            from_agency=a,
-            to_agency=b,
-            n=len(v),
-            median_s=nearest_rank(v, 50),
-            p90_s=nearest_rank(v, 90),
-        )
-        for (a, b), v in sorted(spans.items())
-    ]
-
-
-def _response(
-    d: Derived, mine: list[Incident]
-) -> tuple[list[StepStats], list[StepStats], dict[str, str], list[list[tuple[int, str]]]]:
-    """Per sector and per agency, each incident's outcome by the period's end, and each
-    incident's chain: its first time in each state, in time order, and who took it."""
-    by_sector: dict[tuple[str, str], list[float]] = {}
-    by_agency: dict[tuple[str, str], list[float]] = {}
-    outcome: dict[str, str] = {}
-    chains: list[list[tuple[int, str]]] = []
-    for inc in mine:
-        first: dict[str, tuple[int, str]] = {}
-        for s in sorted(d.steps.get(inc.id, []), key=lambda s: s.time_ns):
-            if s.time_ns < d.period.end_ns and s.state not in first:
-                first[s.state] = (s.time_ns, s.agency)
-        chains.append(sorted(first.values()))
-        outcome[inc.id] = (inc.outcome or "open") if "resolved" in first else "open"
-        spans = {
-            "acknowledge": ("opened", "acknowledged"),
-            "assign": ("acknowledged", "assigned"),
-            "on_scene": ("assigned", "on_scene"),
-            "resolve": ("opened", "resolved"),
-        }
-        first["opened"] = (inc.opened_ns, "")
-        for step, (a, b) in spans.items():
-            if a in first and b in first:
-                seconds = (first[b][0] - first[a][0]) / NS
-                by_sector.setdefault((inc.sector, step), []).append(seconds)
-                by_agency.setdefault((first[b][1], step), []).append(seconds)
-    return _stats(by_sector), _stats(by_agency), outcome, chains
 
 
 def _availability(d: Derived, config: EngineConfig) -> dict[str, float]:
@@ -379,8 +291,8 @@ def compute(
         key=lambda i: (i.opened_ns, i.id),
     )
     first = {i.id: _first_alert(i, d.alerts) for i in mine}
-    by_sector, by_agency, outcome, chains = _response(d, mine)
-    cross_agency, handovers = _handovers(chains)
+    by_sector, by_agency, outcome, chains = response(d, mine)
+    cross_agency, handed = handovers(chains)
     counted = Counter(outcome.values())
     known = sum(counted[o] for o in (*INTERDICTED, "got_away"))
     stopped = sum(counted[o] for o in INTERDICTED)
@@ -423,7 +335,7 @@ def compute(
             rate=round(stopped / known, 4) if known else None,
         ),
         cross_agency=cross_agency,
-        handovers=handovers,
+        handovers=handed,
         coverage=coverage,
         sensors=[
             SensorAvailability(
