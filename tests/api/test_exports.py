@@ -27,6 +27,7 @@ MODULES = [
     "health",
     "incidents",
     "layout",
+    "oversight",
     "patrols",
     "replay",
     "reports",
