@@ -815,7 +815,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     langs = [check_lang(x) for x in args.lang.split(",") if x]
     if len(langs) > 1 and "{lang}" not in args.out:
         raise DataError("--out: with several languages, put {lang} in the file name")
-    figures = figures_of(_data_dir(args).root, args.period, args.date, load_config(args.config))
+    figures = figures_of(
+        _data_dir(args).root, args.period, args.date, load_config(args.config), _registry(args)
+    )
     png = availability_map(figures.coverage, figures.sensors)
     for lang in langs or ["en"]:
         out = write_report(figures, lang, Path(args.out.replace("{lang}", lang)), png)
@@ -827,6 +829,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _registry(args: argparse.Namespace) -> Any:
+    """The sensor registry the service ran with: `--sites`, `--sectors` as for `run`."""
+    from borderwatch.geo import load_sites
+    from borderwatch.geo.registry import Registry
+
+    layout = load_sites(Path(args.sites) if args.sites else None)
+    if args.sectors:
+        layout = layout.in_sectors({s for s in args.sectors.split(",") if s})
+    return Registry.from_layout(layout)
+
+
 def _report_due(args: argparse.Namespace) -> int:
     """Every report whose period is over and not yet kept in DATA/oversight/reports (for
     cron or a systemd timer: the scheduled generation)."""
@@ -834,7 +847,8 @@ def _report_due(args: argparse.Namespace) -> int:
     from borderwatch.oversight.library import ReportLibrary
 
     library = ReportLibrary(_data_dir(args).root)
-    for kept in library.make_due(time.time_ns(), args.date, load_config(args.config)):
+    config = load_config(args.config)
+    for kept in library.make_due(time.time_ns(), args.date, config, _registry(args)):
         print(kept.name)
     return 0
 
@@ -856,6 +870,8 @@ def _add_report(sub: argparse._SubParsersAction[Any]) -> None:
         "--lang", default="en", help="ar, fr or en, or several (ar,fr,en: one pass, one file each)"
     )
     s.add_argument("--out", help="FILE.pdf, FILE.html or FILE.json ({lang}: the language)")
+    s.add_argument("--sites", help="the site layout the service ran with, if not the default")
+    s.add_argument("--sectors", help="the sectors the service watched (default all)")
     _config_option(s)
     s.set_defaults(func=_cmd_report)
 
