@@ -7,13 +7,14 @@ PY := $(VENV)/bin/python
 BW := $(VENV)/bin/borderwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-stations demo test lint typecheck bench clean web chromium icu
+.PHONY: install run run-stations demo test lint typecheck bench clean web chromium icu fonts
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "borderwatch needs Python >= 3.11"; exit 2; }
 	@$(MAKE) --no-print-directory icu
+	@$(MAKE) --no-print-directory fonts
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -64,6 +65,20 @@ icu:
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libicu-dev pkg-config g++; \
 	  else \
 	    echo "make icu: run 'sudo apt-get install -y libicu-dev pkg-config g++' (PyICU builds against them)"; \
+	    exit 2; \
+	  fi; }
+
+# The governance reports' PDF (WeasyPrint) lays text out with Pango and needs a font with
+# Arabic glyphs (DejaVu Sans has them): installed with apt-get when missing, as root (CI);
+# elsewhere the step says what to run and fails.
+fonts:
+	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && \
+	   test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	  else \
+	    echo "make fonts: run 'sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core' (report PDFs need them)"; \
 	    exit 2; \
 	  fi; }
 

@@ -30,6 +30,7 @@ from bench import (
     ingest_cot,
     ingest_tls,
     memory_soak,
+    oversight_report,
     service_ingest,
     service_latency,
     spoofing,
@@ -66,6 +67,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "alarm_load": lambda hours: [alarm_load.run(hours=hours)],
     "cot_out": lambda hours: cot_out.run(quick=hours is not None),
     "stations": lambda hours: stations.run(quick=hours is not None),
+    "oversight_report": lambda hours: [oversight_report.run(hours=hours)],
     "console_browser": lambda hours: [
         console_browser.run(minutes=0.5 if hours is not None else MINUTES["console_browser"])
     ],

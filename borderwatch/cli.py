@@ -598,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_audit_verify)
     _add_checkpoint(sub)
     _add_stations(sub)  # the distributed mode (issue 18): borderwatch/stations/commands.py
+    _add_report(sub)
     return p
 
 
@@ -803,6 +804,86 @@ def _add_checkpoint(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 # --- end of checkpoint screen -------------------------------------------------------------------
+
+
+# --- report (issue 19: governance reports) ------------------------------------------------------
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from borderwatch.engine import load_config
+    from borderwatch.oversight import figures_of, write_report
+    from borderwatch.oversight.charts import availability_map
+    from borderwatch.oversight.language import check_lang
+
+    if args.period == "due":
+        return _report_due(args)
+    if args.date is None or args.out is None:
+        raise DataError(f"report {args.period} needs --date and --out")
+    langs = [check_lang(x) for x in args.lang.split(",") if x]
+    if len(langs) > 1 and "{lang}" not in args.out:
+        raise DataError("--out: with several languages, put {lang} in the file name")
+    figures = figures_of(
+        _data_dir(args).root, args.period, args.date, load_config(args.config), _registry(args)
+    )
+    png = availability_map(figures.coverage, figures.sensors)
+    for lang in langs or ["en"]:
+        out = write_report(figures, lang, Path(args.out.replace("{lang}", lang)), png)
+        print(
+            f"{out}: {args.period} report {figures.period.first_day} to "
+            f"{figures.period.last_day}, {figures.incidents} incidents, "
+            f"log seq {figures.log.first_seq}-{figures.log.last_seq}"
+        )
+    return 0
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    """The sensor registry the service ran with: `--sites`, `--sectors` as for `run`."""
+    from borderwatch.geo import load_sites
+    from borderwatch.geo.registry import Registry
+
+    layout = load_sites(Path(args.sites) if args.sites else None)
+    if args.sectors:
+        layout = layout.in_sectors({s for s in args.sectors.split(",") if s})
+    return Registry.from_layout(layout)
+
+
+def _report_due(args: argparse.Namespace) -> int:
+    """Every report whose period is over and not yet kept in DATA/oversight/reports (for
+    cron or a systemd timer: the scheduled generation)."""
+    from borderwatch.engine import load_config
+    from borderwatch.oversight.library import ReportLibrary
+
+    library = ReportLibrary(_data_dir(args).root)
+    config = load_config(args.config)
+    for kept in library.make_due(time.time_ns(), args.date, config, _registry(args)):
+        print(kept.name)
+    return 0
+
+
+def _add_report(sub: argparse._SubParsersAction[Any]) -> None:
+    s = sub.add_parser(
+        "report", help="a governance report (daily, weekly, monthly) from the event log"
+    )
+    s.add_argument(
+        "period",
+        choices=("daily", "weekly", "monthly", "due"),
+        help="due: make every report whose period is over and is not yet in DATA/oversight",
+    )
+    _data_option(s)
+    s.add_argument(
+        "--date", type=_iso_date, help="a day of the period, YYYY-MM-DD (due: since when)"
+    )
+    s.add_argument(
+        "--lang", default="en", help="ar, fr or en, or several (ar,fr,en: one pass, one file each)"
+    )
+    s.add_argument("--out", help="FILE.pdf, FILE.html or FILE.json ({lang}: the language)")
+    s.add_argument("--sites", help="the site layout the service ran with, if not the default")
+    s.add_argument("--sectors", help="the sectors the service watched (default all)")
+    _config_option(s)
+    s.set_defaults(func=_cmd_report)
+
+
+# --- end of report --------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from borderwatch.accounts.errors import (
 from borderwatch.accounts.passwords import Passwords, check_password, default_hasher
 from borderwatch.accounts.roles import (
     NATIONAL_AGENCIES,
+    OVERSIGHT_AGENCY,
     PERMISSION_NAMES,
     PERMISSIONS,
     ROLES,
@@ -37,6 +38,7 @@ from borderwatch.accounts.users import User, UserStore, check_name
 __all__ = [
     "DEFAULT_DATA_DIR",
     "NATIONAL_AGENCIES",
+    "OVERSIGHT_AGENCY",
     "PERMISSIONS",
     "PERMISSION_NAMES",
     "ROLES",

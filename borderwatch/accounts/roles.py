@@ -4,33 +4,43 @@ A user belongs to an agency and holds one role. National agencies are `army`,
 `national_guard` and `customs`; a partner country is `partner:<iso2>` (`partner:dz`,
 `partner:ly`), lower-case ISO 3166-1 alpha-2, which fits the wire `Id` and is what an incident's
 `releasable_to` lists. Only partner agencies hold the `partner` role, and they hold no other:
-a partner's account can never be made an operator by mistake.
+a partner's account can never be made an operator by mistake. Likewise the civilian
+`oversight` body (a parliamentary committee, an inspectorate) is its own agency, `oversight`,
+whose accounts hold the `oversight` role and only they do.
 
 `PERMISSIONS` is the single source of truth; the API checks every endpoint against it, the
 tests iterate over it, and this grid (`render_table()`, checked by a test) shows it:
 
-    permission               operator commander analyst admin partner gateway
-    read_sensors             x        x         x       x     .       .
-    read_sectors             x        x         x       x     .       .
-    read_tracks              x        x         x       .     .       .
-    read_alerts              x        x         x       .     .       .
-    read_incidents           x        x         x       .     .       .
-    read_released_incidents  .        .         .       .     x       .
-    read_patrols             x        x         x       .     .       .
-    read_audit               .        x         x       x     .       .
-    acknowledge              x        x         .       .     .       .
-    assign                   x        x         .       .     .       .
-    resolve                  x        x         .       .     .       .
-    note                     x        x         .       .     .       .
-    release                  .        x         .       .     .       .
-    manage_users             .        .         .       x     .       .
-    post_detections          .        .         .       .     .       x
+    permission               operator commander analyst admin partner gateway oversight
+    read_sensors             x        x         x       x     .       .       .
+    read_sectors             x        x         x       x     .       .       .
+    read_tracks              x        x         x       .     .       .       .
+    read_alerts              x        x         x       .     .       .       .
+    read_incidents           x        x         x       .     .       .       .
+    read_released_incidents  .        .         .       .     x       .       .
+    read_patrols             x        x         x       .     .       .       .
+    read_audit               .        x         x       x     .       .       x
+    read_reports             .        x         x       .     .       .       x
+    acknowledge              x        x         .       .     .       .       .
+    assign                   x        x         .       .     .       .       .
+    resolve                  x        x         .       .     .       .       .
+    note                     x        x         .       .     .       .       .
+    release                  .        x         .       .     .       .       .
+    manage_users             .        .         .       x     .       .       .
+    post_detections          .        .         .       .     .       x       .
 
 Why: operators work incidents; commanders do too, and also release incidents to partners and
 read the audit trail; analysts read everything, audit included, and act on nothing; admins
 manage accounts, read the audit trail and see the sensors and sectors (system health) but not
 the operational picture, and do not work incidents (separation of duties); partners read only
 the incidents released to their own agency (`may_read_incident`).
+
+`oversight` is for those who oversee the forces (a parliamentary committee, an inspector):
+they read the governance reports (`read_reports`, with commanders and analysts) and the audit
+trail with its verification, and act on nothing and see no live picture. Operators' and
+travellers' names reach them only where the deployment's law allows it (`DATA/oversight.toml`,
+`[law] personal_data`); otherwise every name in what they read is a stable pseudonym, and
+each report they open is itself an audited action (`borderwatch.api.oversight`).
 
 `gateway` is a sixth role, for machine accounts an admin makes for the HTTP gateways that post
 sensor messages (detections and sensor status). A role, not an operator account, so that a
@@ -48,6 +58,7 @@ from borderwatch.accounts.errors import InvalidAccountError
 
 __all__ = [
     "NATIONAL_AGENCIES",
+    "OVERSIGHT_AGENCY",
     "PERMISSIONS",
     "PERMISSION_NAMES",
     "ROLES",
@@ -63,7 +74,7 @@ __all__ = [
     "render_table",
 ]
 
-Role = Literal["operator", "commander", "analyst", "admin", "partner", "gateway"]
+Role = Literal["operator", "commander", "analyst", "admin", "partner", "gateway", "oversight"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 Permission = Literal[
@@ -75,6 +86,7 @@ Permission = Literal[
     "read_released_incidents",
     "read_patrols",
     "read_audit",
+    "read_reports",
     "acknowledge",
     "assign",
     "resolve",
@@ -86,6 +98,7 @@ Permission = Literal[
 PERMISSION_NAMES: tuple[Permission, ...] = get_args(Permission)
 
 NATIONAL_AGENCIES: tuple[str, ...] = ("army", "national_guard", "customs")
+OVERSIGHT_AGENCY = "oversight"
 _PARTNER = re.compile(r"^partner:[a-z]{2}$")
 
 _WATCH: frozenset[Role] = frozenset({"operator", "commander", "analyst"})
@@ -100,7 +113,8 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         "read_incidents": _WATCH,
         "read_released_incidents": frozenset({"partner"}),
         "read_patrols": _WATCH,
-        "read_audit": frozenset({"commander", "analyst", "admin"}),
+        "read_audit": frozenset({"commander", "analyst", "admin", "oversight"}),
+        "read_reports": frozenset({"commander", "analyst", "oversight"}),
         "acknowledge": _WORK,
         "assign": _WORK,
         "resolve": _WORK,
@@ -143,12 +157,13 @@ def check_role(role: str) -> Role:
 
 
 def check_agency(agency: str) -> str:
-    """`agency` if it is a national agency or `partner:<iso2>`, else `InvalidAccountError`."""
-    if agency in NATIONAL_AGENCIES or is_partner_agency(agency):
+    """`agency` if it is a national agency, `oversight` or `partner:<iso2>`, else
+    `InvalidAccountError`."""
+    if agency in NATIONAL_AGENCIES or agency == OVERSIGHT_AGENCY or is_partner_agency(agency):
         return agency
     raise InvalidAccountError(
         "agency",
-        f"unknown agency {agency!r}; one of {', '.join(NATIONAL_AGENCIES)}, "
+        f"unknown agency {agency!r}; one of {', '.join(NATIONAL_AGENCIES)}, {OVERSIGHT_AGENCY}, "
         "or partner:<iso2> (a partner country, e.g. partner:dz)",
     )
 
@@ -161,6 +176,12 @@ def check_account(role: str, agency: str) -> tuple[Role, str]:
             "role",
             f"role {checked_role!r} does not fit agency {checked_agency!r}: "
             "partner agencies hold the partner role, and only they do",
+        )
+    if (checked_role == "oversight") != (checked_agency == OVERSIGHT_AGENCY):
+        raise InvalidAccountError(
+            "role",
+            f"role {checked_role!r} does not fit agency {checked_agency!r}: "
+            "the oversight agency holds the oversight role, and only it does",
         )
     return checked_role, checked_agency
 

@@ -27,6 +27,7 @@ from borderwatch.api import (
     health,
     incidents,
     layout,
+    oversight,
     patrols,
     replay,
     reports,
@@ -92,6 +93,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     exchange.router,
     reports.router,
     tak.router,
+    oversight.router,  # governance reports (issue 19)
 )
 
 

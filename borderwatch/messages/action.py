@@ -24,6 +24,7 @@ ActionKind = Literal[
     "shelve",
     "unshelve",
     "emergency",  # by a patrol's device, logged for it by the TAK hub (rules.emergency)
+    "view",  # a read the law wants on record: a governance report opened, the trail by oversight
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

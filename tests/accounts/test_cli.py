@@ -207,5 +207,7 @@ def test_roles_prints_the_table(
     code, out, _ = _cli(capsys, monkeypatch, "users", "roles")
     assert code == 0
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
-    assert rows["permission"] == ["operator", "commander", "analyst", "admin", "partner", "gateway"]
-    assert rows["read_released_incidents"] == [".", ".", ".", ".", "x", "."]
+    roles = ["operator", "commander", "analyst", "admin", "partner", "gateway", "oversight"]
+    assert rows["permission"] == roles
+    assert rows["read_released_incidents"] == [".", ".", ".", ".", "x", ".", "."]
+    assert rows["read_reports"] == [".", "x", "x", ".", ".", ".", "x"]

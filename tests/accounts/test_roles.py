@@ -85,6 +85,34 @@ def test_gateways_post_detections_and_nothing_else() -> None:
     assert PERMISSIONS["post_detections"] == {"gateway"}
 
 
+def test_oversight_reads_reports_and_the_audit_trail_and_acts_on_nothing() -> None:
+    assert permissions_of("oversight") == {"read_reports", "read_audit"}
+    assert not permissions_of("oversight") & ACTIONS
+    # No live picture: what oversight reads is the record, aggregated, and the trail.
+    for p in ("read_tracks", "read_alerts", "read_incidents", "read_patrols"):
+        assert not allowed("oversight", p)
+    assert PERMISSIONS["read_reports"] == {"commander", "analyst", "oversight"}
+
+
+@pytest.mark.parametrize(
+    ("role", "agency", "ok"),
+    [
+        ("oversight", "oversight", True),
+        ("oversight", "army", False),
+        ("operator", "oversight", False),
+        ("partner", "oversight", False),
+    ],
+)
+def test_the_oversight_role_belongs_to_the_oversight_agency(
+    role: str, agency: str, ok: bool
+) -> None:
+    if ok:
+        assert check_account(role, agency) == (role, agency)
+    else:
+        with pytest.raises(InvalidAccountError, match="does not fit"):
+            check_account(role, agency)
+
+
 def test_unknown_role_holds_nothing() -> None:
     assert permissions_of("root") == frozenset()
     assert not any(allowed("root", p) for p in PERMISSION_NAMES)
@@ -110,7 +138,7 @@ def test_who_may_read_an_incident(role: str, agency: str, released: list[str]) -
         assert visible
     elif role == "partner":
         assert visible == (agency in released)
-    else:  # admin, gateway
+    else:  # admin, gateway, oversight
         assert not visible
 
 

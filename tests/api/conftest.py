@@ -55,9 +55,10 @@ USERS: dict[str, tuple[str, Role]] = {
     "gw1": ("national_guard", "gateway"),
     "dz1": ("partner:dz", "partner"),
     "off1": ("customs", "operator"),
+    "ov1": ("oversight", "oversight"),
 }
 BY_ROLE: dict[Role, str] = {"operator": "op1", "commander": "cmd1", "analyst": "an1"}
-BY_ROLE |= {"admin": "adm1", "partner": "ly1", "gateway": "gw1"}
+BY_ROLE |= {"admin": "adm1", "partner": "ly1", "gateway": "gw1", "oversight": "ov1"}
 
 # In which states each action can be taken (the lifecycle of DESIGN §4).
 READY: dict[str, frozenset[str]] = {

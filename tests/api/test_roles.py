@@ -5,6 +5,7 @@ else: an unreleased one is "not found", exactly like one that does not exist."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from borderwatch.accounts import ROLES, Role, allowed
 from borderwatch.api.app import PREFIX, api_routes
 from borderwatch.api.auth import route_permissions
 from borderwatch.messages import OperatorAction
+from borderwatch.oversight.library import ReportLibrary
 
 from .conftest import BY_ROLE, PATROL, Api
 
@@ -65,6 +67,23 @@ def _shelvable(api: Api, shelved: bool) -> str:
     return iid
 
 
+def _day(api: Api) -> str:
+    """The day of the feed's picture (a governance report's date)."""
+    t = api.service.engine.tracks_time_ns
+    return dt.datetime.fromtimestamp(t / 1e9, dt.UTC).date().isoformat()
+
+
+def _kept_report(api: Api, route: APIRoute, role: Role) -> str:
+    """A kept governance report's file name (made once, in English HTML only)."""
+    library = ReportLibrary(api.service.options.data.root)
+    kept = [r.name for r in library.kept() if r.format == "html"]
+    if not kept:
+        engine = api.service.engine
+        made = library.make("daily", _day(api), ("en",), ("html",), engine.config, engine.registry)
+        kept = [made[-1].name]
+    return kept[0]
+
+
 # An existing thing for each path parameter.
 PATH: dict[str, Callable[[Api, APIRoute, Role], str]] = {
     "incident_id": _incident,
@@ -73,6 +92,7 @@ PATH: dict[str, Callable[[Api, APIRoute, Role], str]] = {
     "track_id": lambda api, route, role: min(api.service.engine.tracks),
     "alert_id": lambda api, route, role: min(api.service.engine.alerts),
     "callsign": lambda api, route, role: PATROL,
+    "name": _kept_report,
 }
 
 
@@ -98,6 +118,12 @@ BODY: dict[str, Callable[[Api], Any]] = {
     "shelve": lambda api: {"minutes": 10, "why": "herd by the berm"},
     "unshelve": lambda api: {},
     "post_detections": _detection,
+    "make": lambda api: {
+        "period": "daily",
+        "date": _day(api),
+        "langs": ["en"],
+        "formats": ["html"],
+    },
 }
 
 

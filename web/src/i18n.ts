@@ -135,6 +135,13 @@ const en = {
   "replay.failed": "replay failed",
   "replay.help": "Drag to a time of the last hours and let go: the picture at that time, redrawn from the event log",
   // -- end of the map side --
+  // -- the governance reports (governance.ts) --
+  "reports.title": "Reports",
+  "reports.none": "No reports yet",
+  "reports.daily": "Daily",
+  "reports.weekly": "Weekly",
+  "reports.monthly": "Monthly",
+  // -- end of the governance reports --
 } as const;
 
 export type Key = keyof typeof en;
@@ -269,6 +276,13 @@ const fr: Partial<Record<Key, string>> = {
   "replay.failed": "échec du rejeu",
   "replay.help": "Glisser jusqu'à une heure récente et relâcher : la situation à cette heure, redessinée depuis le journal des événements",
   // -- end of the map side --
+  // -- the governance reports (governance.ts) --
+  "reports.title": "Rapports",
+  "reports.none": "Aucun rapport pour l'instant",
+  "reports.daily": "Quotidien",
+  "reports.weekly": "Hebdomadaire",
+  "reports.monthly": "Mensuel",
+  // -- end of the governance reports --
 };
 
 const ar: Partial<Record<Key, string>> = {
@@ -401,6 +415,13 @@ const ar: Partial<Record<Key, string>> = {
   "replay.failed": "فشلت إعادة العرض",
   "replay.help": "اسحب إلى وقت من الساعات الأخيرة ثم اترك: الصورة في ذلك الوقت، مُعاد رسمها من سجل الأحداث",
   // -- end of the map side --
+  // -- the governance reports (governance.ts) --
+  "reports.title": "التقارير",
+  "reports.none": "لا تقارير بعد",
+  "reports.daily": "يومي",
+  "reports.weekly": "أسبوعي",
+  "reports.monthly": "شهري",
+  // -- end of the governance reports --
 };
 
 const DICTS: Record<Lang, Partial<Record<Key, string>>> = { en, fr, ar };

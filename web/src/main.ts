@@ -10,6 +10,7 @@ import { symbolsValid } from "./symbols";
 import { AlertQueue } from "./alerts";
 import { IncidentPanel } from "./incidents";
 import { IncidentList } from "./released";
+import { ReportsPanel } from "./governance";
 import { onLangChange } from "./i18n";
 // -- end --
 // -- the map side: layers, filters, health, times (picture.ts) --
@@ -46,6 +47,8 @@ const panelEl = element("incident-panel");
 let queue: AlertQueue | null = null;
 let incidentList: IncidentList | null = null;
 let panel: IncidentPanel | null = null;
+const reportsEl = element("reports-panel"); // the governance reports (issue 19)
+let reports: ReportsPanel | null = null;
 
 /** The alert queue (or a partner's incident list) and the incident panel, for the role
  * `/api/v1/me` says the user holds. */
@@ -69,7 +72,11 @@ async function startOps(signedIn: Session, shown: maplibregl.Map): Promise<void>
     incidentList = new IncidentList(queueEl, signedIn, open);
     void incidentList.load().catch((error: unknown) => console.warn("incidents:", error));
   }
-  opsEl.hidden = queue === null && incidentList === null;
+  if (may("read_reports")) {
+    reports = new ReportsPanel(reportsEl, signedIn);
+    void reports.load().catch((error: unknown) => console.warn("reports:", error));
+  }
+  opsEl.hidden = queue === null && incidentList === null && reports === null;
 }
 
 function stopOps(): void {
@@ -78,6 +85,9 @@ function stopOps(): void {
   incidentList = null;
   panel?.close();
   panel = null;
+  reports = null;
+  reportsEl.replaceChildren();
+  reportsEl.hidden = true;
   queueEl.replaceChildren();
   opsEl.hidden = true;
 }
@@ -86,6 +96,7 @@ onLangChange(() => {
   queue?.relabel();
   incidentList?.relabel();
   panel?.relabel();
+  reports?.relabel();
 });
 // -- end of the alert queue and the incident panel --
 

@@ -1,0 +1,23 @@
+"""The governance report benchmark on a small week (N03, six minutes a day): it makes the
+week, times the weekly report in three languages in a child, and judges no bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import oversight_report
+from tests.scenarios import THREE_CROSSINGS
+
+
+def test_oversight_report_bench_runs_on_a_small_week(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.toml"
+    path.write_text(THREE_CROSSINGS)
+    row = oversight_report.run(scenario=str(path), hours=0.1)
+    assert row["bench"] == "oversight_report"
+    assert row["events"] > 0
+    assert row["report_wall_s"] > 0
+    assert sorted(row["pdf_bytes"]) == ["w-ar.pdf", "w-en.pdf", "w-fr.pdf"]
+    assert all(n > 10_000 for n in row["pdf_bytes"].values())
+    assert all("weekly report" in line for line in row["report"])
+    assert row["projected_full_week_s"] > row["report_wall_s"]
+    assert row["bars"] == {"weekly report <= 60 s": None}  # a cut week is not judged
