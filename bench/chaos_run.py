@@ -7,8 +7,10 @@ messages for sensors that do not exist. Then kill -9 and a restart on the same d
 
 Measured: that the engine never stops (its seq follows the log at every sample, it stays
 ready), how much poison was refused at the door and why, the engine's faults (0 expected:
-admission keeps them out), the intrusion incidents against a clean run of the same twin (bar:
-within one), and how long the restart takes to be ready again (bar: 30 s) without a fault.
+admission keeps them out), the intrusion incidents against a clean run of the same twin
+running beside it at the same time (bar: within one), the share of detections later than the
+reorder window in each (what a starved machine costs), and how long the restart takes to be
+ready again (bar: 30 s) without a fault.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +190,13 @@ def _session(
         "engine_input": metrics["engine_input"],
         "intrusion_incidents": len(intrusions),
         "alerts": len(alerts),
+        # Detections that came later than the reorder window: at 10x the window is 0.2 s of
+        # wall time, so a starved machine shows here first.
+        "late_share": round(
+            metrics["engine_input"].get("late: beyond the reorder window", 0)
+            / max(1, sum(metrics["engine_input"].values())),
+            4,
+        ),
     }
 
 
@@ -219,9 +229,18 @@ def run(minutes: float = 30.0, speed: float = 10.0, clean: bool = True) -> dict[
     # full-border-day's twin sends ~64 messages per scenario second: 1 % of that, at speed.
     rate = 0.01 * 64.0 * speed
     with tempfile.TemporaryDirectory(prefix="bw-chaos-") as tmp:
-        chaos = _session(Path(tmp) / "chaos", speed, seconds, rate, sensors)
+        # The clean run beside the chaos run, not after it: the same machine state for both
+        # (a busy hour makes the twin's messages late at 10x, and lateness costs alerts).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            chaos_run = pool.submit(_session, Path(tmp) / "chaos", speed, seconds, rate, sensors)
+            clean_run = (
+                pool.submit(_session, Path(tmp) / "clean", speed, seconds, 0.0, sensors)
+                if clean
+                else None
+            )
+            chaos = chaos_run.result()
+            reference = clean_run.result() if clean_run is not None else None
         restart = _restart(Path(tmp) / "chaos")
-        reference = _session(Path(tmp) / "clean", speed, seconds, 0.0, sensors) if clean else None
     faults = chaos["status"].get("faults", -1)
     within = (
         abs(chaos["intrusion_incidents"] - reference["intrusion_incidents"]) <= 1
@@ -237,6 +256,7 @@ def run(minutes: float = 30.0, speed: float = 10.0, clean: bool = True) -> dict[
         "clean_intrusion_incidents": None
         if reference is None
         else reference["intrusion_incidents"],
+        "clean_late_share": None if reference is None else reference["late_share"],
         "bars": {
             "engine never stopped": chaos["engine_followed"] and chaos["always_ready"],
             "poison refused, no engine fault": faults == 0 and chaos["poison_sent"] > 0,
