@@ -18,6 +18,7 @@ from borderwatch.api import (
     alerts,
     audit,
     auth,
+    checkpoints,
     console,
     detections,
     dispatch,
@@ -89,6 +90,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stream.router,
     exchange.router,
     reports.router,
+    checkpoints.router,  # issue 17: the crossing posts
 )
 
 
@@ -131,6 +133,7 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
             service.options.data.root, known_sectors={s.id for s in build_sectors(load_border())}
         ),
     )
+    checkpoints.attach(app, service)  # issue 17: the posts' log and lists (DATA/checkpoints/)
     return app
 
 

@@ -23,6 +23,11 @@ ActionKind = Literal[
     "ingest_refused",  # by the system: a source spoke for what it may not (ingest.identity)
     "shelve",
     "unshelve",
+    # Checkpoints (ops.checkpoints): a passage screened with a hit at a post (target: the
+    # passage id; params: post, lane, entries), and the second-line decision on it (target:
+    # the incident; params: passage, decision = cleared | referred | held).
+    "lookout_hit",
+    "decide",
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

@@ -207,5 +207,7 @@ def test_roles_prints_the_table(
     code, out, _ = _cli(capsys, monkeypatch, "users", "roles")
     assert code == 0
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
-    assert rows["permission"] == ["operator", "commander", "analyst", "admin", "partner", "gateway"]
-    assert rows["read_released_incidents"] == [".", ".", ".", ".", "x", "."]
+    assert rows["permission"] == [
+        "operator", "commander", "analyst", "admin", "partner", "gateway", "officer"
+    ]  # fmt: skip
+    assert rows["read_released_incidents"] == [".", ".", ".", ".", "x", ".", "."]

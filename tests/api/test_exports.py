@@ -16,6 +16,7 @@ MODULES = [
     "app",
     "audit",
     "auth",
+    "checkpoints",
     "console",
     "detections",
     "dispatch",

@@ -19,6 +19,7 @@ MODULES = [
     "config",
     "history",
     "live",
+    "lookout",
     "picture",
     "replay",
     "supervisor",

@@ -17,7 +17,8 @@ Time is passed in (UTC ns), never read here, so tests and replays decide what "n
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -45,7 +46,7 @@ POSTS: dict[str, tuple[str, ...]] = {
     "ras_ajdir": ("L1", "L2", "L3", "L4", "T1", "T2"),  # cars; T: trucks
     "dehiba_wazen": ("L1", "L2", "T1"),
 }
-Action = Literal["recorded", "screened", "viewed", "decided", "purged"]
+Action = Literal["recorded", "screened", "viewed", "decided", "purged", "bound", "searched"]
 Decision = Literal["cleared", "referred", "held"]
 
 
@@ -107,6 +108,8 @@ CREATE INDEX IF NOT EXISTS passages_time ON passages (hit, time_ns);
 CREATE TABLE IF NOT EXISTS screenings (
     passage TEXT NOT NULL REFERENCES passages (id) ON DELETE CASCADE, time_ns INTEGER NOT NULL,
     hits BLOB NOT NULL, decision TEXT);
+CREATE TABLE IF NOT EXISTS officers (
+    name TEXT NOT NULL COLLATE NOCASE, post TEXT NOT NULL, PRIMARY KEY (name, post));
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ns INTEGER NOT NULL, who TEXT NOT NULL,
     action TEXT NOT NULL, passage TEXT NOT NULL, why TEXT NOT NULL);
@@ -118,7 +121,9 @@ class CheckpointLog:
 
     def __init__(self, path: Path | str) -> None:
         """Open (and create if new) the log at `path` (":memory:" for tests)."""
-        self._db = sqlite3.connect(str(path), isolation_level=None)
+        # The API calls from worker threads, one at a time (`_lock`): one connection serves.
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(_SCHEMA)
 
@@ -129,13 +134,14 @@ class CheckpointLog:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         # The record and its audit row commit together or not at all.
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     @staticmethod
     def _audit(db: sqlite3.Connection, at: int, who: str, act: Action, pid: str, why: str) -> None:
@@ -209,13 +215,88 @@ class CheckpointLog:
             self._audit(db, at_ns, who, "viewed", pid, why)
         return rec
 
+    def post_of(self, pid: str) -> str:
+        """The post a passage was recorded at (no personal data: for access checks)."""
+        with self._lock:
+            row = self._db.execute("SELECT post FROM passages WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            raise UnknownPassageError("passage", f"no passage {pid!r}")
+        return str(row[0])
+
+    def latest(self, pid: str, who: str, at_ns: int, why: str) -> tuple[list[Hit], str | None]:
+        """A passage's latest screening (its hits and decision), read by `who` (audited)."""
+        with self._tx() as db:
+            self._get(db, pid)
+            row = db.execute(
+                "SELECT hits, decision FROM screenings WHERE passage = ? ORDER BY rowid DESC "
+                "LIMIT 1",
+                (pid,),
+            ).fetchone()
+            self._audit(db, at_ns, who, "viewed", pid, why)
+        if row is None:
+            return [], None
+        return msgspec.json.decode(row[0], type=list[Hit]), row[1]
+
+    def at_post(
+        self, post: str, who: str, at_ns: int, why: str, limit: int = 100
+    ) -> list[PassageRecord]:
+        """The latest passages recorded at `post`, newest first; each one shown is audited."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT record FROM passages WHERE post = ? ORDER BY time_ns DESC, id LIMIT ?",
+                (post, limit),
+            ).fetchall()
+            recs = [msgspec.json.decode(r[0], type=PassageRecord) for r in rows]
+            for rec in recs:
+                self._audit(db, at_ns, who, "viewed", rec.id, why)
+        return recs
+
+    def search(
+        self, who: str, at_ns: int, why: str, match: Callable[[PassageRecord], bool], limit: int
+    ) -> list[PassageRecord]:
+        """The passages `match` accepts, newest first (at most `limit`). The search itself is
+        audited (passage `*`) and so is every passage it shows."""
+        with self._tx() as db:
+            self._audit(db, at_ns, who, "searched", "*", why)
+            found: list[PassageRecord] = []
+            for (blob,) in db.execute("SELECT record FROM passages ORDER BY time_ns DESC, id"):
+                rec = msgspec.json.decode(blob, type=PassageRecord)
+                if match(rec):
+                    found.append(rec)
+                    if len(found) >= limit:
+                        break
+            for rec in found:
+                self._audit(db, at_ns, who, "viewed", rec.id, why)
+        return found
+
+    def bind(self, officer: str, posts: list[str], who: str, at_ns: int) -> None:
+        """Bind `officer` to exactly `posts` (none: unbound), audited as `bound`."""
+        unknown = [p for p in posts if p not in POSTS]
+        if unknown:
+            raise CheckpointError("posts", f"unknown post(s) {unknown}; one of {sorted(POSTS)}")
+        with self._tx() as db:
+            db.execute("DELETE FROM officers WHERE name = ?", (officer,))
+            db.executemany(
+                "INSERT INTO officers (name, post) VALUES (?, ?)", [(officer, p) for p in posts]
+            )
+            self._audit(db, at_ns, who, "bound", "-", f"{officer} to {','.join(posts) or 'none'}")
+
+    def posts_of(self, officer: str) -> list[str]:
+        """The posts `officer` is bound to."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT post FROM officers WHERE name = ? ORDER BY post", (officer,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def audit(self, pid: str | None = None) -> list[AuditRow]:
         """The audit trail, oldest first (of one passage if given)."""
         sql = "SELECT seq, time_ns, who, action, passage, why FROM audit"
         args: tuple[str, ...] = ()
         if pid is not None:
             sql, args = sql + " WHERE passage = ?", (pid,)
-        rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
         return [
             AuditRow(seq=r[0], time_ns=r[1], who=r[2], action=r[3], passage=r[4], why=r[5])
             for r in rows
@@ -223,7 +304,8 @@ class CheckpointLog:
 
     def passage_ids(self) -> list[str]:
         """The ids of the passages held (no personal data; for operations and tests)."""
-        return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY time_ns, id")]
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY time_ns, id")]
 
     def purge(self, now_ns: int, policy: Retention, who: str = "retention") -> dict[str, int]:
         """Erase what is past its time: passages (with their screenings) and old audit rows."""
