@@ -10,6 +10,7 @@
 - `GET /checkpoints/posts/{post}/passages` (officer of that post), `GET /checkpoints/passages/{id}`
   (officer of its post; an analyst with `why`), `GET /checkpoints/search` (analyst, `why`
   required): every passage shown is an audited view (who, when, which, why).
+- `GET /checkpoints/posts`: the officer's posts and their lanes (the lane page's choices).
 - `GET /checkpoints/entries`: list entries; a partner sees only those its own agency supplied,
   and never a traveller. `PUT /checkpoints/officers/{name}` (admin) binds an officer to posts.
   `GET /checkpoints/audit` (audit readers): the posts' audit trail (no traveller data in it).
@@ -50,6 +51,7 @@ __all__ = [
     "DecisionBody",
     "LaneBody",
     "ListedEntry",
+    "MyPosts",
     "PassageView",
     "PostName",
     "attach",
@@ -134,6 +136,23 @@ async def _post_of_officer(desk: Desk, claims: Claims, pid: str) -> str:
     if post not in await asyncio.to_thread(desk.log.posts_of, claims.sub):
         raise NotFoundError(f"no passage {pid!r}")
     return post
+
+
+class MyPosts(msgspec.Struct, frozen=True, kw_only=True):
+    """The posts an officer is bound to, each with its lanes."""
+
+    posts: dict[str, list[str]]
+
+
+@router.get(
+    "/posts", summary="The posts the officer works at, with their lanes", responses=returns(MyPosts)
+)
+async def my_posts(
+    request: Request, claims: Annotated[Claims, Depends(Require("record_passages"))]
+) -> Response:
+    """What the lane page offers: the officer's posts (none until an admin binds them)."""
+    posts = await asyncio.to_thread(_desk(request).log.posts_of, claims.sub)
+    return MsgspecResponse(MyPosts(posts={p: list(POSTS[p]) for p in posts}))
 
 
 @router.post(

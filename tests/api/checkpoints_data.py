@@ -58,6 +58,14 @@ def lane(mrz: str, **extra: Any) -> dict[str, Any]:
     return {"post": POST, "lane": "L2", "direction": "in", "mrz": mrz, **extra}
 
 
+def dehiba(mrz: str, **extra: Any) -> dict[str, Any]:
+    """A lane body at Dehiba-Wazen (`OTHER_OFFICER`'s post), lane L1. Hits at one post within
+    the incident book's merge window share an incident (engine.lookout), and the suite leaves
+    undecided hits at Ras Ajdir (the role matrix): tests that follow an incident to its end
+    record here and decide every passage they record."""
+    return lane(mrz, post="dehiba_wazen", lane="L1", **extra)
+
+
 def bind_officers(app: FastAPI) -> None:
     """Bind the suite's officers to their posts, as an admin would."""
     desk = app.state.checkpoints

@@ -21,6 +21,7 @@ from .checkpoints_data import (
     OFFICER,
     OTHER_OFFICER,
     POST,
+    dehiba,
     lane,
     passport,
 )
@@ -43,9 +44,10 @@ def _audit(api: Api, pid: str) -> list[dict[str, Any]]:
 
 
 def test_a_listed_traveller_raises_a_lookout_incident_the_decision_closes(api: Api) -> None:
-    view = _record(api, lane(LISTED, names_arabic="عبد الله بن سالم القذافي", plate="١٢ تونس ٣٤٥"))
+    body = dehiba(LISTED, names_arabic="عبد الله بن سالم القذافي", plate="١٢ تونس ٣٤٥")
+    view = _record(api, body, OTHER_OFFICER)
     passage, hits = view["passage"], view["hits"]
-    assert passage["officer"] == OFFICER
+    assert passage["officer"] == OTHER_OFFICER
     assert passage["plate"] == "TN 12 TU 345"  # Arabic digits and the series word, normalised
     assert passage["traveller"]["names_latin"] == "ABDULLAH BIN SALEM GADDAFI"
     assert passage["traveller"]["dob"] == "1975-04-02"
@@ -59,22 +61,22 @@ def test_a_listed_traveller_raises_a_lookout_incident_the_decision_closes(api: A
     assert (inc.category, inc.state, inc.track_ids) == ("checkpoint", "new", (passage["id"],))
     (alert,) = (api.service.engine.alerts[a] for a in inc.alert_ids)
     assert alert.rule == "lookout_hit"
-    assert "ras_ajdir L2" in alert.summary
+    assert "dehiba_wazen L1" in alert.summary
     assert "W1" in alert.summary
-    assert abs(alert.lat - 33.134) < 0.01
-    assert abs(alert.lon - 11.563) < 0.01
+    assert abs(alert.lat - 32.01) < 0.01  # Dehiba-Wazen
+    assert abs(alert.lon - 10.74) < 0.01
     # The event log, kept forever, holds no traveller data: ids, the post, the entries hit.
     (hit,) = [e.message for e in api.service.log.audit(target=passage["id"])]
     assert isinstance(hit, OperatorAction)
     assert hit.action == "lookout_hit"
-    assert hit.user == OFFICER
+    assert hit.user == OTHER_OFFICER
     assert "GADDAFI" not in str(hit)
     assert "LY1234567" not in str(hit)
 
     r = api.client.post(
         f"{PASSAGES}/{passage['id']}/decision",
         json={"decision": "held", "why": "identity confirmed against the warrant"},
-        headers=api.auth(OFFICER),
+        headers=api.auth(OTHER_OFFICER),
     )
     assert r.status_code == 200, r.text
     assert r.json()["decision"] == "held"
@@ -89,7 +91,7 @@ def test_a_listed_traveller_raises_a_lookout_incident_the_decision_closes(api: A
     again = api.client.post(
         f"{PASSAGES}/{passage['id']}/decision",
         json={"decision": "cleared", "why": "second thoughts"},
-        headers=api.auth(OFFICER),
+        headers=api.auth(OTHER_OFFICER),
     )
     assert again.status_code == 409, again.text
     assert [a["action"] for a in _audit(api, passage["id"])].count("decided") == 1
@@ -97,16 +99,16 @@ def test_a_listed_traveller_raises_a_lookout_incident_the_decision_closes(api: A
 
 def test_a_referral_keeps_the_incident_open(api: Api) -> None:
     listed = passport("KADHAFI", "ABDALLAH", "LY7777777", dt.date(1975, 4, 2), "LBY")
-    view = _record(api, lane(listed))
+    view = _record(api, dehiba(listed), OTHER_OFFICER)
     assert [h["entry"] for h in view["hits"]] == ["W1"]
     pid, iid = view["passage"]["id"], view["incident"]
     url = f"{PASSAGES}/{pid}/decision"
     r = api.client.post(url, json={"decision": "referred", "why": "to the judicial police"},
-                        headers=api.auth(OFFICER))  # fmt: skip
+                        headers=api.auth(OTHER_OFFICER))  # fmt: skip
     assert r.status_code == 200, r.text
     assert api.service.engine.incidents[iid].state == "acknowledged"
     r = api.client.post(url, json={"decision": "cleared", "why": "police: a namesake"},
-                        headers=api.auth(OFFICER))  # fmt: skip
+                        headers=api.auth(OTHER_OFFICER))  # fmt: skip
     assert r.status_code == 200, r.text
     inc = api.service.engine.incidents[iid]
     assert (inc.state, inc.outcome) == ("resolved", "false_alarm")
