@@ -2,9 +2,10 @@
 
 A national guard officer bound to Dehiba-Wazen signs in and gets the lane page, not the map.
 They paste a Libyan passport's zone (a listed man under another writing of his name) with the
-plate and the name in Arabic script, record it, and see the hit and its explanation; they decide (held)
-and the lookout incident is resolved. In Arabic the page turns right to left, and a zone with
-a wrong check digit is refused naming the field; in French the labels are French.
+plate and the name in Arabic script, record it, and see the hit and its explanation; they
+decide (held) and the lookout incident is resolved. In Arabic the page turns right to left,
+and a zone with a wrong check digit is refused naming the field; in French the labels are
+French.
 """
 
 from __future__ import annotations
