@@ -7,10 +7,10 @@ The list is a partner's: each entry's names in Arabic script and in English tran
 traveller's passport is written by their own country: a Tunisian one in French
 transliteration, a Libyan one in Libyan usage (g for ق, z for ذ), upper case, as ICAO letters,
 the Arabic name printed beside it (the officer types it half the time); so a listed traveller
-reaches the lane as Kadhafi or Gueddafi when the list says Qadhafi. Vehicles carry one to four travellers and a Tunisian or
-Libyan plate. Arrivals at each post are a Poisson stream (`per_hour`). All of it from one
-seed; `listed` on a passage is the ground truth (the entry the traveller is), never shown to
-the screening.
+reaches the lane as Kadhafi or Gueddafi when the list says Qadhafi. Vehicles carry one to
+four travellers and a Tunisian or Libyan plate. Arrivals at each post are a Poisson stream
+(`per_hour`). All of it from one seed; `listed` on a passage is the ground truth (the entry
+the traveller is), never shown to the screening.
 """
 
 from __future__ import annotations
