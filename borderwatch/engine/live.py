@@ -31,6 +31,7 @@ from borderwatch.engine.lookout import (
     check_lookout_hit,
     decision_outcome,
     lookout_alert,
+    passages_of,
 )
 from borderwatch.engine.picture import Picture
 from borderwatch.errors import BorderwatchError
@@ -266,7 +267,9 @@ class LiveEngine:
                     check_lookout_hit(action)
                 else:
                     inc = self.incidents.get(action.target or "")
-                    check_decision(action, inc, self.decisions.get(action.target or "", {}))
+                    passages = [] if inc is None else passages_of(inc, self.alerts)
+                    decided = self.decisions.get(action.target or "", {})
+                    check_decision(action, inc, passages, decided)
             except LookoutError as exc:
                 raise ActionError(str(exc)) from exc
             return
@@ -385,7 +388,7 @@ class LiveEngine:
         decided[passage] = action.params["decision"]
         self.notes.setdefault(iid, []).append(action)
         inc = self.incidents[iid]
-        outcome = decision_outcome(inc, decided)
+        outcome = decision_outcome(passages_of(inc, self.alerts), decided)
         book = self.picture.incidents
         if outcome is not None:
             inc = book.transition(iid, "resolved", action.time_ns, outcome=outcome)

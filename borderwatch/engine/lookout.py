@@ -20,7 +20,7 @@ the traveller's record stays in the posts' own log, where retention erases it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from borderwatch.errors import BorderwatchError
@@ -39,6 +39,7 @@ __all__ = [
     "check_lookout_hit",
     "decision_outcome",
     "lookout_alert",
+    "passages_of",
     "post_places",
 ]
 
@@ -101,22 +102,32 @@ def lookout_alert(action: OperatorAction) -> Alert:
         category="checkpoint",
         sector=place.sector,
         cls="person",
-        track_ids=(action.target or "",),
+        # What it is about, as a system alert names its sensor: the passage (not a track).
+        evidence=(action.target or "",),
         summary=f"lookout hit at {post} {lane}: {action.params['entries']}"[:500],
     )
 
 
+def passages_of(incident: Incident, alerts: Mapping[str, Alert]) -> list[str]:
+    """The passages a lookout incident is about (its alerts' subjects), in order."""
+    out = [alerts[a].evidence[0] for a in incident.alert_ids if a in alerts]
+    return list(dict.fromkeys(p for p in out if p))
+
+
 def check_decision(
-    action: OperatorAction, incident: Incident | None, decided: Mapping[str, str]
+    action: OperatorAction,
+    incident: Incident | None,
+    passages: Sequence[str],
+    decided: Mapping[str, str],
 ) -> None:
     """Raise `LookoutError` unless `action` decides an undecided-or-referred passage of an
-    open checkpoint incident."""
+    open checkpoint incident (`passages`: the incident's)."""
     if incident is None or incident.category != "checkpoint":
         raise LookoutError(f"no lookout incident {action.target}")
     if incident.state == "resolved":
         raise LookoutError(f"incident {incident.id} is resolved: every passage is decided")
     passage = action.params.get("passage", "")
-    if passage not in incident.track_ids:
+    if passage not in passages:
         raise LookoutError(f"passage {passage!r} is not in incident {incident.id}")
     if action.params.get("decision") not in DECISIONS:
         raise LookoutError(f"a decision needs params.decision, one of {', '.join(DECISIONS)}")
@@ -124,8 +135,8 @@ def check_decision(
         raise LookoutError(f"passage {passage} is {decided[passage]} already")
 
 
-def decision_outcome(incident: Incident, decided: Mapping[str, str]) -> Outcome | None:
+def decision_outcome(passages: Sequence[str], decided: Mapping[str, str]) -> Outcome | None:
     """The incident's outcome once every passage in it has a final decision, else None."""
-    if any(decided.get(p) not in FINAL_DECISIONS for p in incident.track_ids):
+    if any(decided.get(p) not in FINAL_DECISIONS for p in passages):
         return None
-    return "apprehended" if "held" in (decided[p] for p in incident.track_ids) else "false_alarm"
+    return "apprehended" if "held" in (decided[p] for p in passages) else "false_alarm"

@@ -13,6 +13,9 @@ from fastapi import FastAPI
 
 from borderwatch.ops.checkpoints.mrz import write_td3
 
+# The lane tests' own services take this much of the run (the posts need no sensor; the
+# engine's picture is made at the first message or the first lookout hit).
+POSTS_FEED = 1_000
 OFFICER = "cus1"  # customs, bound to Ras Ajdir
 OTHER_OFFICER = "ng9"  # national guard, bound to Dehiba-Wazen
 POST = "ras_ajdir"

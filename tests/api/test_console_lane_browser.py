@@ -11,17 +11,31 @@ French.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from borderwatch.accounts import DataDir
 from borderwatch.api import console
+from borderwatch.engine.config import EVENT_CLOCK
+from borderwatch.service import ServiceOptions
 from tests.accounts.helpers import PASSWORD
 from tests.api.browser import wait_until
 from tests.api.test_console_browser import CHROMIUM
 
-from .checkpoints_data import INNOCENT, LISTED, OTHER_OFFICER
-from .conftest import Api
+from .checkpoints_data import INNOCENT, LISTED, OTHER_OFFICER, POSTS_FEED
+from .conftest import Api, running
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterator[Api]:
+    """A service of its own (lookout incidents stay out of the shared one)."""
+    options = ServiceOptions(
+        data=DataDir(tmp_path_factory.mktemp("lane-data")), sectors=("N03",), config=EVENT_CLOCK
+    )
+    with running(options, messages[:POSTS_FEED]) as api:
+        yield api
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from borderwatch.engine.live import ActionError, LiveEngine
-from borderwatch.engine.lookout import post_places
+from borderwatch.engine.lookout import passages_of, post_places
 from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import ActionKind, OperatorAction
@@ -59,8 +59,10 @@ def test_a_hit_opens_an_incident_and_the_decisions_close_it() -> None:
     one, two, three = (engine.lookouts[p] for p in ("P1", "P2", "P3"))
     assert one == two != three  # two hits at one post within minutes: one incident
     inc = engine.incidents[one]
-    assert (inc.category, inc.state, inc.track_ids) == ("checkpoint", "new", ("P1", "P2"))
+    assert (inc.category, inc.state, inc.track_ids) == ("checkpoint", "new", ())
+    assert passages_of(inc, engine.alerts) == ["P1", "P2"]
     alert = engine.alerts[inc.alert_ids[0]]
+    assert alert.evidence == ("P1",)
     assert (alert.rule, alert.category, alert.priority) == ("lookout_hit", "checkpoint", 2)
     assert engine.incidents[three].sector == post_places()["dehiba_wazen"].sector
 
