@@ -92,6 +92,7 @@ class Supervisor:
         self.checkpoint = checkpoint
         # What the checkpoint must have been written with to be used: the quarantine too (a
         # release re-runs its event, so the picture from before is not the picture).
+        self._settings = fingerprint
         self.fingerprint = f"{fingerprint}|{sorted(self.skip)}"
         self._snapshot = (engine.seq, self._freeze())
         self._snapshot_at = clock()
@@ -173,6 +174,9 @@ class Supervisor:
         text = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         self.quarantine.add(seq, text, traceback.format_exc())
         self.skip = self.skip | {seq}
+        # A checkpoint written from now on skipped this event: say so, or a restart after its
+        # release would resume from a picture that never took it in.
+        self.fingerprint = f"{self._settings}|{sorted(self.skip)}"
         self.faults += 1
         self.last_fault = f"event {seq}: {text}"
         log.error("engine fault on event %d, quarantined: %s", seq, text)
