@@ -130,6 +130,9 @@ def test_a_referral_keeps_the_incident_open(api: Api) -> None:
     assert r.status_code == 200, r.text
     inc = api.service.engine.incidents[iid]
     assert (inc.state, inc.outcome) == ("resolved", "false_alarm")
+    # Cleared: the same passport tomorrow is not stopped again (records: clearances).
+    again = _record(api, dehiba(listed), OTHER_OFFICER)
+    assert (again["hits"], again.get("incident")) == ([], None)
 
 
 def test_no_hit_no_alert_and_nothing_to_decide(api: Api) -> None:

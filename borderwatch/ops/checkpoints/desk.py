@@ -117,7 +117,9 @@ class Desk:
         folder = root / "lists"
         paths = sorted(folder.iterdir()) if folder.is_dir() else []
         lists = [load_list(p) for p in paths if p.suffix.lower() in LIST_SUFFIXES]
-        return cls(CheckpointLog(root / "checkpoints.sqlite"), lists, retention)
+        retention = retention or Retention()
+        log = CheckpointLog(root / "checkpoints.sqlite", retention.clearance_days)
+        return cls(log, lists, retention)
 
     def maybe_purge(self, now_ns: int) -> dict[str, int] | None:
         """Erase what is past its time, if the last sweep is an hour old or more."""

@@ -12,6 +12,14 @@ recorded (a month by default: long enough to answer a complaint, no longer); pas
 hit `hit_days` after (two years: the second-line decision may be challenged). `purge(now)`
 erases exactly what is past its time, with its screenings, and records how many it erased.
 Time is passed in (UTC ns), never read here, so tests and replays decide what "now" is.
+
+Clearances: what a second line does with a namesake. When it clears a passage, each of its
+hits is remembered against the traveller's document (issuing country and number) for
+`clearance_days`: the same document screened against the same entry again in that time is
+not a hit (the screening's audit row names the clearance). The trader who crosses Ras Ajdir
+every day and shares a listed man's name is stopped once, not daily. It is bound to the
+document, not the name, so a listed person on another document is still stopped; it expires,
+and retention erases it.
 """
 
 from __future__ import annotations
@@ -98,6 +106,7 @@ class Retention(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     no_hit_days: int = 30
     hit_days: int = 730
     audit_days: int = 3650
+    clearance_days: int = 90
 
 
 _SCHEMA = """
@@ -108,6 +117,9 @@ CREATE INDEX IF NOT EXISTS passages_time ON passages (hit, time_ns);
 CREATE TABLE IF NOT EXISTS screenings (
     passage TEXT NOT NULL REFERENCES passages (id) ON DELETE CASCADE, time_ns INTEGER NOT NULL,
     hits BLOB NOT NULL, decision TEXT);
+CREATE TABLE IF NOT EXISTS clearances (
+    document TEXT NOT NULL, list TEXT NOT NULL, entry TEXT NOT NULL, until_ns INTEGER NOT NULL,
+    passage TEXT NOT NULL, PRIMARY KEY (document, list, entry));
 CREATE TABLE IF NOT EXISTS officers (
     name TEXT NOT NULL COLLATE NOCASE, post TEXT NOT NULL, PRIMARY KEY (name, post));
 CREATE TABLE IF NOT EXISTS audit (
@@ -119,8 +131,9 @@ CREATE TABLE IF NOT EXISTS audit (
 class CheckpointLog:
     """Passages, screenings and their audit trail in one SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, clearance_days: int = Retention().clearance_days) -> None:
         """Open (and create if new) the log at `path` (":memory:" for tests)."""
+        self.clearance_ns = clearance_days * DAY_NS
         # The API calls from worker threads, one at a time (`_lock`): one connection serves.
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
@@ -186,12 +199,23 @@ class CheckpointLog:
                 plate=rec.plate,
             )
             hits = screener.screen(passage)
+            live = {
+                (r[0], r[1])
+                for r in db.execute(
+                    "SELECT list, entry FROM clearances WHERE document = ? AND until_ns > ?",
+                    (_document(t), at_ns),
+                )
+            }
+            cleared = [f"{h.list}/{h.entry}" for h in hits if (h.list, h.entry) in live]
+            hits = [h for h in hits if (h.list, h.entry) not in live]
             db.execute(
                 "INSERT INTO screenings (passage, time_ns, hits) VALUES (?, ?, ?)",
                 (pid, at_ns, msgspec.json.encode(hits)),
             )
             if hits:
                 db.execute("UPDATE passages SET hit = 1 WHERE id = ?", (pid,))
+            if cleared:
+                why += f" ({', '.join(cleared)} cleared before for this document)"
             self._audit(db, at_ns, who, "screened", pid, why)
         return hits
 
@@ -200,12 +224,25 @@ class CheckpointLog:
         if decision not in ("cleared", "referred", "held"):
             raise CheckpointError("decision", f"{decision!r} is not cleared, referred or held")
         with self._tx() as db:
-            self._get(db, pid)
+            rec = self._get(db, pid)
             db.execute(
                 "UPDATE screenings SET decision = ? WHERE rowid = (SELECT max(rowid) FROM "
                 "screenings WHERE passage = ?)",
                 (decision, pid),
             )
+            if decision == "cleared":  # remembered against the document (see the docstring)
+                row = db.execute(
+                    "SELECT hits FROM screenings WHERE passage = ? ORDER BY rowid DESC LIMIT 1",
+                    (pid,),
+                ).fetchone()
+                hits = [] if row is None else msgspec.json.decode(row[0], type=list[Hit])
+                db.executemany(
+                    "INSERT OR REPLACE INTO clearances VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (_document(rec.traveller), h.list, h.entry, at_ns + self.clearance_ns, pid)
+                        for h in hits
+                    ],
+                )
             self._audit(db, at_ns, who, "decided", pid, f"{decision}: {why}")
 
     def view(self, pid: str, who: str, at_ns: int, why: str) -> PassageRecord:
@@ -324,6 +361,12 @@ class CheckpointLog:
             old = db.execute(
                 "DELETE FROM audit WHERE time_ns < ?", (now_ns - policy.audit_days * DAY_NS,)
             ).rowcount
+            db.execute("DELETE FROM clearances WHERE until_ns <= ?", (now_ns,))
             for g in gone:
                 self._audit(db, now_ns, who, "purged", g, "retention period over")
         return {"passages": len(gone), "audit_rows": old}
+
+
+def _document(t: Traveller) -> str:
+    """A clearance's key: the document, not the name (a namesake's other passport is not it)."""
+    return f"{t.issuing_country}:{t.document_number}"
