@@ -11,23 +11,26 @@ whose accounts hold the `oversight` role and only they do.
 `PERMISSIONS` is the single source of truth; the API checks every endpoint against it, the
 tests iterate over it, and this grid (`render_table()`, checked by a test) shows it:
 
-    permission               operator commander analyst admin partner gateway oversight
-    read_sensors             x        x         x       x     .       .       .
-    read_sectors             x        x         x       x     .       .       .
-    read_tracks              x        x         x       .     .       .       .
-    read_alerts              x        x         x       .     .       .       .
-    read_incidents           x        x         x       .     .       .       .
-    read_released_incidents  .        .         .       .     x       .       .
-    read_patrols             x        x         x       .     .       .       .
-    read_audit               .        x         x       x     .       .       x
-    read_reports             .        x         x       .     .       .       x
-    acknowledge              x        x         .       .     .       .       .
-    assign                   x        x         .       .     .       .       .
-    resolve                  x        x         .       .     .       .       .
-    note                     x        x         .       .     .       .       .
-    release                  .        x         .       .     .       .       .
-    manage_users             .        .         .       x     .       .       .
-    post_detections          .        .         .       .     .       x       .
+    permission               operator commander analyst admin partner gateway oversight officer
+    read_sensors             x        x         x       x     .       .       .         .
+    read_sectors             x        x         x       x     .       .       .         .
+    read_tracks              x        x         x       .     .       .       .         .
+    read_alerts              x        x         x       .     .       .       .         .
+    read_incidents           x        x         x       .     .       .       .         .
+    read_released_incidents  .        .         .       .     x       .       .         .
+    read_patrols             x        x         x       .     .       .       .         .
+    read_audit               .        x         x       x     .       .       x         .
+    read_reports             .        x         x       .     .       .       x         .
+    acknowledge              x        x         .       .     .       .       .         .
+    assign                   x        x         .       .     .       .       .         .
+    resolve                  x        x         .       .     .       .       .         .
+    note                     x        x         .       .     .       .       .         .
+    release                  .        x         .       .     .       .       .         .
+    manage_users             .        .         .       x     .       .       .         .
+    post_detections          .        .         .       .     .       x       .         .
+    record_passages          .        .         .       .     .       .       .         x
+    read_passages            .        .         x       .     .       .       .         .
+    read_list_entries        .        .         x       .     x       .       .         .
 
 Why: operators work incidents; commanders do too, and also release incidents to partners and
 read the audit trail; analysts read everything, audit included, and act on nothing; admins
@@ -45,6 +48,12 @@ each report they open is itself an audited action (`borderwatch.api.oversight`).
 `gateway` is a sixth role, for machine accounts an admin makes for the HTTP gateways that post
 sensor messages (detections and sensor status). A role, not an operator account, so that a
 gateway's token, which lives on a box in the desert, can post detections and read nothing.
+
+Checkpoints (issue 17): `officer` is the crossing posts' role, held in `customs` or
+`national_guard` (`OFFICER_AGENCIES`). An officer records passages and second-line decisions
+and sees the passages of the post(s) an admin bound them to (`api.checkpoints`), nothing of
+the border picture. An analyst searches passages only with a stated reason (audited).
+A partner reads the lookout-list entries its own agency supplied, and nothing of travellers.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ from borderwatch.accounts.errors import InvalidAccountError
 
 __all__ = [
     "NATIONAL_AGENCIES",
+    "OFFICER_AGENCIES",
     "OVERSIGHT_AGENCY",
     "PERMISSIONS",
     "PERMISSION_NAMES",
@@ -74,7 +84,9 @@ __all__ = [
     "render_table",
 ]
 
-Role = Literal["operator", "commander", "analyst", "admin", "partner", "gateway", "oversight"]
+Role = Literal[
+    "operator", "commander", "analyst", "admin", "partner", "gateway", "oversight", "officer"
+]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 Permission = Literal[
@@ -94,6 +106,10 @@ Permission = Literal[
     "release",
     "manage_users",
     "post_detections",
+    # Checkpoints (issue 17): see the section "Checkpoints" below.
+    "record_passages",
+    "read_passages",  # any post's, with a stated reason (audited)
+    "read_list_entries",
 ]
 PERMISSION_NAMES: tuple[Permission, ...] = get_args(Permission)
 
@@ -122,8 +138,14 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         "release": frozenset({"commander"}),
         "manage_users": frozenset({"admin"}),
         "post_detections": frozenset({"gateway"}),
+        # Checkpoints: see the module docstring's last paragraph.
+        "record_passages": frozenset({"officer"}),
+        "read_passages": frozenset({"analyst"}),
+        "read_list_entries": frozenset({"analyst", "partner"}),
     }
 )
+# Post officers work for the border police and customs at the posts, not for the army.
+OFFICER_AGENCIES: tuple[str, ...] = ("customs", "national_guard")
 
 
 def allowed(role: str, permission: Permission) -> bool:
@@ -171,6 +193,11 @@ def check_agency(agency: str) -> str:
 def check_account(role: str, agency: str) -> tuple[Role, str]:
     """Both checked, and the partner role held by partner agencies and by no one else."""
     checked_role, checked_agency = check_role(role), check_agency(agency)
+    if checked_role == "officer" and checked_agency not in OFFICER_AGENCIES:
+        raise InvalidAccountError(
+            "agency",
+            f"post officers belong to {' or '.join(OFFICER_AGENCIES)}, not {checked_agency!r}",
+        )
     if (checked_role == "partner") != is_partner_agency(checked_agency):
         raise InvalidAccountError(
             "role",

@@ -18,6 +18,7 @@ from borderwatch.api import (
     alerts,
     audit,
     auth,
+    checkpoints,
     console,
     detections,
     dispatch,
@@ -94,6 +95,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     tak.router,
     oversight.router,  # governance reports (issue 19)
+    checkpoints.router,  # issue 17: the crossing posts
 )
 
 
@@ -138,6 +140,7 @@ def create_app(service: Service, settings: ApiSettings | None = None) -> FastAPI
     )
     # TAK clients are served by the same visibility rule and the same exchange as the API.
     service.tak.bind(sees, app.state.api.exchange)
+    checkpoints.attach(app, service)  # issue 17: the posts' log and lists (DATA/checkpoints/)
     return app
 
 

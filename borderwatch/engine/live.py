@@ -26,6 +26,14 @@ import numpy as np
 from borderwatch.engine.changes import ChangeFeed, Frame, Item, SensorState
 from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.history import TrackHistory
+from borderwatch.engine.lookout import (
+    LookoutError,
+    check_decision,
+    check_lookout_hit,
+    decision_outcome,
+    lookout_alert,
+    passages_of,
+)
 from borderwatch.engine.picture import Picture
 from borderwatch.errors import BorderwatchError
 from borderwatch.geo.projection import to_utm
@@ -56,6 +64,8 @@ INCIDENT_ACTIONS = frozenset(
     {"acknowledge", "assign", "resolve", "release", "note", "shelve", "unshelve"}
 )
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
+# The crossing posts' actions (engine.lookout): a lookout hit raises an alert; a decision.
+LOOKOUT_ACTIONS = frozenset({"lookout_hit", "decide"})
 
 
 class ActionError(BorderwatchError):
@@ -86,6 +96,8 @@ class LiveEngine:
         self.sensors: dict[str, SensorState] = {}
         self.seq = 0  # the last log seq taken in
         self.refused_actions = 0
+        self.lookouts: dict[str, str] = {}  # passage id -> its lookout incident
+        self.decisions: dict[str, dict[str, str]] = {}  # incident -> passage -> decision
         self._patrols_changed = False  # a patrol reported since the last patrols frame
         self._processed = asyncio.Condition()
         for sid in sorted(registry.places):
@@ -137,6 +149,8 @@ class LiveEngine:
         "sensors",
         "seq",
         "refused_actions",
+        "lookouts",
+        "decisions",
         "_patrols_changed",
     )
 
@@ -250,6 +264,18 @@ class LiveEngine:
     def check(self, action: OperatorAction) -> None:
         """Raise `ActionError` if `action` would be refused now (the API asks before logging
         it, so an operator hears why at once and the log holds only actions that took)."""
+        if action.action in LOOKOUT_ACTIONS:
+            try:
+                if action.action == "lookout_hit":
+                    check_lookout_hit(action)
+                else:
+                    inc = self.incidents.get(action.target or "")
+                    passages = [] if inc is None else passages_of(inc, self.alerts)
+                    decided = self.decisions.get(action.target or "", {})
+                    check_decision(action, inc, passages, decided)
+            except LookoutError as exc:
+                raise ActionError(str(exc)) from exc
+            return
         if action.action not in INCIDENT_ACTIONS:
             return
         inc = self.incidents.get(action.target or "")
@@ -298,6 +324,9 @@ class LiveEngine:
     def _act(self, action: OperatorAction) -> None:
         if action.action == "emergency":
             self._emergency(action)
+            return
+        if action.action in LOOKOUT_ACTIONS:
+            self._lookout(action)
             return
         if action.action not in INCIDENT_ACTIONS:
             self.feed.publish("action", action.time_ns, (action,))
@@ -356,6 +385,43 @@ class LiveEngine:
             return book.transition(iid, "assigned", action.time_ns, patrol=action.params["patrol"])
         outcome = msgspec.convert(action.params["outcome"], Outcome)
         return book.transition(iid, "resolved", action.time_ns, outcome=outcome)
+
+    def _lookout(self, action: OperatorAction) -> None:
+        """A lookout hit files its alert; a decision notes it and moves the incident on."""
+        try:
+            self.check(action)
+        except ActionError as exc:
+            self.refused_actions += 1
+            log.info("operator action %s refused: %s", action.id, exc)
+            return
+        self.feed.publish("action", action.time_ns, (action,))
+        if action.action == "lookout_hit":
+            alert = lookout_alert(action)
+            if self.picture is None:  # a post's hit before any sensor spoke
+                epoch = action.time_ns - action.time_ns % MINUTE_NS
+                self.picture = Picture(self.registry, epoch, self.config)
+            changed = self.picture.incidents.take([alert])
+            self.alerts[alert.id] = alert
+            self.feed.publish("alert", alert.time_ns, (alert,))
+            for inc in changed:
+                self.incidents[inc.id] = inc
+                self.feed.publish("incident", inc.updated_ns, (inc,))
+                self.lookouts[action.target or ""] = inc.id
+            return
+        assert self.picture is not None  # check(): the incident exists, so the picture does
+        iid, passage = action.target or "", action.params["passage"]
+        decided = self.decisions.setdefault(iid, {})
+        decided[passage] = action.params["decision"]
+        self.notes.setdefault(iid, []).append(action)
+        inc = self.incidents[iid]
+        outcome = decision_outcome(passages_of(inc, self.alerts), decided)
+        book = self.picture.incidents
+        if outcome is not None:
+            inc = book.transition(iid, "resolved", action.time_ns, outcome=outcome)
+        elif inc.state == "new":
+            inc = book.transition(iid, "acknowledged", action.time_ns)
+        self.incidents[iid] = inc
+        self.feed.publish("incident", inc.updated_ns, (inc,))
 
     # -- a whole picture, for a console that starts from scratch --------------------------
     def reset_frame(self) -> Frame:

@@ -180,6 +180,8 @@ class Supervisor:
         text = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         self.quarantine.add(seq, text, traceback.format_exc())
         self.skip = self.skip | {seq}
+        # A checkpoint written from now on skipped this event: say so, or a restart after its
+        # release would resume from a picture that never took it in.
         self.faults += 1
         self.last_fault = f"event {seq}: {text}"
         log.error("engine fault on event %d, quarantined: %s", seq, text)

@@ -25,6 +25,11 @@ ActionKind = Literal[
     "unshelve",
     "emergency",  # by a patrol's device, logged for it by the TAK hub (rules.emergency)
     "view",  # a read the law wants on record: a governance report opened, the trail by oversight
+    # Checkpoints (ops.checkpoints): a passage screened with a hit at a post (target: the
+    # passage id; params: post, lane, entries), and the second-line decision on it (target:
+    # the incident; params: passage, decision = cleared | referred | held).
+    "lookout_hit",
+    "decide",
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

@@ -11,9 +11,11 @@ from borderwatch.messages.common import ClassName, GeoPoint, Id, Lat, Lon, TimeN
 __all__ = ["Alert", "AlertCategory", "Priority"]
 
 # 1 is the most urgent. Intrusion alerts are scored by the twin; system alerts (a sensor down,
-# a sector gone quiet) are about our own equipment and are not nuisance alarms.
+# a sector gone quiet) are about our own equipment and are not nuisance alarms. Checkpoint
+# alerts (a lookout hit at a crossing post) are about a traveller at a lane: the post's, never
+# the intrusion queue's, and not scored as intrusions.
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
-AlertCategory = Literal["intrusion", "system"]
+AlertCategory = Literal["intrusion", "system", "checkpoint"]
 
 
 class Alert(msgspec.Struct, frozen=True, kw_only=True, tag="alert", omit_defaults=True):

@@ -208,6 +208,7 @@ def test_roles_prints_the_table(
     assert code == 0
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
     roles = ["operator", "commander", "analyst", "admin", "partner", "gateway", "oversight"]
+    roles += ["officer"]
     assert rows["permission"] == roles
-    assert rows["read_released_incidents"] == [".", ".", ".", ".", "x", ".", "."]
-    assert rows["read_reports"] == [".", "x", "x", ".", ".", ".", "x"]
+    assert rows["read_released_incidents"] == [".", ".", ".", ".", "x", ".", ".", "."]
+    assert rows["read_reports"] == [".", "x", "x", ".", ".", ".", "x", "."]

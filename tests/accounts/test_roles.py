@@ -27,7 +27,11 @@ from borderwatch.accounts import (
 )
 
 ACTIONS: frozenset[Permission] = frozenset(
-    {"acknowledge", "assign", "resolve", "note", "release", "manage_users", "post_detections"}
+    {
+        *("acknowledge", "assign", "resolve", "note", "release", "manage_users"),
+        "post_detections",
+        "record_passages",  # checkpoints: recording passages and decisions at a lane
+    }
 )
 INCIDENT_WORK: frozenset[Permission] = frozenset({"acknowledge", "assign", "resolve", "note"})
 READS = frozenset(p for p in PERMISSION_NAMES if p.startswith("read_"))
@@ -54,7 +58,8 @@ def test_allowed_is_the_table(role: str, permission: Permission) -> None:
 
 
 def test_partner_reads_nothing_but_released_incidents() -> None:
-    assert permissions_of("partner") == {"read_released_incidents"}
+    # and, at the checkpoints, the list entries it supplied itself (api.checkpoints filters)
+    assert permissions_of("partner") == {"read_released_incidents", "read_list_entries"}
     assert PERMISSIONS["read_released_incidents"] == {"partner"}
 
 
@@ -185,3 +190,17 @@ def test_partner_role_belongs_to_partner_agencies(role: str, agency: str, ok: bo
     else:
         with pytest.raises(InvalidAccountError, match="does not fit"):
             check_account(role, agency)
+
+
+@pytest.mark.parametrize(
+    ("agency", "ok"),
+    [("customs", True), ("national_guard", True), ("army", False), ("partner:ly", False)],
+)
+def test_post_officers_belong_to_customs_or_the_national_guard(agency: str, ok: bool) -> None:
+    # Checkpoints (issue 17): the posts are worked by the border police and customs.
+    if ok:
+        assert check_account("officer", agency) == ("officer", agency)
+    else:
+        with pytest.raises(InvalidAccountError, match="post officers belong to") as info:
+            check_account("officer", agency)
+        assert info.value.field == "agency"

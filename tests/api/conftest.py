@@ -31,6 +31,8 @@ from borderwatch.service import Service, ServiceOptions
 from tests.accounts.helpers import PASSWORD, cheap_hasher
 from tests.scenarios import THREE_CROSSINGS, simulate_text
 
+from .checkpoints_data import bind_officers, write_lists
+
 with warnings.catch_warnings():
     # Starlette 1.x asks for `httpx2` and warns (an error here) when it finds httpx, the
     # client this project installs; the TestClient works the same with either.
@@ -56,9 +58,13 @@ USERS: dict[str, tuple[str, Role]] = {
     "dz1": ("partner:dz", "partner"),
     "off1": ("customs", "operator"),
     "ov1": ("oversight", "oversight"),
+    # Checkpoints (issue 17): post officers, bound to a post each (checkpoints_data).
+    "cus1": ("customs", "officer"),
+    "ng9": ("national_guard", "officer"),
 }
 BY_ROLE: dict[Role, str] = {"operator": "op1", "commander": "cmd1", "analyst": "an1"}
 BY_ROLE |= {"admin": "adm1", "partner": "ly1", "gateway": "gw1", "oversight": "ov1"}
+BY_ROLE |= {"officer": "cus1"}
 
 # In which states each action can be taken (the lifecycle of DESIGN §4).
 READY: dict[str, frozenset[str]] = {
@@ -180,7 +186,9 @@ def running(options: ServiceOptions, messages: list[Any]) -> Iterator[Api]:
             await service.engine.processed(service.writer.last_seq)
 
         portal.call(feed)
+        write_lists(options.data.root)  # checkpoints: the list the posts screen against
         app = create_app(service)
+        bind_officers(app)
         client = TestClient(app)
         client.portal = portal  # the app runs on the service's loop, as in `borderwatch run`
         server = uvicorn.Server(

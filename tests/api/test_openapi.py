@@ -76,6 +76,14 @@ def _user_for(api: Api, permissions: list[str] | None) -> str:
     raise AssertionError(permissions)
 
 
+CHECKPOINT_RULES = {
+    ("POST", "/api/v1/checkpoints/passages"),
+    ("GET", "/api/v1/checkpoints/passages/{pid}"),
+    ("POST", "/api/v1/checkpoints/passages/{pid}/decision"),  # a passage without a hit
+    ("GET", "/api/v1/checkpoints/search"),  # a name, a document or a plate: one at least
+}
+
+
 @schema.parametrize()
 @settings(max_examples=10, suppress_health_check=list(HealthCheck), deadline=None)
 def test_no_server_error(fuzzed: Api, case: schemathesis.Case[Any]) -> None:
@@ -90,6 +98,10 @@ def test_no_server_error(fuzzed: Api, case: schemathesis.Case[Any]) -> None:
     # bearing) with a named 422; everywhere else, data the document allows must be taken.
     excluded: list[Any] = []
     if case.operation.path == "/api/v1/detections":
+        excluded.append(positive_data_acceptance)
+    # A machine-readable zone's check digits, and an analyst's duty to say why they read a
+    # traveller's record (an officer need not), are beyond a schema too: named 422s.
+    if (case.method, case.operation.path) in CHECKPOINT_RULES:
         excluded.append(positive_data_acceptance)
     case.call_and_validate(base_url=api.base_url, headers=headers, excluded_checks=excluded)
 

@@ -19,6 +19,7 @@ from borderwatch.api.auth import route_permissions
 from borderwatch.messages import OperatorAction
 from borderwatch.oversight.library import ReportLibrary
 
+from .checkpoints_data import INNOCENT, OFFICER, POST, lane, listed_passage
 from .conftest import BY_ROLE, PATROL, Api
 
 PUBLIC = {("POST", "/api/v1/token")}
@@ -92,7 +93,13 @@ PATH: dict[str, Callable[[Api, APIRoute, Role], str]] = {
     "track_id": lambda api, route, role: min(api.service.engine.tracks),
     "alert_id": lambda api, route, role: min(api.service.engine.alerts),
     "callsign": lambda api, route, role: PATROL,
-    "name": _kept_report,
+    # `name`: an officer's (checkpoints), or a kept governance report's.
+    "name": lambda api, route, role: (
+        OFFICER if "/officers/" in route.path else _kept_report(api, route, role)
+    ),
+    # Checkpoints: a fresh passage with a lookout hit (so its decision can be taken).
+    "pid": lambda api, route, role: listed_passage(api),
+    "post": lambda api, route, role: POST,
 }
 
 
@@ -124,6 +131,14 @@ BODY: dict[str, Callable[[Api], Any]] = {
         "langs": ["en"],
         "formats": ["html"],
     },
+    "record_passage": lambda api: lane(INNOCENT),
+    "decide_passage": lambda api: {"decision": "cleared", "why": "a namesake"},
+    "bind_officer": lambda api: {"posts": [POST]},
+}
+# Query parameters a route needs (by route name).
+QUERY: dict[str, str] = {
+    "search_passages": "?name=gaddafi&why=role+matrix",
+    "read_passage": "?why=role+matrix",
 }
 
 
@@ -146,7 +161,8 @@ def test_role_matrix(api: Api, method: str, path: str, route: APIRoute, role: Ro
     url = path
     for name in route.param_convertors:
         url = url.replace(f"{{{name}}}", PATH[name](api, route, role))
-    body = BODY[route.name](api) if method == "POST" and route.name in BODY else None
+    url += QUERY.get(route.name, "")
+    body = BODY[route.name](api) if method in ("POST", "PUT") and route.name in BODY else None
     r = api.client.request(method, url, json=body, headers=api.auth(BY_ROLE[role]))
     if may:
         assert 200 <= r.status_code < 300, f"{role}: {r.status_code} {r.text}"

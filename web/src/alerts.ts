@@ -236,7 +236,7 @@ export class AlertQueue {
   }
 
   private takeAlert(alert: AlertView, announce: boolean): void {
-    if (alert.category === "system") return; // equipment faults: the health queue's
+    if (alert.category !== "intrusion") return; // faults: the health queue's; lookout hits: posts'
     const known = this.alerts.has(alert.id);
     this.alerts.set(alert.id, alert);
     const iid = this.incidentOf.get(alert.id);

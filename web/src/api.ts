@@ -13,11 +13,12 @@ export interface Session {
   expiresAt: number;
 }
 
-/** The API said no: its HTTP status and its `detail`. */
+/** The API said no: its HTTP status, its `detail`, and the `field` it named, if any. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
+    readonly field: string | null = null,
   ) {
     super(`${status}: ${detail}`);
     this.name = "ApiError";
@@ -106,7 +107,11 @@ async function readJson(response: Response): Promise<unknown> {
       typeof body === "object" && body !== null && "detail" in body
         ? String((body as { detail: unknown }).detail)
         : response.statusText;
-    throw new ApiError(response.status, detail);
+    const field =
+      typeof body === "object" && body !== null && "field" in body
+        ? ((body as { field: unknown }).field as string | null)
+        : null;
+    throw new ApiError(response.status, detail, field);
   }
   return body;
 }

@@ -166,14 +166,14 @@ export class HealthPanel {
   openIncidents(sector: string): number {
     let n = 0;
     for (const inc of this.incidents.values())
-      if (inc.sector === sector && inc.state !== "resolved" && inc.category !== "system") n++;
+      if (inc.sector === sector && inc.state !== "resolved" && inc.category === "intrusion") n++;
     return n;
   }
 
   /** `sector`'s threat level (see the module's comment). */
   threat(sector: string): Threat {
     const priorities = [...this.incidents.values()]
-      .filter((i) => i.sector === sector && i.state !== "resolved" && i.category !== "system")
+      .filter((i) => i.sector === sector && i.state !== "resolved" && i.category === "intrusion")
       .map((i) => i.priority);
     const healths = [...this.sensors.values()]
       .filter((s) => s.sector === sector)

@@ -142,6 +142,31 @@ const en = {
   "reports.weekly": "Weekly",
   "reports.monthly": "Monthly",
   // -- end of the governance reports --
+  // -- the officer's lane page (lane.ts, issue 17) --
+  "lane.title": "Lane",
+  "lane.post": "Post",
+  "lane.lane": "Lane",
+  "lane.direction": "Direction",
+  "lane.direction.in": "into Tunisia",
+  "lane.direction.out": "out of Tunisia",
+  "lane.mrz": "Machine-readable zone",
+  "lane.plate": "Plate",
+  "lane.names_arabic": "Names in Arabic script",
+  "lane.record": "Record and screen",
+  "lane.hit": "Lookout hit: second line",
+  "lane.clear": "No hit",
+  "lane.score": "score",
+  "lane.incident": "Incident",
+  "lane.why": "Why",
+  "lane.decided": "Decision",
+  "lane.refused": "Refused",
+  "lane.unbound": "You are bound to no post: ask an administrator",
+  "decision.cleared": "Cleared",
+  "decision.referred": "Referred",
+  "decision.held": "Held",
+  "post.ras_ajdir": "Ras Ajdir",
+  "post.dehiba_wazen": "Dehiba–Wazen",
+  // -- end of the lane page --
 } as const;
 
 export type Key = keyof typeof en;
@@ -283,6 +308,31 @@ const fr: Partial<Record<Key, string>> = {
   "reports.weekly": "Hebdomadaire",
   "reports.monthly": "Mensuel",
   // -- end of the governance reports --
+  // -- the officer's lane page (lane.ts, issue 17) --
+  "lane.title": "Voie",
+  "lane.post": "Poste",
+  "lane.lane": "Voie",
+  "lane.direction": "Sens",
+  "lane.direction.in": "entrée en Tunisie",
+  "lane.direction.out": "sortie de Tunisie",
+  "lane.mrz": "Zone de lecture automatique",
+  "lane.plate": "Plaque",
+  "lane.names_arabic": "Noms en écriture arabe",
+  "lane.record": "Enregistrer et contrôler",
+  "lane.hit": "Signalement : second contrôle",
+  "lane.clear": "Aucun signalement",
+  "lane.score": "score",
+  "lane.incident": "Incident",
+  "lane.why": "Motif",
+  "lane.decided": "Décision",
+  "lane.refused": "Refusé",
+  "lane.unbound": "Vous n'êtes affecté à aucun poste : demandez à un administrateur",
+  "decision.cleared": "Autorisé",
+  "decision.referred": "Transmis",
+  "decision.held": "Retenu",
+  "post.ras_ajdir": "Ras Jedir",
+  "post.dehiba_wazen": "Dhehiba–Wazen",
+  // -- end of the lane page --
 };
 
 const ar: Partial<Record<Key, string>> = {
@@ -422,6 +472,31 @@ const ar: Partial<Record<Key, string>> = {
   "reports.weekly": "أسبوعي",
   "reports.monthly": "شهري",
   // -- end of the governance reports --
+  // -- the officer's lane page (lane.ts, issue 17) --
+  "lane.title": "المسلك",
+  "lane.post": "المركز",
+  "lane.lane": "المسلك",
+  "lane.direction": "الاتجاه",
+  "lane.direction.in": "دخول إلى تونس",
+  "lane.direction.out": "خروج من تونس",
+  "lane.mrz": "المنطقة المقروءة آلياً",
+  "lane.plate": "لوحة السيارة",
+  "lane.names_arabic": "الاسم بالحروف العربية",
+  "lane.record": "تسجيل وتدقيق",
+  "lane.hit": "تطابق مع قائمة المراقبة: إحالة إلى الخط الثاني",
+  "lane.clear": "لا تطابق",
+  "lane.score": "الدرجة",
+  "lane.incident": "الحادثة",
+  "lane.why": "السبب",
+  "lane.decided": "القرار",
+  "lane.refused": "مرفوض",
+  "lane.unbound": "لست معيّناً في أي مركز: اتصل بالمسؤول",
+  "decision.cleared": "مسموح بالمرور",
+  "decision.referred": "محال",
+  "decision.held": "موقوف",
+  "post.ras_ajdir": "رأس جدير",
+  "post.dehiba_wazen": "الذهيبة–وازن",
+  // -- end of the lane page --
 };
 
 const DICTS: Record<Lang, Partial<Record<Key, string>>> = { en, fr, ar };

@@ -16,6 +16,9 @@ import { onLangChange } from "./i18n";
 // -- the map side: layers, filters, health, times (picture.ts) --
 import { Picture } from "./picture";
 // -- end of the map side --
+// -- the officer's lane page (issue 17) --
+import { LanePage } from "./lane";
+// -- end of the lane page --
 import "./style.css";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -39,6 +42,21 @@ const langSelect = element<HTMLSelectElement>("lang");
 const mapPanels = element("map-panels");
 let picture: Picture | null = null;
 // -- end of the map side --
+// -- the officer's lane page: a post officer works travellers, not the border's picture --
+const laneEl = element("lane");
+let lanePage: LanePage | null = null;
+
+function startLane(signedIn: Session): void {
+  session = signedIn;
+  loginForm.hidden = true;
+  status.hidden = false;
+  logoutButton.hidden = false;
+  streamState.hidden = true;
+  who.textContent = `${signedIn.user} (${signedIn.role}, ${signedIn.agency})`;
+  lanePage = new LanePage(laneEl, signedIn);
+  void lanePage.load().catch((error: unknown) => console.warn("posts:", error));
+}
+// -- end of the lane page --
 
 // -- the alert queue and the incident panel --
 const opsEl = element("ops");
@@ -111,6 +129,9 @@ function showLogin(message = ""): void {
   picture?.stop(); // the map side
   picture = null;
   stopOps(); // the alert queue and the incident panel
+  lanePage?.destroy(); // the lane page
+  lanePage = null;
+  streamState.hidden = false;
   map?.remove();
   map = null;
   session = null;
@@ -139,6 +160,7 @@ function showState(next: StreamState): void {
 }
 
 function start(signedIn: Session): void {
+  if (signedIn.role === "officer") return startLane(signedIn); // the lane page
   session = signedIn;
   loginForm.hidden = true;
   mapEl.hidden = false;

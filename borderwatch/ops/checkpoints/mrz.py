@@ -26,7 +26,7 @@ import msgspec
 
 from borderwatch.ops.checkpoints.errors import CheckDigitError, MrzError
 
-__all__ = ["MrzDocument", "check_digit", "parse_mrz"]
+__all__ = ["MrzDocument", "check_digit", "parse_mrz", "write_td3"]
 
 _ALPHABET = re.compile(r"[A-Z0-9<]*")
 _WEIGHTS = (7, 3, 1)
@@ -178,3 +178,37 @@ def _td1(lines: list[str], today: dt.date) -> MrzDocument:
         expiry_date=_date("expiry_date", two[8:14], True, today),
         optional_data=(optional + two[18:29]).strip("<"),
     )
+
+
+def _field(text: str, width: int) -> str:
+    """`text` in the zone's alphabet (spaces, hyphens and apostrophes as fillers), padded."""
+    out = re.sub(r"[\s\-']", "<", text.upper())
+    if not _ALPHABET.fullmatch(out) or len(out) > width:
+        raise MrzError("mrz", f"{text!r} does not fit {width} characters of A-Z, 0-9 and <")
+    return out.ljust(width, "<")
+
+
+def write_td3(
+    *,
+    surname: str,
+    given_names: str,
+    number: str,
+    issuing_state: str,
+    nationality: str,
+    birth: dt.date,
+    sex: str,
+    expiry: dt.date,
+    personal: str = "",
+) -> str:
+    """The two lines of a TD3 passport zone with every check digit, as a printer writes them
+    (for the twin's travellers and the tests; names already in Latin letters A-Z)."""
+    names = _field(f"{surname}  {given_names}".strip().replace("  ", "<<"), 39)
+    one = f"P<{_field(issuing_state, 3)}{names}"
+    num, dob, exp = _field(number, 9), birth.strftime("%y%m%d"), expiry.strftime("%y%m%d")
+    pers = _field(personal, 14)
+    two = (
+        f"{num}{check_digit(num)}{_field(nationality, 3)}{dob}{check_digit(dob)}{sex[:1] or '<'}"
+        f"{exp}{check_digit(exp)}{pers}{check_digit(pers)}"
+    )
+    composite = two[0:10] + two[13:20] + two[21:43]
+    return f"{one}\n{two}{check_digit(composite)}"

@@ -70,6 +70,8 @@ def parse_plate(raw: str) -> Plate:
         if word is not None and word not in _LIBYA:
             raise PlateError("plate", f"{word!r} is not a Libyan series word", "plate_series")
         return _libyan(int(code), serial)
+    # The normal form parses to itself ("TN 123 TU 4567"): a record keeps plates normalised.
+    text = text.removeprefix("TN ")
     if (m := _TN.match(text.replace("-", " "))) is None:
         raise PlateError("plate", f"{raw!r} is neither NNN TU NNNN (Tunisia) nor NN-NNNNNN (Libya)")
     left, word, right = m.groups()

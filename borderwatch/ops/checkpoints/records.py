@@ -12,12 +12,21 @@ recorded (a month by default: long enough to answer a complaint, no longer); pas
 hit `hit_days` after (two years: the second-line decision may be challenged). `purge(now)`
 erases exactly what is past its time, with its screenings, and records how many it erased.
 Time is passed in (UTC ns), never read here, so tests and replays decide what "now" is.
+
+Clearances: what a second line does with a namesake. When it clears a passage, each of its
+hits is remembered against the traveller's document (issuing country and number) for
+`clearance_days`: the same document screened against the same entry again in that time is
+not a hit (the screening's audit row names the clearance). The trader who crosses Ras Ajdir
+every day and shares a listed man's name is stopped once, not daily. It is bound to the
+document, not the name, so a listed person on another document is still stopped; it expires,
+and retention erases it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -45,7 +54,7 @@ POSTS: dict[str, tuple[str, ...]] = {
     "ras_ajdir": ("L1", "L2", "L3", "L4", "T1", "T2"),  # cars; T: trucks
     "dehiba_wazen": ("L1", "L2", "T1"),
 }
-Action = Literal["recorded", "screened", "viewed", "decided", "purged"]
+Action = Literal["recorded", "screened", "viewed", "decided", "purged", "bound", "searched"]
 Decision = Literal["cleared", "referred", "held"]
 
 
@@ -97,6 +106,7 @@ class Retention(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     no_hit_days: int = 30
     hit_days: int = 730
     audit_days: int = 3650
+    clearance_days: int = 90
 
 
 _SCHEMA = """
@@ -107,6 +117,11 @@ CREATE INDEX IF NOT EXISTS passages_time ON passages (hit, time_ns);
 CREATE TABLE IF NOT EXISTS screenings (
     passage TEXT NOT NULL REFERENCES passages (id) ON DELETE CASCADE, time_ns INTEGER NOT NULL,
     hits BLOB NOT NULL, decision TEXT);
+CREATE TABLE IF NOT EXISTS clearances (
+    document TEXT NOT NULL, list TEXT NOT NULL, entry TEXT NOT NULL, until_ns INTEGER NOT NULL,
+    passage TEXT NOT NULL, PRIMARY KEY (document, list, entry));
+CREATE TABLE IF NOT EXISTS officers (
+    name TEXT NOT NULL COLLATE NOCASE, post TEXT NOT NULL, PRIMARY KEY (name, post));
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ns INTEGER NOT NULL, who TEXT NOT NULL,
     action TEXT NOT NULL, passage TEXT NOT NULL, why TEXT NOT NULL);
@@ -116,9 +131,12 @@ CREATE TABLE IF NOT EXISTS audit (
 class CheckpointLog:
     """Passages, screenings and their audit trail in one SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, clearance_days: int = Retention().clearance_days) -> None:
         """Open (and create if new) the log at `path` (":memory:" for tests)."""
-        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self.clearance_ns = clearance_days * DAY_NS
+        # The API calls from worker threads, one at a time (`_lock`): one connection serves.
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(_SCHEMA)
 
@@ -129,13 +147,14 @@ class CheckpointLog:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         # The record and its audit row commit together or not at all.
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     @staticmethod
     def _audit(db: sqlite3.Connection, at: int, who: str, act: Action, pid: str, why: str) -> None:
@@ -180,12 +199,23 @@ class CheckpointLog:
                 plate=rec.plate,
             )
             hits = screener.screen(passage)
+            live = {
+                (r[0], r[1])
+                for r in db.execute(
+                    "SELECT list, entry FROM clearances WHERE document = ? AND until_ns > ?",
+                    (_document(t), at_ns),
+                )
+            }
+            cleared = [f"{h.list}/{h.entry}" for h in hits if (h.list, h.entry) in live]
+            hits = [h for h in hits if (h.list, h.entry) not in live]
             db.execute(
                 "INSERT INTO screenings (passage, time_ns, hits) VALUES (?, ?, ?)",
                 (pid, at_ns, msgspec.json.encode(hits)),
             )
             if hits:
                 db.execute("UPDATE passages SET hit = 1 WHERE id = ?", (pid,))
+            if cleared:
+                why += f" ({', '.join(cleared)} cleared before for this document)"
             self._audit(db, at_ns, who, "screened", pid, why)
         return hits
 
@@ -194,12 +224,25 @@ class CheckpointLog:
         if decision not in ("cleared", "referred", "held"):
             raise CheckpointError("decision", f"{decision!r} is not cleared, referred or held")
         with self._tx() as db:
-            self._get(db, pid)
+            rec = self._get(db, pid)
             db.execute(
                 "UPDATE screenings SET decision = ? WHERE rowid = (SELECT max(rowid) FROM "
                 "screenings WHERE passage = ?)",
                 (decision, pid),
             )
+            if decision == "cleared":  # remembered against the document (see the docstring)
+                row = db.execute(
+                    "SELECT hits FROM screenings WHERE passage = ? ORDER BY rowid DESC LIMIT 1",
+                    (pid,),
+                ).fetchone()
+                hits = [] if row is None else msgspec.json.decode(row[0], type=list[Hit])
+                db.executemany(
+                    "INSERT OR REPLACE INTO clearances VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (_document(rec.traveller), h.list, h.entry, at_ns + self.clearance_ns, pid)
+                        for h in hits
+                    ],
+                )
             self._audit(db, at_ns, who, "decided", pid, f"{decision}: {why}")
 
     def view(self, pid: str, who: str, at_ns: int, why: str) -> PassageRecord:
@@ -209,13 +252,88 @@ class CheckpointLog:
             self._audit(db, at_ns, who, "viewed", pid, why)
         return rec
 
+    def post_of(self, pid: str) -> str:
+        """The post a passage was recorded at (no personal data: for access checks)."""
+        with self._lock:
+            row = self._db.execute("SELECT post FROM passages WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            raise UnknownPassageError("passage", f"no passage {pid!r}")
+        return str(row[0])
+
+    def latest(self, pid: str, who: str, at_ns: int, why: str) -> tuple[list[Hit], str | None]:
+        """A passage's latest screening (its hits and decision), read by `who` (audited)."""
+        with self._tx() as db:
+            self._get(db, pid)
+            row = db.execute(
+                "SELECT hits, decision FROM screenings WHERE passage = ? ORDER BY rowid DESC "
+                "LIMIT 1",
+                (pid,),
+            ).fetchone()
+            self._audit(db, at_ns, who, "viewed", pid, why)
+        if row is None:
+            return [], None
+        return msgspec.json.decode(row[0], type=list[Hit]), row[1]
+
+    def at_post(
+        self, post: str, who: str, at_ns: int, why: str, limit: int = 100
+    ) -> list[PassageRecord]:
+        """The latest passages recorded at `post`, newest first; each one shown is audited."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT record FROM passages WHERE post = ? ORDER BY time_ns DESC, id LIMIT ?",
+                (post, limit),
+            ).fetchall()
+            recs = [msgspec.json.decode(r[0], type=PassageRecord) for r in rows]
+            for rec in recs:
+                self._audit(db, at_ns, who, "viewed", rec.id, why)
+        return recs
+
+    def search(
+        self, who: str, at_ns: int, why: str, match: Callable[[PassageRecord], bool], limit: int
+    ) -> list[PassageRecord]:
+        """The passages `match` accepts, newest first (at most `limit`). The search itself is
+        audited (passage `*`) and so is every passage it shows."""
+        with self._tx() as db:
+            self._audit(db, at_ns, who, "searched", "*", why)
+            found: list[PassageRecord] = []
+            for (blob,) in db.execute("SELECT record FROM passages ORDER BY time_ns DESC, id"):
+                rec = msgspec.json.decode(blob, type=PassageRecord)
+                if match(rec):
+                    found.append(rec)
+                    if len(found) >= limit:
+                        break
+            for rec in found:
+                self._audit(db, at_ns, who, "viewed", rec.id, why)
+        return found
+
+    def bind(self, officer: str, posts: list[str], who: str, at_ns: int) -> None:
+        """Bind `officer` to exactly `posts` (none: unbound), audited as `bound`."""
+        unknown = [p for p in posts if p not in POSTS]
+        if unknown:
+            raise CheckpointError("posts", f"unknown post(s) {unknown}; one of {sorted(POSTS)}")
+        with self._tx() as db:
+            db.execute("DELETE FROM officers WHERE name = ?", (officer,))
+            db.executemany(
+                "INSERT INTO officers (name, post) VALUES (?, ?)", [(officer, p) for p in posts]
+            )
+            self._audit(db, at_ns, who, "bound", "-", f"{officer} to {','.join(posts) or 'none'}")
+
+    def posts_of(self, officer: str) -> list[str]:
+        """The posts `officer` is bound to."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT post FROM officers WHERE name = ? ORDER BY post", (officer,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def audit(self, pid: str | None = None) -> list[AuditRow]:
         """The audit trail, oldest first (of one passage if given)."""
         sql = "SELECT seq, time_ns, who, action, passage, why FROM audit"
         args: tuple[str, ...] = ()
         if pid is not None:
             sql, args = sql + " WHERE passage = ?", (pid,)
-        rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
         return [
             AuditRow(seq=r[0], time_ns=r[1], who=r[2], action=r[3], passage=r[4], why=r[5])
             for r in rows
@@ -223,7 +341,8 @@ class CheckpointLog:
 
     def passage_ids(self) -> list[str]:
         """The ids of the passages held (no personal data; for operations and tests)."""
-        return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY time_ns, id")]
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY time_ns, id")]
 
     def purge(self, now_ns: int, policy: Retention, who: str = "retention") -> dict[str, int]:
         """Erase what is past its time: passages (with their screenings) and old audit rows."""
@@ -242,6 +361,12 @@ class CheckpointLog:
             old = db.execute(
                 "DELETE FROM audit WHERE time_ns < ?", (now_ns - policy.audit_days * DAY_NS,)
             ).rowcount
+            db.execute("DELETE FROM clearances WHERE until_ns <= ?", (now_ns,))
             for g in gone:
                 self._audit(db, now_ns, who, "purged", g, "retention period over")
         return {"passages": len(gone), "audit_rows": old}
+
+
+def _document(t: Traveller) -> str:
+    """A clearance's key: the document, not the name (a namesake's other passport is not it)."""
+    return f"{t.issuing_country}:{t.document_number}"

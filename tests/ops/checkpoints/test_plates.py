@@ -38,6 +38,13 @@ def test_tunisian_forms_meet(text: str) -> None:
     assert plate.text == "TN 123 TU 4567"
 
 
+@pytest.mark.parametrize("text", ["123 TU 4567", "4567 تونس 123", "5-123456", "ليبيا ٥-١٢٣٤٥٦"])
+def test_the_normal_form_parses_to_itself(text: str) -> None:
+    # A passage's record keeps its plate normalised, and re-reads it (records.record).
+    normal = parse_plate(text).text
+    assert parse_plate(normal).text == normal
+
+
 @pytest.mark.parametrize(
     "text", ["5-123456", "٥-١٢٣٤٥٦", "ليبيا ٥-١٢٣٤٥٦", "LBY 5 - 123456", "libya 05-123456"]
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from borderwatch.ops.checkpoints import CheckpointError, Screener, load_list
@@ -107,3 +108,42 @@ def test_purge_erases_what_expired_and_nothing_else(log: CheckpointLog, screener
     later = now + 3650 * DAY_NS
     assert log.purge(later, Retention(no_hit_days=10**5, hit_days=10**5))["audit_rows"] > 0
     assert all(a.time_ns >= later - 3650 * DAY_NS for a in log.audit())
+
+
+def _same_document(rec: PassageRecord, pid: str, t: int) -> PassageRecord:
+    return msgspec.structs.replace(rec, id=pid, time_ns=t)
+
+
+def test_a_cleared_namesake_is_not_stopped_again_on_that_document(
+    tmp_path: Path, screener: Screener
+) -> None:
+    log = CheckpointLog(tmp_path / "posts.sqlite", clearance_days=90)
+    first = _passage("p1", T0, names="Abderrahmane Ben Youssef")
+    log.record(first)
+    assert [h.entry for h in log.screen("p1", screener, "off", T0, "lane")] == ["A1"]
+    log.decide("p1", "cleared", "sup", T0 + 1, "a namesake: another father, another town")
+    # The same document a week later: no hit; the audit says why.
+    log.record(_same_document(first, "p2", T0 + 7 * DAY_NS))
+    assert log.screen("p2", screener, "off", T0 + 7 * DAY_NS, "lane") == []
+    (row,) = [a for a in log.audit("p2") if a.action == "screened"]
+    assert row.why == "lane (watch/A1 cleared before for this document)"
+    # Another document with the same name is stopped: the clearance is the document's.
+    log.record(_passage("p3", T0 + 7 * DAY_NS, names="Abderrahmane Ben Youssef"))
+    assert [h.entry for h in log.screen("p3", screener, "off", T0 + 7 * DAY_NS, "lane")] == ["A1"]
+    # After 90 days the clearance has lapsed, and retention erases it.
+    late = T0 + 91 * DAY_NS
+    log.record(_same_document(first, "p4", late))
+    assert [h.entry for h in log.screen("p4", screener, "off", late, "lane")] == ["A1"]
+    log.purge(late, Retention())
+    assert log._db.execute("SELECT count(*) FROM clearances").fetchone() == (0,)
+
+
+def test_only_a_clearance_is_remembered(tmp_path: Path, screener: Screener) -> None:
+    log = CheckpointLog(tmp_path / "posts.sqlite")
+    first = _passage("p1", T0, names="Abderrahmane Ben Youssef")
+    log.record(first)
+    log.screen("p1", screener, "off", T0, "lane")
+    log.decide("p1", "referred", "sup", T0 + 1, "to the police")
+    log.decide("p1", "held", "sup", T0 + 2, "warrant confirmed")
+    log.record(_same_document(first, "p2", T0 + DAY_NS))
+    assert [h.entry for h in log.screen("p2", screener, "off", T0 + DAY_NS, "lane")] == ["A1"]
