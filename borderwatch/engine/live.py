@@ -351,18 +351,30 @@ class LiveEngine:
         alert = emergency_alert(action, None)
         if alert is None or alert.id in self.alerts:
             return  # a cancellation, or the same alarm delivered twice
+        barrier = self._picture_for(action).barrier
+        x, y = to_utm([alert.lon], [alert.lat])
+        along = barrier.locate(np.atleast_1d(x), np.atleast_1d(y))
+        self._file(msgspec.structs.replace(alert, sector=barrier.sector_ids(along)[0]))
+
+    def _picture_for(self, action: OperatorAction) -> Picture:
+        """The picture, made at `action`'s minute if no sensor has spoken yet (an alert
+        raised by an action needs its incident book)."""
         if self.picture is None:
             epoch = action.time_ns - action.time_ns % MINUTE_NS
             self.picture = Picture(self.registry, epoch, self.config)
-        picture = self.picture
-        x, y = to_utm([alert.lon], [alert.lat])
-        along = picture.barrier.locate(np.atleast_1d(x), np.atleast_1d(y))
-        alert = msgspec.structs.replace(alert, sector=picture.barrier.sector_ids(along)[0])
+        return self.picture
+
+    def _file(self, alert: Alert) -> list[Incident]:
+        """An alert an action raised (an emergency, a lookout hit): published, then filed
+        into the picture's incident book like the rules' alerts; the incidents it changed."""
+        assert self.picture is not None  # `_picture_for` made it
+        changed = self.picture.incidents.take([alert])
         self.alerts[alert.id] = alert
         self.feed.publish("alert", alert.time_ns, (alert,))
-        for inc in picture.incidents.take([alert]):
+        for inc in changed:
             self.incidents[inc.id] = inc
             self.feed.publish("incident", inc.updated_ns, (inc,))
+        return changed
 
     def _apply(self, action: OperatorAction) -> Incident | None:
         if self.picture is None:
@@ -396,16 +408,8 @@ class LiveEngine:
             return
         self.feed.publish("action", action.time_ns, (action,))
         if action.action == "lookout_hit":
-            alert = lookout_alert(action)
-            if self.picture is None:  # a post's hit before any sensor spoke
-                epoch = action.time_ns - action.time_ns % MINUTE_NS
-                self.picture = Picture(self.registry, epoch, self.config)
-            changed = self.picture.incidents.take([alert])
-            self.alerts[alert.id] = alert
-            self.feed.publish("alert", alert.time_ns, (alert,))
-            for inc in changed:
-                self.incidents[inc.id] = inc
-                self.feed.publish("incident", inc.updated_ns, (inc,))
+            self._picture_for(action)  # a post's hit before any sensor spoke
+            for inc in self._file(lookout_alert(action)):
                 self.lookouts[action.target or ""] = inc.id
             return
         assert self.picture is not None  # check(): the incident exists, so the picture does
