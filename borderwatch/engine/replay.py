@@ -30,7 +30,7 @@ from borderwatch.errors import DataError
 from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.geo.sites import DEFAULT_SITES
-from borderwatch.messages import Alert, Incident, Track, decode_lines, encode_lines
+from borderwatch.messages import Alert, Incident, Track, decode_file, encode_lines
 from borderwatch.store import EventLog
 
 __all__ = ["OUTPUTS", "replay_log", "replay_run"]
@@ -107,7 +107,7 @@ def replay_run(
         with ExitStack() as stack:
             src = stack.enter_context((run_dir / "messages.jsonl").open("rb"))
             files = _Files(stack, out_dir)
-            for item in picture.take_all(decode_lines(src)):
+            for item in picture.take_all(decode_file(src)):
                 files.add(item)
             files.finish()
     except OSError as exc:

@@ -14,6 +14,7 @@ the newest event time taken in (a twin's file is in arrival order already).
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from borderwatch.messages import Detection
 
 __all__ = ["ReorderWindow"]
+
+_ORDER = operator.attrgetter("time_ns", "sensor_id", "seq")  # C, not a lambda per detection
 
 
 @dataclass(slots=True)
@@ -34,7 +37,8 @@ class ReorderWindow:
     bins: dict[int, list[Detection]] = field(default_factory=lambda: defaultdict(list))
     released_to: int = -(2**62)  # every tick below this has been released
     now_s: float = -math.inf  # the clock: the latest arrival (or event) time seen
-    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    dropped: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by reason
+    accepted: int = 0  # a plain int: counted once per message
     # The smallest tick held: lets `due` answer "anything to release?" without looking at
     # the bins, since it is asked once per message (millions a day).
     first_held: float = math.inf
@@ -42,17 +46,25 @@ class ReorderWindow:
     def add(self, det: Detection, t: float) -> bool:
         """Hold one detection at event time `t`; whether it was accepted."""
         if t < -self.max_before_s:
-            self.counts["rejected: time before the log"] += 1
+            self.dropped["rejected: time before the log"] += 1
             return False
         tick = math.floor(t)
         if tick < self.released_to:
-            self.counts["late: beyond the reorder window"] += 1
+            self.dropped["late: beyond the reorder window"] += 1
             return False
         self.bins[tick].append(det)
         if tick < self.first_held:
             self.first_held = tick
-        self.counts["accepted"] += 1
+        self.accepted += 1
         return True
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """What happened to the detections: accepted, and dropped by reason."""
+        out = dict(self.dropped)
+        if self.accepted:
+            out["accepted"] = self.accepted
+        return out
 
     def clock(self, t: float) -> None:
         """The clock reads `t` (an arrival time; it never goes back)."""
@@ -71,7 +83,7 @@ class ReorderWindow:
         limit = math.inf if flush else self.now_s - self.window_s
         for tick in sorted(k for k in self.bins if k + 1 <= limit):
             dets = self.bins.pop(tick)
-            dets.sort(key=lambda d: (d.time_ns, d.sensor_id, d.seq))
+            dets.sort(key=_ORDER)
             self.released_to = max(self.released_to, tick + 1)
             yield float(tick + 1), dets
         self.first_held = min(self.bins, default=math.inf)

@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from borderwatch.arrays import BoolArray, FloatArray, IntArray
+from borderwatch.arrays import BoolArray, FloatArray, IntArray, unique_inverse
 from borderwatch.fusion.gate import Pairs
 
 __all__ = ["assign", "swap_spread"]
@@ -31,8 +31,8 @@ def _solve(
     i: IntArray, j: IntArray, cost: FloatArray, miss: FloatArray
 ) -> tuple[IntArray, IntArray]:
     """Least-cost matching of the pairs (i, j) with per-row miss costs `miss` (by row id)."""
-    rows, r_of = np.unique(i, return_inverse=True)
-    cols, c_of = np.unique(j, return_inverse=True)
+    rows, r_of = unique_inverse(i)
+    cols, c_of = unique_inverse(j)
     nr, nc = len(rows), len(cols)
     if nr * (nc + nr) <= DENSE_MAX_CELLS:
         M = np.full((nr, nc + nr), np.inf)

@@ -25,7 +25,7 @@ import msgspec
 import numpy as np
 from scipy.spatial import cKDTree
 
-from borderwatch.arrays import BoolArray, FloatArray, IntArray
+from borderwatch.arrays import BoolArray, FloatArray, IntArray, unique_inverse
 from borderwatch.fusion.associate import assign, swap_spread
 from borderwatch.fusion.gate import Pairs, gate
 from borderwatch.fusion.jpda import mixture_update, pda_weights
@@ -142,7 +142,7 @@ class Tracker:
             return empty, empty
         sensor = batch.sensors()[pairs.j]
         n_s = int(sensor.max()) + 1
-        row_key, row = np.unique(pairs.i * n_s + sensor, return_inverse=True)
+        row_key, row = unique_inverse(pairs.i * n_s + sensor)
         track_of_row = row_key // n_s
         n_rows = len(row_key)
         miss = self.config.gate_d2 + (
@@ -300,8 +300,8 @@ class Tracker:
             return
         tr = self.tracks
         np.add.at(tr.logc, rows, self._log_evidence(likelihood))
-        touched = np.unique(rows)
-        tr.logc[touched] = self._floored(tr.logc[touched])
+        # Row by row, so a track in `rows` twice gets the same row twice: no unique needed.
+        tr.logc[rows] = self._floored(tr.logc[rows])
 
     def _jpda(self, pairs: Pairs, which: BoolArray, batch: MeasurementBatch) -> None:
         """Soft update of the tracks in `which` from every detection in their gates (one
@@ -311,7 +311,7 @@ class Tracker:
         if not keep.any():
             return
         i, j = pairs.i[keep], pairs.j[keep]
-        rows, local = np.unique(i, return_inverse=True)
+        rows, local = unique_inverse(i)
         beta, beta0 = pda_weights(
             local,
             j,

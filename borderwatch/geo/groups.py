@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from borderwatch.arrays import FloatArray, IntArray
+from borderwatch.arrays import FloatArray, IntArray, unique_inverse
 
 __all__ = ["components", "group_sizes"]
 
@@ -36,7 +36,7 @@ def components(n: int, i: IntArray, j: IntArray) -> IntArray:
         if np.array_equal(new, label):
             break
         label = new
-    _, out = np.unique(label, return_inverse=True)
+    _, out = unique_inverse(label)
     result: IntArray = out.astype(np.int64)
     return result
 

@@ -10,6 +10,7 @@ from borderwatch.messages.alert import Alert, AlertCategory, Priority
 from borderwatch.messages.codec import (
     WireMessage,
     decode,
+    decode_file,
     decode_lines,
     encode,
     encode_lines,
@@ -52,6 +53,7 @@ __all__ = [
     "TrackStatus",
     "WireMessage",
     "decode",
+    "decode_file",
     "decode_lines",
     "encode",
     "encode_lines",

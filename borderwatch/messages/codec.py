@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import msgspec
 
@@ -25,6 +25,7 @@ __all__ = [
     "WIRE_TYPES",
     "WireMessage",
     "decode",
+    "decode_file",
     "decode_lines",
     "encode",
     "encode_lines",
@@ -49,6 +50,7 @@ _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[WireMessage] = msgspec.json.Decoder(WireMessage)
 _PATH = re.compile(r" - at `(\$[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r\x0b\x0c]*\n")
 
 
 def _to_message_error(exc: msgspec.MsgspecError | UnicodeError) -> MessageError:
@@ -109,6 +111,42 @@ def decode_lines(lines: Iterable[bytes]) -> Iterator[WireMessage | MessageError]
             yield _decoder.decode(line)
         except (msgspec.MsgspecError, UnicodeError) as exc:
             yield _to_message_error(exc)
+
+
+def decode_file(src: IO[bytes], chunk_bytes: int = 1 << 20) -> Iterator[WireMessage | MessageError]:
+    """`decode_lines` over a JSON-lines file, read a chunk of whole lines at a time: msgspec
+    decodes a chunk in one call, a third faster than line by line (a replay decodes millions
+    of lines). A chunk with a bad line is decoded again line by line, so each line still
+    gives its message or its own error, in order."""
+    rest = b""
+    while True:
+        data = src.read(chunk_bytes)
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # no line ends in this chunk yet: read on
+            rest = data
+            continue
+        rest = data[cut:]
+        yield from _decode_chunk(data[:cut])
+    if rest:
+        yield from _decode_chunk(rest)
+
+
+def _decode_chunk(data: bytes) -> Iterable[WireMessage | MessageError]:
+    """A chunk of whole lines; the same as `decode_lines` over them, or line by line."""
+    last = data[data.rfind(b"\n") + 1 :]
+    if _BLANK_LINE.search(data) is None and (last.strip() or not last):
+        # (no blank line: msgspec would not skip them as `decode_lines` does)
+        try:
+            out = _decoder.decode_lines(data)
+        except (msgspec.MsgspecError, UnicodeError):
+            pass
+        else:  # one message per line (msgspec takes two objects on one line as two)
+            if len(out) == data.count(b"\n") + (not data.endswith(b"\n")):
+                return out
+    return list(decode_lines(data.split(b"\n")))  # as a file's lines: at \n only
 
 
 def validate(message: T) -> T:

@@ -1,12 +1,16 @@
-"""decode_lines: a bad line becomes a MessageError in its place, and the stream goes on."""
+"""decode_lines: a bad line becomes a MessageError in its place, and the stream goes on;
+decode_file (a file read in chunks) gives exactly what decode_lines gives over its lines."""
 
 from __future__ import annotations
+
+import io
+from collections.abc import Iterable
 
 import hypothesis.strategies as st
 from hypothesis import given
 
 from borderwatch.errors import MessageError
-from borderwatch.messages import Patrol, decode_lines, encode, encode_lines
+from borderwatch.messages import Patrol, decode_file, decode_lines, encode, encode_lines
 from borderwatch.messages.codec import WireMessage
 
 from .strategies import wire_messages
@@ -62,3 +66,31 @@ def test_a_corrupted_line_costs_only_that_line(
     out = list(decode_lines(lines))
     assert isinstance(out[bad], MessageError)
     assert out[:bad] + out[bad + 1 :] == messages[:bad] + messages[bad + 1 :]
+
+
+# Lines as a file holds them: messages, blank and whitespace lines, two messages on one
+# line, a message cut in two across lines, bytes that are not UTF-8, no final newline.
+_file_lines = st.lists(
+    st.one_of(
+        wire_messages.map(encode),
+        st.sampled_from([b"", b"  ", b"\r", b"\x0c", b"\xff\xfe", b"{}", b"not json"]),
+        st.tuples(wire_messages, wire_messages).map(lambda m: encode(m[0]) + encode(m[1])),
+        wire_messages.map(encode).map(lambda b: b[: len(b) // 2] + b"\n" + b[len(b) // 2 :]),
+    ),
+    max_size=10,
+)
+
+
+@given(_file_lines, st.booleans(), st.integers(1, 400))
+def test_a_file_in_chunks_decodes_as_its_lines(
+    lines: list[bytes], final_newline: bool, chunk_bytes: int
+) -> None:
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    expected = _comparable(decode_lines(data.split(b"\n")))
+    assert _comparable(decode_file(io.BytesIO(data), chunk_bytes)) == expected
+    assert _comparable(decode_file(io.BytesIO(data))) == expected
+
+
+def _comparable(out: Iterable[WireMessage | MessageError]) -> list[object]:
+    """Errors are exceptions (equal only to themselves): compare them by field and reason."""
+    return [(m.field, m.reason) if isinstance(m, MessageError) else m for m in out]
