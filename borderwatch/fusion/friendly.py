@@ -30,6 +30,8 @@ class FriendlyForces:
     speed_tolerance_mps: float = 4.0
     report_fresh_s: float = 30.0
     hold_s: float = 60.0
+    # (t, lon, lat, vx, vy) by call sign: projected at `vouch`, all at once, not per report
+    # (a patrol reports every 10 s; a scene asks every few seconds, for all of them).
     latest: dict[str, tuple[float, float, float, float, float]] = field(default_factory=dict)
 
     def report(self, p: Patrol) -> None:
@@ -38,10 +40,9 @@ class FriendlyForces:
         old = self.latest.get(p.callsign)
         if old is not None and old[0] >= t:
             return
-        x, y = (float(v) for v in to_utm(p.lon, p.lat))
         c = np.radians(p.course_deg)
         vx, vy = p.speed_mps * float(np.sin(c)), p.speed_mps * float(np.cos(c))
-        self.latest[p.callsign] = (t, x, y, vx, vy)
+        self.latest[p.callsign] = (t, p.lon, p.lat, vx, vy)
 
     def vouch(self, tracks: TrackTable, t: float) -> None:
         """Mark the tracks our patrols explain at time `t` (s): their `friendly_until`."""
@@ -51,8 +52,9 @@ class FriendlyForces:
         rep = rep[(rep[:, 0] <= t) & (rep[:, 0] >= t - self.report_fresh_s)]
         if len(rep) == 0:
             return
-        px = rep[:, 1] + (t - rep[:, 0]) * rep[:, 3]
-        py = rep[:, 2] + (t - rep[:, 0]) * rep[:, 4]
+        x, y = to_utm(rep[:, 1], rep[:, 2])
+        px = x + (t - rep[:, 0]) * rep[:, 3]
+        py = y + (t - rep[:, 0]) * rep[:, 4]
         dt = t - tracks.t
         tx = tracks.x[:, 0] + dt * tracks.x[:, 1]
         ty = tracks.x[:, 2] + dt * tracks.x[:, 3]

@@ -50,7 +50,8 @@ _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[WireMessage] = msgspec.json.Decoder(WireMessage)
 _PATH = re.compile(r" - at `(\$[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
-_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r\x0b\x0c]*\n")
+# A blank line after the first (`^|` in it would make the search thirty times slower).
+_BLANK_LINE = re.compile(rb"\n[ \t\r\x0b\x0c]*\n")
 
 
 def _to_message_error(exc: msgspec.MsgspecError | UnicodeError) -> MessageError:
@@ -136,8 +137,8 @@ def decode_file(src: IO[bytes], chunk_bytes: int = 1 << 20) -> Iterator[WireMess
 
 def _decode_chunk(data: bytes) -> Iterable[WireMessage | MessageError]:
     """A chunk of whole lines; the same as `decode_lines` over them, or line by line."""
-    last = data[data.rfind(b"\n") + 1 :]
-    if _BLANK_LINE.search(data) is None and (last.strip() or not last):
+    first, last = data[: data.find(b"\n")], data[data.rfind(b"\n") + 1 :]
+    if first.strip() and (last.strip() or not last) and _BLANK_LINE.search(data) is None:
         # (no blank line: msgspec would not skip them as `decode_lines` does)
         try:
             out = _decoder.decode_lines(data)
