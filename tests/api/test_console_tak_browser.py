@@ -1,8 +1,10 @@
 """The console's TAK side in a real headless Chromium: a patrol's ATAK (pytak, with its device
 certificate over TLS) drops a hostile and an unknown marker and raises an emergency; the
 operator's console shows the markers on the map (their own layer) and listed in the map side,
-and the emergency in its own red box above the alert queue, a click away from its place. A
-partner's console asks for neither (it may not read them) and shows neither."""
+and the emergency in its own red box above the alert queue (its incident, of category
+`emergency`, is in neither the intrusion nor the health queue), a click away from its
+incident and its place. A partner's console asks for neither (it may not read them) and shows
+neither."""
 
 from __future__ import annotations
 
@@ -120,9 +122,18 @@ def test_markers_on_the_map_and_the_emergency_in_its_own_box(api: Api, page: Pag
     assert queue is not None
     assert shown["y"] < queue["y"]  # above the queue
     assert shown["height"] > 0
-    # A click takes the map to it.
+    # Its incident is an emergency's (neither the intrusion queue nor the health queue): a
+    # click opens it, to be worked, and takes the map to its place.
+    (incident,) = [i for i in api.service.engine.incidents.values() if alert.id in i.alert_ids]
+    assert incident.category == "emergency"
+    wait_until(
+        page, f"document.querySelector('.tak-emergency').dataset.incident === '{incident.id}'"
+    )
+    assert not page.locator(f"#alert-queue .alert[data-id='{alert.id}']").count()
     before = page.screenshot(clip={"x": 0, "y": 60, "width": 800, "height": 700})
     row.click()
+    page.wait_for_selector("#incident-panel:not([hidden])[data-state=new]")
+    assert incident.id in (page.text_content("#incident-panel") or "")
     page.wait_for_timeout(1500)  # the flight
     after = page.screenshot(clip={"x": 0, "y": 60, "width": 800, "height": 700})
     assert before != after

@@ -108,6 +108,7 @@ async function startOps(signedIn: Session, shown: maplibregl.Map): Promise<void>
       emergencies: element("tak-emergencies"),
     },
     may,
+    open,
   );
   tak.start();
   opsEl.hidden = queue === null && incidentList === null && reports === null;

@@ -1,9 +1,11 @@
 // What TAK devices said, on the console: the markers patrols dropped from ATAK (GET
 // /tak/markers: hostile, unknown, suspect) as a layer of their own on the map, hollow
-// diamonds coloured by affiliation so they never pass for the engine's tracks, and listed in
-// the map side's TAK box; and the patrols' emergencies (GET /tak/emergencies) in a red box of
-// their own above the alert queue, where no one can miss them, each one a click away from its
-// place on the map.
+// rings coloured by affiliation so they never pass for the engine's tracks (filled symbols
+// and dots), and listed in the map side's TAK box; and the patrols' emergencies (GET
+// /tak/emergencies) in a red box of their own above the alert queue, where no one can miss
+// them: their incidents are of category `emergency`, in neither the intrusion queue nor the
+// health queue, so a click on one opens its incident (to acknowledge, assign, resolve) and
+// takes the map to its place.
 //
 // Both are read again every POLL_MS, and at once when the stream brings an emergency alert
 // (rule `emergency`): a device's marker is not in the stream (it is a sighting, not the
@@ -24,6 +26,12 @@ interface DeviceMarker {
   lat: number;
   lon: number;
   sigma_m: number;
+}
+
+interface EmergencyIncident {
+  id: string;
+  alert_ids: string[];
+  state: string;
 }
 
 interface Emergency {
@@ -73,6 +81,7 @@ export interface TakElements {
 export class TakLayer {
   private markers: DeviceMarker[] = [];
   private emergencies: Emergency[] = [];
+  private incidentOf = new Map<string, EmergencyIncident>(); // by alert id
   private timer: number | undefined;
   private stopped = false;
 
@@ -81,6 +90,8 @@ export class TakLayer {
     private readonly session: Session,
     private readonly els: TakElements,
     private readonly may: (permission: string) => boolean,
+    /** Open an incident in the incident panel. */
+    private readonly open: (incidentId: string) => void,
   ) {
     if (may("read_tracks")) {
       map.addSource(SOURCE, { type: "geojson", data: features([]) });
@@ -146,6 +157,13 @@ export class TakLayer {
       if (this.may("read_alerts")) {
         this.emergencies = await getJson<Emergency[]>(this.session, "/tak/emergencies");
       }
+      if (this.may("read_incidents") && this.emergencies.length > 0) {
+        const incidents = await getJson<EmergencyIncident[]>(
+          this.session,
+          "/incidents?category=emergency&limit=1000",
+        );
+        this.incidentOf = new Map(incidents.flatMap((i) => i.alert_ids.map((a) => [a, i])));
+      }
     } catch (error) {
       console.warn("tak:", error);
       return;
@@ -192,6 +210,11 @@ export class TakLayer {
         row.type = "button";
         row.dataset["id"] = e.id;
         const who = e.evidence?.[0] ?? "";
+        const incident = this.incidentOf.get(e.id);
+        if (incident !== undefined) {
+          row.dataset["incident"] = incident.id;
+          row.dataset["state"] = incident.state;
+        }
         row.append(
           bdi(who),
           " ",
@@ -199,8 +222,13 @@ export class TakLayer {
           " ",
           bdi(`${e.lat.toFixed(4)}, ${e.lon.toFixed(4)}`),
           e.sector === undefined ? "" : ` ${e.sector}`,
+          incident === undefined ? "" : " · ",
+          incident === undefined ? "" : el("span", "state", `state.${incident.state}`),
         );
-        row.addEventListener("click", () => this.fly(e.lon, e.lat));
+        row.addEventListener("click", () => {
+          this.fly(e.lon, e.lat);
+          if (incident !== undefined) this.open(incident.id);
+        });
         return row;
       }),
     );
