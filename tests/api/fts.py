@@ -100,8 +100,10 @@ def running_fts(root: Path, timeout_s: float = 90.0) -> Iterator[Fts]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
+        # It keeps nothing we need: a short grace, then the whole group goes (it takes ~10 s
+        # to stop on its own, which a test need not wait for).
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=10)
+            proc.wait(timeout=2)
         with contextlib.suppress(ProcessLookupError):  # its services, if any outlived it
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)

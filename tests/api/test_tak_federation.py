@@ -46,7 +46,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Disabled TLS Server Common Name Verification"),
 ]
 
-FEED = 12_000
+FEED = 6_000
 LINK = "ly-tak"
 DELAY_S = 60
 PRECISION_M = 1000.0
