@@ -32,6 +32,7 @@ from tests.ingest.cot.test_pytak import PYTAK_TLS_WARNING
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(PYTAK_TLS_WARNING)]
 
 BEFORE = 12_000  # fed before the clients connect; the rest comes while they are connected
+ATAK_UID = "ANDROID-0a1b2c3d4e5f6789"  # the patrol's device's own uid
 OTHER = "NG-N03-9"  # a second device, not assigned: it must not get the tasking
 PARTNER_DEVICE = "LY-P1"  # a Libyan patrol's device: its agency is partner:ly (the OU)
 POLICY = """
@@ -192,7 +193,11 @@ def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak
                 callsign=PATROL, agency="national_guard", time_ns=last.time_ns + 10**9,
                 lat=last.lat, lon=last.lon, seq=last.seq + 1,
             )  # fmt: skip
-            await patrol.send([encode_xml(report)])
+            # ATAK names itself by its own uid (ANDROID-<id>), not by its callsign.
+            mine = f'uid="borderwatch.patrol.{PATROL}"'.encode()
+            assert mine in encode_xml(report)
+            atak = encode_xml(report).replace(mine, f'uid="{ATAK_UID}"'.encode())
+            await patrol.send([atak])
             async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
                 clicked = time.monotonic()
                 r = await http.post(
@@ -212,6 +217,9 @@ def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak
                 dest = find(order, "detail/marti/dest")
                 assert dest is not None
                 assert dest.get("callsign") == PATROL
+                # The direct chat is threaded under the device's uid, as ATAK's own are.
+                assert find(order, "detail/__chat/chatgrp").get("uid1") == ATAK_UID
+                assert find(order, "detail/__chat").get("id") == ATAK_UID
                 assert "ETA" in find(order, "detail/remarks").text
                 route = await patrol.wait_for(lambda e: e.type == "b-m-r", timeout=10.0)
                 assert len(route.root().findall("detail/link")) >= 2
