@@ -354,6 +354,27 @@ def test_an_emergency_is_a_p1_alert_every_device_hears_and_a_marker_is_shared(ta
                 assert find(gone, "detail/link").get("uid") == "shared-hostile"
                 markers = (await http.get("/api/v1/tak/markers", headers=headers)).json()
                 assert not any(m["uid"] == "shared-hostile" for m in markers)
+                # A chat that moves no incident (the other device is assigned to none) is
+                # logged for that device: in the audit trail, and the chat log.
+                quiet = chat("all quiet at km 42", OTHER, OTHER, now, "quiet-1")
+                await other.send([quiet, quiet])  # delivered twice: logged once
+                trail = {"Authorization": f"Bearer {api.token('cmd1')}"}
+                deadline = time.monotonic() + 10
+                logged: list[dict[str, Any]] = []
+                after = 0  # paged through the whole trail
+                while not logged and time.monotonic() < deadline:
+                    url = f"/api/v1/audit?limit=1000&after={after}"
+                    page = (await http.get(url, headers=trail)).json()
+                    after = page["next_after"]
+                    logged = [e["action"] for e in page["entries"]]
+                    logged = [a for a in logged if a["action"] == "chat"]
+                    if not page["entries"]:
+                        await asyncio.sleep(0.1)
+                kept = (await http.get("/api/v1/tak/chat", headers=trail)).json()
+            assert [(a["user"], a["role"], a["why"]) for a in logged] == [
+                (OTHER, "patrol", "all quiet at km 42")
+            ]
+            assert any(c["text"] == "all quiet at km 42" for c in kept)
             return heard, shared, alerts
 
     heard, shared, alerts = run(main())
