@@ -15,6 +15,7 @@ from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import state_of
 from borderwatch.engine import SensorState
+from borderwatch.service.federation import LinkState
 
 __all__ = ["Metrics", "router"]
 
@@ -37,6 +38,8 @@ class Metrics(msgspec.Struct, frozen=True, kw_only=True):
     feed_dropped_followers: int
     token_rejections: dict[str, int]
     login_failures: dict[str, int]
+    # The links out to partners' TAK servers (GET /api/v1/tak/federation), by name.
+    federation: dict[str, LinkState] = msgspec.field(default_factory=dict)
 
 
 @router.get(
@@ -76,5 +79,6 @@ async def metrics(request: Request, _: Annotated[Claims, _read]) -> Response:
             feed_dropped_followers=s.feed.dropped_followers,
             token_rejections=dict(s.tokens.rejections),
             login_failures=dict(s.users.login_failures),
+            federation={link.name: link for link in s.tak.federation.states()},
         )
     )

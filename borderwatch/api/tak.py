@@ -1,6 +1,7 @@
 """What TAK devices said and who is connected: the markers patrols dropped (the operator's
 map shows them beside the tracks), their emergencies, their chat that moved no incident,
-and the TAK clients served now (`borderwatch.service.tak`)."""
+the TAK clients served now (`borderwatch.service.tak`), and the links out to partners' TAK
+servers (`borderwatch.service.federation`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from borderwatch.api.state import state_of
 from borderwatch.messages import Alert
 from borderwatch.messages.device import ChatMessage
 from borderwatch.service.devices import DeviceMarker
+from borderwatch.service.federation import LinkState
 
 __all__ = ["TakClientInfo", "TakStatus", "router"]
 
@@ -114,3 +116,16 @@ async def clients(
             partner_released=s.partner_released,
         )
     )
+
+
+@router.get(
+    "/federation",
+    summary="The links out to partners' TAK servers: state and counters",
+    responses=returns(list[LinkState]),
+)
+async def federation(
+    request: Request, _: Annotated[Claims, Depends(Require("read_sensors"))]
+) -> Response:
+    """Each link: connected or waiting to connect again, why it last failed, what was
+    released, queued, sent and lost."""
+    return MsgspecResponse(state_of(request).service.tak.federation.states())

@@ -24,6 +24,7 @@ ActionKind = Literal[
     "shelve",
     "unshelve",
     "emergency",  # by a patrol's device, logged for it by the TAK hub (rules.emergency)
+    "chat",  # a device's GeoChat that moved no incident, logged for it by the TAK hub
     "view",  # a read the law wants on record: a governance report opened, the trail by oversight
     # Checkpoints (ops.checkpoints): a passage screened with a hit at a post (target: the
     # passage id; params: post, lane, entries), and the second-line decision on it (target:

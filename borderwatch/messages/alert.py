@@ -15,7 +15,7 @@ __all__ = ["Alert", "AlertCategory", "Priority"]
 # alerts (a lookout hit at a crossing post) are about a traveller at a lane: the post's, never
 # the intrusion queue's, and not scored as intrusions.
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
-AlertCategory = Literal["intrusion", "system", "checkpoint"]
+AlertCategory = Literal["intrusion", "system", "checkpoint", "emergency"]
 
 
 class Alert(msgspec.Struct, frozen=True, kw_only=True, tag="alert", omit_defaults=True):

@@ -4,9 +4,11 @@ contact, ...) becomes a P1 alert at the patrol's position.
 It comes to the engine as an `emergency` action the TAK hub logs on behalf of the patrol's
 authenticated device (its certificate's callsign: never a name typed in a message), so it is
 in the event log, attributable, and raised the same in every replay. The alert is about our
-own people, not an intruder: category `system` (never scored as a nuisance alarm), P1 so it
-heads that queue, its subject the patrol's callsign (a patrol's repeated alarms are one
-incident). A cancellation is logged and raises nothing: the operators close the incident.
+own people, neither an intruder nor our equipment: category `emergency`, a queue of its own
+(never scored as a nuisance alarm, never counted as a sector's equipment fault), P1, its
+subject the patrol's callsign (a patrol's repeated alarms are one incident, two patrols'
+alarms side by side are two). A cancellation is logged and raises nothing: the operators
+close the incident.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def emergency_alert(action: OperatorAction, sector: str | None) -> Alert | None:
         lat=lat,
         lon=lon,
         priority=1,
-        category="system",
+        category="emergency",
         sector=sector,
         evidence=(action.user,),
         summary=f"EMERGENCY ({p.get('kind', 'alarm')}) from patrol {action.user}"[:500],

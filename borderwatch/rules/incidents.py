@@ -30,6 +30,10 @@ from borderwatch.rules.config import Incidents as IncidentsConfig
 
 __all__ = ["IncidentBook", "LifecycleError"]
 
+# Categories filed by what they are about (a site, a sector, a patrol's callsign), not by
+# place: equipment faults, and patrols' emergencies (two patrols' alarms side by side are two).
+_BY_SUBJECT = frozenset({"system", "emergency"})
+
 
 class LifecycleError(BorderwatchError):
     """An operator asked for a change the lifecycle does not allow."""
@@ -77,7 +81,7 @@ class IncidentBook:
                 return o
             if a.time_ns - o.last_alert_ns > window:
                 continue
-            if a.category == "system":
+            if a.category in _BY_SUBJECT:
                 if self._subjects(a) & o.subjects or a.sector in o.subjects:
                     return o
                 continue
@@ -127,7 +131,7 @@ class IncidentBook:
                 track_ids=tuple(dict.fromkeys((*inc.track_ids, *a.track_ids))),
             )
             o.x, o.y, o.last_alert_ns = x, y, max(o.last_alert_ns, a.time_ns)
-        if a.category == "system":
+        if a.category in _BY_SUBJECT:
             o.subjects |= self._subjects(a)
         return o.incident.id
 

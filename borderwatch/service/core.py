@@ -158,7 +158,11 @@ class Service:
         self.clock = clock
         # The picture out to TAK clients, their tasking and what their devices send: the
         # CoT listeners' hub (`tak.py`), following the change feed.
-        self.tak = TakClients(self, filters=load_filters(options.data.root / "tak.toml"))
+        self.tak = TakClients(
+            self,
+            filters=load_filters(options.data.root / "tak.toml"),
+            data_root=options.data.root,
+        )
         self.started_ns = clock()
         self.rebuilt = asyncio.Event()
         self._actions = asyncio.Lock()

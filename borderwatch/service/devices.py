@@ -9,7 +9,8 @@
     b-t-f GeoChat                   from a patrol assigned to an incident: the incident's note
                                     or resolution, attributed to the patrol (`replies`),
                                     through `Service.act` like an operator's; else kept in the
-                                    chat log (`/tak/chat`)
+                                    chat log (`/tak/chat`) and logged as a `chat` action
+                                    (`replies.chat_action`: the event log, the audit trail)
     b-a-o-tbl emergency             from an authenticated device, an `emergency` action
                                     logged through `Service.act` (`replies.emergency_action`):
                                     the engine raises a P1 alert at the patrol's position
@@ -20,9 +21,8 @@
 
 Who sent it is the connection's identity (the certificate's CN), never a field of the event.
 A chat or an emergency from a connection without one (plain TCP) is kept and counted, but
-never becomes an action on an incident: an unauthenticated word does not move an incident.
-
-Not yet in the event log: chats that move no incident.
+never becomes an action on an incident, nor is logged: an unauthenticated word does not
+move an incident.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from borderwatch.rules.emergency import emergency_alert
 from borderwatch.share.cot import Deleted, Unused, decode_atak, decode_atak_proto
 from borderwatch.share.cot._tree import parse_proto, parse_xml
 from borderwatch.share.cot.encode import alert_xml, delete_xml
-from borderwatch.share.cot.replies import emergency_action, reply_action
+from borderwatch.share.cot.replies import chat_action, emergency_action, reply_action
 
 if TYPE_CHECKING:
     from borderwatch.service.tak import Client, TakClients
@@ -148,7 +148,15 @@ class Devices:
             chat, callsign=identity, agency=client.peer.agency, incidents=engine.incidents.values()
         )
         if action is None:
+            if any(c.id == chat.id and c.device == chat.device for c in self.chats):
+                return  # delivered twice (the log has it once)
             self.chats.append(chat)
+            logged = chat_action(chat, callsign=identity, agency=client.peer.agency)
+            try:  # the chat log: in the event log and the audit trail, moving nothing
+                await self.hub.service.act(logged)
+            except ActionError as exc:
+                self.hub.stats.refused["action_refused"] += 1
+                log.info("a device's chat %s was not logged: %s", chat.id, exc)
             return
         try:
             await self.hub.service.act(action)

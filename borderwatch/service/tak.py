@@ -21,7 +21,9 @@ once it asks), a bounded outbox. The hub:
   (`service.devices`);
 - serves a partner's devices only what its releasability policy releases, recorded in the
   disclosure ledger before it is sent (`share.cot.partner_events`), polled every
-  `partner_every_s` so that an item held back by the policy's delay goes when it may.
+  `partner_every_s` so that an item held back by the policy's delay goes when it may;
+- runs the links out to partners' own TAK servers (`service.federation`), which release
+  through the same function and ledger.
 
 What a client asks for (`ClientFilter`: sectors, a box, kinds) is the admin's file
 `DATA/tak.toml`, by certificate CN, read at start (`tak_filters.load_filters`):
@@ -46,6 +48,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from borderwatch.accounts import Claims, Role, is_partner_agency
@@ -147,8 +150,10 @@ class TakClients:
         filters: TakFilters | None = None,
         partner_every_s: float = 1.0,
         backlog: int = 20_000,
+        data_root: Path | None = None,
     ) -> None:
         from borderwatch.service.devices import Devices
+        from borderwatch.service.federation import Federation
         from borderwatch.service.tasking import Tasking
 
         self.service = service
@@ -161,6 +166,9 @@ class TakClients:
         self.stats = TakStats()
         self.tasking = Tasking(self)
         self.devices = Devices(self)
+        # The links out to partners' TAK servers (`[federation.NAME]` of DATA/tak.toml).
+        # Their certificate paths are under the data directory (`data_root`).
+        self.federation = Federation(self, self.filters.federation, data_root or Path("."))
         self._tracks: dict[str, Encoded] = {}  # the current tracks' events, by track id
         self._patrols: dict[str, tuple[Patrol, Encoded]] = {}
         self._markers: dict[str, tuple[Alert | Incident, Encoded]] = {}  # open incidents, alerts
@@ -273,6 +281,7 @@ class TakClients:
         picture as it is (every client gets it whole)."""
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._partners())
+            tasks.create_task(self.federation.run())
             feed = self.service.feed
             while True:
                 frames = cast(

@@ -2,7 +2,8 @@
 
 When the change feed carries an `assign` action (whoever made it: the API, the console),
 every connected device whose certificate's CN is the patrol's callsign receives, addressed
-to it with `marti/dest`: the incident's marker at the predicted crossing (the latest of its
+to it with `marti/dest` (the chat threaded under the device's ATAK uid, learnt from its own
+position report): the incident's marker at the predicted crossing (the latest of its
 alerts' predictions, else the incident's own place), a GeoChat message saying so with the
 ETA by road, and the route there along the layout's roads (`ops.roads`, from the patrol's
 last reported position). The marker and the chat go at once; the route, a Dijkstra search
@@ -112,11 +113,14 @@ class Tasking:
             done, _ = await asyncio.wait([routing], timeout=self.route_wait_s)
             found = routing.result() if done else None
         route, eta = found if found is not None else ([], None)
-        events = tasking_xml(
-            incident, device_uid=callsign, callsign=callsign, time_ns=now, at=at, eta_s=eta,
-            route=route,
-        )  # fmt: skip
-        self._send(clients, events)
+        for client in clients:
+            # The chat threads under the device's own uid (its position report's), as ATAK
+            # addresses a direct message; its callsign until it has sent one.
+            events = tasking_xml(
+                incident, device_uid=client.peer.device_uid or callsign, callsign=callsign,
+                time_ns=now, at=at, eta_s=eta, route=route,
+            )  # fmt: skip
+            self._send([client], events)
         hub.stats.taskings += 1
         if routing is not None and found is None:  # the route follows the order
             late = await routing

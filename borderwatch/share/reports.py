@@ -113,7 +113,8 @@ def event_report(
     """The incident as an event report; `alerts` and `tracks` are the picture's, by id."""
     mine_a = [alerts[a] for a in incident.alert_ids if a in alerts]
     mine_t = [tracks[t] for t in incident.track_ids if t in tracks]
-    system = bool(mine_a) and all(a.category == "system" for a in mine_a)
+    # Our equipment's faults and our patrols' emergencies: not a crossing of anyone.
+    system = bool(mine_a) and all(a.category in ("system", "emergency") for a in mine_a)
     crossed = any(a.rule in ("crossing", "line_breach") for a in mine_a)
     people = [t.group_size for t in mine_t if t.classes.best() == "person"]
     vehicles = [t.group_size for t in mine_t if t.classes.best() == "vehicle"]

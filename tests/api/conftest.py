@@ -168,12 +168,14 @@ def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
 
 
 @contextlib.contextmanager
-def running(options: ServiceOptions, messages: list[Any]) -> Iterator[Api]:
-    """A service with these options, fed `messages`, with the users; its app behind a
-    TestClient and a uvicorn server, all on one event loop in a thread of its own."""
+def running(
+    options: ServiceOptions, messages: list[Any], clock: Callable[[], int] = time.time_ns
+) -> Iterator[Api]:
+    """A service with these options (and `clock`), fed `messages`, with the users; its app
+    behind a TestClient and a uvicorn server, all on one event loop in a thread of its own."""
     with (
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(Service.start(options)) as service,
+        portal.wrap_async_context_manager(Service.start(options, clock)) as service,
     ):
         service.users.passwords = Passwords(cheap_hasher())
         for name, (agency, role) in USERS.items():

@@ -32,6 +32,7 @@ from tests.ingest.cot.test_pytak import PYTAK_TLS_WARNING
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(PYTAK_TLS_WARNING)]
 
 BEFORE = 12_000  # fed before the clients connect; the rest comes while they are connected
+ATAK_UID = "ANDROID-0a1b2c3d4e5f6789"  # the patrol's device's own uid
 OTHER = "NG-N03-9"  # a second device, not assigned: it must not get the tasking
 PARTNER_DEVICE = "LY-P1"  # a Libyan patrol's device: its agency is partner:ly (the OU)
 POLICY = """
@@ -192,7 +193,11 @@ def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak
                 callsign=PATROL, agency="national_guard", time_ns=last.time_ns + 10**9,
                 lat=last.lat, lon=last.lon, seq=last.seq + 1,
             )  # fmt: skip
-            await patrol.send([encode_xml(report)])
+            # ATAK names itself by its own uid (ANDROID-<id>), not by its callsign.
+            mine = f'uid="borderwatch.patrol.{PATROL}"'.encode()
+            assert mine in encode_xml(report)
+            atak = encode_xml(report).replace(mine, f'uid="{ATAK_UID}"'.encode())
+            await patrol.send([atak])
             async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
                 clicked = time.monotonic()
                 r = await http.post(
@@ -212,6 +217,9 @@ def test_a_patrol_is_tasked_on_its_device_and_its_replies_reach_the_incident(tak
                 dest = find(order, "detail/marti/dest")
                 assert dest is not None
                 assert dest.get("callsign") == PATROL
+                # The direct chat is threaded under the device's uid, as ATAK's own are.
+                assert find(order, "detail/__chat/chatgrp").get("uid1") == ATAK_UID
+                assert find(order, "detail/__chat").get("id") == ATAK_UID
                 assert "ETA" in find(order, "detail/remarks").text
                 route = await patrol.wait_for(lambda e: e.type == "b-m-r", timeout=10.0)
                 assert len(route.root().findall("detail/link")) >= 2
@@ -346,6 +354,27 @@ def test_an_emergency_is_a_p1_alert_every_device_hears_and_a_marker_is_shared(ta
                 assert find(gone, "detail/link").get("uid") == "shared-hostile"
                 markers = (await http.get("/api/v1/tak/markers", headers=headers)).json()
                 assert not any(m["uid"] == "shared-hostile" for m in markers)
+                # A chat that moves no incident (the other device is assigned to none) is
+                # logged for that device: in the audit trail, and the chat log.
+                quiet = chat("all quiet at km 42", OTHER, OTHER, now, "quiet-1")
+                await other.send([quiet, quiet])  # delivered twice: logged once
+                trail = {"Authorization": f"Bearer {api.token('cmd1')}"}
+                deadline = time.monotonic() + 10
+                logged: list[dict[str, Any]] = []
+                after = 0  # paged through the whole trail
+                while not logged and time.monotonic() < deadline:
+                    url = f"/api/v1/audit?limit=1000&after={after}"
+                    page = (await http.get(url, headers=trail)).json()
+                    after = page["next_after"]
+                    logged = [e["action"] for e in page["entries"]]
+                    logged = [a for a in logged if a["action"] == "chat"]
+                    if not page["entries"]:
+                        await asyncio.sleep(0.1)
+                kept = (await http.get("/api/v1/tak/chat", headers=trail)).json()
+            assert [(a["user"], a["role"], a["why"]) for a in logged] == [
+                (OTHER, "patrol", "all quiet at km 42")
+            ]
+            assert any(c["text"] == "all quiet at km 42" for c in kept)
             return heard, shared, alerts
 
     heard, shared, alerts = run(main())

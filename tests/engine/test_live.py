@@ -64,13 +64,13 @@ def test_a_tamper_report_is_an_alert_at_once_without_clearing_the_tracks() -> No
     assert now.health == "tampered"
 
 
-def _emergency(action_id: str, cancel: bool = False) -> OperatorAction:
+def _emergency(action_id: str, cancel: bool = False, patrol: str = "NG-N03-1") -> OperatorAction:
     params = {"lat": "33.1", "lon": "11.2", "kind": "911 Alert", "device": "ng-dev-7"}
     if cancel:
         params["cancel"] = "1"
     return OperatorAction(
         id=action_id,
-        user="NG-N03-1",
+        user=patrol,
         agency="national_guard",
         role="patrol",
         time_ns=T0,
@@ -83,7 +83,7 @@ def test_a_patrols_logged_emergency_is_a_p1_alert_and_an_incident_once() -> None
     engine = LiveEngine(Registry.from_layout(load_sites().in_sectors({"N03"})))
     engine.take(1, _emergency("EMG-ng-dev-7-1"))
     (alert,) = engine.alerts.values()
-    assert (alert.rule, alert.priority, alert.category) == ("emergency", 1, "system")
+    assert (alert.rule, alert.priority, alert.category) == ("emergency", 1, "emergency")
     assert alert.sector is not None
     assert alert.sector.startswith("N")
     (incident,) = engine.incidents.values()
@@ -110,3 +110,8 @@ def test_a_patrols_logged_emergency_is_a_p1_alert_and_an_incident_once() -> None
         again.take(seq, _emergency(f"EMG-ng-dev-7-{action_id}", cancel))
     assert again.alerts == engine.alerts
     assert again.incidents == engine.incidents
+    # Another patrol's alarm at the same place is its own incident, in its own queue: neither
+    # an intrusion nor a fault of our equipment.
+    engine.take(5, _emergency("EMG-ng-dev-8-1", patrol="NG-N03-2"))
+    assert len(engine.incidents) == 2
+    assert {i.category for i in engine.incidents.values()} == {"emergency"}

@@ -167,6 +167,14 @@ const en = {
   "post.ras_ajdir": "Ras Ajdir",
   "post.dehiba_wazen": "Dehiba–Wazen",
   // -- end of the lane page --
+  // -- TAK devices (tak.ts, issue 16) --
+  "tak.title": "TAK devices",
+  "tak.none": "No markers from devices",
+  "tak.hostile": "hostile",
+  "tak.suspect": "suspect",
+  "tak.unknown": "unknown",
+  "tak.emergencies": "Emergencies",
+  // -- end of TAK devices --
 } as const;
 
 export type Key = keyof typeof en;
@@ -333,6 +341,14 @@ const fr: Partial<Record<Key, string>> = {
   "post.ras_ajdir": "Ras Jedir",
   "post.dehiba_wazen": "Dhehiba–Wazen",
   // -- end of the lane page --
+  // -- TAK devices (tak.ts, issue 16) --
+  "tak.title": "Terminaux TAK",
+  "tak.none": "Aucun marqueur des terminaux",
+  "tak.hostile": "hostile",
+  "tak.suspect": "suspect",
+  "tak.unknown": "inconnu",
+  "tak.emergencies": "Urgences",
+  // -- end of TAK devices --
 };
 
 const ar: Partial<Record<Key, string>> = {
@@ -497,6 +513,14 @@ const ar: Partial<Record<Key, string>> = {
   "post.ras_ajdir": "رأس جدير",
   "post.dehiba_wazen": "الذهيبة–وازن",
   // -- end of the lane page --
+  // -- TAK devices (tak.ts, issue 16) --
+  "tak.title": "أجهزة TAK",
+  "tak.none": "لا توجد علامات من الأجهزة",
+  "tak.hostile": "معادٍ",
+  "tak.suspect": "مشبوه",
+  "tak.unknown": "مجهول",
+  "tak.emergencies": "حالات الطوارئ",
+  // -- end of TAK devices --
 };
 
 const DICTS: Record<Lang, Partial<Record<Key, string>>> = { en, fr, ar };

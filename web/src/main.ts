@@ -16,6 +16,9 @@ import { onLangChange } from "./i18n";
 // -- the map side: layers, filters, health, times (picture.ts) --
 import { Picture } from "./picture";
 // -- end of the map side --
+// -- TAK devices: their markers on the map, their emergencies (issue 16) --
+import { TakLayer } from "./tak";
+// -- end of TAK devices --
 // -- the officer's lane page (issue 17) --
 import { LanePage } from "./lane";
 // -- end of the lane page --
@@ -67,6 +70,7 @@ let incidentList: IncidentList | null = null;
 let panel: IncidentPanel | null = null;
 const reportsEl = element("reports-panel"); // the governance reports (issue 19)
 let reports: ReportsPanel | null = null;
+let tak: TakLayer | null = null; // TAK devices (issue 16)
 
 /** The alert queue (or a partner's incident list) and the incident panel, for the role
  * `/api/v1/me` says the user holds. */
@@ -94,10 +98,25 @@ async function startOps(signedIn: Session, shown: maplibregl.Map): Promise<void>
     reports = new ReportsPanel(reportsEl, signedIn);
     void reports.load().catch((error: unknown) => console.warn("reports:", error));
   }
+  // TAK devices (issue 16): their markers on the map, their emergencies above the queue.
+  tak = new TakLayer(
+    shown,
+    signedIn,
+    {
+      box: element("tak-box"),
+      markers: element("tak-markers"),
+      emergencies: element("tak-emergencies"),
+    },
+    may,
+    open,
+  );
+  tak.start();
   opsEl.hidden = queue === null && incidentList === null && reports === null;
 }
 
 function stopOps(): void {
+  tak?.stop(); // TAK devices (issue 16)
+  tak = null;
   queue?.destroy();
   queue = null;
   incidentList = null;
@@ -115,6 +134,7 @@ onLangChange(() => {
   incidentList?.relabel();
   panel?.relabel();
   reports?.relabel();
+  tak?.relabel();
 });
 // -- end of the alert queue and the incident panel --
 
@@ -196,6 +216,7 @@ function start(signedIn: Session): void {
         queue?.apply(frame);
         incidentList?.apply(frame);
         panel?.apply(frame);
+        tak?.apply(frame); // TAK devices' emergencies
         picture?.apply(frame); // the map side
       },
       state: showState,

@@ -14,6 +14,7 @@ defusedxml does; expat handlers also spare building a tree we would only walk on
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ __all__ = [
     "decode_frame",
     "decode_proto",
     "decode_xml",
+    "event_uid",
     "parse_hardened",
 ]
 
@@ -320,3 +322,23 @@ def decode_datagram(data: bytes, *, agency: str = DEFAULT_AGENCY) -> Decoded:
             )
         return decode_proto(data[header[1] :], agency=agency)
     return decode_xml(data.strip(), agency=agency)
+
+
+_UID = re.compile(rb'<event\b[^>]*?\suid=(?:"([^"]*)"|\'([^\']*)\')')
+
+
+def event_uid(frame: Frame) -> str | None:
+    """The uid of a frame's event (an ATAK device's own uid, in its position report), or None
+    if it has none; for a frame `decode_frame` has already taken (a cheap second look)."""
+    if frame.kind == "proto":
+        message = TakMessage()
+        try:
+            message.ParseFromString(frame.data)
+        except DecodeError:
+            return None
+        return str(message.cotEvent.uid) or None
+    found = _UID.search(frame.data[:4096])
+    if found is None:
+        return None
+    raw = found.group(1) if found.group(1) is not None else found.group(2)
+    return html.unescape(raw.decode("utf-8", "replace")) or None  # &amp; and the like

@@ -84,6 +84,8 @@ class Peer:
     ) -> None:
         self.source = source  # `tls:<CN>` or `tcp:<ip>:<port>`, as the sink sees it
         self.identity = identity  # the certificate's CN (a patrol's callsign); None on TCP
+        # Its ATAK uid, from its own position report: a GeoChat to it is threaded by it.
+        self.device_uid: str | None = None
         self.agency = agency
         self.kind = kind  # "tcp" or "tls"
         self.wire: Wire = "xml"

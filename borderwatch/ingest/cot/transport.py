@@ -56,7 +56,14 @@ from borderwatch.errors import MessageError
 from borderwatch.ingest.base import REFUSED, Inbound, IngestStats, RejectedError, Sink
 from borderwatch.ingest.cot.config import CotSettings
 from borderwatch.ingest.cot.const import ABUSIVE, DOMAIN, OVERSIZED, UNSUPPORTED_TYPE
-from borderwatch.ingest.cot.decode import Decoded, Ignored, Ping, decode_datagram, decode_frame
+from borderwatch.ingest.cot.decode import (
+    Decoded,
+    Ignored,
+    Ping,
+    decode_datagram,
+    decode_frame,
+    event_uid,
+)
 from borderwatch.ingest.cot.encode import pong_xml, to_proto
 from borderwatch.ingest.cot.framing import Frame, Framer
 from borderwatch.ingest.cot.limits import ByteRate, ConnectionGate, Networks
@@ -603,6 +610,8 @@ class _Connection:
                         isinstance(item, Patrol) and self.adapter.endswith("tls")
                     ):
                         self._announce()
+                        if isinstance(item, Patrol) and self.peer is not None:
+                            self.peer.device_uid = event_uid(frame) or self.peer.device_uid
                     if isinstance(item, Ping):
                         if not await self._reply(frame.kind):
                             return "write_stalled"

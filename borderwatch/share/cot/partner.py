@@ -8,7 +8,9 @@ how it may be handled, where a TAK server and ATAK keep it:
 - `access` (carried by XML and TAK protocol v1 alike): `REL TO <partner>`, `NO ONWARD
   RELEASE` unless the policy allows it, and `RETAIN UNTIL <time>`; only the recipient is
   named, never who else was given the item;
-- `caveat` and `releasableTo` (CoT 2.0 event attributes, XML only), the same;
+- `caveat` and `releasableTo` (CoT 2.0 event attributes, XML only), the same (left out on
+  the link to a partner's TAK server, `service.federation`: FreeTAKServer drops events that
+  carry them);
 - `ce` of a coarsened position: the 1-sigma circular error of a point anywhere in its grid
   cell (side p: p / sqrt(6)), so the receiver's map shows the uncertainty the policy made.
 
@@ -44,7 +46,7 @@ def handling(r: Released) -> str:
     return "; ".join(parts)
 
 
-def _encoded(r: Released) -> bytes | None:
+def _encoded(r: Released, extended: bool = True) -> bytes | None:
     item = r.item
     if isinstance(item, Track):
         xml = track_xml(item)
@@ -55,25 +57,38 @@ def _encoded(r: Released) -> bytes | None:
     else:
         return None  # a sector's status: through the event feed
     line = attr(handling(r))
-    stamped = (
-        f'<event version="2.0" access="{line}" caveat="{line}" releasableTo="{attr(r.partner)}" '
-    ).encode()
-    xml = _EVENT.sub(stamped, xml, count=1)
+    stamped = f'<event version="2.0" access="{line}" '
+    if extended:
+        stamped += f'caveat="{line}" releasableTo="{attr(r.partner)}" '
+    xml = _EVENT.sub(stamped.encode(), xml, count=1)
     ce = repr(r.precision_m / math.sqrt(6.0)).encode()
     return _CE.sub(rb"\g<1>" + ce + rb"\g<2>", xml, count=1)
 
 
 def partner_events(
-    exchange: Exchange, partner: str, items: Iterable[Item], now_ns: int, *, user: str
+    exchange: Exchange,
+    partner: str,
+    items: Iterable[Item],
+    now_ns: int,
+    *,
+    user: str,
+    limit: int | None = None,
+    extended: bool = True,
 ) -> list[tuple[Released, bytes]]:
     """What `partner` may have of `items` now, each with its CoT XML event; recorded in the
     ledger (exit `cot`, as `user`: the link's identity) before they are returned to be sent.
-    Blocking (the ledger's write): call it off the event loop."""
+    At most `limit` of them (a bounded outbox's room): the rest are neither recorded nor
+    returned, and are decided again next time. `extended=False` leaves out the CoT 2.0
+    attributes `caveat` and `releasableTo` (the handling stays in `access`): FreeTAKServer
+    2.2.1 drops an event that has them. Blocking (the ledger's write): call it off the event
+    loop."""
     released = [
         (r, xml)
         for r in exchange.decide(partner, items, now_ns)
-        if (xml := _encoded(r)) is not None
+        if (xml := _encoded(r, extended)) is not None
     ]
+    if limit is not None:
+        released = released[: max(0, limit)]
     exchange.record([r for r, _ in released], user, "cot")
     return released
 

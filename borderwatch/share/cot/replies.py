@@ -1,7 +1,8 @@
 """What a patrol's device says, as what it means for the picture, pure: a chat from the
 patrol sent to an incident becomes that incident's note or, if it says so, its resolution;
 an emergency becomes an `emergency` action, which the engine raises as a P1 alert at the
-patrol's position (`rules.emergency`).
+patrol's position (`rules.emergency`); any other chat of an authenticated device is logged as
+a `chat` action (the chat log: in the event log and the audit trail, changing nothing).
 
 The patrol is who the connection's identity says it is (`callsign`, `agency`: from its
 device certificate, issue 15), never the name typed in the chat. Replies are recognised by
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from borderwatch.messages import ActionKind, Incident, OperatorAction, Outcome
 from borderwatch.messages.device import ChatMessage, Emergency
 
-__all__ = ["OUTCOME_WORDS", "emergency_action", "reply_action"]
+__all__ = ["OUTCOME_WORDS", "chat_action", "emergency_action", "reply_action"]
 
 OUTCOME_WORDS: dict[str, Outcome] = {
     "apprehended": "apprehended",
@@ -101,5 +102,26 @@ def emergency_action(emergency: Emergency, *, callsign: str, agency: str) -> Ope
         time_ns=emergency.time_ns,
         action="emergency",
         why=f"{emergency.kind}{' cancelled' if emergency.cancel else ''}"[:2000],
+        params=params,
+    )
+
+
+def chat_action(chat: ChatMessage, *, callsign: str, agency: str) -> OperatorAction:
+    """The `chat` action a device's chat that moved no incident is logged as, attributed to
+    the device (its certificate's callsign): the text, the room, whom it was addressed to.
+    Its id is the chat's, as a reply's would be, so a chat delivered twice is one id."""
+    params = {"chatroom": chat.chatroom[:200], "device": chat.device}
+    if chat.to:
+        params["to"] = ",".join(chat.to)[:200]
+    if chat.lat is not None and chat.lon is not None:
+        params["lat"], params["lon"] = repr(chat.lat), repr(chat.lon)
+    return OperatorAction(
+        id=_id("chat", chat.device, chat.id),
+        user=callsign,
+        agency=agency,
+        role="patrol",
+        time_ns=chat.time_ns,
+        action="chat",
+        why=chat.text[:2000],
         params=params,
     )

@@ -23,10 +23,13 @@ from borderwatch.ingest.cot import (
     ping_xml,
     pong_xml,
 )
+from borderwatch.ingest.cot.decode import event_uid
 from borderwatch.messages import Detection, Patrol, SensorStatus
 from tests.messages.strategies import detections, lats, lons, patrols, sensor_statuses
 
 from .helpers import T0, fixture, fixture_message
+
+UID = "ANDROID-5f1c0a7e9b3d2c41"  # the fixture self-report's own uid
 
 OURS = ["radar_detection", "camera_detection", "ugs_detection", "sensor_status", "patrol"]
 RADAR_TOWER = (33.1502, 11.2011)
@@ -72,6 +75,16 @@ def test_atak_self_report_over_protobuf_is_the_same_patrol() -> None:
     (frame,) = Framer().feed(fixture("atak_self_report.stream.bin"))
     assert frame.kind == "proto"
     assert decode_frame(frame) == decode_xml(fixture("atak_self_report.xml"))
+
+
+def test_a_self_reports_uid_is_read_in_both_wires() -> None:
+    # The device's own uid: GeoChat to it is threaded by it (service/tasking.py).
+    (proto,) = Framer().feed(fixture("atak_self_report.stream.bin"))
+    xml = Frame("xml", fixture("atak_self_report.xml"))
+    assert event_uid(xml) == event_uid(proto) == UID
+    assert event_uid(Frame("xml", b"<event type='t-x-c-t' uid='a&amp;b'/>")) == "a&b"
+    assert event_uid(Frame("xml", b"<event type='t-x-c-t'/>")) is None
+    assert event_uid(Frame("proto", b"\xff\xff")) is None
 
 
 def test_agency_defaults_to_the_settings() -> None:
