@@ -1,4 +1,5 @@
-"""One governance report from a data directory: the log replayed for the period, the files
+"""One governance report from a data directory: the period's pass over the log (from the
+derived journal, `oversight.reading`, filled from the log where it lacks some), the files
 beside it read, the audit chain verified, the figures computed and rendered.
 
     DATA/events.sqlite        the event log (read only; never written by a report)
@@ -7,6 +8,7 @@ beside it read, the audit chain verified, the figures computed and rendered.
     DATA/checkpoints.sqlite   the crossing posts' records (optional)
     DATA/disclosures.sqlite   the disclosure ledger (optional)
     DATA/oversight.toml       the oversight settings (optional: law, people's sectors)
+    DATA/oversight/journal-*.sqlite   the derived journal (written: derived state)
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from borderwatch.engine.config import EngineConfig
 from borderwatch.errors import DataError
 from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
-from borderwatch.oversight.derive import derive
 from borderwatch.oversight.figures import Figures, compute
 from borderwatch.oversight.language import check_lang
 from borderwatch.oversight.period import period_of
+from borderwatch.oversight.reading import derived_for
 from borderwatch.oversight.render import render_html, render_pdf
 from borderwatch.oversight.settings import Pseudonyms, load_settings
 from borderwatch.store import EventLog
@@ -53,7 +55,7 @@ def figures_of(
     pub = data_root / "audit.pub"
     public = load_public(pub) if pub.exists() else None
     with EventLog(path) as log:
-        derived = derive(log, registry, period, config, skip)
+        derived = derived_for(data_root, log, registry, period, config, skip)
         chain = log.verify_chain(public)
     name = str if settings.law.personal_data else Pseudonyms.of_data(data_root).of
     return compute(derived, data_root, chain, public is not None, settings, name, config)
