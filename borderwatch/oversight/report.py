@@ -19,6 +19,7 @@ from borderwatch.engine.config import EngineConfig
 from borderwatch.errors import DataError
 from borderwatch.geo import load_sites
 from borderwatch.geo.registry import Registry
+from borderwatch.oversight.derive import derive
 from borderwatch.oversight.figures import Figures, compute
 from borderwatch.oversight.language import check_lang
 from borderwatch.oversight.period import period_of
@@ -40,8 +41,10 @@ def figures_of(
     date: str,
     config: EngineConfig | None = None,
     registry: Registry | None = None,
+    replay: bool = False,
 ) -> Figures:
-    """The figures of the `kind` report holding `date`, from `data_root`."""
+    """The figures of the `kind` report holding `date`, from `data_root`; with `replay`,
+    from the log replayed through the engine, without the derived journal (a check)."""
     period = period_of(kind, date)
     path = data_root / "events.sqlite"
     if not path.is_file():
@@ -55,7 +58,10 @@ def figures_of(
     pub = data_root / "audit.pub"
     public = load_public(pub) if pub.exists() else None
     with EventLog(path) as log:
-        derived = derived_for(data_root, log, registry, period, config, skip)
+        if replay:
+            derived = derive(log, registry, period, config, skip)
+        else:
+            derived = derived_for(data_root, log, registry, period, config, skip)
         chain = log.verify_chain(public)
     name = str if settings.law.personal_data else Pseudonyms.of_data(data_root).of
     return compute(derived, data_root, chain, public is not None, settings, name, config)
