@@ -1,0 +1,114 @@
+"""The running service records the derived journal as its engine takes events: a report
+read from it (steps, a patrol on scene, alerts, incidents) has the figures of the log
+replayed, and a restart goes on with it without a gap."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from borderwatch.accounts import DataDir
+from borderwatch.engine.config import EVENT_CLOCK
+from borderwatch.geo import load_sites
+from borderwatch.geo.registry import Registry
+from borderwatch.messages import OperatorAction, Patrol, decode_lines
+from borderwatch.oversight.journal import Journal, fingerprint
+from borderwatch.oversight.period import period_of
+from borderwatch.oversight.reading import derived_for
+from borderwatch.oversight.report import figures_of
+from borderwatch.service import Service, ServiceOptions
+from borderwatch.store import EventLog
+from tests.scenarios import TEN_MINUTES, simulate_text
+
+NS = 1_000_000_000
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    run_dir = simulate_text(tmp_path_factory.mktemp("journalled"), TEN_MINUTES)
+    with (run_dir / "messages.jsonl").open("rb") as f:
+        return list(decode_lines(f))
+
+
+def _options(root: Path) -> ServiceOptions:
+    return ServiceOptions(data=DataDir(root), sectors=("N03",), config=EVENT_CLOCK)
+
+
+def _action(t: int, action: str, target: str, **params: str) -> OperatorAction:
+    return OperatorAction(
+        id=f"A-{action}-{target}",
+        user="op-n03" if action == "acknowledge" else "ng-desk",
+        agency="army" if action == "acknowledge" else "national_guard",
+        role="operator",
+        time_ns=t,
+        action=action,  # type: ignore[arg-type]
+        target=target,
+        why="test",
+        params=params,
+    )
+
+
+async def _run(root: Path, messages: list[Any]) -> tuple[int, str]:
+    """Feed the run, then work its first intrusion incident: acknowledged, a patrol sent,
+    on scene, resolved."""
+    async with Service.start(_options(root)) as s:
+        for k in range(0, len(messages), 500):
+            await s.admission.accept(messages[k : k + 500], "test:twin")
+        await asyncio.wait_for(s.engine.processed(s.writer.last_seq), 60)
+        inc = min(
+            (i for i in s.engine.incidents.values() if i.category == "intrusion"),
+            key=lambda i: i.opened_ns,
+        )
+        t = max(m.time_ns for m in messages)
+        await s.act(_action(t + NS, "acknowledge", inc.id))
+        await s.act(_action(t + 2 * NS, "assign", inc.id, patrol="NG-1"))
+        for k, f in enumerate((0.02, 0.0)):  # 2 km out, then at the incident
+            patrol = Patrol(callsign="NG-1", agency="national_guard", time_ns=t + (3 + k) * NS,
+                            lat=inc.lat + f, lon=inc.lon, seq=k)  # fmt: skip
+            await s.writer.append([patrol], "test:patrol")
+        await s.act(_action(t + 10 * NS, "resolve", inc.id, outcome="apprehended"))
+        await asyncio.wait_for(s.engine.processed(s.writer.last_seq), 60)
+        return s.writer.last_seq, inc.id
+
+
+def test_the_service_records_the_journal_a_report_reads(
+    messages: list[Any], tmp_path: Path
+) -> None:
+    root = tmp_path / "data"
+    last, iid = asyncio.run(_run(root, messages))
+    registry = Registry.from_layout(load_sites(None).in_sectors({"N03"}))
+    with Journal.open(root, fingerprint(EVENT_CLOCK, registry)) as journal:
+        assert journal.covered == last
+    day = dt.datetime.fromtimestamp(messages[0].time_ns / NS, dt.UTC).date().isoformat()
+    with EventLog(root / "events.sqlite") as log:
+        d = derived_for(root, log, registry, period_of("daily", day), EVENT_CLOCK)
+    assert d.source == "journal"
+    assert [s.state for s in d.steps[iid]] == ["acknowledged", "assigned", "on_scene", "resolved"]
+    assert d.steps[iid][2].who == "NG-1"
+    fast = figures_of(root, "daily", day, EVENT_CLOCK, registry)
+    slow = figures_of(root, "daily", day, EVENT_CLOCK, registry, replay=True)
+    assert msgspec.json.encode(fast) == msgspec.json.encode(slow)
+    assert fast.incidents > 0
+    assert fast.interdiction.apprehended == 1
+
+    # A restart (its engine rebuilt from the log) goes on recording after what is covered.
+    async def restart() -> int:
+        async with Service.start(_options(root)) as s:
+            await asyncio.wait_for(s.rebuilt.wait(), 60)
+            await s.writer.append(
+                [Patrol(callsign="NG-1", agency="national_guard",
+                        time_ns=messages[-1].time_ns + 20 * NS, lat=32.9, lon=11.2, seq=9)],
+                "test:patrol",
+            )  # fmt: skip
+            await asyncio.wait_for(s.engine.processed(s.writer.last_seq), 60)
+            return s.writer.last_seq
+
+    again = asyncio.run(restart())
+    with Journal.open(root, fingerprint(EVENT_CLOCK, registry)) as journal:
+        assert journal.covered == again == last + 1
+        assert journal.query("SELECT count(*) FROM steps")[0][0] == 4  # none twice
