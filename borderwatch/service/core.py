@@ -37,7 +37,9 @@ from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
 from borderwatch.oversight.journal import Journal
 from borderwatch.oversight.journal import fingerprint as journal_fingerprint
+from borderwatch.oversight.library import ReportLibrary
 from borderwatch.oversight.recorder import JournalFeed, JournalledSupervisor, Recorder
+from borderwatch.oversight.schedule import ReportSchedule
 from borderwatch.service.admission import Admission
 from borderwatch.service.tak import TakClients
 from borderwatch.service.tak_filters import load_filters
@@ -90,6 +92,12 @@ class ServiceOptions:
     # about every `journal_every_s` of wall time, and at the end.
     journal: bool = True
     journal_every_s: float = 1.0
+    # The daily, weekly and monthly reports made when due (oversight.schedule), checked this
+    # often (wall s; None: never, e.g. where `borderwatch report due` runs from cron), in
+    # these languages and formats.
+    reports_every_s: float | None = 300.0
+    report_langs: tuple[str, ...] = ("ar", "fr", "en")
+    report_formats: tuple[str, ...] = ("pdf",)
 
 
 def _fingerprint(options: ServiceOptions, registry: Registry) -> str:
@@ -175,6 +183,16 @@ class Service:
         self._journal_at = 0.0
         self.supervisor.resume()
         first = next(iter(log_.read(limit=1)), None)
+        self._log_start_ns = None if first is None else first.time_ns
+        self.reports = ReportSchedule(
+            ReportLibrary(options.data.root),
+            clock,
+            self._log_start,
+            config,
+            registry,
+            options.report_langs,
+            options.report_formats,
+        )
         self.admission = Admission(
             MessageBounds.of(registry, config.bounds),
             writer,
@@ -218,10 +236,11 @@ class Service:
             service._engine_task = asyncio.create_task(service._supervise(), name="engine")
             audits = asyncio.create_task(service._audit_refusals(), name="audit-refusals")
             tak = asyncio.create_task(service.tak.run(), name="tak-out")
+            reports = asyncio.create_task(service._scheduled_reports(), name="reports")
             try:
                 yield service
             finally:
-                for task in (audits, tak):
+                for task in (audits, tak, reports):
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -273,6 +292,25 @@ class Service:
                 )
                 self.rebuilt.set()
             await asyncio.sleep(0)  # let ingest and the API run between batches
+
+    def _log_start(self) -> int | None:
+        """The event time of the log's first event (None while it is empty)."""
+        if self._log_start_ns is None:
+            first = next(iter(self.log.read(limit=1)), None)
+            self._log_start_ns = None if first is None else first.time_ns
+        return self._log_start_ns
+
+    async def _scheduled_reports(self) -> None:
+        """Make each report when it is due (`oversight.schedule`), one at a time in a
+        worker thread: a report reads files, never the engine."""
+        every = self.options.reports_every_s
+        if every is None:
+            return
+        while True:
+            await asyncio.sleep(every)
+            for kind, day in self.reports.due():
+                self.commit_journal(now=True)  # the report reads what the engine has taken
+                await asyncio.to_thread(self.reports.make, kind, day)
 
     def commit_journal(self, now: bool = False) -> None:
         """Write what the engine derived since the last time into the journal, if

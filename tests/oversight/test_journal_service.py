@@ -5,6 +5,7 @@ replayed, and a restart goes on with it without a gap."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,53 @@ def test_the_service_records_the_journal_a_report_reads(
     with Journal.open(root, fingerprint(EVENT_CLOCK, registry)) as journal:
         assert journal.covered == again == last + 1
         assert journal.query("SELECT count(*) FROM steps")[0][0] == 4  # none twice
+
+
+def test_the_service_makes_each_report_when_it_is_due(messages: list[Any], tmp_path: Path) -> None:
+    """A simulated clock: nothing is due while the day lasts; once it is over and the
+    reorder window has settled, the day's report is made and kept; on the Monday after,
+    the Sunday's and the week's; nothing twice."""
+    sat = dt.datetime.fromtimestamp(messages[0].time_ns / NS, dt.UTC)
+    assert sat.date().isoformat() == "2026-03-14"  # a Saturday: the week ends tomorrow
+    midnight = int(dt.datetime(2026, 3, 15, tzinfo=dt.UTC).timestamp()) * NS
+    now = [max(m.time_ns for m in messages) + 60 * NS]
+    options = dataclasses.replace(
+        _options(tmp_path / "data"),
+        reports_every_s=0.05,
+        report_langs=("en",),
+        report_formats=("html",),
+    )
+
+    async def kept(s: Service, n: int) -> list[str]:
+        for _ in range(400):
+            names = sorted(r.name for r in s.reports.library.kept())
+            if len(names) >= n:
+                return names
+            await asyncio.sleep(0.05)
+        return sorted(r.name for r in s.reports.library.kept())
+
+    async def run() -> None:
+        async with Service.start(options, clock=lambda: now[0]) as s:
+            await s.admission.accept(messages, "test:twin")
+            await asyncio.wait_for(s.engine.processed(s.writer.last_seq), 60)
+            now[0] = midnight + 5 * 60 * NS  # over, but not settled
+            await asyncio.sleep(0.3)
+            assert await kept(s, 0) == []
+            now[0] = midnight + 11 * 60 * NS
+            assert await kept(s, 2) == ["daily-2026-03-14-en.html", "daily-2026-03-14.json"]
+            now[0] = midnight + (86400 + 11 * 60) * NS  # Monday 00:11
+            names = await kept(s, 6)
+            assert names == [
+                "daily-2026-03-14-en.html", "daily-2026-03-14.json",
+                "daily-2026-03-15-en.html", "daily-2026-03-15.json",
+                "weekly-2026-03-09-en.html", "weekly-2026-03-09.json",
+            ]  # fmt: skip
+            await asyncio.sleep(0.3)
+            assert s.reports.made == 3
+            assert s.reports.failed == set()
+            report = msgspec.json.decode(
+                (s.reports.library.dir / "weekly-2026-03-09.json").read_bytes()
+            )
+            assert report["incidents"] > 0
+
+    asyncio.run(run())
