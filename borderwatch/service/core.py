@@ -314,7 +314,7 @@ class Service:
 
     def commit_journal(self, now: bool = False) -> None:
         """Write what the engine derived since the last time into the journal, if
-        `journal_every_s` has passed (or `now`); a failure costs a report's replay, never
+        `journal_every_s` has passed (or `now`); a failure costs reports a replay, never
         the engine."""
         recorder = self.supervisor.recorder
         if recorder is None:
@@ -326,7 +326,10 @@ class Service:
         try:
             recorder.commit()
         except DataError as exc:
-            log.warning("%s", exc)
+            # Stop recording (what is not written would pile up in memory): reports derive
+            # what the journal lacks from the log, and the next start fills the gap.
+            log.warning("%s: the derived journal is not recorded until the next start", exc)
+            self.supervisor.recorder = None
 
     async def act(self, action: OperatorAction) -> Incident | None:
         """Check, log and apply one operator action; returns the incident it changed.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,10 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 
 
 def _options(root: Path) -> ServiceOptions:
-    return ServiceOptions(data=DataDir(root), sectors=("N03",), config=EVENT_CLOCK)
+    # The engine's checkpoint written after every batch: a restart resumes from it.
+    return ServiceOptions(
+        data=DataDir(root), sectors=("N03",), config=EVENT_CLOCK, checkpoint_every_s=0.0
+    )
 
 
 def _action(t: int, action: str, target: str, **params: str) -> OperatorAction:
@@ -97,9 +101,11 @@ def test_the_service_records_the_journal_a_report_reads(
     assert fast.incidents > 0
     assert fast.interdiction.apprehended == 1
 
-    # A restart (its engine rebuilt from the log) goes on recording after what is covered.
+    # A restart (its engine resumed from its checkpoint) goes on recording after what is
+    # covered.
     async def restart() -> int:
         async with Service.start(_options(root)) as s:
+            assert s.engine.seq > 0  # resumed
             await asyncio.wait_for(s.rebuilt.wait(), 60)
             await s.writer.append(
                 [Patrol(callsign="NG-1", agency="national_guard",
@@ -113,6 +119,22 @@ def test_the_service_records_the_journal_a_report_reads(
     with Journal.open(root, fingerprint(EVENT_CLOCK, registry)) as journal:
         assert journal.covered == again == last + 1
         assert journal.query("SELECT count(*) FROM steps")[0][0] == 4  # none twice
+
+    # Without its journal, a start does not resume from the checkpoint (the journal would
+    # have a gap): the engine rebuilds from the first event, and the journal with it.
+    shutil.rmtree(root / "oversight")
+
+    async def rebuild() -> None:
+        async with Service.start(_options(root)) as s:
+            assert s.engine.seq == 0
+            await asyncio.wait_for(s.rebuilt.wait(), 60)
+
+    asyncio.run(rebuild())
+    with Journal.open(root, fingerprint(EVENT_CLOCK, registry)) as journal:
+        assert journal.covered == again
+    assert msgspec.json.encode(
+        figures_of(root, "daily", day, EVENT_CLOCK, registry)
+    ) == msgspec.json.encode(figures_of(root, "daily", day, EVENT_CLOCK, registry, replay=True))
 
 
 def test_the_service_makes_each_report_when_it_is_due(messages: list[Any], tmp_path: Path) -> None:
