@@ -823,7 +823,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if len(langs) > 1 and "{lang}" not in args.out:
         raise DataError("--out: with several languages, put {lang} in the file name")
     figures = figures_of(
-        _data_dir(args).root, args.period, args.date, load_config(args.config), _registry(args)
+        _data_dir(args).root,
+        args.period,
+        args.date,
+        load_config(args.config),
+        _registry(args),
+        replay=args.replay,
     )
     png = availability_map(figures.coverage, figures.sensors)
     for lang in langs or ["en"]:
@@ -879,6 +884,11 @@ def _add_report(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument("--out", help="FILE.pdf, FILE.html or FILE.json ({lang}: the language)")
     s.add_argument("--sites", help="the site layout the service ran with, if not the default")
     s.add_argument("--sectors", help="the sectors the service watched (default all)")
+    s.add_argument(
+        "--replay",
+        action="store_true",
+        help="replay the log through the engine instead of reading the derived journal",
+    )
     _config_option(s)
     s.set_defaults(func=_cmd_report)
 

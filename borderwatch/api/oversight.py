@@ -6,14 +6,14 @@ the listing's would answer OPTIONS for GET alone), one downloaded (`GET
 Every download and every report made is an audited action (`view`, with the file's name):
 what oversight reads is itself on record. The reports show operators' and travellers' names
 only where the deployment's law allows it (`DATA/oversight.toml`); otherwise pseudonyms.
-Making a report replays the log for its period in a thread, one at a time.
+Making a report reads the derived journal (deriving from the log what it lacks) in a
+thread, one at a time (`ReportLibrary.make`: the service's schedule makes them too).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from typing import Annotated, Literal
 
 import msgspec
@@ -34,7 +34,6 @@ __all__ = ["MakeBody", "router"]
 
 router = APIRouter(prefix="/oversight", tags=["oversight"], default_response_class=MsgspecResponse)
 _read = Depends(Require("read_reports"))
-_making = threading.Lock()  # one replay at a time (in the worker threads)
 _TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 
 
@@ -67,7 +66,7 @@ async def reports(request: Request, _: Annotated[Claims, _read]) -> Response:
 
 @router.post(
     "/generate",
-    summary="Make a governance report (replays the log for its period)",
+    summary="Make a governance report (from the derived journal; the log where it lacks some)",
     responses=returns(list[KeptReport]),
     openapi_extra=request_doc(MakeBody),
 )
@@ -82,16 +81,16 @@ async def make(
     library = _library(api)
 
     def make_one() -> list[KeptReport]:
-        with _making:
-            return library.make(
-                body.period,
-                body.date.isoformat(),
-                body.langs,
-                body.formats,
-                engine.config,
-                engine.registry,
-            )
+        return library.make(
+            body.period,
+            body.date.isoformat(),
+            body.langs,
+            body.formats,
+            engine.config,
+            engine.registry,
+        )
 
+    api.service.commit_journal(now=True)  # the report reads what the engine has taken
     made = await asyncio.to_thread(make_one)
     await api.service.act(act_as(api, claims, "view", why="report made", report=made[0].name))
     return MsgspecResponse(made)

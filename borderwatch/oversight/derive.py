@@ -13,7 +13,6 @@ events happened (a recorded run), is read on: its arrival times say nothing abou
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -23,16 +22,13 @@ from borderwatch.engine.live import LiveEngine
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, SensorStatus
 from borderwatch.oversight.period import Period
+from borderwatch.oversight.recorder import ON_SCENE_M, STEPS, metres
+from borderwatch.rules.coverage import BermCoverage
 from borderwatch.store import EventLog
 
 __all__ = ["ON_SCENE_M", "SETTLE_NS", "Derived", "ReviewEngine", "Step", "derive"]
 
 SETTLE_NS = 600 * 1_000_000_000
-# A patrol is on scene at its first position report within this distance of the incident
-# after it was assigned (a patrol reports every 30 s; at 300 m it is in sight on foot).
-ON_SCENE_M = 300.0
-_STEPS = {"acknowledge": "acknowledged", "assign": "assigned", "resolve": "resolved"}
-_EARTH_M = 6_371_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +61,9 @@ class Derived:
     events: int = 0
     read_to_seq: int = 0
     refused_actions: int = 0
-    engine: LiveEngine | None = None
+    # The berm's stretches and their confirmers (None before the engine made its picture).
+    coverage: BermCoverage | None = None
+    source: str = "replay"  # or "journal" (`oversight.reading`)
 
 
 class _Recorder(ChangeFeed):
@@ -99,13 +97,6 @@ class ReviewEngine(LiveEngine):
         pass
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Distance on the sphere (equirectangular: exact enough within a few km)."""
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2.0))
-    y = math.radians(lat2 - lat1)
-    return _EARTH_M * math.hypot(x, y)
-
-
 def derive(
     log: EventLog,
     registry: Registry,
@@ -117,7 +108,6 @@ def derive(
     out = Derived(period=period)
     feed = _Recorder(out)
     engine = ReviewEngine(registry, feed, config)
-    out.engine = engine
     for sid, s in engine.sensors.items():
         out.sensors[sid] = (s.kind, s.sector, s.lat, s.lon)
     # patrol callsign -> the incidents it was sent to: (incident id, assigned at)
@@ -151,7 +141,7 @@ def derive(
             for iid, at in sent.pop(m.callsign, []):
                 inc = out.incidents.get(iid)
                 keep = inc is not None and inc.state != "resolved"
-                there = inc is not None and _metres(m.lat, m.lon, inc.lat, inc.lon) <= ON_SCENE_M
+                there = inc is not None and metres(m.lat, m.lon, inc.lat, inc.lon) <= ON_SCENE_M
                 if there and m.time_ns >= at:
                     out.steps.setdefault(iid, []).append(
                         Step("on_scene", m.time_ns, m.callsign, m.agency)
@@ -161,7 +151,7 @@ def derive(
                     sent.setdefault(m.callsign, []).append((iid, at))
         engine.take(event.seq, m, event.arrived_ns)
         for action in feed.accepted:
-            state = _STEPS.get(action.action)
+            state = STEPS.get(action.action)
             if state is None or action.target is None:
                 continue
             out.steps.setdefault(action.target, []).append(
@@ -172,4 +162,5 @@ def derive(
                 sent.setdefault(patrol, []).append((action.target, action.time_ns))
         feed.accepted.clear()
     out.refused_actions = engine.refused_actions
+    out.coverage = None if engine.picture is None else engine.picture.coverage
     return out

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import msgspec
 
-from borderwatch.engine.changes import ChangeFeed, Frame, FrameKind, Item
+from borderwatch.engine.changes import Frame, FrameKind, Item
 from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.live import ActionError
 from borderwatch.geo import load_sites
@@ -36,6 +36,8 @@ from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol
 from borderwatch.messages.action import ActionKind
 from borderwatch.oversight.derive import ReviewEngine
+from borderwatch.oversight.journal import Journal, fingerprint
+from borderwatch.oversight.recorder import JournalFeed, Recorder
 from borderwatch.store import EventLog
 from borderwatch.store.chain import AuditKey
 from borderwatch.store.eventlog import EncodedBatch
@@ -68,7 +70,7 @@ class ExerciseSummary:
     updates: list[tuple[int, Incident]] = field(default_factory=list)
 
 
-class _NewIncidents(ChangeFeed):
+class _NewIncidents(JournalFeed):
     """The feed the room watches: each intrusion incident the first time it appears."""
 
     def __init__(self, summary: ExerciseSummary) -> None:
@@ -181,8 +183,11 @@ def run_exercise(
     seed: int = 1,
     hours: float | None = None,
     config: EngineConfig | None = None,
+    journal: bool = False,
 ) -> ExerciseSummary:
-    """Run `days` days of `scenario` (each `hours` long) into `data_root`; see the module."""
+    """Run `days` days of `scenario` (each `hours` long) into `data_root`; see the module.
+    With `journal`, the engine's derivations are recorded into the data directory's derived
+    journal as it runs, as the running service records them (`oversight.recorder`)."""
     data_root.mkdir(parents=True, exist_ok=True)
     layout = load_sites(None)
     key = AuditKey.load_or_create(data_root / "audit.key")
@@ -190,7 +195,12 @@ def run_exercise(
     feed = _NewIncidents(summary)
     room = _Room(random.Random(seed))
     with EventLog(data_root / "events.sqlite", synchronous="NORMAL", audit_key=key) as log:
-        engine = ReviewEngine(Registry.from_layout(layout), feed, config)
+        registry = Registry.from_layout(layout)
+        engine = ReviewEngine(registry, feed, config)
+        recorder = None
+        if journal:
+            mark = fingerprint(config or EngineConfig(), registry)
+            recorder = Recorder(Journal.open(data_root, mark), engine, feed)
         pending: list[tuple[object, int, str]] = []
         seq = log.last_seq()
 
@@ -209,6 +219,8 @@ def run_exercise(
             if batches:
                 log.append_encoded(batches)
             pending.clear()
+            if recorder is not None:
+                recorder.commit()
 
         def take(message: object, arrived_ns: int, source: str) -> None:
             nonlocal seq
@@ -216,6 +228,8 @@ def run_exercise(
             pending.append((message, arrived_ns, source))
             feed.seq = seq
             engine.take(seq, message, arrived_ns)
+            if recorder is not None:
+                recorder.took(seq, message, arrived_ns, False)
             summary.events += 1
             for inc in feed.new:
                 alert = engine.alerts.get(min(inc.alert_ids, default=""))
@@ -252,4 +266,6 @@ def run_exercise(
                     write()
             flush(today.start_ns + round((hours or scenario.hours) * 3600 * NS) + 3 * 3600 * NS)
             write()
+    if recorder is not None:
+        recorder.journal.close()
     return summary

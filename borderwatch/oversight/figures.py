@@ -205,11 +205,10 @@ def _availability(d: Derived, config: EngineConfig) -> dict[str, float]:
 
 
 def _coverage(d: Derived, avail: dict[str, float]) -> list[SectorCoverage]:
-    picture = d.engine.picture if d.engine is not None else None
     stretches: Counter[str] = Counter()
     covered: Counter[str] = Counter()
-    if picture is not None and picture.coverage is not None:
-        for s in picture.coverage.stretches:
+    if d.coverage is not None:
+        for s in d.coverage.stretches:
             stretches[s.sector] += 1
             covered[s.sector] += bool(s.confirmers)
     per: dict[str, list[float]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from pathlib import Path
 
 import msgspec
@@ -26,6 +27,9 @@ from borderwatch.oversight.report import figures_of, write_report
 __all__ = ["FORMATS", "KeptReport", "ReportLibrary"]
 
 FORMATS = ("pdf", "html")
+# One report made at a time in a process (the API's and the schedule's worker threads): each
+# may derive from the log into the journal, which one pass does best alone.
+_MAKING = threading.Lock()
 _NAME = re.compile(
     r"^(daily|weekly|monthly)-(\d{4}-\d{2}-\d{2})(?:-(ar|fr|en)\.(pdf|html)|\.json)$"
 )
@@ -88,12 +92,24 @@ class ReportLibrary:
         config: EngineConfig | None = None,
         registry: Registry | None = None,
     ) -> list[KeptReport]:
-        """Make the `kind` report holding `date` in `langs` and `formats` (one replay)."""
+        """Make the `kind` report holding `date` in `langs` and `formats` (one pass)."""
         for f in formats:
             if f not in FORMATS:
                 raise DataError(f"unknown report format {f!r}; one of {', '.join(FORMATS)}")
         for lang in langs:
             check_lang(lang)
+        with _MAKING:
+            return self._make(kind, date, langs, formats, config, registry)
+
+    def _make(
+        self,
+        kind: str,
+        date: str,
+        langs: tuple[str, ...],
+        formats: tuple[str, ...],
+        config: EngineConfig | None,
+        registry: Registry | None,
+    ) -> list[KeptReport]:
         figures = figures_of(self.data_root, kind, date, config, registry)
         stem = f"{kind}-{figures.period.first_day}"
         names = [f"{stem}.json"]

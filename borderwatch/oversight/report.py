@@ -1,4 +1,5 @@
-"""One governance report from a data directory: the log replayed for the period, the files
+"""One governance report from a data directory: the period's pass over the log (from the
+derived journal, `oversight.reading`, filled from the log where it lacks some), the files
 beside it read, the audit chain verified, the figures computed and rendered.
 
     DATA/events.sqlite        the event log (read only; never written by a report)
@@ -7,6 +8,7 @@ beside it read, the audit chain verified, the figures computed and rendered.
     DATA/checkpoints.sqlite   the crossing posts' records (optional)
     DATA/disclosures.sqlite   the disclosure ledger (optional)
     DATA/oversight.toml       the oversight settings (optional: law, people's sectors)
+    DATA/oversight/journal-*.sqlite   the derived journal (written: derived state)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from borderwatch.oversight.derive import derive
 from borderwatch.oversight.figures import Figures, compute
 from borderwatch.oversight.language import check_lang
 from borderwatch.oversight.period import period_of
+from borderwatch.oversight.reading import derived_for
 from borderwatch.oversight.render import render_html, render_pdf
 from borderwatch.oversight.settings import Pseudonyms, load_settings
 from borderwatch.store import EventLog
@@ -38,8 +41,10 @@ def figures_of(
     date: str,
     config: EngineConfig | None = None,
     registry: Registry | None = None,
+    replay: bool = False,
 ) -> Figures:
-    """The figures of the `kind` report holding `date`, from `data_root`."""
+    """The figures of the `kind` report holding `date`, from `data_root`; with `replay`,
+    from the log replayed through the engine, without the derived journal (a check)."""
     period = period_of(kind, date)
     path = data_root / "events.sqlite"
     if not path.is_file():
@@ -53,7 +58,10 @@ def figures_of(
     pub = data_root / "audit.pub"
     public = load_public(pub) if pub.exists() else None
     with EventLog(path) as log:
-        derived = derive(log, registry, period, config, skip)
+        if replay:
+            derived = derive(log, registry, period, config, skip)
+        else:
+            derived = derived_for(data_root, log, registry, period, config, skip)
         chain = log.verify_chain(public)
     name = str if settings.law.personal_data else Pseudonyms.of_data(data_root).of
     return compute(derived, data_root, chain, public is not None, settings, name, config)

@@ -28,12 +28,18 @@ import msgspec
 from borderwatch.accounts import DataDir, TokenService, UserStore, signing_key
 from borderwatch.engine import ChangeFeed, EngineConfig, LiveEngine
 from borderwatch.engine.bounds import MessageBounds
-from borderwatch.engine.supervisor import EngineStatus, Supervisor
+from borderwatch.engine.supervisor import EngineStatus
+from borderwatch.errors import DataError
 from borderwatch.geo import Layout, load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.ingest.base import IngestStats
 from borderwatch.ingest.identity import IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import Incident, OperatorAction
+from borderwatch.oversight.journal import Journal
+from borderwatch.oversight.journal import fingerprint as journal_fingerprint
+from borderwatch.oversight.library import ReportLibrary
+from borderwatch.oversight.recorder import JournalFeed, JournalledSupervisor, Recorder
+from borderwatch.oversight.schedule import ReportSchedule
 from borderwatch.service.admission import Admission
 from borderwatch.service.tak import TakClients
 from borderwatch.service.tak_filters import load_filters
@@ -82,6 +88,16 @@ class ServiceOptions:
     # The engine's last good state is taken (and written to the data directory) this often,
     # wall seconds: what a fault goes back to, and what a restart starts from.
     checkpoint_every_s: float = 30.0
+    # Record the engine's derivations into the derived journal (DATA/oversight), written
+    # about every `journal_every_s` of wall time, and at the end.
+    journal: bool = True
+    journal_every_s: float = 1.0
+    # The daily, weekly and monthly reports made when due (oversight.schedule), checked this
+    # often (wall s; None: never, e.g. where `borderwatch report due` runs from cron), in
+    # these languages and formats.
+    reports_every_s: float | None = 300.0
+    report_langs: tuple[str, ...] = ("ar", "fr", "en")
+    report_formats: tuple[str, ...] = ("pdf",)
 
 
 def _fingerprint(options: ServiceOptions, registry: Registry) -> str:
@@ -97,6 +113,22 @@ def _fingerprint(options: ServiceOptions, registry: Registry) -> str:
     for path in sorted(Path(borderwatch.__file__).parent.rglob("*.py")):
         h.update(path.read_bytes())
     return f"{borderwatch.__version__}:{h.hexdigest()}"
+
+
+def _journal(options: ServiceOptions, registry: Registry, quarantine: Quarantine) -> Journal | None:
+    """The derived journal of this code, settings and sensors (emptied if it was made with
+    another quarantine), or None if it cannot be opened (reports then replay the log)."""
+    if not options.journal:
+        return None
+    try:
+        journal = Journal.open(options.data.root, journal_fingerprint(options.config, registry))
+        if not journal.trusted(quarantine.held()):
+            log.info("the derived journal was made with another quarantine: emptied")
+            journal.reset()
+    except DataError as exc:
+        log.warning("no derived journal (%s): reports will replay the log", exc)
+        return None
+    return journal
 
 
 def _identity(options: ServiceOptions) -> IdentityPolicy:
@@ -131,11 +163,11 @@ class Service:
         self.users = users
         self.tokens = TokenService(signing_key(options.data.token_key), users)
         self.stats = IngestStats()
-        self.feed = ChangeFeed(keep=options.keep_frames)
+        self.feed: ChangeFeed = JournalFeed(keep=options.keep_frames)
         config = options.config
         self.engine = LiveEngine(registry, self.feed, config)
         self.quarantine = quarantine
-        self.supervisor = Supervisor(
+        self.supervisor = JournalledSupervisor(
             self.engine,
             log_,
             quarantine,
@@ -143,8 +175,24 @@ class Service:
             checkpoint=options.data.root / "engine.checkpoint",
             fingerprint=_fingerprint(options, registry),
         )
+        # What the engine derives goes into the journal as it happens (oversight.recorder):
+        # a report then reads a week of it instead of replaying the week.
+        self.journal = _journal(options, registry, quarantine)
+        if self.journal is not None:
+            self.supervisor.recorder = Recorder(self.journal, self.engine, self.feed)
+        self._journal_at = 0.0
         self.supervisor.resume()
         first = next(iter(log_.read(limit=1)), None)
+        self._log_start_ns = None if first is None else first.time_ns
+        self.reports = ReportSchedule(
+            ReportLibrary(options.data.root),
+            clock,
+            self._log_start,
+            config,
+            registry,
+            options.report_langs,
+            options.report_formats,
+        )
         self.admission = Admission(
             MessageBounds.of(registry, config.bounds),
             writer,
@@ -192,10 +240,11 @@ class Service:
             service._engine_task = asyncio.create_task(service._supervise(), name="engine")
             audits = asyncio.create_task(service._audit_refusals(), name="audit-refusals")
             tak = asyncio.create_task(service.tak.run(), name="tak-out")
+            reports = asyncio.create_task(service._scheduled_reports(), name="reports")
             try:
                 yield service
             finally:
-                for task in (audits, tak):
+                for task in (audits, tak, reports):
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -205,6 +254,9 @@ class Service:
                 if service._engine_task is not None:
                     with contextlib.suppress(asyncio.CancelledError):
                         await asyncio.wait_for(service._engine_task, timeout=30)
+                service.commit_journal(now=True)
+                if service.journal is not None:
+                    service.journal.close()
         finally:
             users.close()
             quarantine.close()
@@ -235,6 +287,7 @@ class Service:
         async for committed in self.writer.subscribe(after=self.engine.seq):
             await self.supervisor.take_all(committed.seqs, committed.messages, committed.arrived_ns)
             await self.engine.notify()
+            self.commit_journal()
             if not self.rebuilt.is_set() and self.engine.seq >= target:
                 log.info(
                     "picture rebuilt from %d logged events in %.1f s",
@@ -243,6 +296,44 @@ class Service:
                 )
                 self.rebuilt.set()
             await asyncio.sleep(0)  # let ingest and the API run between batches
+
+    def _log_start(self) -> int | None:
+        """The event time of the log's first event (None while it is empty)."""
+        if self._log_start_ns is None:
+            first = next(iter(self.log.read(limit=1)), None)
+            self._log_start_ns = None if first is None else first.time_ns
+        return self._log_start_ns
+
+    async def _scheduled_reports(self) -> None:
+        """Make each report when it is due (`oversight.schedule`), one at a time in a
+        worker thread: a report reads files, never the engine."""
+        every = self.options.reports_every_s
+        if every is None:
+            return
+        while True:
+            await asyncio.sleep(every)
+            for kind, day in self.reports.due():
+                self.commit_journal(now=True)  # the report reads what the engine has taken
+                await asyncio.to_thread(self.reports.make, kind, day)
+
+    def commit_journal(self, now: bool = False) -> None:
+        """Write what the engine derived since the last time into the journal, if
+        `journal_every_s` has passed (or `now`); a failure costs reports a replay, never
+        the engine."""
+        recorder = self.supervisor.recorder
+        if recorder is None:
+            return
+        t = time.monotonic()
+        if not now and t - self._journal_at < self.options.journal_every_s:
+            return
+        self._journal_at = t
+        try:
+            recorder.commit()
+        except DataError as exc:
+            # Stop recording (what is not written would pile up in memory): reports derive
+            # what the journal lacks from the log, and the next start fills the gap.
+            log.warning("%s: the derived journal is not recorded until the next start", exc)
+            self.supervisor.recorder = None
 
     async def act(self, action: OperatorAction) -> Incident | None:
         """Check, log and apply one operator action; returns the incident it changed.

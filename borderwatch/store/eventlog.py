@@ -268,6 +268,23 @@ class EventLog:
         """The seq of the last committed event (0 for an empty log)."""
         return int(self._query("SELECT coalesce(max(seq), 0) FROM events", [])[0][0])
 
+    def first_settled(self, first: int, last: int, after_ns: int) -> int | None:
+        """The first seq in `first`..`last` of an event that both happened and arrived after
+        `after_ns` (a primary-key range: no payload decoded), None if there is none."""
+        row = self._query(
+            "SELECT min(seq) FROM events WHERE seq BETWEEN ? AND ? AND arrived_ns > ?"
+            " AND time_ns > ?",
+            [first, last, after_ns, after_ns],
+        )
+        return None if row[0][0] is None else int(row[0][0])
+
+    def event_times(self, first: int, last: int) -> list[tuple[int, int]]:
+        """(seq, event time) of the events `first`..`last`, in seq order (no payload decoded)."""
+        rows = self._query(
+            "SELECT seq, time_ns FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq", [first, last]
+        )
+        return [(int(s), int(t)) for s, t in rows]
+
     def count(self) -> int:
         """How many events the log holds (equal to `last_seq()`: seqs have no gaps)."""
         return int(self._query("SELECT count(*) FROM events", [])[0][0])

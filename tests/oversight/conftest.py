@@ -126,7 +126,11 @@ def _ledger(root: Path, incidents: dict[str, Incident]) -> None:
 @pytest.fixture(scope="package")
 def week(tmp_path_factory: pytest.TempPathFactory) -> Week:
     root = tmp_path_factory.mktemp("week")
-    summary = run_exercise(root, parse_scenario(WEEK, "oversight-week"), days=7, seed=3)
+    # The engine's derivations recorded into the journal as the exercise runs, as the
+    # service records them: the reports read them (test_journal checks them against a replay).
+    summary = run_exercise(
+        root, parse_scenario(WEEK, "oversight-week"), days=7, seed=3, journal=True
+    )
     (root / "oversight.toml").write_text(SETTINGS)
     _checkpoints(root)
     _ledger(root, summary.incidents)
