@@ -76,15 +76,15 @@ def main() -> None:
     base = args.base_port
     os.environ.update(_environment(root, base))
     # Before FreeTAKServer reads its settings (at import): everything above is in place.
-    from FreeTAKServer.core.configuration import DataPackageServerConstants as dp
+    from FreeTAKServer.core.configuration import DataPackageServerConstants
 
-    made = dp.DataPackageServerConstants.__init__
+    made = DataPackageServerConstants.DataPackageServerConstants.__init__
 
     def loopback(self: object) -> None:
         made(self)
         self.IP = "127.0.0.1"  # type: ignore[attr-defined]
 
-    dp.DataPackageServerConstants.__init__ = loopback  # type: ignore[method-assign]
+    DataPackageServerConstants.DataPackageServerConstants.__init__ = loopback  # type: ignore[method-assign]
 
     from FreeTAKServer.controllers.services.FTS import FTS
     from FreeTAKServer.core.util.certificate_generation import AtakOfTheCerts
