@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -42,8 +43,8 @@ def test_the_twins_lanes_record_passages_and_a_listed_traveller_raises_an_incide
             lanes = _token(http, user, password)
             cmd = _token(http, "cmd", "a long commander secret")
             deadline = time.monotonic() + 120  # shared CI machines
-            seen: dict[str, list[dict[str, object]]] = {}
-            lookouts: list[dict[str, object]] = []
+            seen: dict[str, list[dict[str, Any]]] = {}
+            lookouts: list[dict[str, Any]] = []
             while not (lookouts and all(seen.get(p) for p in ("ras_ajdir", "dehiba_wazen"))):
                 assert time.monotonic() < deadline, (seen.keys(), lookouts)
                 time.sleep(0.5)
