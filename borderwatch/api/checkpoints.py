@@ -314,12 +314,14 @@ async def _view(desk: Desk, service: Service, claims: Claims, pid: str, why: str
     now = service.clock()
     rec = await asyncio.to_thread(desk.log.view, pid, claims.sub, now, why)
     hits, decision = await asyncio.to_thread(desk.log.latest, pid, claims.sub, now, why)
+    owed = {p for p, _ in await asyncio.to_thread(desk.log.owed)}
     return MsgspecResponse(
         PassageView(
             passage=rec,
             hits=_named(hits, desk),
             decision=decision,
             incident=service.engine.lookouts.get(pid),
+            alert_pending=pid in owed,
         )
     )
 

@@ -159,6 +159,8 @@ def test_a_hit_the_event_log_refuses_is_sent_again(
         assert (view["alert_pending"], view["incident"]) == (True, None)
     assert [p for p, _ in desk.log.owed()] == pids
     assert not set(pids) & set(api.service.engine.lookouts)
+    r = api.client.get(f"{PASSAGES}/{pids[0]}", headers=api.auth(OTHER_OFFICER))
+    assert (r.status_code, r.json()["alert_pending"]) == (200, True)
     # Nothing to decide yet: the hit has no incident while it is owed.
     r = api.client.post(f"{PASSAGES}/{pids[0]}/decision",
                         json={"decision": "cleared", "why": "a namesake"},
@@ -170,6 +172,11 @@ def test_a_hit_the_event_log_refuses_is_sent_again(
     while desk.log.owed() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert desk.log.owed() == []
+    r = api.client.get(f"{PASSAGES}/{pids[0]}", headers=api.auth(OTHER_OFFICER))
+    assert (r.json()["alert_pending"], r.json()["incident"]) == (
+        False,
+        api.service.engine.lookouts[pids[0]],
+    )
     actions = [e.message for e in api.service.log.audit()]
     hits = [a for a in actions if isinstance(a, OperatorAction) and a.target in pids]
     assert [(h.action, h.target) for h in hits] == [("lookout_hit", p) for p in pids]
