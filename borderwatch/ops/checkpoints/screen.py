@@ -24,6 +24,10 @@ the checkpoint's judgement, and no library holds it:
   other lacks, they disagree (another father's name): lambda 0.6 for all of them. Thin
   evidence cannot make a full match: the score is scaled by 0.75 + 0.25 x (matched weight /
   1.5), at most 1 (a common given name and a one-consonant family name are not enough).
+- Any order, but not every order: a family name first or last is one writing turned round
+  (an MRZ, a register), which keeps the rest in order; three or more matched tokens in an
+  order no turning gives (the father's name before the given name: Saleh son of Khalid for
+  Khalid son of Saleh) are another man more often than not, and the name loses REORDERED.
 - Date of birth, nationality, document and plate then support or weaken it: a date of birth
   years apart is strong evidence of another person (-0.3), two full dates a year apart or
   another day of the same year some (-0.2; 1 January is read as "that year"; a year alone a
@@ -74,6 +78,7 @@ WEAK_CREDIT = 0.5
 _PARTICLES = {"ben", "abd"}
 THIN = 0.25
 LONG_VOWELS_DIFFER = 0.9
+REORDERED = 0.1
 EVIDENCE_FULL = 1.5
 NO_DOB = 0.05
 LAMBDA_MIDDLE = 0.15
@@ -101,6 +106,7 @@ class NameMatch(msgspec.Struct, frozen=True, kw_only=True):
     pairs: list[tuple[str, str, float, str]]  # passage token, listed token, similarity, how
     missing: list[str]  # tokens of either name left unmatched
     keys: list[str] = []  # the matched listed tokens' keys (`NameToken.key`), for `share`
+    reordered: bool = False  # three or more matched in an order no rotation gives
 
 
 def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
@@ -212,7 +218,21 @@ def name_match(
     # Thin evidence (a Fatma and a one-consonant family name) cannot make a full match.
     thin = min(1.0, 1.0 - THIN + THIN * matched_w / EVIDENCE_FULL)
     score = thin * got / (matched_w + lost)
-    return NameMatch(score=score, pairs=pairs, missing=missing, keys=keys)
+    reordered = not _rotation([used_p[i] for i in sorted(used_p)])
+    if reordered:
+        score = max(0.0, score - REORDERED)
+    return NameMatch(score=score, pairs=pairs, missing=missing, keys=keys, reordered=reordered)
+
+
+def _rotation(listed: Sequence[int]) -> bool:
+    """Whether the listed tokens' positions, taken in the passage's order, are the listed
+    order turned round: a family name moved from last to first (an MRZ, a register) turns
+    the order, but nobody writes the father's name before the given name. Two or fewer
+    matched tokens are always a rotation."""
+    k = len(listed)
+    rank = {j: r for r, j in enumerate(sorted(listed))}
+    ranks = [rank[j] for j in listed]
+    return k < 3 or all(ranks[(t + 1) % k] == (ranks[t] + 1) % k for t in range(k))
 
 
 def _dob_evidence(passage: str | None, listed: Sequence[str]) -> tuple[float, str] | None:
@@ -330,6 +350,8 @@ class Screener:
                 why.extend(f"  {a} ~ {b}: {how} ({s:.2f})" for a, b, s, how in match.pairs)
                 if match.missing:
                     why.append(f"  not matched: {', '.join(match.missing)}")
+                if match.reordered:
+                    why.append(f"  in another order than any writing of one name (-{REORDERED})")
             if (dob := _dob_evidence(passage.dob, entry.dob)) is not None:
                 score += dob[0] if score > 0 else 0.0
                 why.append(dob[1])

@@ -143,3 +143,28 @@ def test_a_name_alone_weighs_by_how_many_bear_it() -> None:
     assert dated["DATED"][0] == 1.0
     assert "name alone" not in dated["DATED"][1]
     assert "name alone" in dated["COMMON"][1]  # the undated namesake: the name alone
+
+
+def test_a_name_in_another_order_than_any_writing_of_it_weighs_less() -> None:
+    """Family name first or last is one name turned round (an MRZ, a register); the father's
+    name before the given name is another man (Saleh son of Khalid is not Khalid son of
+    Saleh)."""
+    from borderwatch.ops.checkpoints import LoadedList, LookoutEntry
+    from borderwatch.ops.checkpoints.screen import REORDERED
+
+    entry = LookoutEntry(id="K", names=("Khalid Saleh Zitouni",), dob=("1970",))
+    screener = Screener([LoadedList(name="w", entries=(entry,))], on=TODAY)
+
+    def screen(name: str) -> tuple[float, str]:
+        line = f'{{"id": "p", "names": ["{name}"], "dob": "1970-05-04"}}'
+        (hit,) = screener.screen(decode_passage(line))
+        return hit.score, "\n".join(hit.why)
+
+    same, turned, swapped = (
+        screen(n) for n in ("Khalid Saleh Zitouni", "ZITOUNI KHALID SALEH", "Saleh Khalid Zitouni")
+    )
+    assert same[0] == turned[0]
+    assert "another order" not in turned[1]
+    assert same[0] == 1.0
+    assert swapped[0] == pytest.approx(1.0 - REORDERED + 0.04)  # the year of birth agrees
+    assert "in another order than any writing of one name" in swapped[1]
