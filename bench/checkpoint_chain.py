@@ -6,9 +6,9 @@ writing of their name) goes through the real API of a running service, as the la
 would send it: each passage recorded (`POST /checkpoints/passages`), screened against the
 list, a hit raising its alert through the engine; then the second line decides each passage
 with a hit at once, before the next passage, from the ground truth (held if the traveller is
-the entry hit, else cleared). (Decided all at the end instead, every hit at a post within the
-incident book's merge window of the last joins one open incident: 39 hits made 2 incidents
-in two hours.)
+the entry hit, else cleared). (A hit joins an open incident only when it is about the same
+listed person at the same post within the merge window: decided at the end instead, hits on
+different people are still different incidents.)
 
 Reported: passages, listed travellers and how many were found on their own entry (recall),
 innocents flagged, alerts and incidents, incidents resolved by the decisions, and the time

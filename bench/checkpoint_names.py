@@ -15,17 +15,20 @@ The set (bench/checkpoint_data.py, code that shares nothing with the matcher):
   given and father's names with another family name, or their family name with other given
   names, each with their own date of birth.
 
-A positive counts as found only when the right entry is among the hits. Bars: recall >= 0.98
-over all positives with <= 0.5 % of innocent passages (random and near misses together)
-flagged, at the default threshold, with the whole passage (names, date of birth,
-nationality). Innocents who bear a listed person's very name (same given and family names as
-phonemes, however written: `homonyms`, about 5 % of them, as in a real population where
-Mohamed is common) are flagged when the entry has no date of birth to tell them apart, and
-rightly so: a second-line officer must look. The flagged share is reported with them and
-without them; the bar is judged without them. The matcher's constants were set on seed 17;
-the benchmark runs seed 2026. The same run reports names alone, and the two baselines on
-names (they have no notion of a date of birth): exact match of the ICU-normalised token sets,
-and Jaro-Winkler >= 0.9 on the normalised Latin letters of the whole name.
+A positive counts as found only when the right entry is among the hits. Bars, as the issue
+sets them: recall >= 0.98 over all positives with <= 0.5 % of innocent passages (random and
+near misses together, every one of them) flagged, at the default threshold, with the whole
+passage (names, date of birth, nationality). Innocents who bear a listed person's very name
+(same given and family names as phonemes, however written: `homonyms`, about 5 % of them, as
+in a real population where Mohamed is common) can only be told apart by a date of birth, and
+10 % of the entries have none: the matcher weakens a name alone by how many people bear it
+(`screen._commonness`), which costs the listed people with common names their recall as much
+as it spares their namesakes. The flagged share without the homonyms is reported beside it.
+The matcher's constants were set on seed 17 (the development seed); the benchmark reports
+seed 17 and seed 2026, and judges the bars on 2026, which the constants never saw. The same
+run reports names alone, and the two baselines on names (they have no notion of a date of
+birth): exact match of the ICU-normalised token sets, and Jaro-Winkler >= 0.9 on the
+normalised Latin letters of the whole name.
 """
 
 from __future__ import annotations
@@ -214,9 +217,19 @@ def _jaro_winkler(data: LabelledSet) -> dict[str, set[str]]:
     return found
 
 
-def run(quick: bool = False, seed: int = 2026) -> list[dict[str, Any]]:
+SEEDS = (17, 2026)  # the development seed, then the held-out one the bars are judged on
+
+
+def run(quick: bool = False, seeds: tuple[int, ...] = SEEDS) -> list[dict[str, Any]]:
+    """One line per seed (quick: the last only): ours beside the two baselines."""
+    chosen = seeds[-1:] if quick else seeds
+    return [_run(quick, seed, judged=seed == seeds[-1]) for seed in chosen]
+
+
+def _run(quick: bool, seed: int, judged: bool) -> dict[str, Any]:
     """Ours (whole passage, names only) beside the two baselines, on one labelled set."""
     n_list, n_innocent, n_lookalike = (300, 2_000, 300) if quick else (2_000, 20_000, 2_000)
+    judge = judged and not quick
     data = build_set(seed, n_list, n_innocent, n_lookalike)
     t = time.perf_counter()
     ours = _score(_ours(data, names_only=False), data)
@@ -230,6 +243,7 @@ def run(quick: bool = False, seed: int = 2026) -> list[dict[str, Any]]:
     result: dict[str, Any] = {
         "benchmark": "checkpoint_names",
         "seed": seed,
+        "seed_role": "held out: bars judged" if judged else "development: constants set here",
         "entries": len(data.entries),
         "positives": sum(1 for _, t, _ in data.passages if t is not None),
         "innocents": sum(1 for _, t, _ in data.passages if t is None),
@@ -240,11 +254,8 @@ def run(quick: bool = False, seed: int = 2026) -> list[dict[str, Any]]:
             k: round(v["recall"] / ours["recall"], 3) for k, v in rows.items() if k != "ours"
         },
         "bars": {
-            f"recall>={RECALL_BAR}": ours["recall"] >= RECALL_BAR if not quick else None,
-            f"flagged_not_homonym<={FLAGGED_BAR}": ours["flagged_innocent_not_homonym"]
-            <= FLAGGED_BAR
-            if not quick
-            else None,
+            f"recall>={RECALL_BAR}": ours["recall"] >= RECALL_BAR if judge else None,
+            f"flagged<={FLAGGED_BAR}": ours["flagged_innocent"] <= FLAGGED_BAR if judge else None,
         },
     }
-    return [result]
+    return result

@@ -11,7 +11,10 @@
                               API (REST, WebSocket /api/v1/stream) ┘   console, partners
 
 With `--twin SCENARIO` the digital twin streams its sensors into the CoT port as separate
-sensor connections, through exactly the path real sensors take.
+sensor connections, through exactly the path real sensors take, and its crossing posts'
+traffic into the API as the lanes' officer `twin.lanes` (`twin.lanes`: the twin's list in
+`DATA/checkpoints/lists/`, a passage recorded when due, a listed traveller's hit raising its
+lookout alert; the officer's password is printed and kept in `DATA/twin-lanes.txt`).
 
 The start order matters: the engine follows the log from seq 0 (rebuilding the picture
 from everything logged before), and only then do the listeners open. Shutdown is the
@@ -31,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import uvicorn
@@ -42,9 +45,15 @@ from borderwatch.ingest import cot
 from borderwatch.revocation import Revocations
 from borderwatch.service.core import Service, ServiceOptions
 
+if TYPE_CHECKING:
+    from borderwatch.twin.checkpoints import Traffic
+
 __all__ = ["RunOptions", "first_crossing", "first_login", "serve"]
 
 log = logging.getLogger("borderwatch")
+
+# The twin's lanes' officer (`run --twin`): records the twin's crossing-post traffic.
+LANE_OFFICER = "twin.lanes"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +123,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
     start_ns = time.time_ns()
     clock = time.time_ns if options.twin is None else _twin_clock(start_ns, options.twin_speed)
     async with Service.start(options.service, clock) as service:
+        lanes = await asyncio.to_thread(_lanes_setup, options, service)
         tls = _tls_context(data)
         settings = options.cot if tls is not None else _without_tls(options.cot)
         revocations = Revocations(data.pki) if tls is not None else None
@@ -121,6 +131,11 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
             settings, service.admission, service.stats, tls, revocations, hub=service.tak
         )
         app = create_app(service)
+        if lanes is not None:  # the lanes' officer works at both posts
+            from borderwatch.ops.checkpoints.records import POSTS
+
+            desk = app.state.checkpoints
+            desk.log.bind(LANE_OFFICER, sorted(POSTS), "twin", service.clock())
         https: dict[str, Any] = {}
         if options.http_tls:
             https = {
@@ -139,6 +154,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         http = uvicorn.Server(config)
         http_task = asyncio.create_task(http.serve(), name="http")
         twin_task: asyncio.Task[Any] | None = None
+        lanes_task: asyncio.Task[Any] | None = None
         try:
             while not http.started:
                 if http_task.done():
@@ -157,15 +173,20 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
                 twin_task = asyncio.create_task(
                     _twin(options, server.tcp_port, stop, start_ns), name="twin"
                 )
+            if lanes is not None:
+                lanes_task = asyncio.create_task(
+                    _lanes(options, f"http://127.0.0.1:{http_port}", lanes, stop), name="lanes"
+                )
             await stop.wait()
         finally:
             log.info("stopping")
             stop.set()
-            if twin_task is not None:
-                # `stop` is set: the twin flushes its connections and returns within a second;
-                # cancel it only if it does not.
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await asyncio.wait_for(twin_task, timeout=5)
+            for task in (twin_task, lanes_task):
+                if task is not None:
+                    # `stop` is set: the twin flushes its connections and returns within a
+                    # second; cancel it only if it does not.
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(task, timeout=5)
             await cot.close(server)
             http.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
@@ -201,6 +222,8 @@ def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
         )
     if options.twin:
         print(f"  twin:        {options.twin} at {options.twin_speed:g}x", flush=True)
+        lanes = (options.service.data.root / "twin-lanes.txt").read_text().split()
+        print(f"  lane page:   {lanes[0]} / {lanes[1]}  (the twin's posts' officer)", flush=True)
     print("Ctrl-C stops it.", flush=True)
 
 
@@ -278,6 +301,42 @@ async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, star
         log.exception("the twin stopped")
     finally:
         say.cancel()
+
+
+def _lanes_setup(options: RunOptions, service: Service) -> tuple[Traffic, str] | None:
+    """With the twin: its posts' traffic, its list written where the desk reads lists, and
+    the lanes' officer with a new password (kept owner-only in `DATA/twin-lanes.txt`)."""
+    from borderwatch.twin.lanes import lane_list, lane_traffic
+
+    if options.twin is None:
+        return None
+    data = options.service.data
+    traffic = lane_traffic(options.twin_seed)
+    lane_list(data.root, traffic)
+    password = secrets.token_urlsafe(12)
+    if any(u.name == LANE_OFFICER for u in service.users.list()):
+        service.users.set_password(LANE_OFFICER, password)
+    else:
+        service.users.add(LANE_OFFICER, "customs", "officer", password)
+    path = data.root / "twin-lanes.txt"
+    path.touch(mode=0o600)
+    path.write_text(f"{LANE_OFFICER} {password}\n")
+    return traffic, password
+
+
+async def _lanes(
+    options: RunOptions, base_url: str, lanes: tuple[Traffic, str], stop: asyncio.Event
+) -> None:
+    from borderwatch.twin.lanes import drive_lanes
+
+    traffic, password = lanes
+    try:
+        summary = await drive_lanes(
+            base_url, LANE_OFFICER, password, traffic, speed=options.twin_speed, stop=stop
+        )
+        log.info("the twin's lanes finished: %s", summary)
+    except Exception:
+        log.exception("the twin's lanes stopped")
 
 
 def main(options: RunOptions) -> int:

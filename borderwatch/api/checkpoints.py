@@ -17,12 +17,21 @@
 
 A passage another post recorded is "not found" to an officer, as an incident is to a partner.
 The posts' log is blocking SQLite: it is reached from worker threads (`asyncio.to_thread`).
+
+A hit the event log refuses (503: not made durable) is not lost: the screening kept its
+`lookout_hit` action in the posts' log as owed (`records.CheckpointLog.owed`), the officer is
+answered with the hits and `alert_pending`, and the owed hits are sent again, oldest first,
+by a task of their own (every `RETRY_S`, doubling, until the log takes them) and before
+every recording and decision (so a restart sends what the last run could not).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import msgspec
@@ -34,7 +43,9 @@ from borderwatch.api.auth import Require, act_as
 from borderwatch.api.errors import ForbiddenError, NotFoundError
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
 from borderwatch.api.state import state_of
+from borderwatch.engine import ActionError
 from borderwatch.errors import MessageError
+from borderwatch.messages import OperatorAction
 from borderwatch.ops.checkpoints import CheckpointError, Hit, LookoutEntry
 from borderwatch.ops.checkpoints.desk import Desk, lane_passage
 from borderwatch.ops.checkpoints.records import (
@@ -45,6 +56,7 @@ from borderwatch.ops.checkpoints.records import (
     UnknownPassageError,
 )
 from borderwatch.service import Service
+from borderwatch.store import StoreError
 
 __all__ = [
     "BindBody",
@@ -57,6 +69,11 @@ __all__ = [
     "attach",
     "router",
 ]
+
+log = logging.getLogger(__name__)
+
+# Owed hits are sent again after this long, doubling up to the second (seconds).
+RETRY_S = (1.0, 30.0)
 
 router = APIRouter(
     prefix="/checkpoints", tags=["checkpoints"], default_response_class=MsgspecResponse
@@ -98,6 +115,8 @@ class PassageView(msgspec.Struct, frozen=True, kw_only=True):
     hits: list[Hit]
     decision: str | None = None
     incident: str | None = None
+    # The hit is recorded but the event log did not take its alert yet: it is sent again.
+    alert_pending: bool = False
 
 
 class ListedEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,14 +126,68 @@ class ListedEntry(msgspec.Struct, frozen=True, kw_only=True):
     entry: LookoutEntry
 
 
+@dataclass
+class _Owed:
+    """Sending owed hits: one sender at a time (an action is logged once), and the task
+    that retries after a refusal, if one runs."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    retry: asyncio.Task[None] | None = None
+
+
 def attach(app: FastAPI, service: Service) -> None:
     """Open the posts' desk in the service's data directory (`DATA/checkpoints/`)."""
     app.state.checkpoints = Desk.open(service.options.data.root / "checkpoints")
+    app.state.checkpoints_owed = _Owed()
 
 
 def _desk(request: Request) -> Desk:
     desk: Desk = request.app.state.checkpoints
     return desk
+
+
+async def send_owed(service: Service, desk: Desk, owed: _Owed) -> bool:
+    """Log every hit owed to the event log, oldest first; False if the log refused one (it
+    and those after it stay owed)."""
+    async with owed.lock:
+        for pid, blob in await asyncio.to_thread(desk.log.owed):
+            action = msgspec.json.decode(blob, type=OperatorAction)
+            try:
+                await service.act(action)
+            except StoreError:
+                return False
+            except ActionError as exc:  # never taken however often sent: said, and dropped
+                log.error("lookout hit of passage %s refused by the engine: %s", pid, exc)
+            await asyncio.to_thread(desk.log.settle, pid)
+    return True
+
+
+def _retry_later(service: Service, desk: Desk, owed: _Owed) -> None:
+    """Start the task that sends the owed hits until the log takes them (if none runs)."""
+    if owed.retry is not None and not owed.retry.done():
+        return
+
+    async def retry() -> None:
+        wait = RETRY_S[0]
+        while True:
+            await asyncio.sleep(wait)
+            with contextlib.suppress(Exception):  # anything else: tried again, as a refusal
+                if await send_owed(service, desk, owed):
+                    log.info("owed lookout hits logged")
+                    return
+            wait = min(2 * wait, RETRY_S[1])
+
+    log.warning("the event log refused a lookout hit: kept as owed, sent again")
+    owed.retry = asyncio.create_task(retry(), name="owed-lookout-hits")
+
+
+async def _send_or_retry(request: Request) -> bool:
+    """Send the owed hits now; if the log refuses, leave them to the retrying task."""
+    api, desk, owed = state_of(request), _desk(request), request.app.state.checkpoints_owed
+    if await send_owed(api.service, desk, owed):
+        return True
+    _retry_later(api.service, desk, owed)
+    return False
 
 
 def _named(hits: list[Hit], desk: Desk) -> list[Hit]:
@@ -187,22 +260,28 @@ async def record_passage(
     except CheckpointError as exc:
         raise MessageError(exc.field, exc.reason) from exc
 
-    def record_and_screen() -> list[Hit]:
-        desk.maybe_purge(now)
-        desk.log.record(rec, "passage at the lane")
-        return desk.log.screen(pid, desk.screener, claims.sub, now, "screened on recording")
-
-    hits = _named(await asyncio.to_thread(record_and_screen), desk)
-    incident = None
-    if hits:
+    def alert(hits: list[Hit]) -> bytes:
+        """The hit's action for the event log, owed from the screening's transaction on."""
         entries = ";".join(f"{h.list}/{h.entry}@{h.score:.2f}" for h in hits)
         action = act_as(
             api, claims, "lookout_hit", pid, "screened on recording",
             post=rec.post, lane=rec.lane, entries=entries[:200],
         )  # fmt: skip
-        await api.service.act(action)
-        incident = api.service.engine.lookouts.get(pid)
-    return MsgspecResponse(PassageView(passage=rec, hits=hits, incident=incident))
+        return msgspec.json.encode(action)
+
+    def record_and_screen() -> list[Hit]:
+        desk.maybe_purge(now)
+        desk.log.record(rec, "passage at the lane")
+        why = "screened on recording"
+        return desk.log.screen(pid, desk.screener, claims.sub, now, why, owe=alert)
+
+    hits = _named(await asyncio.to_thread(record_and_screen), desk)
+    # This hit, and any the event log refused before it, oldest first.
+    sent = await _send_or_retry(request)
+    incident = api.service.engine.lookouts.get(pid) if hits else None
+    pending = bool(hits) and not sent
+    view = PassageView(passage=rec, hits=hits, incident=incident, alert_pending=pending)
+    return MsgspecResponse(view)
 
 
 @router.post(
@@ -220,6 +299,7 @@ async def decide_passage(
     """Cleared, referred or held: on the incident (a logged action) and in the posts' log."""
     api, desk = state_of(request), _desk(request)
     await _post_of_officer(desk, claims, pid)
+    await _send_or_retry(request)  # a hit still owed has no incident to decide on yet
     incident = api.service.engine.lookouts.get(pid)
     if incident is None:
         raise MessageError("$.decision", f"passage {pid} has no lookout hit to decide on")
@@ -234,12 +314,14 @@ async def _view(desk: Desk, service: Service, claims: Claims, pid: str, why: str
     now = service.clock()
     rec = await asyncio.to_thread(desk.log.view, pid, claims.sub, now, why)
     hits, decision = await asyncio.to_thread(desk.log.latest, pid, claims.sub, now, why)
+    owed = {p for p, _ in await asyncio.to_thread(desk.log.owed)}
     return MsgspecResponse(
         PassageView(
             passage=rec,
             hits=_named(hits, desk),
             decision=decision,
             incident=service.engine.lookouts.get(pid),
+            alert_pending=pid in owed,
         )
     )
 

@@ -7,11 +7,14 @@ the post, the lane and the entries hit (`list/entry@score`). The engine makes it
 `IncidentBook` as the border's alerts, so it has the same lifecycle and, being an event in the
 log, the same incident after a rebuild (live = replay). The second-line officer's decision is
 a `decide` action on that incident (params: the passage and cleared, referred or held): it is
-shown on the incident as a note and moves it on. Hits at one post within the incident book's
-merge window share one incident (the occupants of one vehicle, a group travelling together),
-so each passage is decided on its own; the incident is resolved when every passage in it has
-a final decision: `apprehended` if anyone was held, else `false_alarm` (the screening flagged
-someone the second line cleared). A referral (to another service) keeps it open, acknowledged.
+shown on the incident as a note and moves it on. The alert's evidence is the passage and the
+entries hit (`list:entry`), and the incident book files a lookout hit by them as well as by
+place: a hit joins an open incident at its post only when it is about the same passage or a
+listed person the incident already has (the same person screened again within the merge
+window), so two different travellers listed at one post are two incidents. Each passage is
+decided on its own; the incident is resolved when every passage in it has a final decision:
+`apprehended` if anyone was held, else `false_alarm` (the screening flagged someone the
+second line cleared). A referral (to another service) keeps it open, acknowledged.
 
 No traveller data enters the event log, which is kept forever: the passage id is opaque, and
 the traveller's record stays in the posts' own log, where retention erases it.
@@ -38,6 +41,7 @@ __all__ = [
     "check_decision",
     "check_lookout_hit",
     "decision_outcome",
+    "entries_hit",
     "lookout_alert",
     "passages_of",
     "post_places",
@@ -87,6 +91,14 @@ def check_lookout_hit(action: OperatorAction) -> None:
         raise LookoutError("a lookout hit needs params.entries (the entries hit)")
 
 
+def entries_hit(entries: str) -> tuple[str, ...]:
+    """The entries a lookout hit's `entries` param names (`list/entry@score`, `;`-separated;
+    the param is cut at 200 characters, so a cut last one is left out), as `list:entry`: an
+    alert's evidence with a `/` names a detection (`Alert.detection_keys`), these do not."""
+    out = (e.partition("@") for e in entries.split(";"))
+    return tuple(dict.fromkeys(n.replace("/", ":")[:100] for n, at, _ in out if at and n))
+
+
 def lookout_alert(action: OperatorAction) -> Alert:
     """The alert a checked `lookout_hit` raises at its post."""
     post = action.params["post"]
@@ -102,8 +114,9 @@ def lookout_alert(action: OperatorAction) -> Alert:
         category="checkpoint",
         sector=place.sector,
         cls="person",
-        # What it is about, as a system alert names its sensor: the passage (not a track).
-        evidence=(action.target or "",),
+        # What it is about, as a system alert names its sensor: the passage (not a track)
+        # and the listed people hit; the incident book files it by them (rules.incidents).
+        evidence=(action.target or "", *entries_hit(action.params["entries"])),
         summary=f"lookout hit at {post} {lane}: {action.params['entries']}"[:500],
     )
 

@@ -7,8 +7,11 @@ place and `merge_window_s` of its last alert (the same group seen again under a 
 the line sensor and the radar on one crossing); for a system alert, when it is about the same
 site (a tower's radar and camera are one site: a tower down is one fault, however its sensors
 say it), or about a sector with an open fault of its own (a sector gone silent: its sensors'
-faults are that one fault). Otherwise it opens a new incident. A resolved incident takes no
-more alerts.
+faults are that one fault); for a lookout hit at a crossing post (category `checkpoint`), as an
+intrusion, but only when it is also about the same passage or a listed person the incident is
+already about (its evidence names them): two different travellers listed at one post are two
+incidents, each decided on its own. Otherwise it opens a new incident. A resolved incident
+takes no more alerts.
 
 Every change of an incident is published as a whole new `Incident` message (the latest one
 with an id is its state), so a log of them replays to the same picture.
@@ -85,6 +88,10 @@ class IncidentBook:
                 if self._subjects(a) & o.subjects or a.sector in o.subjects:
                     return o
                 continue
+            if a.category == "checkpoint" and not set(a.evidence) & o.subjects:
+                # A lookout hit is about a traveller and the entries hit: every hit at a post
+                # is within the merge radius of every other, so place alone merges nothing.
+                continue
             d = float(np.hypot(x - o.x, y - o.y))
             if d <= c.merge_radius_m and (best is None or (d, iid) < best):
                 best = (d, iid)
@@ -133,6 +140,8 @@ class IncidentBook:
             o.x, o.y, o.last_alert_ns = x, y, max(o.last_alert_ns, a.time_ns)
         if a.category in _BY_SUBJECT:
             o.subjects |= self._subjects(a)
+        elif a.category == "checkpoint":
+            o.subjects |= set(a.evidence)
         return o.incident.id
 
     def _subjects(self, a: Alert) -> set[str]:

@@ -73,10 +73,10 @@ def lane(mrz: str, **extra: Any) -> dict[str, Any]:
 
 
 def dehiba(mrz: str, **extra: Any) -> dict[str, Any]:
-    """A lane body at Dehiba-Wazen (`OTHER_OFFICER`'s post), lane L1. Hits at one post within
-    the incident book's merge window share an incident (engine.lookout), and the suite leaves
-    undecided hits at Ras Ajdir (the role matrix): tests that follow an incident to its end
-    record here and decide every passage they record."""
+    """A lane body at Dehiba-Wazen (`OTHER_OFFICER`'s post), lane L1. Hits on one listed person
+    at one post within the incident book's merge window share an incident (engine.lookout),
+    and the suite leaves undecided hits at Ras Ajdir (the role matrix): tests that follow an
+    incident to its end record here and decide every passage they record."""
     return lane(mrz, post="dehiba_wazen", lane="L1", **extra)
 
 

@@ -6,17 +6,20 @@ every read and write of a traveller's record."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Any, get_args
 
 import pytest
 
 from borderwatch.accounts import DataDir
+from borderwatch.api import checkpoints as checkpoints_api
 from borderwatch.api.checkpoints import PostName
 from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.messages import OperatorAction
 from borderwatch.ops.checkpoints.records import POSTS
 from borderwatch.service import ServiceOptions
+from borderwatch.store import StoreError
 
 from .checkpoints_data import (
     EXPIRED_ENTRY,
@@ -78,7 +81,7 @@ def test_a_listed_traveller_raises_a_lookout_incident_the_decision_closes(api: A
     inc = api.service.engine.incidents[iid]
     assert (inc.category, inc.state, inc.track_ids) == ("checkpoint", "new", ())
     (alert,) = (api.service.engine.alerts[a] for a in inc.alert_ids)
-    assert alert.evidence == (passage["id"],)  # the passage it is about; no track
+    assert alert.evidence == (passage["id"], "watch:W1")  # the passage, the entry; no track
     assert alert.rule == "lookout_hit"
     assert "dehiba_wazen L1" in alert.summary
     assert "W1" in alert.summary
@@ -134,6 +137,57 @@ def test_a_referral_keeps_the_incident_open(api: Api) -> None:
     # Cleared: the same passport tomorrow is not stopped again (records: clearances).
     again = _record(api, dehiba(listed), OTHER_OFFICER)
     assert (again["hits"], again.get("incident")) == ([], None)
+
+
+def test_a_hit_the_event_log_refuses_is_sent_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoints_api, "RETRY_S", (0.05, 0.2))
+    logged = api.service.writer.append
+
+    async def full_disk(*_: object) -> range:
+        raise StoreError("events.sqlite", "append not made durable (SQLITE_FULL)")
+
+    monkeypatch.setattr(api.service.writer, "append", full_disk)
+    desk = api.app.state.checkpoints
+    # Two listed travellers while the disk is full: recorded, screened, answered with their
+    # hits, their alerts owed (in the posts' log), not lost, not a 503.
+    views = [_record(api, dehiba(listed_again()), OTHER_OFFICER) for _ in range(2)]
+    pids = [v["passage"]["id"] for v in views]
+    for view in views:
+        assert [h["entry"] for h in view["hits"]] == ["W1"]
+        assert (view["alert_pending"], view["incident"]) == (True, None)
+    assert [p for p, _ in desk.log.owed()] == pids
+    assert not set(pids) & set(api.service.engine.lookouts)
+    r = api.client.get(f"{PASSAGES}/{pids[0]}", headers=api.auth(OTHER_OFFICER))
+    assert (r.status_code, r.json()["alert_pending"]) == (200, True)
+    # Nothing to decide yet: the hit has no incident while it is owed.
+    r = api.client.post(f"{PASSAGES}/{pids[0]}/decision",
+                        json={"decision": "cleared", "why": "a namesake"},
+                        headers=api.auth(OTHER_OFFICER))  # fmt: skip
+    assert r.status_code == 422, r.text
+    # The disk has room again: the retrying task sends both, oldest first, with no request.
+    monkeypatch.setattr(api.service.writer, "append", logged)
+    deadline = time.monotonic() + 10
+    while desk.log.owed() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert desk.log.owed() == []
+    r = api.client.get(f"{PASSAGES}/{pids[0]}", headers=api.auth(OTHER_OFFICER))
+    assert (r.json()["alert_pending"], r.json()["incident"]) == (
+        False,
+        api.service.engine.lookouts[pids[0]],
+    )
+    actions = [e.message for e in api.service.log.audit()]
+    hits = [a for a in actions if isinstance(a, OperatorAction) and a.target in pids]
+    assert [(h.action, h.target) for h in hits] == [("lookout_hit", p) for p in pids]
+    iids = [api.service.engine.lookouts[p] for p in pids]
+    assert iids[0] == iids[1]  # the same listed man twice at one post: one incident
+    for pid in pids:
+        r = api.client.post(f"{PASSAGES}/{pid}/decision",
+                            json={"decision": "cleared", "why": "a namesake"},
+                            headers=api.auth(OTHER_OFFICER))  # fmt: skip
+        assert r.status_code == 200, r.text
+    assert api.service.engine.incidents[iids[0]].outcome == "false_alarm"
 
 
 def test_no_hit_no_alert_and_nothing_to_decide(api: Api) -> None:

@@ -35,8 +35,10 @@ def _action(n: int, kind: ActionKind, target: str, t: int, **params: str) -> Ope
     )
 
 
-def _hit(n: int, passage: str, t: int, post: str = "ras_ajdir") -> OperatorAction:
-    return _action(n, "lookout_hit", passage, t, post=post, lane="L1", entries="watch/W1@0.93")
+def _hit(
+    n: int, passage: str, t: int, post: str = "ras_ajdir", entries: str = "watch/W1@0.93"
+) -> OperatorAction:
+    return _action(n, "lookout_hit", passage, t, post=post, lane="L1", entries=entries)
 
 
 def _feed(engine: LiveEngine, actions: list[OperatorAction]) -> None:
@@ -57,12 +59,13 @@ def test_a_hit_opens_an_incident_and_the_decisions_close_it() -> None:
     log = [_hit(1, "P1", 0), _hit(2, "P2", 60), _hit(3, "P3", 120, post="dehiba_wazen")]
     _feed(engine, log)
     one, two, three = (engine.lookouts[p] for p in ("P1", "P2", "P3"))
-    assert one == two != three  # two hits at one post within minutes: one incident
+    assert one == two != three  # one listed person hit twice at a post within minutes
     inc = engine.incidents[one]
     assert (inc.category, inc.state, inc.track_ids) == ("checkpoint", "new", ())
     assert passages_of(inc, engine.alerts) == ["P1", "P2"]
     alert = engine.alerts[inc.alert_ids[0]]
-    assert alert.evidence == ("P1",)
+    assert alert.evidence == ("P1", "watch:W1")
+    assert alert.detection_keys == ()  # the entries are not detections
     assert (alert.rule, alert.category, alert.priority) == ("lookout_hit", "checkpoint", 2)
     assert engine.incidents[three].sector == post_places()["dehiba_wazen"].sector
 
@@ -78,6 +81,30 @@ def test_a_hit_opens_an_incident_and_the_decisions_close_it() -> None:
     assert [n.params["decision"] for n in engine.notes[one]] == ["referred", "cleared", "held"]
     _feed(engine, [_action(7, "decide", three, 500, passage="P3", decision="cleared")])
     assert engine.incidents[three].outcome == "false_alarm"
+
+
+def test_different_travellers_listed_at_one_post_are_different_incidents() -> None:
+    engine = _engine()
+    log = [
+        _hit(1, "P1", 0, entries="watch/W1@0.93"),
+        _hit(2, "P2", 30, entries="watch/W2@0.91"),  # another listed person, same post, lane
+        _hit(3, "P3", 60, entries="un/Q7@0.88;watch/W2@0.85"),  # one of them W2 again
+        _hit(4, "P4", 90, entries="watch/W1@0.93;watch/W9"),  # cut at 200 characters
+        _hit(5, "P5", 100, entries="watch/W2@0.91", post="dehiba_wazen"),  # another post
+    ]
+    _feed(engine, log)
+    p1, p2, p3, p4, p5 = (engine.lookouts[p] for p in ("P1", "P2", "P3", "P4", "P5"))
+    assert p1 != p2
+    assert p2 == p3
+    assert p4 == p1
+    assert p5 not in (p1, p2)
+    assert passages_of(engine.incidents[p1], engine.alerts) == ["P1", "P4"]
+    assert engine.alerts[engine.incidents[p1].alert_ids[1]].evidence == ("P4", "watch:W1")
+    # Decided on its own: W2's incident resolved, W1's still open.
+    _feed(engine, [_action(6, "decide", p2, 120, passage="P2", decision="cleared")])
+    _feed(engine, [_action(7, "decide", p2, 130, passage="P3", decision="cleared")])
+    assert engine.incidents[p2].outcome == "false_alarm"
+    assert engine.incidents[p1].state == "new"
 
 
 @pytest.mark.parametrize(

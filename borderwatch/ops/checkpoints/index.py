@@ -14,6 +14,9 @@ Weights are inverse document frequencies of the skeleton among the listed names 
 weighs little, a Qadhafi much), so a name meeting the passage only on "Mohamed" is not a
 candidate; the scorer then judges the few hundred left.
 
+The index also counts how many entries bear each token (`share`): the lists as a sample of
+the region's names, for the scorer to judge how common a matched name is.
+
 Built once per set of lists (seconds for a million entries, see bench/checkpoint_speed.py);
 immutable afterwards, so screenings need no lock.
 """
@@ -73,13 +76,17 @@ class NameIndex:
         pair_row = array("i")
         self._key_ids: dict[str, int] = {}
         self._skeleton_df: dict[str, int] = {}
+        self._entry_df: dict[str, int] = {}  # how many entries bear a token, see `share`
         self.row_tokens: list[tuple[NameToken, ...]] = []  # shared token objects, see names
         key_ids = self._key_ids
+        entry_df = self._entry_df
         for e, entry in enumerate(entries):
+            borne: set[str] = set()
             for n, name in enumerate(entry.names):
                 tokens = name_tokens(name)
                 if not tokens:
                     continue
+                borne.update(t.key for t in tokens)
                 row = len(rows_entry)
                 rows_entry.append(e)
                 rows_name.append(n)
@@ -89,6 +96,8 @@ class NameIndex:
                     for key in blocking_keys(tok):
                         pair_key.append(key_ids.setdefault(key, len(key_ids)))
                         pair_row.append(row)
+            for key in borne:
+                entry_df[key] = entry_df.get(key, 0) + 1
         keys = np.frombuffer(pair_key, dtype=np.int32)
         order = np.argsort(keys, kind="stable")
         self._postings: npt.NDArray[np.int32] = np.frombuffer(pair_row, dtype=np.int32)[order]
@@ -159,6 +168,13 @@ class NameIndex:
         if w is None:
             w = self._weights[token] = self.token_weight(token)
         return w
+
+    def share(self, key: str) -> float:
+        """The share of people who bear a name token (its `key`), estimated from the lists:
+        the entries bearing it over all entries, at least `_SMALL` (a list is a sample of the
+        region's names; one entry of a short list says nothing about a name's rarity). Counts
+        the entry asked about itself: add-one smoothing, never zero."""
+        return max(self._entry_df.get(key, 0), 1) / max(len(self.entries), _SMALL)
 
     def token_weight(self, token: NameToken) -> float:
         """Evidence a token carries: inverse frequency of its skeleton, common names halved,

@@ -20,6 +20,11 @@ not a hit (the screening's audit row names the clearance). The trader who crosse
 every day and shares a listed man's name is stopped once, not daily. It is bound to the
 document, not the name, so a listed person on another document is still stopped; it expires,
 and retention erases it.
+
+Owed hits: a hit must reach the event log (a `lookout_hit` action: no traveller data) to raise
+its alert. The screening keeps that action here, in the same transaction, as owed (`owed`,
+`settle`): if the event log refuses it (full disk) or the process stops before, it is sent
+again (`api.checkpoints`), never lost.
 """
 
 from __future__ import annotations
@@ -120,6 +125,8 @@ CREATE TABLE IF NOT EXISTS screenings (
 CREATE TABLE IF NOT EXISTS clearances (
     document TEXT NOT NULL, list TEXT NOT NULL, entry TEXT NOT NULL, until_ns INTEGER NOT NULL,
     passage TEXT NOT NULL, PRIMARY KEY (document, list, entry));
+CREATE TABLE IF NOT EXISTS owed (
+    passage TEXT PRIMARY KEY REFERENCES passages (id) ON DELETE CASCADE, action BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS officers (
     name TEXT NOT NULL COLLATE NOCASE, post TEXT NOT NULL, PRIMARY KEY (name, post));
 CREATE TABLE IF NOT EXISTS audit (
@@ -184,8 +191,18 @@ class CheckpointLog:
             raise UnknownPassageError("passage", f"no passage {pid!r}")
         return msgspec.json.decode(row[0], type=PassageRecord)
 
-    def screen(self, pid: str, screener: Screener, who: str, at_ns: int, why: str) -> list[Hit]:
-        """Screen a recorded passage against the lists; the hits are kept with it."""
+    def screen(
+        self,
+        pid: str,
+        screener: Screener,
+        who: str,
+        at_ns: int,
+        why: str,
+        owe: Callable[[list[Hit]], bytes] | None = None,
+    ) -> list[Hit]:
+        """Screen a recorded passage against the lists; the hits are kept with it, and, with
+        `owe`, what it makes of them (the event log's `lookout_hit` action) kept as owed to
+        the event log in the same transaction (see `owed`)."""
         with self._tx() as db:
             rec = self._get(db, pid)
             t = rec.traveller
@@ -214,10 +231,25 @@ class CheckpointLog:
             )
             if hits:
                 db.execute("UPDATE passages SET hit = 1 WHERE id = ?", (pid,))
+                if owe is not None:
+                    db.execute("INSERT OR REPLACE INTO owed VALUES (?, ?)", (pid, owe(hits)))
             if cleared:
                 why += f" ({', '.join(cleared)} cleared before for this document)"
             self._audit(db, at_ns, who, "screened", pid, why)
         return hits
+
+    def owed(self) -> list[tuple[str, bytes]]:
+        """The hits not yet in the event log, oldest first: (passage, what `screen`'s `owe`
+        made). A hit is owed from its screening until `settle`: an event log that refused it
+        (full disk, a restart between the two) loses nothing, it is sent again."""
+        with self._lock:
+            rows = self._db.execute("SELECT passage, action FROM owed ORDER BY rowid").fetchall()
+        return [(str(p), bytes(a)) for p, a in rows]
+
+    def settle(self, pid: str) -> None:
+        """The passage's hit is in the event log: owed no more."""
+        with self._lock:
+            self._db.execute("DELETE FROM owed WHERE passage = ?", (pid,))
 
     def decide(self, pid: str, decision: Decision, who: str, at_ns: int, why: str) -> None:
         """The second-line officer's decision on a passage's latest screening."""

@@ -24,6 +24,10 @@ the checkpoint's judgement, and no library holds it:
   other lacks, they disagree (another father's name): lambda 0.6 for all of them. Thin
   evidence cannot make a full match: the score is scaled by 0.75 + 0.25 x (matched weight /
   1.5), at most 1 (a common given name and a one-consonant family name are not enough).
+- Any order, but not every order: a family name first or last is one writing turned round
+  (an MRZ, a register), which keeps the rest in order; three or more matched tokens in an
+  order no turning gives (the father's name before the given name: Saleh son of Khalid for
+  Khalid son of Saleh) are another man more often than not, and the name loses REORDERED.
 - Date of birth, nationality, document and plate then support or weaken it: a date of birth
   years apart is strong evidence of another person (-0.3), two full dates a year apart or
   another day of the same year some (-0.2; 1 January is read as "that year"; a year alone a
@@ -32,6 +36,16 @@ the checkpoint's judgement, and no library holds it:
   alone to decide (-0.05: it must be that much stronger); a nationality not among the entry's
   weakens a little (people hold several); the same document number or plate is a hit on its
   own (score at least 0.97 / 0.9), whatever the names say.
+- With no date of birth to compare (the entry has none, or the passage), the name is all the
+  evidence, and what it is worth depends on how many people bear it (`_commonness`): a
+  full-name match on Mohamed ben Masoud, which one traveller in two thousand bears, is an
+  innocent namesake far more often than the listed man; one on a name one in a million bears
+  is not. The share of people bearing the matched name is estimated from the lists (each
+  matched token's share of the listed people, `NameIndex.share`, multiplied: given and family
+  names independent); the score loses COMMON_NAME (0.04) per factor ten above one in ONE_IN
+  (10,000), about the scale the date of birth is weighed on (the same date against none,
+  0.13, tells one person in 20,000 apart: 0.03 per factor ten). It weakens the listed
+  people with common names as much as their namesakes: the bar's trade (README).
 
 The constants were set on the development seed of bench/checkpoint_names.py (17) and are
 judged there on another seed.
@@ -43,6 +57,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import msgspec
@@ -62,11 +77,17 @@ COARSE_MATCH = 0.85
 WEAK_CREDIT = 0.5
 _PARTICLES = {"ben", "abd"}
 THIN = 0.25
+LONG_VOWELS_DIFFER = 0.9
+REORDERED = 0.1
 EVIDENCE_FULL = 1.5
 NO_DOB = 0.05
 LAMBDA_MIDDLE = 0.15
 LAMBDA_END = 0.5
 LAMBDA_CONFLICT = 0.6
+# A name alone (no date of birth to compare) borne by more than one person in ONE_IN loses
+# COMMON_NAME per factor ten more (see `_commonness`).
+ONE_IN = 1e-4
+COMMON_NAME = 0.04
 
 
 class Hit(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,6 +105,8 @@ class NameMatch(msgspec.Struct, frozen=True, kw_only=True):
     score: float
     pairs: list[tuple[str, str, float, str]]  # passage token, listed token, similarity, how
     missing: list[str]  # tokens of either name left unmatched
+    keys: list[str] = []  # the matched listed tokens' keys (`NameToken.key`), for `share`
+    reordered: bool = False  # three or more matched in an order no rotation gives
 
 
 def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
@@ -115,7 +138,7 @@ def token_similarity(a: NameToken, b: NameToken) -> tuple[float, str]:
                 arab, lat = (va, vb) if a.arabic else (vb, va)
                 if _within(arab, lat):
                     return 1.0, f"same consonants {x_full}"
-                return 0.9, f"same consonants {x_full}, long vowels differ"
+                return LONG_VOWELS_DIFFER, f"same consonants {x_full}, long vowels differ"
             if coarse(x) == coarse(y):
                 # kh, gh and q apart (خ, غ, ق): transliterations mix them, rarely (Khadafy).
                 best = max(best, COARSE_MATCH)
@@ -164,6 +187,7 @@ def name_match(
     used_p: dict[int, int] = {}
     used_l: set[int] = set()
     pairs: list[tuple[str, str, float, str]] = []
+    keys: list[str] = []
     got = matched_w = 0.0
     strong = 0
     for s, how, i, j in sims:
@@ -176,6 +200,7 @@ def name_match(
         matched_w += w
         strong += s >= PAIR_MIN
         pairs.append((passage[i].latin, listed[j].latin, round(s, 3), how))
+        keys.append(listed[j].key)
     if not strong or (len(pairs) < 2 and not (n == 1 and m == 1)):
         return NameMatch(score=0.0, pairs=pairs, missing=[])
     missing: list[str] = []
@@ -192,7 +217,22 @@ def name_match(
                 missing.append(tok.latin)
     # Thin evidence (a Fatma and a one-consonant family name) cannot make a full match.
     thin = min(1.0, 1.0 - THIN + THIN * matched_w / EVIDENCE_FULL)
-    return NameMatch(score=thin * got / (matched_w + lost), pairs=pairs, missing=missing)
+    score = thin * got / (matched_w + lost)
+    reordered = not _rotation([used_p[i] for i in sorted(used_p)])
+    if reordered:
+        score = max(0.0, score - REORDERED)
+    return NameMatch(score=score, pairs=pairs, missing=missing, keys=keys, reordered=reordered)
+
+
+def _rotation(listed: Sequence[int]) -> bool:
+    """Whether the listed tokens' positions, taken in the passage's order, are the listed
+    order turned round: a family name moved from last to first (an MRZ, a register) turns
+    the order, but nobody writes the father's name before the given name. Two or fewer
+    matched tokens are always a rotation."""
+    k = len(listed)
+    rank = {j: r for r, j in enumerate(sorted(listed))}
+    ranks = [rank[j] for j in listed]
+    return k < 3 or all(ranks[(t + 1) % k] == (ranks[t] + 1) % k for t in range(k))
 
 
 def _dob_evidence(passage: str | None, listed: Sequence[str]) -> tuple[float, str] | None:
@@ -220,6 +260,21 @@ def _dob_evidence(passage: str | None, listed: Sequence[str]) -> tuple[float, st
         if best is None or ev[0] > best[0]:
             best = ev
     return best
+
+
+def _commonness(index: NameIndex, keys: Sequence[str]) -> tuple[float, str]:
+    """What a name match is worth when nothing but the name can tell the listed person from
+    another traveller: the expected share of travellers who bear the matched name, f = the
+    product of each matched token's `NameIndex.share` (given and family names taken as
+    independent), and the score lost, COMMON_NAME per factor ten f exceeds ONE_IN. A full-name
+    match on a name one in 2,000 people bears (Mohamed ben Masoud) is weak evidence, one on a
+    name one in a million bears strong: without a date of birth the first is an innocent far
+    more often than the listed man, and what is left of its score says so."""
+    f = 1.0
+    for k in dict.fromkeys(keys):
+        f *= index.share(k)
+    lost = COMMON_NAME * max(0.0, math.log10(f / ONE_IN))
+    return lost, f"name alone: about 1 in {max(1, round(1 / f)):,} bears it"
 
 
 class Screener:
@@ -295,12 +350,19 @@ class Screener:
                 why.extend(f"  {a} ~ {b}: {how} ({s:.2f})" for a, b, s, how in match.pairs)
                 if match.missing:
                     why.append(f"  not matched: {', '.join(match.missing)}")
+                if match.reordered:
+                    why.append(f"  in another order than any writing of one name (-{REORDERED})")
             if (dob := _dob_evidence(passage.dob, entry.dob)) is not None:
                 score += dob[0] if score > 0 else 0.0
                 why.append(dob[1])
-            elif passage.dob and score > 0:
-                score -= NO_DOB
-                why.append("date of birth: none on the list to confirm")
+            elif score > 0:
+                if passage.dob:
+                    score -= NO_DOB
+                    why.append("date of birth: none on the list to confirm")
+                lost, text = _commonness(self.index, names[e][2].keys)
+                if lost > 0:
+                    score -= lost
+                    why.append(f"{text} (-{lost:.2f})")
             if passage.nationality and entry.nationality and score > 0:
                 if passage.nationality in entry.nationality:
                     score += 0.03
