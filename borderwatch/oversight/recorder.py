@@ -27,6 +27,7 @@ import msgspec
 from borderwatch.engine.changes import ChangeFeed, Frame, FrameKind, Item
 from borderwatch.engine.live import LiveEngine
 from borderwatch.engine.supervisor import Supervisor
+from borderwatch.errors import DataError
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, SensorStatus
 from borderwatch.oversight.journal import Journal, Rows
 
@@ -180,6 +181,19 @@ class JournalledSupervisor(Supervisor):
         super().take(seq, message, arrived_ns)
         if self.recorder is not None:
             self.recorder.took(seq, message, arrived_ns, seq in self.skip)
+
+    def snapshot(self) -> None:
+        """Commit the journal first, then keep the last good state: so the journal covers
+        the checkpoint it is written with, and a restart after kill -9 resumes from that
+        checkpoint instead of rebuilding from the first event (`resume`). A journal that
+        cannot be written stops recording, as the service's commit does."""
+        if self.recorder is not None:
+            try:
+                self.recorder.commit()
+            except DataError as exc:
+                log.warning("%s: the derived journal is not recorded until the next start", exc)
+                self.recorder = None
+        super().snapshot()
 
     def resume(self) -> bool:
         """Resume from the checkpoint only if the journal covers it: a journal behind the

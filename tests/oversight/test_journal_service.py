@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,25 @@ def test_the_service_makes_each_report_when_it_is_due(messages: list[Any], tmp_p
             assert report["incidents"] > 0
 
     asyncio.run(run())
+
+
+def test_the_journal_covers_every_checkpoint(messages: list[Any], tmp_path: Path) -> None:
+    """The journal is committed before each engine checkpoint is written: after a kill -9
+    the next start resumes from the checkpoint (the journal covers it) instead of
+    rebuilding the picture from the first event. Here the service's own commit waits an
+    hour, so only the checkpoint's commit can keep the journal up."""
+    root = tmp_path / "data"
+    options = dataclasses.replace(_options(root), journal_every_s=3600.0)
+    registry = Registry.from_layout(load_sites(None).in_sectors({"N03"}))
+
+    async def run() -> tuple[int, int]:
+        async with Service.start(options) as s:
+            for k in range(0, 3000, 500):
+                await s.admission.accept(messages[k : k + 500], "test:twin")
+            await asyncio.wait_for(s.engine.processed(s.writer.last_seq), 60)
+            checkpoint_seq = pickle.loads((root / "engine.checkpoint").read_bytes())[1]
+            with Journal.open(root, fingerprint(EVENT_CLOCK, registry)) as journal:
+                return checkpoint_seq, journal.covered
+
+    checkpoint_seq, covered = asyncio.run(run())
+    assert covered >= checkpoint_seq > 1000
