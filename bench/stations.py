@@ -81,9 +81,13 @@ async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool) -> dict[st
     await link.start()
     server = start_station_server("station-a", root / "stations", link.url, fsync=fsync)
     station = Station("station-a", ["N02"], Registry(), server.url)
-    # The real operations room: its link watcher, its reader, its engine (which refuses these
-    # plots of an unknown radar at once: what is measured is the flow, not fusion).
-    centre = Centre(cluster.urls, ["station-a"], Registry())
+    # The real operations room: its link watcher, its reader, its event log, its engine (which
+    # refuses these plots of an unknown radar at once: what is measured is the flow, not
+    # fusion; the engine's own pace is `engine_replay`'s and the workers' below).
+    (root / "room").mkdir(parents=True, exist_ok=True)
+    centre = Centre(
+        cluster.urls, ["station-a"], Registry(), log_path=root / "room" / "events.sqlite"
+    )
     try:
         await station.start()
         await centre.start()
@@ -93,12 +97,13 @@ async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool) -> dict[st
         await _store(station, n)
         ingest_s = time.perf_counter() - t_ingest
         held_back = await centre.border_messages()
+        bundles = station.counts.bundles
         link.heal()
         t_heal = time.perf_counter()
         in_border_s = None
-        while centre.received < n:
+        while centre.taken < n:
             centre.check()
-            if in_border_s is None and (await centre.border_messages() or 0) >= n:
+            if in_border_s is None and (await centre.border_messages() or 0) >= bundles:
                 in_border_s = time.perf_counter() - t_heal
             await asyncio.sleep(0.1)
         room_s = time.perf_counter() - t_heal
@@ -117,6 +122,7 @@ async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool) -> dict[st
         "rate_event_per_s": rate,
         "cut_event_s": cut_s,
         "messages": n,
+        "bundles": bundles,
         "in_room_during_cut": held_back,
         "station_ingest_per_s": round(n / ingest_s),
         "station_keeps_real_time": n / ingest_s >= rate,

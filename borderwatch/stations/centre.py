@@ -20,10 +20,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
+import msgspec
 import nats
 import nats.errors
 import nats.js.errors
@@ -42,7 +44,8 @@ from nats.js.api import (
 from borderwatch.engine import EngineConfig, LiveEngine
 from borderwatch.errors import BorderwatchError, MessageError
 from borderwatch.geo.registry import Registry
-from borderwatch.messages import decode
+from borderwatch.messages import Detection, Patrol, SensorStatus, decode
+from borderwatch.stations.bundle import Inbound, decode_bundle
 from borderwatch.stations.digest import DigestFeed
 from borderwatch.stations.merge import StationMerge
 from borderwatch.stations.subjects import (
@@ -53,21 +56,27 @@ from borderwatch.stations.subjects import (
     STATION,
     station_stream,
 )
-from borderwatch.store import EncodedBatch, EventLog, Loggable
+from borderwatch.store import KINDS, EncodedBatch, EventLog
 
 __all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
 
 log = logging.getLogger(__name__)
 
+_encoder = msgspec.json.Encoder()
+
 DURABLE = "operations-room"
 PROBE_TIMEOUT_S = 2.0
+PROBE_S = 1.0  # how often each link is probed while all are up
+PROBE_DOWN_S = 0.25  # ... and while one is down
 # The room remembers a message id this long (station clock): longer than any cut it must
 # ride out plus JetStream's own duplicate window (1 h), which catches quick re-sends first.
 DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
 PRUNE_EVERY = 100_000
 PROBES_TO_DOWN = 3
 STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
-FETCH = 500
+# JetStream messages per fetch: bundles of up to 2,000 wire messages each (single messages of
+# the first version's stations are small), so a fetch is up to ~30,000 messages.
+FETCH = 16
 # A cluster being formed, or electing a new leader after a node died, answers nothing for a
 # few seconds: the room's set-up retries that long.
 SETUP_TIMEOUT_S = 60.0
@@ -83,9 +92,11 @@ class StationHealth:
 
     station: str
     received: int = 0  # messages (not ticks) the room took from this station
+    bundles: int = 0  # JetStream messages (bundles, single messages, ticks) read from it
     last_heard_wall: float | None = None  # time.time() of the latest message from it
     clock_ns: int = 0  # the station's arrival clock at its latest message or tick
-    backlog: int | None = None  # messages on the station not yet in BORDER (source lag)
+    backlog: int | None = None  # JetStream messages on the station not yet in BORDER
+    in_border: int | None = None  # JetStream messages of this station BORDER holds
     source_active_s: float | None = None  # how long ago the source last moved
     link_up: bool | None = None  # the station's JetStream answers through its link
     link_changes: int = 0
@@ -95,6 +106,7 @@ class StationHealth:
         """For the console and `borderwatch stations`: lag is the room's clock minus the
         station's (s): how far behind its data is."""
         lag = (room_clock_ns - self.clock_ns) / 1e9 if self.clock_ns else None
+        pending = None if self.in_border is None else max(0, self.in_border - self.bundles)
         return {
             "station": self.station,
             "received": self.received,
@@ -103,8 +115,13 @@ class StationHealth:
                 if self.last_heard_wall is None
                 else round(time.time() - self.last_heard_wall, 1)
             ),
+            "last_heard_wall": self.last_heard_wall,
+            "last_heard_event_ns": self.clock_ns or None,
             "link": None if self.link_up is None else ("up" if self.link_up else "down"),
+            # JetStream messages (bundles): still on the station (the source's lag), and in
+            # BORDER but not yet read by the room's consumer
             "backlog": self.backlog,
+            "pending": pending,
             "lag_s": None if lag is None else round(lag, 3),
         }
 
@@ -161,9 +178,19 @@ class Centre:
         # `borderwatch replay --data` gives the room's very tracks, alerts and incidents, ids
         # and all. NORMAL, not FULL: BORDER, 3 replicas, is what is durable; this is its order.
         self.events = None if log_path is None else EventLog(log_path, synchronous="NORMAL")
+        # The log is written on its own thread while the engine takes the same messages in
+        # (SQLite lets go of the GIL while it writes: the room's two halves share two cores);
+        # each write is waited for before the next is started, so the log's order is the
+        # engine's and a failed write stops the room at the next batch.
+        self._log_writer = (
+            None
+            if self.events is None
+            else ThreadPoolExecutor(1, thread_name_prefix="operations-room-log")
+        )
+        self._logging: Future[list[range]] | None = None
         self.feed = DigestFeed()
         self.engine = LiveEngine(registry, self.feed, config)
-        self.merge: StationMerge[object] = StationMerge(self.stations)
+        self.merge: StationMerge[Inbound] = StationMerge(self.stations)
         self.health = {s: StationHealth(s) for s in self.stations}
         # Ids seen, with the arrival time of their message: forgotten once the room's clock is
         # `dedup_horizon_ns` past them (a day of a border is millions of ids).
@@ -250,7 +277,9 @@ class Centre:
                     if up and was is False:
                         await self._restart_source(s)
             await self.refresh_backlog()
-            await asyncio.sleep(1.0)
+            # a link that is down is probed more often: its backlog waits on the probe
+            down = any(h.link_up is False for h in self.health.values())
+            await asyncio.sleep(PROBE_DOWN_S if down else PROBE_S)
 
     async def _restart_source(self, station: str) -> None:
         js = self._js
@@ -284,11 +313,41 @@ class Centre:
             with contextlib.suppress(Exception):
                 await self._nc.close()
             self._nc = None
+        if self._log_writer is not None:
+            with contextlib.suppress(Exception):  # closing: what failed was said already
+                self.logged()
+            self._log_writer.shutdown()
+            self._log_writer = None
         if self.events is not None:
             self.events.close()
             self.events = None
 
     async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
+        """Read BORDER: the next fetch is on its way while a batch is taken in (a fetch is
+        a round trip to the cluster; waiting for it between batches halved the room's pace)."""
+        fetched: asyncio.Queue[list[Msg] | BaseException] = asyncio.Queue(maxsize=2)
+        reader = asyncio.create_task(self._fetch(sub, fetched), name="operations-room fetch")
+        try:
+            while True:
+                msgs = await fetched.get()
+                if isinstance(msgs, BaseException):
+                    raise msgs
+                for m in msgs:
+                    self._hold(m)
+                for m in msgs:
+                    with contextlib.suppress(nats.errors.Error):
+                        await m.ack()
+                if self._logging is not None and not self._logging.done():
+                    await asyncio.wrap_future(self._logging)
+                self._release(flush=False)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+    async def _fetch(
+        self, sub: JetStreamContext.PullSubscription, out: asyncio.Queue[list[Msg] | BaseException]
+    ) -> None:
         fetch = sub.fetch
         failing = False  # logged once when reading fails, once when it works again
         while True:
@@ -304,21 +363,24 @@ class Centre:
                 self.read_failures += 1
                 await asyncio.sleep(0.5)
                 continue
+            except Exception as exc:  # a bug: the room's reader stops and says why
+                await out.put(exc)
+                raise
             if failing:
                 log.warning("operations room: reading BORDER again")
                 failing = False
-            for m in msgs:
-                self._hold(m)
-            for m in msgs:
-                with contextlib.suppress(nats.errors.Error):
-                    await m.ack()
-            self._release(flush=False)
+            await out.put(msgs)
 
     def _hold(self, m: Msg) -> None:
         headers = m.headers or {}
         mid, station = headers.get(MSG_ID), headers.get(STATION)
         if mid is None or station not in self.health or ARRIVED not in headers:
             self.undecodable += 1
+            return
+        health = self.health[station]
+        health.bundles += 1
+        if m.subject.endswith(".batch"):
+            self._hold_bundle(station, m.data)
             return
         if mid in self.seen:
             self.duplicates += 1
@@ -329,7 +391,6 @@ class Centre:
             self.undecodable += 1
             return
         self.seen[mid] = arrived
-        health = self.health[station]
         health.clock_ns = max(health.clock_ns, arrived)
         if len(self.seen) >= self._next_prune:
             self._prune_seen()
@@ -344,9 +405,46 @@ class Centre:
             self.undecodable += 1
             log.info("operations room: %s sent what cannot be decoded (%s)", station, exc)
             return
+        if not isinstance(message, Detection | SensorStatus | Patrol):
+            self.undecodable += 1
+            log.info("operations room: %s sent a %s", station, type(message).__name__)
+            return
         self.received += 1
         health.received += 1
         self.merge.add(station, arrived, message)
+
+    def _hold_bundle(self, station: str, data: bytes) -> None:
+        """Each message of a station's bundle: dropped if its own id was seen (whichever
+        bundle brought it), counted if it does not decode, else into the merge."""
+        try:
+            bundle = decode_bundle(data)
+        except MessageError as exc:
+            self.undecodable += 1
+            log.info("operations room: %s sent a bundle that cannot be decoded (%s)", station, exc)
+            return
+        health = self.health[station]
+        seen, add = self.seen, self.merge.add
+        received = bad = 0
+        for mid, arrived, message in zip(bundle.ids, bundle.arrived, bundle.messages, strict=True):
+            if mid in seen:
+                self.duplicates += 1
+                continue
+            seen[mid] = arrived
+            if isinstance(message, MessageError):
+                bad += 1
+                continue
+            add(station, arrived, message)
+            received += 1
+        if bad:
+            self.undecodable += bad
+            log.info("operations room: %s sent %d messages that cannot be decoded", station, bad)
+        self.received += received
+        health.received += received
+        if bundle.arrived:
+            health.clock_ns = max(health.clock_ns, bundle.arrived[-1])
+        health.last_heard_wall = time.time()
+        if len(seen) >= self._next_prune:
+            self._prune_seen()
 
     def _prune_seen(self) -> None:
         """Forget ids older than the horizon (amortised: a scan every PRUNE_EVERY new ids)."""
@@ -358,11 +456,18 @@ class Centre:
         released = list(self.merge.release(flush))
         if not released:
             return
-        if self.events is not None:
-            # logged first, then taken in: the log's seqs are the engine's
-            self.events.append_encoded(
-                [EncodedBatch.of([cast(Loggable, m)], st, arrived) for st, arrived, m in released]
-            )
+        if self.events is not None and self._log_writer is not None:
+            # Logged in the order taken in: the log's seqs are the engine's. The rows are
+            # made here, not by `EncodedBatch.of`, whose check (encode, decode again) is for
+            # messages built in Python: these were decoded and checked on the way in, and at
+            # tens of thousands a second the check was a third of the room's time.
+            enc = _encoder.encode
+            batches = [
+                EncodedBatch(((KINDS[type(m)], m.time_ns, None, enc(m).decode()),), st, arrived)
+                for st, arrived, m in released
+            ]
+            self.logged()
+            self._logging = self._log_writer.submit(self.events.append_encoded, batches)
         take = self.engine.take
         for station, arrived, message in released:
             self.taken += 1
@@ -372,10 +477,17 @@ class Centre:
                 self.engine_faults += 1
                 log.warning("operations room: the engine failed on %s's message: %r", station, exc)
 
+    def logged(self) -> None:
+        """Wait until the room's log holds everything the engine took in (raises the
+        log's `StoreError` if a write failed)."""
+        if self._logging is not None:
+            self._logging.result()
+
     def finish(self) -> None:
         """Take in whatever the merge still holds (the run is over: nothing more comes)."""
         self.check()
         self._release(flush=True)
+        self.logged()
 
     def check(self) -> None:
         """Raise what stopped the room's reader, if anything did."""
@@ -390,12 +502,14 @@ class Centre:
         return max((h.clock_ns for h in self.health.values()), default=0)
 
     async def refresh_backlog(self) -> None:
-        """Ask the cluster how far behind each station's source is."""
+        """Ask the cluster how far behind each station's source is, and how many of each
+        station's JetStream messages BORDER holds (what the room has not read of them is
+        the difference)."""
         js = self._js
         if js is None:
             return
-        with contextlib.suppress(nats.errors.Error, nats.js.errors.Error):
-            info = await js.stream_info(BORDER_STREAM)
+        with contextlib.suppress(nats.errors.Error, nats.js.errors.Error, TimeoutError):
+            info = await js.stream_info(BORDER_STREAM, subjects_filter="bw.>")
             for src in info.sources or []:
                 for s in self.stations:
                     if station_stream(s) == src.name:
@@ -403,6 +517,13 @@ class Centre:
                         self.health[s].source_active_s = (
                             None if src.active is None else src.active / 1e9
                         )
+            held = dict.fromkeys(self.stations, 0)
+            for subject, count in (info.state.subjects or {}).items():
+                parts = subject.split(".")
+                if len(parts) > 1 and parts[1] in held:
+                    held[parts[1]] += count
+            for s, count in held.items():
+                self.health[s].in_border = count
 
     async def border_messages(self) -> int | None:
         """How many messages BORDER holds (None if the cluster does not answer)."""
