@@ -447,10 +447,13 @@ class Centre:
             self._prune_seen()
 
     def _prune_seen(self) -> None:
-        """Forget ids older than the horizon (amortised: a scan every PRUNE_EVERY new ids)."""
+        """Forget ids older than the horizon. Amortised: the next scan comes after
+        PRUNE_EVERY new ids, or after as many as are kept, whichever is more (a backlog of
+        millions within the horizon, where a scan forgets nothing, was scanned every 100,000
+        ids: 30 scans of 1.5 million ids on average for a 10 min cut at 5,000/s)."""
         oldest = self.clock_ns - self.dedup_horizon_ns
         self.seen = {k: t for k, t in self.seen.items() if t >= oldest}
-        self._next_prune = len(self.seen) + PRUNE_EVERY
+        self._next_prune = len(self.seen) + max(PRUNE_EVERY, len(self.seen))
 
     def _release(self, flush: bool) -> None:
         released = list(self.merge.release(flush))
