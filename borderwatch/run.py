@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -63,6 +64,9 @@ class RunOptions:
     # HTTPS for the console and the API, with the server certificate of our CA (DATA/pki);
     # plain HTTP is for localhost only (`make run`), checked by the command line.
     http_tls: bool = False
+    # The distributed mode's directory (`borderwatch stations up --data`), whose stations'
+    # health the API and the console show; None: none.
+    stations: Path | None = None
 
 
 def first_login(data: DataDir) -> tuple[str, str] | None:
@@ -101,7 +105,7 @@ def _tls_context(data: DataDir) -> Any:
 
 async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM)."""
-    from borderwatch.api import create_app
+    from borderwatch.api import ApiSettings, create_app
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -120,7 +124,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         server = await cot.setup(
             settings, service.admission, service.stats, tls, revocations, hub=service.tak
         )
-        app = create_app(service)
+        app = create_app(service, ApiSettings(stations=options.stations))
         https: dict[str, Any] = {}
         if options.http_tls:
             https = {
