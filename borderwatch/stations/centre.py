@@ -68,6 +68,7 @@ DURABLE = "operations-room"
 PROBE_TIMEOUT_S = 2.0
 PROBE_S = 1.0  # how often each link is probed while all are up
 PROBE_DOWN_S = 0.25  # ... and while one is down
+FLOWING_S = 2.0  # a source that moved this recently is carrying data: its link is up
 # The room remembers a message id this long (station clock): longer than any cut it must
 # ride out plus JetStream's own duplicate window (1 h), which catches quick re-sends first.
 DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
@@ -266,9 +267,18 @@ class Centre:
                     health.failed_probes = 0
                     up = True
                 except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                    # a loaded machine answers late now and then: down after a few misses
+                    # A loaded machine answers late now and then: down after a few misses.
+                    # A link carrying a backlog answers a probe late too (it waits behind
+                    # the bundles): while BORDER's source from the station moves, it is up.
+                    # (Taken for down under load, it was set up again three times in one
+                    # catch-up, each time restarting the flow.)
                     health.failed_probes += 1
-                    up = health.failed_probes < PROBES_TO_DOWN and health.link_up is True
+                    flowing = (
+                        health.source_active_s is not None and health.source_active_s < FLOWING_S
+                    )
+                    up = health.link_up is True and (
+                        flowing or health.failed_probes < PROBES_TO_DOWN
+                    )
                 if up != health.link_up:
                     was = health.link_up
                     health.link_up = up

@@ -4,6 +4,7 @@ operations room, which still drops a message it has seen by the message's own id
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, cast
 
 import msgspec
@@ -13,7 +14,7 @@ from nats.aio.msg import Msg
 from borderwatch.errors import MessageError
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import SensorStatus, encode
-from borderwatch.stations.bundle import decode_bundle, pack
+from borderwatch.stations.bundle import MAX_EXPANDED_BYTES, decode_bundle, pack
 from borderwatch.stations.centre import Centre
 from borderwatch.stations.station import bundle_id
 from borderwatch.stations.subjects import ARRIVED, MSG_ID, STATION, batch_subject, message_id
@@ -37,7 +38,7 @@ def test_a_batch_is_split_by_count_and_size_and_decodes_back() -> None:
     bundles = pack(101, batch, ids, max_messages=10)
     assert [(b.first, b.count) for b in bundles] == [(101, 10), (111, 10), (121, 5)]
     assert bundles[-1].last_arrived_ns == batch[-1][1]
-    one = len(encode(batch[0][0]))
+    one = len(encode(batch[0][0]))  # the limit is on the JSON, before compression
     by_size = pack(1, batch, ids, max_bytes=3 * (one + 40))
     assert all(b.count <= 3 for b in by_size)
     assert sum(b.count for b in by_size) == 25
@@ -58,8 +59,18 @@ def test_a_batch_is_split_by_count_and_size_and_decodes_back() -> None:
 def test_what_is_not_a_bundle_is_refused_by_name() -> None:
     with pytest.raises(MessageError, match="not a station bundle"):
         decode_bundle(b'[1, [1, 2], ["a"], []]')
-    with pytest.raises(MessageError, match="not a station bundle"):
+    with pytest.raises(MessageError, match="neither JSON nor zlib"):
         decode_bundle(b"{}")
+    # a bundle is compressed; plain JSON is taken too; what expands past the limit is not
+    (good,) = pack(1, _batch(2), ["a", "b"])
+    plain = zlib.decompress(good.payload)
+    assert decode_bundle(plain).ids == decode_bundle(good.payload).ids == ["a", "b"]
+    with pytest.raises(MessageError, match="truncated"):
+        decode_bundle(good.payload[: len(good.payload) // 2])
+    bomb = zlib.compress(b"[" + b" " * (MAX_EXPANDED_BYTES + 1))
+    assert len(bomb) < 100_000
+    with pytest.raises(MessageError, match="more than"):
+        decode_bundle(bomb)
 
 
 def _msg(data: bytes, mid: str) -> Msg:
