@@ -168,7 +168,9 @@ def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
 
 
 @contextlib.contextmanager
-def running(options: ServiceOptions, messages: list[Any]) -> Iterator[Api]:
+def running(
+    options: ServiceOptions, messages: list[Any], settings: ApiSettings | None = None
+) -> Iterator[Api]:
     """A service with these options, fed `messages`, with the users; its app behind a
     TestClient and a uvicorn server, all on one event loop in a thread of its own."""
     with (
@@ -187,7 +189,7 @@ def running(options: ServiceOptions, messages: list[Any]) -> Iterator[Api]:
 
         portal.call(feed)
         write_lists(options.data.root)  # checkpoints: the list the posts screen against
-        app = create_app(service)
+        app = create_app(service, settings)
         bind_officers(app)
         client = TestClient(app)
         client.portal = portal  # the app runs on the service's loop, as in `borderwatch run`

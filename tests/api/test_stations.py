@@ -6,41 +6,15 @@ when the room stops writing."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from borderwatch.api import ApiSettings
 from borderwatch.cli import main
-from borderwatch.geo.registry import Registry
-from borderwatch.stations.centre import Centre
-from borderwatch.stations.live import HEALTH_FILE
-from borderwatch.stations.system import STATE_FILE
 
 from .conftest import Api
-
-T0 = 1_773_522_000_000_000_000
-S = 1_000_000_000
-
-
-def _room_writes(root: Path, written_s_ago: float = 0.0) -> None:
-    """What the room's writer puts in DIR every second, from a room's own health rows."""
-    room = Centre(["nats://127.0.0.1:9"], ["station-a", "station-b"], Registry())
-    now = time.time()
-    a, b = room.health["station-a"], room.health["station-b"]
-    a.link_up, a.last_heard_wall, a.clock_ns, a.received = True, now - 1, T0 + 30 * S, 9_000
-    a.backlog, a.in_border, a.bundles = 0, 40, 40
-    # cut 25 s ago: its stream holds 12 bundles the room has not got; 3 in BORDER unread
-    b.link_up, b.last_heard_wall, b.clock_ns, b.received = False, now - 25, T0 + 5 * S, 4_000
-    b.backlog, b.in_border, b.bundles = 12, 20, 17
-    rows = [
-        row | {"sectors": [sector], "acknowledged": 10_000, "local_alerts": 3}
-        for row, sector in zip(room.status(), ("N02", "N03"), strict=True)
-    ]
-    (root / STATE_FILE).write_text(json.dumps({"pid": 1, "cluster": [], "stations": []}))
-    doc = {"time": now - written_s_ago, "stations": rows, "room": room.summary()}
-    (root / HEALTH_FILE).write_text(json.dumps(doc))
+from .stations_health import T0, S, room_writes
 
 
 def test_station_health_through_the_api(
@@ -55,7 +29,7 @@ def test_station_health_through_the_api(
     assert r.json()["running"] is False
     assert "no stations running there" in r.json()["error"]
 
-    _room_writes(root)
+    room_writes(root)
     assert client.get("/api/v1/stations").status_code == 401
     assert client.get("/api/v1/stations", headers=api.auth("dz1")).status_code == 403
     r = client.get("/api/v1/stations", headers=api.auth("op1"))
@@ -79,7 +53,7 @@ def test_station_health_through_the_api(
         for key in ("link", "backlog", "pending", "lag_s", "received", "last_heard_event_ns"):
             assert row[key] == api_row[key]
 
-    _room_writes(root, written_s_ago=60)  # the room stopped writing a minute ago
+    room_writes(root, written_s_ago=60)  # the room stopped writing a minute ago
     assert client.get("/api/v1/stations", headers=api.auth("op1")).json()["stale"] is True
     # without a stations directory the service runs embedded
     r = api.client.get("/api/v1/stations", headers=api.auth("op1"))
