@@ -55,6 +55,10 @@ def test_station_health_through_the_api(
 
     room_writes(root, written_s_ago=60)  # the room stopped writing a minute ago
     assert client.get("/api/v1/stations", headers=api.auth("op1")).json()["stale"] is True
+    assert main(["stations", "list", "--data", str(root)]) == 0
+    table = capsys.readouterr().out
+    assert "stale: the room is not writing" in table
+    assert "pending" in table.splitlines()[1]
     # without a stations directory the service runs embedded
     r = api.client.get("/api/v1/stations", headers=api.auth("op1"))
     assert r.json() == {"mode": "embedded", "running": False, "stale": False}
