@@ -46,6 +46,7 @@ from borderwatch.stations.centre import Centre
 from borderwatch.stations.link import Link
 from borderwatch.stations.servers import start_cluster, start_station_server
 from borderwatch.stations.station import Station
+from borderwatch.stations.system import link_certificates
 
 __all__ = ["run"]
 
@@ -112,10 +113,11 @@ def _cpu_s(pids: list[int]) -> float:
 
 async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool) -> dict[str, Any]:
     """A station cut for `cut_s` of event time at `rate`, then healed: the room's catch-up."""
-    cluster = start_cluster(root / "cluster")
+    tls = link_certificates(root, ["station-a"])  # the link is mutual TLS, as in service
+    cluster = start_cluster(root / "cluster", tls=tls)
     link = Link("station-a", cluster.leaf_ports)
     await link.start()
-    server = start_station_server("station-a", root / "stations", link.url, fsync=fsync)
+    server = start_station_server("station-a", root / "stations", link.url, fsync=fsync, tls=tls)
     station = Station("station-a", ["N02"], Registry(), server.url)
     # The real operations room: its link watcher, its reader, its event log, its engine (which
     # refuses these plots of an unknown radar at once: what is measured is the flow, not
