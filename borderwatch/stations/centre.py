@@ -4,8 +4,9 @@ The cluster's `BORDER` stream (3 replicas: a node may die and nothing is lost) s
 station's stream across its link; JetStream keeps the place in each source, so a link that
 comes back after hours carries on from the first message the room did not get, in the
 station's order. The room reads `BORDER` through a durable pull consumer with explicit
-acknowledgements (a room that restarts reads on from its last acknowledgement), drops what it
-has seen already by message id, and merges the stations by their arrival clocks
+acknowledgements, from `BORDER`'s first message whenever it starts (a room that restarts
+rebuilds its picture, then follows on), drops what it has seen already by message id, and
+merges the stations by their arrival clocks
 (`stations.merge`) into one engine: its tracks, alerts and incidents are those of a run that
 was never cut.
 
@@ -35,6 +36,7 @@ from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
+    DeliverPolicy,
     ExternalStream,
     StorageType,
     StreamConfig,
@@ -189,6 +191,9 @@ class Centre:
             else ThreadPoolExecutor(1, thread_name_prefix="operations-room-log")
         )
         self._logging: Future[list[range]] | None = None
+        # What a room that ran before logged: the first this many it takes in again (the same
+        # messages in the same order) are not logged twice.
+        self._already_logged = 0 if self.events is None else self.events.last_seq()
         self.feed = DigestFeed()
         self.engine = LiveEngine(registry, self.feed, config)
         self.merge: StationMerge[Inbound] = StationMerge(self.stations)
@@ -234,7 +239,22 @@ class Centre:
                 return await js.update_stream(config)
 
         await _retrying("stream BORDER", stream)
-        consumer = ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT)
+
+        # A room that starts has an empty picture: it reads BORDER from its first message
+        # (limits retention: BORDER keeps everything), so a restarted room rebuilds the very
+        # picture it had (the merge's order depends on the stations' streams alone) and
+        # then follows on. Its consumer is made anew from the start; what its log holds
+        # already is not written again (`_already_logged`).
+        async def fresh_consumer() -> None:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_consumer(BORDER_STREAM, DURABLE)
+
+        await _retrying("consumer from the start", fresh_consumer)
+        consumer = ConsumerConfig(
+            durable_name=DURABLE,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+        )
         sub = await _retrying(
             "consumer",
             lambda: js.pull_subscribe("", durable=DURABLE, stream=BORDER_STREAM, config=consumer),
@@ -475,12 +495,14 @@ class Centre:
             # messages built in Python: these were decoded and checked on the way in, and at
             # tens of thousands a second the check was a third of the room's time.
             enc = _encoder.encode
+            logged = min(len(released), max(0, self._already_logged - self.taken))
             batches = [
                 EncodedBatch(((KINDS[type(m)], m.time_ns, None, enc(m).decode()),), st, arrived)
-                for st, arrived, m in released
+                for st, arrived, m in released[logged:]
             ]
             self.logged()
-            self._logging = self._log_writer.submit(self.events.append_encoded, batches)
+            if batches:
+                self._logging = self._log_writer.submit(self.events.append_encoded, batches)
         take = self.engine.take
         for station, arrived, message in released:
             self.taken += 1
