@@ -11,7 +11,8 @@ merges the stations by their arrival clocks
 was never cut.
 
 `BORDER` keeps everything (limits retention): it is the room's event log. A message is
-acknowledged once the room holds it; the stream, not the consumer, is what is durable.
+acknowledged once the room holds it; the stream, not the consumer, is what is durable. The
+links, their probes and each station's health are `stations.watch`'s.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 import nats
@@ -37,14 +37,10 @@ from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
     DeliverPolicy,
-    ExternalStream,
-    StorageType,
-    StreamConfig,
-    StreamSource,
 )
 
 from borderwatch.engine import EngineConfig, LiveEngine
-from borderwatch.errors import BorderwatchError, MessageError
+from borderwatch.errors import MessageError
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import Detection, Patrol, SensorStatus, decode
 from borderwatch.stations.bundle import Inbound, decode_bundle
@@ -53,10 +49,15 @@ from borderwatch.stations.merge import StationMerge
 from borderwatch.stations.subjects import (
     ARRIVED,
     BORDER_STREAM,
-    DUPLICATE_WINDOW_S,
     MSG_ID,
     STATION,
-    station_stream,
+)
+from borderwatch.stations.watch import (
+    CentreError,
+    LinkWatch,
+    StationHealth,
+    border_stream_config,
+    retrying,
 )
 from borderwatch.store import KINDS, EncodedBatch, EventLog
 
@@ -67,98 +68,14 @@ log = logging.getLogger(__name__)
 _encoder = msgspec.json.Encoder()
 
 DURABLE = "operations-room"
-PROBE_TIMEOUT_S = 2.0
-PROBE_S = 1.0  # how often each link is probed while all are up
-PROBE_DOWN_S = 0.25  # ... and while one is down
-FLOWING_S = 2.0  # a source that moved this recently is carrying data: its link is up
 # The room remembers a message id this long (station clock): longer than any cut it must
 # ride out plus JetStream's own duplicate window (1 h), which catches quick re-sends first.
 DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
 PRUNE_EVERY = 100_000
-PROBES_TO_DOWN = 3
 STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
 # JetStream messages per fetch: bundles of up to 2,000 wire messages each (single messages of
 # the first version's stations are small), so a fetch is up to ~30,000 messages.
 FETCH = 16
-# A cluster being formed, or electing a new leader after a node died, answers nothing for a
-# few seconds: the room's set-up retries that long.
-SETUP_TIMEOUT_S = 60.0
-
-
-class CentreError(BorderwatchError):
-    """The operations room could not set up its stream or consumer on the cluster."""
-
-
-@dataclass
-class StationHealth:
-    """What the room knows of a station and its link."""
-
-    station: str
-    received: int = 0  # messages (not ticks) the room took from this station
-    bundles: int = 0  # JetStream messages (bundles, single messages, ticks) read from it
-    last_heard_wall: float | None = None  # time.time() of the latest message from it
-    clock_ns: int = 0  # the station's arrival clock at its latest message or tick
-    backlog: int | None = None  # JetStream messages on the station not yet in BORDER
-    in_border: int | None = None  # JetStream messages of this station BORDER holds
-    source_active_s: float | None = None  # how long ago the source last moved
-    link_up: bool | None = None  # the station's JetStream answers through its link
-    link_changes: int = 0
-    failed_probes: int = 0
-
-    def as_dict(self, room_clock_ns: int) -> dict[str, object]:
-        """For the console and `borderwatch stations`: lag is the room's clock minus the
-        station's (s): how far behind its data is."""
-        lag = (room_clock_ns - self.clock_ns) / 1e9 if self.clock_ns else None
-        pending = None if self.in_border is None else max(0, self.in_border - self.bundles)
-        return {
-            "station": self.station,
-            "received": self.received,
-            "last_heard_s_ago": (
-                None
-                if self.last_heard_wall is None
-                else round(time.time() - self.last_heard_wall, 1)
-            ),
-            "last_heard_wall": self.last_heard_wall,
-            "last_heard_event_ns": self.clock_ns or None,
-            "link": None if self.link_up is None else ("up" if self.link_up else "down"),
-            # JetStream messages (bundles): still on the station (the source's lag), and in
-            # BORDER but not yet read by the room's consumer
-            "backlog": self.backlog,
-            "pending": pending,
-            "lag_s": None if lag is None else round(lag, 3),
-        }
-
-
-def border_stream_config(stations: Sequence[str], replicas: int = 3) -> StreamConfig:
-    """`BORDER`: every station's stream sourced through its own JetStream domain."""
-    return StreamConfig(
-        name=BORDER_STREAM,
-        storage=StorageType.FILE,
-        num_replicas=replicas,
-        duplicate_window=DUPLICATE_WINDOW_S,
-        sources=[
-            StreamSource(name=station_stream(s), external=ExternalStream(api=f"$JS.{s}.API"))
-            for s in sorted(stations)
-        ],
-    )
-
-
-T = TypeVar("T")
-
-
-async def _retrying(what: str, make: Callable[[], Awaitable[T]]) -> T:
-    """Await `make()` until it succeeds or SETUP_TIMEOUT_S passes (a cluster electing)."""
-    deadline = time.monotonic() + SETUP_TIMEOUT_S
-    while True:
-        try:
-            return await make()
-        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError) as exc:
-            if time.monotonic() > deadline:
-                raise CentreError(f"{what}: the cluster did not answer ({exc!r})") from exc
-        except nats.js.errors.APIError as exc:
-            if time.monotonic() > deadline or exc.code not in (None, 500, 503):
-                raise CentreError(f"{what}: {exc}") from exc
-        await asyncio.sleep(0.5)
 
 
 class Centre:
@@ -214,7 +131,7 @@ class Centre:
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
-        self.source_restarts = 0
+        self.watch: LinkWatch | None = None
 
     async def start(self) -> None:
         """Connect (failing over between the nodes), make `BORDER` and the durable consumer,
@@ -238,7 +155,7 @@ class Centre:
                     raise nats.js.errors.ServiceUnavailableError from exc
                 return await js.update_stream(config)
 
-        await _retrying("stream BORDER", stream)
+        await retrying("stream BORDER", stream)
 
         # A room that starts has an empty picture: it reads BORDER from its first message
         # (limits retention: BORDER keeps everything), so a restarted room rebuilds the very
@@ -249,83 +166,24 @@ class Centre:
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 await js.delete_consumer(BORDER_STREAM, DURABLE)
 
-        await _retrying("consumer from the start", fresh_consumer)
+        await retrying("consumer from the start", fresh_consumer)
         consumer = ConsumerConfig(
             durable_name=DURABLE,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
         )
-        sub = await _retrying(
+        sub = await retrying(
             "consumer",
             lambda: js.pull_subscribe("", durable=DURABLE, stream=BORDER_STREAM, config=consumer),
         )
         self._task = asyncio.create_task(self._run(sub), name="operations-room")
-        self._watch = asyncio.create_task(self._watch_links(), name="operations-room links")
+        self.watch = LinkWatch(self._nc, js, self.stations, self.health, self.replicas)
+        self._watch = asyncio.create_task(self.watch.run(), name="operations-room links")
 
     async def _connection_error(self, exc: Exception) -> None:
         # A node that dies drops its clients: the client reconnects to another by itself.
         self.connection_errors += 1
         log.info("operations room: connection: %r", exc)
-
-    async def _watch_links(self) -> None:
-        """Each station's link, every second: up if its JetStream answers through it. When a
-        link comes back, that station's source in BORDER is set up again at once.
-
-        Why: after a cut the server retries a source with a growing back-off; measured here,
-        a link cut for 30 s came back and BORDER's source stayed idle 18 s longer (the backlog
-        itself then flowed at ~37,000 messages/s). Taking the source out of BORDER's config and
-        putting it back starts it now; the server resumes it after the last message of that
-        source in BORDER (kept in the messages' own headers), so nothing is skipped or
-        copied twice (the demo checks BORDER's count against what the stations hold)."""
-        assert self._nc is not None
-        while True:
-            for s in self.stations:
-                health = self.health[s]
-                station_js = self._nc.jetstream(domain=s, timeout=PROBE_TIMEOUT_S)
-                try:
-                    await station_js.stream_info(station_stream(s))
-                    health.failed_probes = 0
-                    up = True
-                except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                    # A loaded machine answers late now and then: down after a few misses.
-                    # A link carrying a backlog answers a probe late too (it waits behind
-                    # the bundles): while BORDER's source from the station moves, it is up.
-                    # (Taken for down under load, it was set up again three times in one
-                    # catch-up, each time restarting the flow.)
-                    health.failed_probes += 1
-                    flowing = (
-                        health.source_active_s is not None and health.source_active_s < FLOWING_S
-                    )
-                    up = health.link_up is True and (
-                        flowing or health.failed_probes < PROBES_TO_DOWN
-                    )
-                if up != health.link_up:
-                    was = health.link_up
-                    health.link_up = up
-                    health.link_changes += 1
-                    log.warning("operations room: link to %s %s", s, "up" if up else "down")
-                    if up and was is False:
-                        await self._restart_source(s)
-            await self.refresh_backlog()
-            # a link that is down is probed more often: its backlog waits on the probe
-            down = any(h.link_up is False for h in self.health.values())
-            await asyncio.sleep(PROBE_DOWN_S if down else PROBE_S)
-
-    async def _restart_source(self, station: str) -> None:
-        js = self._js
-        assert js is not None
-        config = border_stream_config(self.stations, self.replicas)
-        without = border_stream_config([s for s in self.stations if s != station], self.replicas)
-        try:
-            # a cluster still electing after a node died answers late: wait it out
-            await _retrying("BORDER without the source", lambda: js.update_stream(without))
-            await _retrying("BORDER with the source", lambda: js.update_stream(config))
-            self.source_restarts += 1
-        except CentreError as exc:
-            # the server's own retry will still bring it back, later
-            log.warning("operations room: could not restart %s's source: %s", station, exc)
-            with contextlib.suppress(nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                await js.update_stream(config)
 
     async def close(self) -> None:
         """Stop reading and disconnect."""
@@ -537,28 +395,14 @@ class Centre:
         return max((h.clock_ns for h in self.health.values()), default=0)
 
     async def refresh_backlog(self) -> None:
-        """Ask the cluster how far behind each station's source is, and how many of each
-        station's JetStream messages BORDER holds (what the room has not read of them is
-        the difference)."""
-        js = self._js
-        if js is None:
-            return
-        with contextlib.suppress(nats.errors.Error, nats.js.errors.Error, TimeoutError):
-            info = await js.stream_info(BORDER_STREAM, subjects_filter="bw.>")
-            for src in info.sources or []:
-                for s in self.stations:
-                    if station_stream(s) == src.name:
-                        self.health[s].backlog = src.lag
-                        self.health[s].source_active_s = (
-                            None if src.active is None else src.active / 1e9
-                        )
-            held = dict.fromkeys(self.stations, 0)
-            for subject, count in (info.state.subjects or {}).items():
-                parts = subject.split(".")
-                if len(parts) > 1 and parts[1] in held:
-                    held[parts[1]] += count
-            for s, count in held.items():
-                self.health[s].in_border = count
+        """Ask the cluster how far behind each station's source is (`LinkWatch`)."""
+        if self.watch is not None:
+            await self.watch.refresh_backlog()
+
+    @property
+    def source_restarts(self) -> int:
+        """How often a station's source in BORDER was set up again after its link came back."""
+        return 0 if self.watch is None else self.watch.source_restarts
 
     async def border_messages(self) -> int | None:
         """How many messages BORDER holds (None if the cluster does not answer)."""
