@@ -4,6 +4,7 @@ operations room, which still drops a message it has seen by the message's own id
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from typing import Any, cast
 
@@ -16,7 +17,7 @@ from borderwatch.geo.registry import Registry
 from borderwatch.messages import SensorStatus, encode
 from borderwatch.stations.bundle import MAX_EXPANDED_BYTES, decode_bundle, pack
 from borderwatch.stations.centre import Centre
-from borderwatch.stations.station import bundle_id
+from borderwatch.stations.station import Station, StationError, bundle_id
 from borderwatch.stations.subjects import ARRIVED, MSG_ID, STATION, batch_subject, message_id
 
 T0 = 1_773_522_000_000_000_000
@@ -103,3 +104,20 @@ def test_the_room_counts_a_bad_message_of_a_bundle_alone_and_drops_seen_ids() ->
     assert (room.received, room.duplicates, room.undecodable) == (5, 1, 2)
     assert room.merge.held == 5
     assert room.health["station-a"].clock_ns == five[1]
+
+
+def test_every_sender_of_a_window_hears_that_it_was_not_stored() -> None:
+    """Two senders in one window; the station's stream does not take it (here: never
+    connected): both get the StationError, nothing is counted or given to the engine."""
+    station = Station("station-a", ["N02"], Registry(), "nats://127.0.0.1:9")
+
+    async def two_senders() -> list[object]:
+        return list(
+            await asyncio.gather(
+                station.take_in(_batch(1)), station.take_in(_batch(1, 2)), return_exceptions=True
+            )
+        )
+
+    answers = asyncio.run(two_senders())
+    assert [type(a) for a in answers] == [StationError, StationError]
+    assert (station.counts.groups, station.counts.acknowledged, station.engine.seq) == (0, 0, 0)
