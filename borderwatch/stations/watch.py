@@ -38,6 +38,7 @@ PROBE_TIMEOUT_S = 2.0
 PROBE_S = 1.0  # how often each link is probed while all are up
 PROBE_DOWN_S = 0.25  # ... and while one is down
 FLOWING_S = 2.0  # a source that moved this recently is carrying data: its link is up
+CUT_S = 5.0  # a link down this long (wall) was cut: its source is restarted when it is back
 PROBES_TO_DOWN = 3
 # A cluster being formed, or electing a new leader after a node died, answers nothing for a
 # few seconds: the room's set-up retries that long.
@@ -59,10 +60,12 @@ class StationHealth:
     clock_ns: int = 0  # the station's arrival clock at its latest message or tick
     backlog: int | None = None  # JetStream messages on the station not yet in BORDER
     in_border: int | None = None  # JetStream messages of this station BORDER holds
-    source_active_s: float | None = None  # how long ago the source last moved
+    source_active_s: float | None = None  # the server's "active" for the source (s)
+    moved_at: float | None = None  # time.monotonic() when BORDER last held more of it
     link_up: bool | None = None  # the station's JetStream answers through its link
     link_changes: int = 0
     failed_probes: int = 0
+    down_since: float | None = None  # time.monotonic() when the link was last seen to go down
 
     def as_dict(self, room_clock_ns: int) -> dict[str, object]:
         """For the console and `borderwatch stations`: lag is the room's clock minus the
@@ -141,14 +144,17 @@ class LinkWatch:
         self._refreshed = -1e9  # time.monotonic() of the last answer to refresh_backlog
 
     async def _flowing(self, station: str) -> bool:
-        """Whether `station`'s source in BORDER is moving now. A link that was taken for down
-        while its backlog flowed (probes answered late behind the bundles) needs no restart:
-        restarting a flowing source only interrupts it (measured: a 10 min backlog into
-        BORDER in 3.2 s without, 43 s with one such restart)."""
+        """Whether `station`'s source in BORDER is moving now (as of an answer of the last
+        FLOWING_S seconds)."""
         await self.refresh_backlog()
-        active = self.health[station].source_active_s
-        fresh = time.monotonic() - self._refreshed < FLOWING_S
-        return fresh and active is not None and active < FLOWING_S
+        return self._moved_lately(self.health[station])
+
+    def _moved_lately(self, health: StationHealth) -> bool:
+        # BORDER holding more of the station's messages is what moving is: the server's own
+        # "active" of a source is recent even while it waits out its back-off.
+        now = time.monotonic()
+        fresh = now - self._refreshed < FLOWING_S
+        return fresh and health.moved_at is not None and now - health.moved_at < FLOWING_S
 
     async def run(self) -> None:
         """Each station's link, every second: up if its JetStream answers through it. When a
@@ -175,9 +181,7 @@ class LinkWatch:
                     # (Taken for down under load, it was set up again three times in one
                     # catch-up, each time restarting the flow.)
                     health.failed_probes += 1
-                    flowing = (
-                        health.source_active_s is not None and health.source_active_s < FLOWING_S
-                    )
+                    flowing = self._moved_lately(health)
                     up = health.link_up is True and (
                         flowing or health.failed_probes < PROBES_TO_DOWN
                     )
@@ -186,8 +190,18 @@ class LinkWatch:
                     health.link_up = up
                     health.link_changes += 1
                     log.warning("operations room: link to %s %s", s, "up" if up else "down")
-                    if up and was is False and not await self._flowing(s):
-                        await self.restart_source(s)
+                    now = time.monotonic()
+                    if not up:
+                        health.down_since = now
+                    elif was is False:
+                        down_for = now - (health.down_since or now)
+                        # After a cut, the server's back-off leaves the source idle: restart it
+                        # now. A short "down" while the source still moved was probes answered
+                        # late behind the backlog: restarting it would only interrupt it
+                        # (measured: a 10 min backlog into BORDER in 3.2 s with the restart at
+                        # the heal; 43 s with a second one in the middle of the flow).
+                        if down_for >= CUT_S or not await self._flowing(s):
+                            await self.restart_source(s)
             await self.refresh_backlog()
             # a link that is down is probed more often: its backlog waits on the probe
             down = any(h.link_up is False for h in self.health.values())
@@ -230,4 +244,7 @@ class LinkWatch:
                 if len(parts) > 1 and parts[1] in held:
                     held[parts[1]] += count
             for s, count in held.items():
-                self.health[s].in_border = count
+                health = self.health[s]
+                if health.in_border is not None and count > health.in_border:
+                    health.moved_at = time.monotonic()
+                health.in_border = count
