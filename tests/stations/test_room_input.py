@@ -44,6 +44,11 @@ async def _scenario(root: Path) -> dict[str, int]:
         a.next_seq -= 3
         await a.store(good)  # the same bundle again (its ack lost): the stream keeps it once
         await a.store(good[:1])  # a sender's re-send: a new bundle; the room drops the message
+        # the station's ingest restarts: it numbers on from its stream's last bundle
+        again = Station("station-a", a.sectors, a.registry, a.url)
+        await again.start()
+        resumed = again.next_seq
+        await again.close()
         nc = await nats.connect(system.servers["station-b"].url)
         js = nc.jetstream()
         headers = {STATION: "station-b", ARRIVED: str(T0 + 5_000_000_000)}
@@ -81,6 +86,8 @@ async def _scenario(root: Path) -> dict[str, int]:
             "station_a_duplicates": a.counts.duplicates,
             "in_border": in_border,
             "bundles": a.counts.bundles + b.counts.bundles,
+            "resumed": resumed,
+            "next_seq": a.next_seq,
         }
     finally:
         await system.close()
@@ -94,6 +101,7 @@ def test_bad_and_repeated_input_is_counted_and_kept_out(tmp_path: Path) -> None:
     # BORDER: station-a's 2 bundles (the re-sent one stored once), station-b's 2 bad ones,
     # station-a's first message through station-b's stream, and station-b's bundle
     assert out["bundles"] == 2 + 1
+    assert out["resumed"] == out["next_seq"] == 5  # 3, the same 3 again (numbers reused), 1
     assert out["in_border"] == 2 + 2 + 1 + 1
     assert out["duplicates"] == 2  # station-a's first message, twice more
 
