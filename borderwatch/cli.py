@@ -471,6 +471,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         twin_seed=args.seed,
         announce=args.ready_json,
         http_tls=http_tls,
+        stations=Path(args.stations) if args.stations else None,
     )
     return run_main(options)
 
@@ -580,6 +581,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--ready-json", action="store_true", help="print the bound ports as one JSON line"
+    )
+    s.add_argument(
+        "--stations",
+        help="the distributed mode's directory (`stations up --data`): GET /api/v1/stations "
+        "and the console show its stations' health",
     )
     s.set_defaults(func=_cmd_run)
 

@@ -34,6 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -72,6 +73,9 @@ class RunOptions:
     # HTTPS for the console and the API, with the server certificate of our CA (DATA/pki);
     # plain HTTP is for localhost only (`make run`), checked by the command line.
     http_tls: bool = False
+    # The distributed mode's directory (`borderwatch stations up --data`), whose stations'
+    # health the API and the console show; None: none.
+    stations: Path | None = None
 
 
 def first_login(data: DataDir) -> tuple[str, str] | None:
@@ -110,7 +114,7 @@ def _tls_context(data: DataDir) -> Any:
 
 async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM)."""
-    from borderwatch.api import create_app
+    from borderwatch.api import ApiSettings, create_app
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -130,7 +134,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         server = await cot.setup(
             settings, service.admission, service.stats, tls, revocations, hub=service.tak
         )
-        app = create_app(service)
+        app = create_app(service, ApiSettings(stations=options.stations))
         if lanes is not None:  # the lanes' officer works at both posts
             from borderwatch.ops.checkpoints.records import POSTS
 

@@ -34,6 +34,7 @@ from borderwatch.api import (
     reports,
     sectors,
     sensors,
+    stations,
     stream,
     tak,
     tracks,
@@ -96,6 +97,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tak.router,
     oversight.router,  # governance reports (issue 19)
     checkpoints.router,  # issue 17: the crossing posts
+    stations.router,  # issue 18: the sector stations of the distributed mode
 )
 
 

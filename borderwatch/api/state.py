@@ -5,6 +5,7 @@ sessions ended by logout, and the exchange with partners. One `ApiState` per app
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 from starlette.requests import HTTPConnection
@@ -36,6 +37,9 @@ class ApiSettings:
     # An operator's own map tile servers (origins such as `https://tiles.ops.local`), the
     # only other origins the console's Content-Security-Policy allows (api.headers).
     tile_origins: tuple[str, ...] = ()
+    # Where a running distributed mode writes its stations' health (`borderwatch stations up
+    # --data DIR`; `run --stations DIR`): GET /api/v1/stations reads it. None: embedded.
+    stations: Path | None = None
 
 
 @dataclass(slots=True)

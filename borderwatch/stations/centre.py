@@ -4,13 +4,15 @@ The cluster's `BORDER` stream (3 replicas: a node may die and nothing is lost) s
 station's stream across its link; JetStream keeps the place in each source, so a link that
 comes back after hours carries on from the first message the room did not get, in the
 station's order. The room reads `BORDER` through a durable pull consumer with explicit
-acknowledgements (a room that restarts reads on from its last acknowledgement), drops what it
-has seen already by message id, and merges the stations by their arrival clocks
+acknowledgements, from `BORDER`'s first message whenever it starts (a room that restarts
+rebuilds its picture, then follows on), drops what it has seen already by message id, and
+merges the stations by their arrival clocks
 (`stations.merge`) into one engine: its tracks, alerts and incidents are those of a run that
 was never cut.
 
 `BORDER` keeps everything (limits retention): it is the room's event log. A message is
-acknowledged once the room holds it; the stream, not the consumer, is what is durable.
+acknowledged once the room holds it; the stream, not the consumer, is what is durable. The
+links, their probes and each station's health are `stations.watch`'s.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
+import msgspec
 import nats
 import nats.errors
 import nats.js.errors
@@ -33,112 +36,46 @@ from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
-    ExternalStream,
-    StorageType,
-    StreamConfig,
-    StreamSource,
+    DeliverPolicy,
 )
 
 from borderwatch.engine import EngineConfig, LiveEngine
-from borderwatch.errors import BorderwatchError, MessageError
+from borderwatch.errors import MessageError
 from borderwatch.geo.registry import Registry
-from borderwatch.messages import decode
+from borderwatch.messages import Detection, Patrol, SensorStatus, decode
+from borderwatch.stations.bundle import Inbound, decode_bundle
 from borderwatch.stations.digest import DigestFeed
 from borderwatch.stations.merge import StationMerge
 from borderwatch.stations.subjects import (
     ARRIVED,
     BORDER_STREAM,
-    DUPLICATE_WINDOW_S,
     MSG_ID,
     STATION,
-    station_stream,
 )
-from borderwatch.store import EncodedBatch, EventLog, Loggable
+from borderwatch.stations.watch import (
+    CentreError,
+    LinkWatch,
+    StationHealth,
+    border_stream_config,
+    retrying,
+)
+from borderwatch.store import KINDS, EncodedBatch, EventLog
 
 __all__ = ["Centre", "CentreError", "StationHealth", "border_stream_config"]
 
 log = logging.getLogger(__name__)
 
+_encoder = msgspec.json.Encoder()
+
 DURABLE = "operations-room"
-PROBE_TIMEOUT_S = 2.0
 # The room remembers a message id this long (station clock): longer than any cut it must
 # ride out plus JetStream's own duplicate window (1 h), which catches quick re-sends first.
 DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
 PRUNE_EVERY = 100_000
-PROBES_TO_DOWN = 3
 STREAM_NAME_IN_USE = 10058  # JetStream's error code: BORDER exists already (a restart)
-FETCH = 500
-# A cluster being formed, or electing a new leader after a node died, answers nothing for a
-# few seconds: the room's set-up retries that long.
-SETUP_TIMEOUT_S = 60.0
-
-
-class CentreError(BorderwatchError):
-    """The operations room could not set up its stream or consumer on the cluster."""
-
-
-@dataclass
-class StationHealth:
-    """What the room knows of a station and its link."""
-
-    station: str
-    received: int = 0  # messages (not ticks) the room took from this station
-    last_heard_wall: float | None = None  # time.time() of the latest message from it
-    clock_ns: int = 0  # the station's arrival clock at its latest message or tick
-    backlog: int | None = None  # messages on the station not yet in BORDER (source lag)
-    source_active_s: float | None = None  # how long ago the source last moved
-    link_up: bool | None = None  # the station's JetStream answers through its link
-    link_changes: int = 0
-    failed_probes: int = 0
-
-    def as_dict(self, room_clock_ns: int) -> dict[str, object]:
-        """For the console and `borderwatch stations`: lag is the room's clock minus the
-        station's (s): how far behind its data is."""
-        lag = (room_clock_ns - self.clock_ns) / 1e9 if self.clock_ns else None
-        return {
-            "station": self.station,
-            "received": self.received,
-            "last_heard_s_ago": (
-                None
-                if self.last_heard_wall is None
-                else round(time.time() - self.last_heard_wall, 1)
-            ),
-            "link": None if self.link_up is None else ("up" if self.link_up else "down"),
-            "backlog": self.backlog,
-            "lag_s": None if lag is None else round(lag, 3),
-        }
-
-
-def border_stream_config(stations: Sequence[str], replicas: int = 3) -> StreamConfig:
-    """`BORDER`: every station's stream sourced through its own JetStream domain."""
-    return StreamConfig(
-        name=BORDER_STREAM,
-        storage=StorageType.FILE,
-        num_replicas=replicas,
-        duplicate_window=DUPLICATE_WINDOW_S,
-        sources=[
-            StreamSource(name=station_stream(s), external=ExternalStream(api=f"$JS.{s}.API"))
-            for s in sorted(stations)
-        ],
-    )
-
-
-T = TypeVar("T")
-
-
-async def _retrying(what: str, make: Callable[[], Awaitable[T]]) -> T:
-    """Await `make()` until it succeeds or SETUP_TIMEOUT_S passes (a cluster electing)."""
-    deadline = time.monotonic() + SETUP_TIMEOUT_S
-    while True:
-        try:
-            return await make()
-        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError) as exc:
-            if time.monotonic() > deadline:
-                raise CentreError(f"{what}: the cluster did not answer ({exc!r})") from exc
-        except nats.js.errors.APIError as exc:
-            if time.monotonic() > deadline or exc.code not in (None, 500, 503):
-                raise CentreError(f"{what}: {exc}") from exc
-        await asyncio.sleep(0.5)
+# JetStream messages per fetch: bundles of up to 2,000 wire messages each (single messages of
+# the first version's stations are small), so a fetch is up to ~30,000 messages.
+FETCH = 16
 
 
 class Centre:
@@ -161,9 +98,22 @@ class Centre:
         # `borderwatch replay --data` gives the room's very tracks, alerts and incidents, ids
         # and all. NORMAL, not FULL: BORDER, 3 replicas, is what is durable; this is its order.
         self.events = None if log_path is None else EventLog(log_path, synchronous="NORMAL")
+        # The log is written on its own thread while the engine takes the same messages in
+        # (SQLite lets go of the GIL while it writes: the room's two halves share two cores);
+        # each write is waited for before the next is started, so the log's order is the
+        # engine's and a failed write stops the room at the next batch.
+        self._log_writer = (
+            None
+            if self.events is None
+            else ThreadPoolExecutor(1, thread_name_prefix="operations-room-log")
+        )
+        self._logging: Future[list[range]] | None = None
+        # What a room that ran before logged: the first this many it takes in again (the same
+        # messages in the same order) are not logged twice.
+        self._already_logged = 0 if self.events is None else self.events.last_seq()
         self.feed = DigestFeed()
         self.engine = LiveEngine(registry, self.feed, config)
-        self.merge: StationMerge[object] = StationMerge(self.stations)
+        self.merge: StationMerge[Inbound] = StationMerge(self.stations)
         self.health = {s: StationHealth(s) for s in self.stations}
         # Ids seen, with the arrival time of their message: forgotten once the room's clock is
         # `dedup_horizon_ns` past them (a day of a border is millions of ids).
@@ -181,7 +131,7 @@ class Centre:
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
-        self.source_restarts = 0
+        self.watch: LinkWatch | None = None
 
     async def start(self) -> None:
         """Connect (failing over between the nodes), make `BORDER` and the durable consumer,
@@ -205,68 +155,35 @@ class Centre:
                     raise nats.js.errors.ServiceUnavailableError from exc
                 return await js.update_stream(config)
 
-        await _retrying("stream BORDER", stream)
-        consumer = ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT)
-        sub = await _retrying(
+        await retrying("stream BORDER", stream)
+
+        # A room that starts has an empty picture: it reads BORDER from its first message
+        # (limits retention: BORDER keeps everything), so a restarted room rebuilds the very
+        # picture it had (the merge's order depends on the stations' streams alone) and
+        # then follows on. Its consumer is made anew from the start; what its log holds
+        # already is not written again (`_already_logged`).
+        async def fresh_consumer() -> None:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_consumer(BORDER_STREAM, DURABLE)
+
+        await retrying("consumer from the start", fresh_consumer)
+        consumer = ConsumerConfig(
+            durable_name=DURABLE,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+        )
+        sub = await retrying(
             "consumer",
             lambda: js.pull_subscribe("", durable=DURABLE, stream=BORDER_STREAM, config=consumer),
         )
         self._task = asyncio.create_task(self._run(sub), name="operations-room")
-        self._watch = asyncio.create_task(self._watch_links(), name="operations-room links")
+        self.watch = LinkWatch(self._nc, js, self.stations, self.health, self.replicas)
+        self._watch = asyncio.create_task(self.watch.run(), name="operations-room links")
 
     async def _connection_error(self, exc: Exception) -> None:
         # A node that dies drops its clients: the client reconnects to another by itself.
         self.connection_errors += 1
         log.info("operations room: connection: %r", exc)
-
-    async def _watch_links(self) -> None:
-        """Each station's link, every second: up if its JetStream answers through it. When a
-        link comes back, that station's source in BORDER is set up again at once.
-
-        Why: after a cut the server retries a source with a growing back-off; measured here,
-        a link cut for 30 s came back and BORDER's source stayed idle 18 s longer (the backlog
-        itself then flowed at ~37,000 messages/s). Taking the source out of BORDER's config and
-        putting it back starts it now; the server resumes it after the last message of that
-        source in BORDER (kept in the messages' own headers), so nothing is skipped or
-        copied twice (the demo checks BORDER's count against what the stations hold)."""
-        assert self._nc is not None
-        while True:
-            for s in self.stations:
-                health = self.health[s]
-                station_js = self._nc.jetstream(domain=s, timeout=PROBE_TIMEOUT_S)
-                try:
-                    await station_js.stream_info(station_stream(s))
-                    health.failed_probes = 0
-                    up = True
-                except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                    # a loaded machine answers late now and then: down after a few misses
-                    health.failed_probes += 1
-                    up = health.failed_probes < PROBES_TO_DOWN and health.link_up is True
-                if up != health.link_up:
-                    was = health.link_up
-                    health.link_up = up
-                    health.link_changes += 1
-                    log.warning("operations room: link to %s %s", s, "up" if up else "down")
-                    if up and was is False:
-                        await self._restart_source(s)
-            await self.refresh_backlog()
-            await asyncio.sleep(1.0)
-
-    async def _restart_source(self, station: str) -> None:
-        js = self._js
-        assert js is not None
-        config = border_stream_config(self.stations, self.replicas)
-        without = border_stream_config([s for s in self.stations if s != station], self.replicas)
-        try:
-            # a cluster still electing after a node died answers late: wait it out
-            await _retrying("BORDER without the source", lambda: js.update_stream(without))
-            await _retrying("BORDER with the source", lambda: js.update_stream(config))
-            self.source_restarts += 1
-        except CentreError as exc:
-            # the server's own retry will still bring it back, later
-            log.warning("operations room: could not restart %s's source: %s", station, exc)
-            with contextlib.suppress(nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                await js.update_stream(config)
 
     async def close(self) -> None:
         """Stop reading and disconnect."""
@@ -284,11 +201,41 @@ class Centre:
             with contextlib.suppress(Exception):
                 await self._nc.close()
             self._nc = None
+        if self._log_writer is not None:
+            with contextlib.suppress(Exception):  # closing: what failed was said already
+                self.logged()
+            self._log_writer.shutdown()
+            self._log_writer = None
         if self.events is not None:
             self.events.close()
             self.events = None
 
     async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
+        """Read BORDER: the next fetch is on its way while a batch is taken in (a fetch is
+        a round trip to the cluster; waiting for it between batches halved the room's pace)."""
+        fetched: asyncio.Queue[list[Msg] | BaseException] = asyncio.Queue(maxsize=2)
+        reader = asyncio.create_task(self._fetch(sub, fetched), name="operations-room fetch")
+        try:
+            while True:
+                msgs = await fetched.get()
+                if isinstance(msgs, BaseException):
+                    raise msgs
+                for m in msgs:
+                    self._hold(m)
+                for m in msgs:
+                    with contextlib.suppress(nats.errors.Error):
+                        await m.ack()
+                if self._logging is not None and not self._logging.done():
+                    await asyncio.wrap_future(self._logging)
+                self._release(flush=False)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+    async def _fetch(
+        self, sub: JetStreamContext.PullSubscription, out: asyncio.Queue[list[Msg] | BaseException]
+    ) -> None:
         fetch = sub.fetch
         failing = False  # logged once when reading fails, once when it works again
         while True:
@@ -304,21 +251,24 @@ class Centre:
                 self.read_failures += 1
                 await asyncio.sleep(0.5)
                 continue
+            except Exception as exc:  # a bug: the room's reader stops and says why
+                await out.put(exc)
+                raise
             if failing:
                 log.warning("operations room: reading BORDER again")
                 failing = False
-            for m in msgs:
-                self._hold(m)
-            for m in msgs:
-                with contextlib.suppress(nats.errors.Error):
-                    await m.ack()
-            self._release(flush=False)
+            await out.put(msgs)
 
     def _hold(self, m: Msg) -> None:
         headers = m.headers or {}
         mid, station = headers.get(MSG_ID), headers.get(STATION)
         if mid is None or station not in self.health or ARRIVED not in headers:
             self.undecodable += 1
+            return
+        health = self.health[station]
+        health.bundles += 1
+        if m.subject.endswith(".batch"):
+            self._hold_bundle(station, m.data)
             return
         if mid in self.seen:
             self.duplicates += 1
@@ -329,7 +279,6 @@ class Centre:
             self.undecodable += 1
             return
         self.seen[mid] = arrived
-        health = self.health[station]
         health.clock_ns = max(health.clock_ns, arrived)
         if len(self.seen) >= self._next_prune:
             self._prune_seen()
@@ -344,25 +293,74 @@ class Centre:
             self.undecodable += 1
             log.info("operations room: %s sent what cannot be decoded (%s)", station, exc)
             return
+        if not isinstance(message, Detection | SensorStatus | Patrol):
+            self.undecodable += 1
+            log.info("operations room: %s sent a %s", station, type(message).__name__)
+            return
         self.received += 1
         health.received += 1
         self.merge.add(station, arrived, message)
 
+    def _hold_bundle(self, station: str, data: bytes) -> None:
+        """Each message of a station's bundle: dropped if its own id was seen (whichever
+        bundle brought it), counted if it does not decode, else into the merge."""
+        try:
+            bundle = decode_bundle(data)
+        except MessageError as exc:
+            self.undecodable += 1
+            log.info("operations room: %s sent a bundle that cannot be decoded (%s)", station, exc)
+            return
+        health = self.health[station]
+        seen, add = self.seen, self.merge.add
+        received = bad = 0
+        for mid, arrived, message in zip(bundle.ids, bundle.arrived, bundle.messages, strict=True):
+            if mid in seen:
+                self.duplicates += 1
+                continue
+            seen[mid] = arrived
+            if isinstance(message, MessageError):
+                bad += 1
+                continue
+            add(station, arrived, message)
+            received += 1
+        if bad:
+            self.undecodable += bad
+            log.info("operations room: %s sent %d messages that cannot be decoded", station, bad)
+        self.received += received
+        health.received += received
+        if bundle.arrived:
+            health.clock_ns = max(health.clock_ns, bundle.arrived[-1])
+        health.last_heard_wall = time.time()
+        if len(seen) >= self._next_prune:
+            self._prune_seen()
+
     def _prune_seen(self) -> None:
-        """Forget ids older than the horizon (amortised: a scan every PRUNE_EVERY new ids)."""
+        """Forget ids older than the horizon. Amortised: the next scan comes after
+        PRUNE_EVERY new ids, or after as many as are kept, whichever is more (a backlog of
+        millions within the horizon, where a scan forgets nothing, was scanned every 100,000
+        ids: 30 scans of 1.5 million ids on average for a 10 min cut at 5,000/s)."""
         oldest = self.clock_ns - self.dedup_horizon_ns
         self.seen = {k: t for k, t in self.seen.items() if t >= oldest}
-        self._next_prune = len(self.seen) + PRUNE_EVERY
+        self._next_prune = len(self.seen) + max(PRUNE_EVERY, len(self.seen))
 
     def _release(self, flush: bool) -> None:
         released = list(self.merge.release(flush))
         if not released:
             return
-        if self.events is not None:
-            # logged first, then taken in: the log's seqs are the engine's
-            self.events.append_encoded(
-                [EncodedBatch.of([cast(Loggable, m)], st, arrived) for st, arrived, m in released]
-            )
+        if self.events is not None and self._log_writer is not None:
+            # Logged in the order taken in: the log's seqs are the engine's. The rows are
+            # made here, not by `EncodedBatch.of`, whose check (encode, decode again) is for
+            # messages built in Python: these were decoded and checked on the way in, and at
+            # tens of thousands a second the check was a third of the room's time.
+            enc = _encoder.encode
+            logged = min(len(released), max(0, self._already_logged - self.taken))
+            batches = [
+                EncodedBatch(((KINDS[type(m)], m.time_ns, None, enc(m).decode()),), st, arrived)
+                for st, arrived, m in released[logged:]
+            ]
+            self.logged()
+            if batches:
+                self._logging = self._log_writer.submit(self.events.append_encoded, batches)
         take = self.engine.take
         for station, arrived, message in released:
             self.taken += 1
@@ -372,10 +370,17 @@ class Centre:
                 self.engine_faults += 1
                 log.warning("operations room: the engine failed on %s's message: %r", station, exc)
 
+    def logged(self) -> None:
+        """Wait until the room's log holds everything the engine took in (raises the
+        log's `StoreError` if a write failed)."""
+        if self._logging is not None:
+            self._logging.result()
+
     def finish(self) -> None:
         """Take in whatever the merge still holds (the run is over: nothing more comes)."""
         self.check()
         self._release(flush=True)
+        self.logged()
 
     def check(self) -> None:
         """Raise what stopped the room's reader, if anything did."""
@@ -390,19 +395,14 @@ class Centre:
         return max((h.clock_ns for h in self.health.values()), default=0)
 
     async def refresh_backlog(self) -> None:
-        """Ask the cluster how far behind each station's source is."""
-        js = self._js
-        if js is None:
-            return
-        with contextlib.suppress(nats.errors.Error, nats.js.errors.Error):
-            info = await js.stream_info(BORDER_STREAM)
-            for src in info.sources or []:
-                for s in self.stations:
-                    if station_stream(s) == src.name:
-                        self.health[s].backlog = src.lag
-                        self.health[s].source_active_s = (
-                            None if src.active is None else src.active / 1e9
-                        )
+        """Ask the cluster how far behind each station's source is (`LinkWatch`)."""
+        if self.watch is not None:
+            await self.watch.refresh_backlog()
+
+    @property
+    def source_restarts(self) -> int:
+        """How often a station's source in BORDER was set up again after its link came back."""
+        return 0 if self.watch is None else self.watch.source_restarts
 
     async def border_messages(self) -> int | None:
         """How many messages BORDER holds (None if the cluster does not answer)."""

@@ -98,8 +98,18 @@ def _cmd_stations_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"health as of {out['health_age_s']} s ago")
-    cols = ("station", "sectors", "link", "last_heard_s_ago", "backlog", "lag_s", "received")
+    stale = " (stale: the room is not writing)" if out["stale"] else ""
+    print(f"health as of {out['health_age_s']} s ago{stale}")
+    cols = (
+        "station",
+        "sectors",
+        "link",
+        "last_heard_s_ago",
+        "backlog",
+        "pending",
+        "lag_s",
+        "received",
+    )
     print("  ".join(f"{c:>16}" for c in cols))
     for row in out["stations"]:
         cells = [",".join(v) if isinstance(v := row.get(c), list) else str(v) for c in cols]

@@ -195,7 +195,7 @@ async def _drive(
     await centre.refresh_backlog()
     health = centre.status()
     in_border = await centre.border_messages()
-    stored = sum(s.counts.acknowledged + s.counts.ticks for s in stations.values())
+    stored = sum(s.counts.bundles for s in stations.values())
     centre.finish()
     reference = _reference(sent, centre.engine.registry, centre.engine.config)
     picture = centre.feed.summary()
@@ -209,7 +209,7 @@ async def _drive(
         "at_centre": centre.received,
         "lost": acknowledged - centre.received,
         "duplicates": centre.duplicates,
-        # BORDER holds each station message and clock tick once: no copy stored twice
+        # BORDER holds each bundle the stations stored once: no copy stored twice
         "border_stream": {"messages": in_border, "stations_stored": stored},
         "distinct_ids_sent": len(ids),
         "picture_equal": picture == reference,
@@ -231,6 +231,7 @@ async def _drive(
         "nodes_up": sum(n.running for n in nodes),
         "station_acks": {n: stations[n].counts.acknowledged for n in names},
         "station_resent": {n: stations[n].counts.resent for n in names},
+        "station_bundles": {n: stations[n].counts.bundles for n in names},
         "stations": health,
     }
 

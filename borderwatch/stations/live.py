@@ -25,13 +25,15 @@ from borderwatch.stations.system import STATE_FILE, System, scenario_source, sta
 from borderwatch.twin.scenario import load_scenario
 from borderwatch.twin.stream import prepare
 
-__all__ = ["HEALTH_FILE", "health", "list_stations", "run_live"]
+__all__ = ["HEALTH_FILE", "STALE_S", "health", "list_stations", "run_live"]
 
 log = logging.getLogger(__name__)
 
 HEALTH_FILE = "health.json"
 # The twin's messages due within this much wall time are sent to a station together.
 TICK_S = 0.05
+# The room writes its health every second: older than this, what it says is not now.
+STALE_S = 5.0
 
 
 def health(system: System) -> dict[str, Any]:
@@ -142,7 +144,9 @@ async def _flush(system: System, pending: dict[str, list[tuple[Inbound, int]]]) 
 
 
 def list_stations(root: Path) -> dict[str, Any]:
-    """What the running system in `root` last said of its stations (and how long ago)."""
+    """What the running system in `root` last said of its stations: how long ago it said it,
+    whether that is too long ago to trust (`stale`: the room is not writing its health), and
+    each station's row with `last_heard_s_ago` counted to now."""
     state, doc = root / STATE_FILE, root / HEALTH_FILE
     if not state.is_file():
         raise BorderwatchError(f"{root}: no stations running there (no {STATE_FILE})")
@@ -151,5 +155,15 @@ def list_stations(root: Path) -> dict[str, Any]:
         now = json.loads(doc.read_text()) if doc.is_file() else {"stations": [], "time": None}
     except (OSError, ValueError) as exc:
         raise BorderwatchError(f"{root}: cannot read the stations' state ({exc})") from exc
-    age = None if now.get("time") is None else round(time.time() - float(now["time"]), 1)
-    return {"system": started, "health_age_s": age, "stations": now["stations"]}
+    wall = time.time()
+    age = None if now.get("time") is None else round(wall - float(now["time"]), 1)
+    rows = []
+    for row in now["stations"]:
+        heard = row.get("last_heard_wall")
+        rows.append(row | {"last_heard_s_ago": None if heard is None else round(wall - heard, 1)})
+    return {
+        "system": started,
+        "health_age_s": age,
+        "stale": age is None or age > STALE_S,
+        "stations": rows,
+    }

@@ -46,7 +46,12 @@ class StationMerge(Generic[T]):
 
     def release(self, flush: bool = False) -> Iterator[tuple[str, int, T]]:
         """What no station can come before any more (everything, if `flush`): (station,
-        arrived_ns, item), in order."""
+        arrived_ns, item), in order.
+
+        A station's items come out in runs: everything of the earliest station up to the
+        next other station's head (or, for a station with nothing held, its heard time),
+        so a backlog of one station is released at the pace of a deque, not of a scan of
+        every station per item."""
         queues, heard = self.queues, self.heard
         while self.held:
             best: tuple[int, str] | None = None
@@ -54,12 +59,25 @@ class StationMerge(Generic[T]):
                 if q and (best is None or (q[0][0], s) < best):
                     best = (q[0][0], s)
             assert best is not None
-            if not flush:
-                for s, q in queues.items():
+            station = best[1]
+            # The first (time, station) any other station may still send: the run ends there.
+            limit: tuple[int, str] | None = None
+            for s, q in queues.items():
+                if s == station:
+                    continue
+                if q:
+                    bound = (q[0][0], s)
+                elif flush:
+                    continue
+                else:
                     # A station with nothing held may still send at its heard time.
-                    if not q and s != best[1] and (heard[s], s) < best:
-                        return
-            arrived, station = best
-            _, item = queues[station].popleft()
-            self.held -= 1
-            yield station, arrived, item
+                    bound = (heard[s], s)
+                if limit is None or bound < limit:
+                    limit = bound
+            if limit is not None and limit < best:
+                return
+            q = queues[station]
+            while q and (limit is None or (q[0][0], station) < limit):
+                arrived, item = q.popleft()
+                self.held -= 1
+                yield station, arrived, item

@@ -8,6 +8,11 @@ wheel installs beside the interpreter (or `$PATH`'s, or `nats_server` given).
 
 A station's link to the hub goes through a `Link` (`stations.link`): a TCP relay the demo
 and the tests can cut and heal, as a sandstorm or a relay without power would.
+
+With `LinkTls` (the project's own CA, `pki.py`), the link is mutual TLS end to end through
+the relay: the hub's leaf-node listener presents the CA's server certificate and accepts
+only a leaf node presenting a certificate the CA issued (`verify: true`); a station checks
+the hub's certificate against the CA. A station without one is refused at the handshake.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from borderwatch.errors import BorderwatchError
 
 __all__ = [
     "HUB_DOMAIN",
+    "LinkTls",
     "NatsServer",
     "ServerError",
     "find_nats_server",
@@ -151,10 +157,51 @@ class NatsServer:
             self.kill()
 
 
+@dataclass(frozen=True)
+class LinkTls:
+    """Certificates for the stations' links, from the project's CA directory (`pki.py`:
+    `ca.crt`, `server.crt`/`.key` for the hub, `clients/<station>.crt`/`.key` per station)."""
+
+    pki: Path
+
+    def hub_block(self) -> str:
+        """The hub's leaf-node listener: our server certificate, client certificates from
+        our CA required."""
+        d = self.pki
+        return f"""  tls {{
+    cert_file: "{d / "server.crt"}"
+    key_file: "{d / "server.key"}"
+    ca_file: "{d / "ca.crt"}"
+    verify: true
+    timeout: 5
+  }}"""
+
+    def remote_block(self, station: str) -> str:
+        """A station's remote: its own certificate, the hub checked against our CA."""
+        d = self.pki
+        for f in (d / "ca.crt", d / "clients" / f"{station}.crt", d / "clients" / f"{station}.key"):
+            if not f.is_file():
+                raise ServerError(f"{station}: no {f} (borderwatch certs issue {station})")
+        return f"""tls {{
+      cert_file: "{d / "clients" / f"{station}.crt"}"
+      key_file: "{d / "clients" / f"{station}.key"}"
+      ca_file: "{d / "ca.crt"}"
+      timeout: 5
+    }}"""
+
+
 def _hub_config(
-    name: str, root: Path, port: int, monitor: int, route: int, routes: list[int], leaf: int
+    name: str,
+    root: Path,
+    port: int,
+    monitor: int,
+    route: int,
+    routes: list[int],
+    leaf: int,
+    tls: LinkTls | None,
 ) -> str:
     others = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in routes)
+    tls_block = "" if tls is None else tls.hub_block()
     return f"""# borderwatch: operations-room cluster node {name}
 server_name: {name}
 listen: 127.0.0.1:{port}
@@ -172,6 +219,7 @@ leafnodes {{
   listen: 127.0.0.1:{leaf}
   # a station reaches the room only through its link: never the nodes' own addresses
   no_advertise: true
+{tls_block}
 }}
 """
 
@@ -194,8 +242,11 @@ class Cluster:
             n.stop()
 
 
-def start_cluster(root: Path, size: int = 3, binary: Path | None = None) -> Cluster:
-    """Start a `size`-node JetStream cluster under `root` (one directory per node)."""
+def start_cluster(
+    root: Path, size: int = 3, binary: Path | None = None, tls: LinkTls | None = None
+) -> Cluster:
+    """Start a `size`-node JetStream cluster under `root` (one directory per node); with
+    `tls`, its leaf-node listeners take stations with our CA's certificates only."""
     exe = find_nats_server(binary)
     ports = [(free_port(), free_port(), free_port(), free_port()) for _ in range(size)]
     nodes = []
@@ -203,7 +254,7 @@ def start_cluster(root: Path, size: int = 3, binary: Path | None = None) -> Clus
         name = f"hub-{i + 1}"
         others = [p[2] for j, p in enumerate(ports) if j != i]
         d = root / name
-        conf = _hub_config(name, d, port, monitor, route, others, leaf)
+        conf = _hub_config(name, d, port, monitor, route, others, leaf, tls)
         nodes.append(NatsServer(name, d, conf, port, monitor, exe))
     cluster = Cluster(nodes, [p[3] for p in ports])
     try:
@@ -216,10 +267,16 @@ def start_cluster(root: Path, size: int = 3, binary: Path | None = None) -> Clus
 
 
 def start_station_server(
-    name: str, root: Path, hub_leaf_url: str, binary: Path | None = None, fsync: bool = True
+    name: str,
+    root: Path,
+    hub_leaf_url: str,
+    binary: Path | None = None,
+    fsync: bool = True,
+    tls: LinkTls | None = None,
 ) -> NatsServer:
     """Start a station's leaf node: JetStream in its own domain (`name`), a remote to the hub
-    at `hub_leaf_url` (the station's link), retried every second while the link is down."""
+    at `hub_leaf_url` (the station's link), retried every second while the link is down;
+    with `tls`, over mutual TLS with the station's own certificate."""
     exe = find_nats_server(binary)
     port, monitor = free_port(), free_port()
     d = root / name
@@ -227,6 +284,7 @@ def start_station_server(
     # is fsynced before JetStream acknowledges it (the cluster has its replicas instead).
     # Without `fsync` (benchmarks' comparison) JetStream syncs every 2 min, its default.
     sync = "sync_interval: always" if fsync else ""
+    remote_tls = "" if tls is None else tls.remote_block(name)
     conf = f"""# borderwatch: sector station {name} (a leaf node of the operations room)
 server_name: {name}
 listen: 127.0.0.1:{port}
@@ -238,7 +296,10 @@ jetstream {{
 }}
 leafnodes {{
   reconnect: "1s"
-  remotes: [{{ url: "{hub_leaf_url}" }}]
+  remotes: [{{
+    url: "{hub_leaf_url}"
+    {remote_tls}
+  }}]
 }}
 """
     server = NatsServer(name, d, conf, port, monitor, exe)

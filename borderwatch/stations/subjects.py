@@ -2,15 +2,18 @@
 headers.
 
 - A station `station-a` has the stream `STATION_A` (on its own leaf node, JetStream domain
-  `station-a`) with the subjects `bw.station-a.>`: `bw.station-a.in.<sector>` for the wire
-  messages its ingest took in, `bw.station-a.clock` for its clock ticks.
+  `station-a`) with the subjects `bw.station-a.>`: `bw.station-a.batch` for the bundles of
+  wire messages its ingest took in (`stations.bundle`, each numbered `Bw-First`, `Bw-Count`
+  in the station's own sequence), `bw.station-a.clock` for clock ticks. The room still takes
+  one wire message per JetStream message on `bw.station-a.in.<sector>` (the first version).
 - The operations room has the stream `BORDER` (3 replicas on the cluster), which sources
   every station's stream through the station's domain API: when a link is cut, the source
   waits; when it heals, it resumes where it stopped. Nothing is copied by our code.
 - Every message carries `Nats-Msg-Id` (JetStream de-duplicates a re-sent message in its
-  duplicate window; the operations room again, by id, for ever), `Bw-Station` and
-  `Bw-Arrived` (the station's arrival clock, ns: the engine's clock at the station and in
-  the operations room alike).
+  duplicate window), `Bw-Station` and `Bw-Arrived` (the station's arrival clock, ns, of its
+  last message: the engine's clock at the station and in the operations room alike). Each
+  message inside a bundle keeps its sender's own id and arrival time: the room drops a
+  message it has seen by that id, whichever bundle brought it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from borderwatch.messages import Detection, Patrol, SensorStatus
 __all__ = [
     "ARRIVED",
     "BORDER_STREAM",
+    "COUNT",
+    "FIRST",
     "MSG_ID",
     "STATION",
+    "batch_subject",
     "check_station_name",
     "clock_subject",
     "in_subject",
@@ -35,6 +41,8 @@ BORDER_STREAM = "BORDER"
 MSG_ID = "Nats-Msg-Id"
 STATION = "Bw-Station"
 ARRIVED = "Bw-Arrived"
+FIRST = "Bw-First"  # a bundle's first message, in the station's own numbering
+COUNT = "Bw-Count"  # how many messages the bundle holds
 # A station's name is its JetStream domain and part of its subjects: keep it to what both allow.
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 # How long JetStream remembers ids to de-duplicate (s): longer than any sender retries.
@@ -56,6 +64,11 @@ def station_stream(station: str) -> str:
 def in_subject(station: str, sector: str) -> str:
     """Where the station's ingest publishes what it took in for `sector`."""
     return f"bw.{station}.in.{sector}"
+
+
+def batch_subject(station: str) -> str:
+    """Where the station's ingest publishes its bundles."""
+    return f"bw.{station}.batch"
 
 
 def clock_subject(station: str) -> str:

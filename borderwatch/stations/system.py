@@ -25,6 +25,7 @@ from borderwatch.stations.centre import Centre
 from borderwatch.stations.link import Link
 from borderwatch.stations.servers import (
     Cluster,
+    LinkTls,
     NatsServer,
     start_cluster,
     start_station_server,
@@ -35,6 +36,7 @@ __all__ = [
     "PAIR_SCENARIO",
     "ROOM_LOG",
     "System",
+    "link_certificates",
     "scenario_source",
     "sector_registry",
     "start_system",
@@ -119,19 +121,35 @@ class System:
         self.cluster.stop()
 
 
+def link_certificates(root: Path, stations: list[str]) -> LinkTls:
+    """The CA of `root/pki` (made on the first start) with a certificate for each station:
+    the links are mutual TLS, a station without one of ours is refused by the hub."""
+    from borderwatch import pki
+
+    directory = root / "pki"
+    if not (directory / "ca.crt").is_file():
+        pki.init_ca(directory)
+    for name in stations:
+        if not (directory / "clients" / f"{name}.crt").is_file():
+            pki.issue(directory, name, organisational_unit="station")
+    return LinkTls(directory)
+
+
 async def start_system(
     root: Path, sectors: list[str], config: EngineConfig | None = None
 ) -> System:
-    """Start the cluster, two stations for `sectors` and the room under `root`."""
+    """Start the cluster, two stations for `sectors` and the room under `root`; each
+    station's link is mutual TLS with certificates of `root/pki`'s CA."""
     root.mkdir(parents=True, exist_ok=True)
     station_of = stations_of(sectors)
     names = sorted(set(station_of.values()))
-    system = System(root, station_of, start_cluster(root / "cluster"))
+    tls = link_certificates(root, names)
+    system = System(root, station_of, start_cluster(root / "cluster", tls=tls))
     try:
         for name in names:
             system.links[name] = link = Link(name, system.cluster.leaf_ports)
             await link.start()
-            server = start_station_server(name, root / "stations", link.url)
+            server = start_station_server(name, root / "stations", link.url, tls=tls)
             system.servers[name] = server
             own = {s for s, st in station_of.items() if st == name}
             station = Station(name, sorted(own), sector_registry(own), server.url, config)

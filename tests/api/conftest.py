@@ -169,10 +169,14 @@ def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
 
 @contextlib.contextmanager
 def running(
-    options: ServiceOptions, messages: list[Any], clock: Callable[[], int] = time.time_ns
+    options: ServiceOptions,
+    messages: list[Any],
+    clock: Callable[[], int] = time.time_ns,
+    settings: ApiSettings | None = None,
 ) -> Iterator[Api]:
-    """A service with these options (and `clock`), fed `messages`, with the users; its app
-    behind a TestClient and a uvicorn server, all on one event loop in a thread of its own."""
+    """A service with these options (and `clock`, API `settings`), fed `messages`, with the
+    users; its app behind a TestClient and a uvicorn server, all on one event loop in a
+    thread of its own."""
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(Service.start(options, clock)) as service,
@@ -189,7 +193,7 @@ def running(
 
         portal.call(feed)
         write_lists(options.data.root)  # checkpoints: the list the posts screen against
-        app = create_app(service)
+        app = create_app(service, settings)
         bind_officers(app)
         client = TestClient(app)
         client.portal = portal  # the app runs on the service's loop, as in `borderwatch run`

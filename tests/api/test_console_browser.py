@@ -31,13 +31,14 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, Response, sync_playwright
 
 from borderwatch.accounts import DataDir
-from borderwatch.api import console
+from borderwatch.api import ApiSettings, console
 from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.messages import decode_lines
 from borderwatch.service import ServiceOptions
 from tests.accounts.helpers import PASSWORD
 from tests.api.browser import wait_until
 from tests.api.conftest import PATROL, Api, running
+from tests.api.stations_health import room_writing
 from tests.scenarios import THREE_CROSSINGS, simulate_text
 
 CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium")
@@ -90,7 +91,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, list[A
         config=EVENT_CLOCK,
         keep_frames=500,
     )
-    with running(options, messages[:BEFORE]) as api:
+    # the sector stations' health, as a room of the distributed mode keeps writing it
+    stations = tmp_path_factory.mktemp("browser-stations")
+    with (
+        room_writing(stations),
+        running(options, messages[:BEFORE], settings=ApiSettings(stations=stations)) as api,
+    ):
         yield api, messages[BEFORE:]
 
 
@@ -193,6 +199,12 @@ def test_sign_in_and_see_the_live_picture(
     page.wait_for_selector("#engine-state:not([hidden])")
     assert (page.text_content("#engine-state") or "").strip() == "· engine: following"
     assert page.get_attribute("#engine-state", "data-faults") == "0"
+    # The sector stations (GET /stations): station-b's link is cut, its backlog waiting.
+    page.wait_for_selector("#stations-state:not([hidden])")
+    assert (page.text_content("#stations-state") or "").strip() == (
+        "· stations: station-a up, station-b DOWN (backlog 15, lag 25 s)"
+    )
+    assert page.get_attribute("#stations-state", "class") == "warn"
     # The queue: every open alert, most urgent first, from the API and the stream.
     open_alerts = {
         a

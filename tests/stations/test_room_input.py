@@ -1,8 +1,9 @@
 """What the operations room does with bad or repeated input on the real servers: a message it
-cannot decode, one without our headers, and one that reaches it twice (the same id through
-two streams, as after a station lost its duplicate window) are counted and kept out of the
-engine; the room goes on taking in the good ones; a re-sent message inside the duplicate
-window is stored once by the station's own stream."""
+cannot decode, one without our headers, and one that reaches it twice (in another bundle of
+the same station, or through another station's stream) are counted and kept out of the
+engine; the room goes on taking in the good ones; a bundle sent again after its
+acknowledgement was lost (same numbers, same messages) is stored once by the station's own
+stream."""
 
 from __future__ import annotations
 
@@ -39,7 +40,15 @@ async def _scenario(root: Path) -> dict[str, int]:
         a, b = system.stations["station-a"], system.stations["station-b"]
         good = [(_status(a, i), T0 + i * 1_000_000_000) for i in range(1, 4)]
         assert await a.take_in(good) == 3
-        await a.store(good[:1])  # re-sent within the window: the stream keeps it once
+        assert a.counts.bundles == 1  # one window, one JetStream message
+        a.next_seq -= 3
+        await a.store(good)  # the same bundle again (its ack lost): the stream keeps it once
+        await a.store(good[:1])  # a sender's re-send: a new bundle; the room drops the message
+        # the station's ingest restarts: it numbers on from its stream's last bundle
+        again = Station("station-a", a.sectors, a.registry, a.url)
+        await again.start()
+        resumed = again.next_seq
+        await again.close()
         nc = await nats.connect(system.servers["station-b"].url)
         js = nc.jetstream()
         headers = {STATION: "station-b", ARRIVED: str(T0 + 5_000_000_000)}
@@ -56,9 +65,15 @@ async def _scenario(root: Path) -> dict[str, int]:
             headers={**headers, MSG_ID: message_id(good[0][0])},
         )
         await nc.close()
-        await b.take_in([(_status(b, 9), T0 + 9_000_000_000)])
+        # two senders within the window: one bundle, both answered once it is stored
+        answers = await asyncio.gather(
+            b.take_in([(_status(b, 9), T0 + 9_000_000_000)]),
+            b.take_in([(_status(b, 10), T0 + 10_000_000_000)]),
+        )
+        assert list(answers) == [1, 1]
+        assert (b.counts.groups, b.counts.bundles, b.counts.acknowledged) == (1, 1, 2)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and room.received + room.duplicates < 5:
+        while time.monotonic() < deadline and room.received + room.duplicates < 7:
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)
         room.check()
@@ -70,7 +85,9 @@ async def _scenario(root: Path) -> dict[str, int]:
             "undecodable": room.undecodable,
             "station_a_duplicates": a.counts.duplicates,
             "in_border": in_border,
-            "ticks": a.counts.ticks + b.counts.ticks,
+            "bundles": a.counts.bundles + b.counts.bundles,
+            "resumed": resumed,
+            "next_seq": a.next_seq,
         }
     finally:
         await system.close()
@@ -78,13 +95,15 @@ async def _scenario(root: Path) -> dict[str, int]:
 
 def test_bad_and_repeated_input_is_counted_and_kept_out(tmp_path: Path) -> None:
     out = asyncio.run(asyncio.wait_for(_scenario(tmp_path), 120))
-    assert out["received"] == 4  # three of station-a, one of station-b
+    assert out["received"] == 5  # three of station-a, two of station-b
     assert out["undecodable"] == 2
     assert out["station_a_duplicates"] == 1  # JetStream answered "duplicate" to the re-send
-    # BORDER: station-a's 3 and its tick, station-b's 2 bad ones, its good one and its tick;
-    # the same id through station-b's stream was dropped by BORDER's own duplicate window
-    assert out["in_border"] == 3 + 2 + 1 + out["ticks"]
-    assert out["duplicates"] == 0
+    # BORDER: station-a's 2 bundles (the re-sent one stored once), station-b's 2 bad ones,
+    # station-a's first message through station-b's stream, and station-b's bundle
+    assert out["bundles"] == 2 + 1
+    assert out["resumed"] == out["next_seq"] == 5  # 3, the same 3 again (numbers reused), 1
+    assert out["in_border"] == 2 + 2 + 1 + 1
+    assert out["duplicates"] == 2  # station-a's first message, twice more
 
 
 def _msg(subject: str, data: bytes, headers: dict[str, str]) -> Msg:

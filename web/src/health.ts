@@ -50,6 +50,8 @@ interface FaultAlert {
 }
 
 const POLL_S = 30;
+// The sector stations' links (distributed mode): a cut link is news within seconds.
+const STATIONS_POLL_S = 5;
 // This many open incidents in one sector make its threat high whatever their priority.
 export const HIGH_COUNT = 3;
 // Re-render at most this often (ms): frames can come many times a second.
@@ -94,6 +96,7 @@ export class HealthPanel {
   private readonly faultAlerts = new Map<string, FaultAlert>(); // system alerts by id
   private sectors: string[] = [];
   private timer: number | undefined;
+  private stationsTimer: number | undefined;
   private renderTimer: number | undefined;
   private readonly open = new Set<string>(); // sectors whose sensor list is unfolded
 
@@ -115,12 +118,15 @@ export class HealthPanel {
       return;
     }
     void this.poll();
+    void this.pollStations();
     this.timer = window.setInterval(() => void this.poll(), POLL_S * 1000);
+    this.stationsTimer = window.setInterval(() => void this.pollStations(), STATIONS_POLL_S * 1000);
   }
 
   /** Stop polling. */
   stop(): void {
     window.clearInterval(this.timer);
+    window.clearInterval(this.stationsTimer);
     window.clearTimeout(this.renderTimer);
   }
 
@@ -312,6 +318,21 @@ export class HealthPanel {
     }
   }
 
+  private async pollStations(): Promise<void> {
+    const bar = document.getElementById("stations-state");
+    if (bar === null) return;
+    try {
+      const s = await getJson<StationsStatus>(this.session, "/stations");
+      bar.hidden = s.mode !== "distributed";
+      bar.textContent = stationsText(s);
+      bar.title = s.stations.map(stationDetail).join("\n");
+      const down = s.stations.some((st) => st.link !== "up");
+      bar.className = s.running && !s.stale && !down ? "ok" : "warn";
+    } catch (error) {
+      console.warn("stations:", error);
+    }
+  }
+
   private async poll(): Promise<void> {
     void this.pollEngine();
     try {
@@ -346,6 +367,55 @@ export function engineText(e: EngineStatus): string {
   if (e.faults > 0) parts.push(`${e.faults} ${t("engine.faults")}`);
   if (e.quarantined > 0) parts.push(`${e.quarantined} ${t("engine.quarantined")}`);
   return ` · ${parts.join(", ")}`;
+}
+
+/** A sector station as the operations room last saw it (GET /stations). */
+export interface StationRow {
+  station: string;
+  link?: "up" | "down";
+  last_heard_s_ago?: number;
+  last_heard_event_ns?: number;
+  backlog?: number;
+  pending?: number;
+  lag_s?: number;
+  received?: number;
+}
+
+export interface StationsStatus {
+  mode: "embedded" | "distributed";
+  running: boolean;
+  stale: boolean;
+  health_age_s?: number;
+  stations: StationRow[];
+  error?: string;
+}
+
+/** The stations for the status bar (distributed mode only): each station's link, and for
+ * one that is not up or not caught up, its backlog and lag; or that the room is silent. */
+export function stationsText(s: StationsStatus): string {
+  const label = t("stations.label");
+  if (!s.running || s.stale) return ` · ${label}: ${t("stations.silent")}`;
+  const parts = s.stations.map((st) => {
+    const link = st.link === undefined ? "?" : t(st.link === "up" ? "stations.up" : "stations.down");
+    const extra: string[] = [];
+    const waiting = (st.backlog ?? 0) + (st.pending ?? 0);
+    if (waiting > 0) extra.push(`${t("stations.backlog")} ${waiting}`);
+    if (st.lag_s !== undefined && st.lag_s >= 5) extra.push(`${t("stations.lag")} ${Math.round(st.lag_s)} s`);
+    return `${st.station} ${link}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
+  });
+  return ` · ${label}: ${parts.join(", ")}`;
+}
+
+function stationDetail(st: StationRow): string {
+  const heard =
+    st.last_heard_s_ago === undefined ? "—" : ago(st.last_heard_s_ago);
+  const event =
+    st.last_heard_event_ns === undefined ? "" : ` (${utcDateTime(st.last_heard_event_ns)})`;
+  return (
+    `${st.station}: ${t("stations.heard")} ${heard}${event}; ` +
+    `${t("stations.backlog")} ${st.backlog ?? "—"} + ${st.pending ?? "—"}; ` +
+    `${t("stations.lag")} ${st.lag_s ?? "—"} s`
+  );
 }
 
 function cell(row: HTMLTableRowElement, text: string): HTMLTableCellElement {
