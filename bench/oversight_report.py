@@ -62,7 +62,8 @@ def run(
     monday = dt.datetime.combine(day - dt.timedelta(days=day.weekday()), dt.time(), dt.UTC)
     sc = msgspec.structs.replace(sc, start=monday)
     day_hours = sc.hours if hours is None else min(hours, sc.hours)
-    root = _cache(f"oversight-week-{scenario}-s{seed}-{day_hours:g}h")
+    # A scenario by name or by path (its file's stem: no directories inside the cache's name).
+    root = _cache(f"oversight-week-{Path(scenario).stem}-s{seed}-{day_hours:g}h")
     make_s = fill_s = None
     if not (root / "made").exists():
         shutil.rmtree(root, ignore_errors=True)
