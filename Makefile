@@ -127,8 +127,13 @@ $(FTS_STAMP):
 
 # The console is built first: the browser test runs it. The federation test must find
 # FreeTAKServer here (BORDERWATCH_REQUIRE_FTS: a missing one fails instead of skipping).
+# The tests run on every core (at most 4), a module's tests on one worker (its fixtures are
+# made once); the API fuzz test runs on its own after: schemathesis gives each of its cases
+# the same test id, and pytest-xdist would run only one of them.
 test: lint typecheck web chromium fts
-	BORDERWATCH_REQUIRE_FTS=1 $(VENV)/bin/pytest -q
+	BORDERWATCH_REQUIRE_FTS=1 $(VENV)/bin/pytest -q -n auto --maxprocesses 4 --dist loadscope \
+	  --ignore tests/api/test_openapi.py
+	$(VENV)/bin/pytest -q tests/api/test_openapi.py
 
 bench: $(STAMP)
 	$(PY) -m bench
