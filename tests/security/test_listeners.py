@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
+import time
 from pathlib import Path
 
 from borderwatch.ingest.cot import CotSettings
@@ -157,6 +159,33 @@ def test_padding_does_not_keep_an_idle_connection(tmp_path: Path, pki_dir: Path)
             assert stats.disconnects["cot.tcp", "idle"] == 1
 
     run(attack())
+
+
+def test_a_stalled_service_does_not_cut_a_sender_mid_message(tmp_path: Path, pki_dir: Path) -> None:
+    """The partial-message timer (slowloris) runs out while the service itself is stalled (a
+    long synchronous step) and the rest of the message already waits in the socket: it is
+    read, not held against the sender. A busy moment must not disconnect an honest sensor."""
+
+    async def scene() -> None:
+        settings = {"partial_timeout_s": 0.3}
+        async with running(tmp_path, pki_dir, identity=EVERY_SENSOR, cot_settings=settings) as s:
+            message = b"".join(xml(detection(1)))
+            half = len(message) // 2
+            assert s.server.tcp_port is not None
+            sender = socket.create_connection(("127.0.0.1", s.server.tcp_port))
+            try:
+                sender.sendall(message[:half])
+                await asyncio.sleep(0.2)  # the service holds half a message
+                rest = threading.Timer(0.1, sender.sendall, (message[half:],))
+                rest.start()
+                time.sleep(0.8)  # the service's event loop stalls past the timer
+                rest.join()
+                await s.settle(lambda: s.logged == 1)
+                assert s.service.stats.disconnects.get(("cot.tcp", "slow_partial"), 0) == 0
+            finally:
+                sender.close()
+
+    run(scene())
 
 
 def test_a_fast_sender_is_slowed_to_the_byte_rate(tmp_path: Path, pki_dir: Path) -> None:

@@ -83,6 +83,9 @@ __all__ = ["CotServer"]
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CHUNK = 64 * 1024
+# A timer that fires this much after its deadline means the process was stalled: then one
+# last look, this long, for bytes already waiting in the socket (one turn of the loop).
+_LAST_LOOK_S = 0.05
 TRUNCATED = "truncated"  # the peer closed in the middle of a message
 SINK_ERROR = "sink_error"
 UNDECODABLE = "undecodable"  # the decoder failed in a way it did not name
@@ -568,11 +571,24 @@ class _Connection:
             timeout = last_message + s.idle_timeout_s - loop.time()
             if partial_since is not None:
                 timeout = min(timeout, partial_since + s.partial_timeout_s - loop.time())
+            deadline = loop.time() + max(timeout, 0.0)
             try:
-                async with asyncio.timeout(max(timeout, 0.0)):
+                async with asyncio.timeout_at(deadline):
                     chunk = await self.reader.read(_CHUNK)
             except TimeoutError:
-                return "slow_partial" if partial_since is not None else "idle"
+                if loop.time() - deadline < _LAST_LOOK_S:  # on time: the sender is slow
+                    return "slow_partial" if partial_since is not None else "idle"
+                # The timer fired late: this process itself was stalled (a long engine
+                # step, a pause of the machine), and bytes already waiting in the socket are
+                # the sender's answer, not its slowness. One short look more (only after a
+                # stall, so a sender cannot buy time by trickling bytes).
+                try:
+                    async with asyncio.timeout(_LAST_LOOK_S):
+                        chunk = await self.reader.read(_CHUNK)
+                except TimeoutError:
+                    return "slow_partial" if partial_since is not None else "idle"
+                except OSError:
+                    chunk = b""
             except OSError:
                 chunk = b""
             if not chunk:
