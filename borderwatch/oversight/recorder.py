@@ -182,17 +182,23 @@ class JournalledSupervisor(Supervisor):
         if self.recorder is not None:
             self.recorder.took(seq, message, arrived_ns, seq in self.skip)
 
+    def commit_journal(self) -> None:
+        """Write what was recorded into the journal. A failure costs reports a replay, never
+        the engine: recording stops (what is not written would pile up in memory), reports
+        derive what the journal lacks from the log, and the next start fills the gap."""
+        if self.recorder is None:
+            return
+        try:
+            self.recorder.commit()
+        except DataError as exc:
+            log.warning("%s: the derived journal is not recorded until the next start", exc)
+            self.recorder = None
+
     def snapshot(self) -> None:
         """Commit the journal first, then keep the last good state: so the journal covers
         the checkpoint it is written with, and a restart after kill -9 resumes from that
-        checkpoint instead of rebuilding from the first event (`resume`). A journal that
-        cannot be written stops recording, as the service's commit does."""
-        if self.recorder is not None:
-            try:
-                self.recorder.commit()
-            except DataError as exc:
-                log.warning("%s: the derived journal is not recorded until the next start", exc)
-                self.recorder = None
+        checkpoint instead of rebuilding from the first event (`resume`)."""
+        self.commit_journal()
         super().snapshot()
 
     def resume(self) -> bool:

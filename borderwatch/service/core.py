@@ -320,20 +320,13 @@ class Service:
         """Write what the engine derived since the last time into the journal, if
         `journal_every_s` has passed (or `now`); a failure costs reports a replay, never
         the engine."""
-        recorder = self.supervisor.recorder
-        if recorder is None:
+        if self.supervisor.recorder is None:
             return
         t = time.monotonic()
         if not now and t - self._journal_at < self.options.journal_every_s:
             return
         self._journal_at = t
-        try:
-            recorder.commit()
-        except DataError as exc:
-            # Stop recording (what is not written would pile up in memory): reports derive
-            # what the journal lacks from the log, and the next start fills the gap.
-            log.warning("%s: the derived journal is not recorded until the next start", exc)
-            self.supervisor.recorder = None
+        self.supervisor.commit_journal()
 
     async def act(self, action: OperatorAction) -> Incident | None:
         """Check, log and apply one operator action; returns the incident it changed.
