@@ -34,11 +34,16 @@ def room_writes(root: Path, written_s_ago: float = 0.0) -> None:
         row | {"sectors": [sector], "acknowledged": 10_000, "local_alerts": 3}
         for row, sector in zip(room.status(), ("N02", "N03"), strict=True)
     ]
-    (root / STATE_FILE).write_text(json.dumps({"pid": 1, "cluster": [], "stations": []}))
     doc = {"time": now - written_s_ago, "stations": rows, "room": room.summary()}
-    part = root / f"{HEALTH_FILE}.part"
-    part.write_text(json.dumps(doc))
-    part.replace(root / HEALTH_FILE)
+    # Each file replaced whole, as the room writes them: rewritten every second in place, a
+    # reader in between (the console's poll) met half a file and said "no word from the room".
+    for name, content in (
+        (STATE_FILE, {"pid": 1, "cluster": [], "stations": []}),
+        (HEALTH_FILE, doc),
+    ):
+        part = root / f"{name}.part"
+        part.write_text(json.dumps(content))
+        part.replace(root / name)
 
 
 @contextmanager
