@@ -33,6 +33,7 @@ from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.window import ReorderWindow
 from borderwatch.errors import MessageError
 from borderwatch.fusion.friendly import FriendlyForces
+from borderwatch.fusion.measurements import RadarBatch
 from borderwatch.fusion.tracker import Tracker
 from borderwatch.fusion.tracks import CONFIRMED
 from borderwatch.geo import Border, load_border
@@ -105,7 +106,8 @@ class Picture:
                 sid: (site.x, site.y, site.convergence_rad)
                 for sid, site in registry.cameras.items()
             }
-            self.alerter.line.watch(self.coverage, cameras)
+            self.alerter.sightings.cameras = cameras
+            self.alerter.line.watch(self.coverage, self.alerter.sightings)
         self.incidents = IncidentBook(
             self.rules.incidents, {sid: p.site or sid for sid, p in registry.places.items()}
         )
@@ -212,7 +214,14 @@ class Picture:
         in every replay, so a poison detection costs itself, not the picture."""
         saved = self.tracker.saved()
         try:
-            self.tracker.process(self.batcher.batch(dets, end_s))
+            batch = self.batcher.batch(dets, end_s)
+            self.tracker.process(batch)
+            if isinstance(batch, RadarBatch) and self.alerter.sightings.wants_plots:
+                # A camera sighting waits to be placed: the plots on its line of sight.
+                a, r = batch.azimuth_rad, batch.range_m
+                x = batch.sensor_x + r * np.sin(a)
+                y = batch.sensor_y + r * np.cos(a)
+                self.alerter.sightings.plots(batch.times(), x, y, batch.keys)
             return
         except Exception as exc:  # isolate the culprit; see the docstring
             self.tracker.restore(saved)
@@ -293,6 +302,7 @@ class Picture:
             eligible=eligible,
             evidence=lambda tid: tuple(evidence.get(tid, ())),
             on_legal_road=lambda x, y: shapely.contains_xy(self.corridors, x, y),
+            patrols=lambda: self.friendly.positions(t_s),
         )
 
     def snapshot(self, t_s: float) -> Iterator[Output]:

@@ -9,8 +9,9 @@ equipment) are only counted. With an alert at time t_a and place a (UTM 32N metr
   |a − x_e| ≤ 500 m or its `predicted_crossing` point is within 500 m of x_e (the alert is
   about that place; without the look-back a nuisance alarm hours earlier at the same gap would
   count as a warning);
-- it is a *nuisance* when it covers no event and no hostile mover existing at t_a is within
-  500 m of a;
+- it is a *nuisance* when it covers no event and no hostile mover is within 500 m of a at
+  t_a or 30 s before (an alert comes seconds after what it saw: the reorder window, the next
+  scene; a group picked up, or at the end of the run's truth, is gone by then);
 - it is *on a friendly* when a mover with `friendly` is within 200 m at t_a, and *on corridor
   traffic* when a mover of kind `traffic` is within 200 m at t_a and is then inside a crossing's
   road corridor;
@@ -55,6 +56,7 @@ COVER_RADIUS_M = 500.0
 COVER_LATE_S = 60.0
 COVER_EARLY_S = 1800.0
 HOSTILE_RADIUS_M = 500.0
+HOSTILE_LAG_S = 30.0  # ... or was there this long before the alert
 FRIENDLY_RADIUS_M = 200.0
 CORRIDOR_RADIUS_M = 200.0
 CLASS_RADIUS_M = 500.0
@@ -192,7 +194,16 @@ def match_alerts(
         )
         covers[a] = cover.any(axis=1)
         # Movers near the alert.
-        near_hostile[a] = _rowmin(D, mv.hostile[cols]) <= HOSTILE_RADIUS_M
+        hostile = _rowmin(D, mv.hostile[cols]) <= HOSTILE_RADIUS_M
+        if (~hostile).any() and mv.hostile[cols].any():
+            # An alert comes seconds after what it saw (the reorder window, the next
+            # scene); a group picked up, or at the end of the run's truth, is gone by then.
+            k = np.flatnonzero(~hostile)
+            back = truth.positions_at(t[k] - round(HOSTILE_LAG_S * 1e9), cols)
+            Db = np.hypot(back[..., 0] - ax[k, None], back[..., 1] - ay[k, None])
+            Db[np.isnan(Db)] = np.inf
+            hostile[k] = _rowmin(Db, mv.hostile[cols]) <= HOSTILE_RADIUS_M
+        near_hostile[a] = hostile
         on_friendly[a] = _rowmin(D, mv.friendly[cols]) <= FRIENDLY_RADIUS_M
         traffic = mv.kind[cols] == "traffic"
         if traffic.any():

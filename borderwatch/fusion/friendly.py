@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from borderwatch.arrays import FloatArray
 from borderwatch.fusion.tracks import TrackTable
 from borderwatch.geo.projection import to_utm
 from borderwatch.messages import Patrol
@@ -44,17 +45,34 @@ class FriendlyForces:
         vx, vy = p.speed_mps * float(np.sin(c)), p.speed_mps * float(np.cos(c))
         self.latest[p.callsign] = (t, p.lon, p.lat, vx, vy)
 
+    def _fresh(self, t: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The reports within `report_fresh_s` of time `t` (s), (P, 5) rows of `latest`, and
+        where each patrol is at `t` (UTM m), dead-reckoned from its report."""
+        rep = np.array(sorted(self.latest.values())).reshape(-1, 5)
+        # A report may be newer than `t`: reports are taken as they come, while detections
+        # wait in the reorder window, so the scene being judged is often a few s behind the
+        # latest report (which replaced the one before it). Dead-reckoned back, it serves.
+        rep = rep[np.abs(rep[:, 0] - t) <= self.report_fresh_s]
+        if len(rep) == 0:
+            return rep, np.empty(0), np.empty(0)
+        x, y = to_utm(rep[:, 1], rep[:, 2])
+        px = x + (t - rep[:, 0]) * rep[:, 3]
+        py = y + (t - rep[:, 0]) * rep[:, 4]
+        return rep, np.atleast_1d(px), np.atleast_1d(py)
+
+    def positions(self, t: float) -> FloatArray:
+        """Where our patrols are at time `t` (s), (P, 2) UTM m, from their fresh reports."""
+        _, px, py = self._fresh(t)
+        out: FloatArray = np.stack((px, py), axis=1)
+        return out
+
     def vouch(self, tracks: TrackTable, t: float) -> None:
         """Mark the tracks our patrols explain at time `t` (s): their `friendly_until`."""
         if not self.latest or len(tracks) == 0:
             return
-        rep = np.array(sorted(self.latest.values()))
-        rep = rep[(rep[:, 0] <= t) & (rep[:, 0] >= t - self.report_fresh_s)]
+        rep, px, py = self._fresh(t)
         if len(rep) == 0:
             return
-        x, y = to_utm(rep[:, 1], rep[:, 2])
-        px = x + (t - rep[:, 0]) * rep[:, 3]
-        py = y + (t - rep[:, 0]) * rep[:, 4]
         dt = t - tracks.t
         tx = tracks.x[:, 0] + dt * tracks.x[:, 1]
         ty = tracks.x[:, 2] + dt * tracks.x[:, 3]

@@ -24,6 +24,7 @@ from borderwatch.rules.equipment import EquipmentRules
 from borderwatch.rules.line_breach import LineBreachRule
 from borderwatch.rules.loitering import LoiteringRule
 from borderwatch.rules.scene import Finding, Scene
+from borderwatch.rules.sightings import SightingRule
 
 __all__ = ["Alerter"]
 
@@ -54,13 +55,20 @@ class Alerter:
             )
             if on
         ]
-        self.line = LineBreachRule(c.line_breach, epoch_ns)
+        self.line = LineBreachRule(c.line_breach, epoch_ns, c.classes.threat_min)
+        self.sightings = SightingRule(c.sightings, barrier, {}, epoch_ns)
         self.equipment = EquipmentRules(c.sensors, c.sector_quiet, places)
         self.next_id = 1
 
     def arrived(self, det: Detection) -> list[Alert]:
         """A line or ground-sensor detection as it is taken in: the alerts it raises at once
-        (a fibre trigger and a ground sensor's report confirming each other)."""
+        (a fibre trigger and a ground sensor's report confirming each other); a camera's
+        bearing also goes to the sightings it continues."""
+        if det.kind == "camera":
+            seen = self.sightings.arrived(det)
+            if seen is None or not self.config.line_breach.enabled:
+                return []
+            return self._alerts(self.line.seen(seen), (det.time_ns - self.epoch_ns) / 1e9)
         if not self.config.line_breach.enabled:
             return []
         return self._alerts(self.line.arrived(det), (det.time_ns - self.epoch_ns) / 1e9)
@@ -74,6 +82,8 @@ class Alerter:
             rule.forget(live)
         if self.config.line_breach.enabled:
             found += self.line.check(scene)
+        if self.config.sightings.enabled:
+            found += self.sightings.check(scene)
         found += self.equipment.check(scene.t_s)
         return self._alerts(found, scene.t_s)
 

@@ -61,11 +61,11 @@ class LineBreach(_Section, frozen=True):
     repeat_radius_m: Pos = 500.0
     repeat_window_s: Pos = 600.0
     priority: Priority = 1
-    camera_confirms: bool = False
+    camera_confirms: bool = True
     bearing_tolerance_m: Pos = 60.0
-    degraded_mode: bool = False
+    degraded_mode: bool = True
     degraded_priority: Priority = 2
-    degraded_needs_threat: bool = True
+    degraded_window_s: Pos = 300.0
     stretch_m: Annotated[float, msgspec.Meta(ge=10.0, le=5000.0)] = 100.0
 
 
@@ -85,6 +85,27 @@ class Convoy(_Section, frozen=True):
     speed_tolerance_mps: Pos = 5.0
     depth_m: Pos = 8000.0
     priority: Priority = 1
+
+
+class Sightings(_Section, frozen=True):
+    enabled: bool = True
+    gate_deg: Pos = 1.0
+    turn_dps: Annotated[float, msgspec.Meta(ge=0.0)] = 0.1
+    lost_s: Pos = 60.0
+    evidence_weight: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.5
+    threat_min: Annotated[float, msgspec.Meta(ge=0.5, le=1.0)] = 0.9
+    min_seen_s: Annotated[float, msgspec.Meta(ge=0.0)] = 60.0
+    min_bearings: Count = 5
+    plot_tolerance_m: Pos = 60.0
+    plot_window_s: Pos = 10.0
+    plots_kept_s: Pos = 300.0
+    min_plots: Annotated[int, msgspec.Meta(ge=2)] = 3
+    cluster_m: Pos = 300.0
+    explained_m: Pos = 300.0
+    depth_m: Pos = 6000.0
+    inside_m: Annotated[float, msgspec.Meta(ge=0.0)] = 2000.0
+    priority_person: Priority = 2
+    priority_vehicle: Priority = 1
 
 
 class Heartbeats(_Section, frozen=True):
@@ -134,6 +155,7 @@ class RulesConfig(_Section, frozen=True):
     approach: Approach = Approach()
     crossing: Crossing = Crossing()
     line_breach: LineBreach = LineBreach()
+    sightings: Sightings = Sightings()
     loitering: Loitering = Loitering()
     convoy: Convoy = Convoy()
     sensors: Sensors = Sensors()

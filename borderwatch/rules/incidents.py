@@ -2,16 +2,20 @@
 (new → acknowledged → assigned → resolved with an outcome).
 
 An alert joins an open incident of its category when it names a track the incident already
-has; else, for an intrusion, when it is within `merge_radius_m` of the incident's latest
-place and `merge_window_s` of its last alert (the same group seen again under a new track,
-the line sensor and the radar on one crossing); for a system alert, when it is about the same
-site (a tower's radar and camera are one site: a tower down is one fault, however its sensors
-say it), or about a sector with an open fault of its own (a sector gone silent: its sensors'
-faults are that one fault); for a lookout hit at a crossing post (category `checkpoint`), as an
-intrusion, but only when it is also about the same passage or a listed person the incident is
-already about (its evidence names them): two different travellers listed at one post are two
-incidents, each decided on its own. Otherwise it opens a new incident. A resolved incident
-takes no more alerts.
+has; else, for an intrusion, within `merge_window_s` of the incident's last alert, when it
+is within `merge_radius_m` of the incident's latest place (the same group seen again under a
+new track, the line sensor and the radar on one crossing), or it and the incident are aimed
+at the same place on the line, each where it is predicted to cross (an approach alert's
+`predicted_crossing`) or broke through (a breach on the line), within `merge_radius_m`: a
+group that stops, is lost and is picked up a few km on still heads for its gap, and the
+fibre firing at that gap is the crossing the incident warned of; for a system alert, when it
+is about the same site (a tower's radar and camera are one site: a tower down is one fault,
+however its sensors say it), or about a sector with an open fault of its own (a sector gone
+silent: its sensors' faults are that one fault); for a lookout hit at a crossing post
+(category `checkpoint`), as an intrusion, but only when it is also about the same passage or
+a listed person the incident is already about (its evidence names them): two different
+travellers listed at one post are two incidents, each decided on its own. Otherwise it opens
+a new incident. A resolved incident takes no more alerts.
 
 Every change of an incident is published as a whole new `Incident` message (the latest one
 with an id is its state), so a log of them replays to the same picture.
@@ -36,6 +40,8 @@ __all__ = ["IncidentBook", "LifecycleError"]
 # Categories filed by what they are about (a site, a sector, a patrol's callsign), not by
 # place: equipment faults, and patrols' emergencies (two patrols' alarms side by side are two).
 _BY_SUBJECT = frozenset({"system", "emergency"})
+# Rules whose alert stands on the line itself: where it fired is where they cross.
+_ON_THE_LINE = frozenset({"line_breach", "crossing"})
 
 
 class LifecycleError(BorderwatchError):
@@ -50,6 +56,7 @@ class _Open:
     y: float
     last_alert_ns: int
     subjects: set[str] = field(default_factory=set)
+    aim: tuple[float, float] | None = None  # where on the line its movers head (UTM m)
 
 
 class IncidentBook:
@@ -66,14 +73,27 @@ class IncidentBook:
         if not alerts:
             return []
         x, y = to_utm([a.lon for a in alerts], [a.lat for a in alerts])
+        aims = [a.predicted_crossing for a in alerts]
+        px, py = to_utm(
+            [np.nan if p is None else p.lon for p in aims],
+            [np.nan if p is None else p.lat for p in aims],
+        )
         changed: set[str] = set()
-        for a, ax, ay in zip(
-            alerts, np.atleast_1d(x).tolist(), np.atleast_1d(y).tolist(), strict=True
+        for a, ax, ay, qx, qy in zip(
+            alerts,
+            np.atleast_1d(x).tolist(),
+            np.atleast_1d(y).tolist(),
+            np.atleast_1d(px).tolist(),
+            np.atleast_1d(py).tolist(),
+            strict=True,
         ):
-            changed.add(self._file(a, ax, ay))
+            aim = (qx, qy) if a.predicted_crossing is not None else None
+            if aim is None and a.rule in _ON_THE_LINE:
+                aim = (ax, ay)
+            changed.add(self._file(a, ax, ay, aim))
         return [self.open[i].incident for i in sorted(changed)]
 
-    def _match(self, a: Alert, x: float, y: float) -> _Open | None:
+    def _match(self, a: Alert, x: float, y: float, aim: tuple[float, float] | None) -> _Open | None:
         c = self.config
         window = round(c.merge_window_s * 1e9)
         best: tuple[float, str] | None = None
@@ -93,12 +113,14 @@ class IncidentBook:
                 # is within the merge radius of every other, so place alone merges nothing.
                 continue
             d = float(np.hypot(x - o.x, y - o.y))
+            if aim is not None and o.aim is not None:
+                d = min(d, float(np.hypot(aim[0] - o.aim[0], aim[1] - o.aim[1])))
             if d <= c.merge_radius_m and (best is None or (d, iid) < best):
                 best = (d, iid)
         return None if best is None else self.open[best[1]]
 
-    def _file(self, a: Alert, x: float, y: float) -> str:
-        o = self._match(a, x, y)
+    def _file(self, a: Alert, x: float, y: float, aim: tuple[float, float] | None) -> str:
+        o = self._match(a, x, y, aim)
         if o is None:
             iid = f"I{self.next_id:06d}"
             self.next_id += 1
@@ -138,6 +160,8 @@ class IncidentBook:
                 track_ids=tuple(dict.fromkeys((*inc.track_ids, *a.track_ids))),
             )
             o.x, o.y, o.last_alert_ns = x, y, max(o.last_alert_ns, a.time_ns)
+        if aim is not None:
+            o.aim = aim
         if a.category in _BY_SUBJECT:
             o.subjects |= self._subjects(a)
         elif a.category == "checkpoint":

@@ -10,7 +10,9 @@ is too often the wind or a jackal; it alerts when something else agrees:
   Doppler radar, so their track is often gone by the time they cut the fibre; where the radar
   said they were going is the confirmation. One track's heading confirms one trigger;
 - (`camera_confirms`) a camera's bearing whose line passes within `bearing_tolerance_m` of
-  the trigger, saying person or vehicle, within `confirm_window_s`: one line is enough;
+  the trigger within `confirm_window_s`, when the bearing and the trigger together say person
+  or vehicle at `[rules.classes] threat_min` (`rules.evidence`): one line is enough, but a
+  far camera's guess does not make a jackal's trigger an intruder;
 - a patrol's sighting of a person or vehicle, as near and as soon as a ground sensor's.
 
 The fibre fires again and again while a group climbs the berm: a confirmed trigger within
@@ -23,11 +25,14 @@ for the scene (`check`).
 
 Degraded mode (`degraded_mode`): where the berm's coverage (`rules.coverage`) says no working
 sensor could confirm a trigger (its radars, cameras and ground sensors down, silent, or none
-there at all), the trigger alerts on its own the moment it is taken in, at
-`degraded_priority` (below a confirmed breach's), marked "unconfirmed: coverage degraded";
-with `degraded_needs_threat`, only a trigger whose own class says person or vehicle (the
-wind and animals mostly do not; a crossing group fires the fibre again and again).
-Without coverage (`watch` never called) every trigger waits for a confirmation."""
+there at all), the fibre alerts on its own, at `degraded_priority` (below a confirmed
+breach's), marked "unconfirmed: coverage degraded", as soon as its triggers within
+`confirm_radius_m` and `degraded_window_s` of one another say together person or vehicle at
+`threat_min`. One trigger labelled "person" is not enough (the fibre says so of a jackal
+three times in ten, of the wind twice); a crossing group fires it again and again as it
+climbs and crawls, and two such labels at one spot are. A trigger that has not yet made the
+bar stays pending for any confirmation (a patrol's sighting) and in the event log: nothing
+is dropped. Without coverage (`watch` never called) every trigger waits for a confirmation."""
 
 from __future__ import annotations
 
@@ -39,7 +44,9 @@ from borderwatch.geo.projection import to_utm
 from borderwatch.messages import ClassName, Detection
 from borderwatch.rules.config import LineBreach
 from borderwatch.rules.coverage import BermCoverage
+from borderwatch.rules.evidence import Likelihood, threat_probability
 from borderwatch.rules.scene import Finding, Scene
+from borderwatch.rules.sightings import Sighting, SightingRule
 
 __all__ = ["LineBreachRule"]
 
@@ -53,19 +60,7 @@ class _Report:
     threat: bool  # the report's own class says person or vehicle
     kind: str = "line"
     cls: ClassName = "unknown"  # person or vehicle where it says so, else unknown
-
-
-@dataclass(frozen=True, slots=True)
-class _Bearing:
-    """A camera's bearing line: from (x, y), UTM m, along the grid unit vector (ex, ey)."""
-
-    t_s: float
-    x: float
-    y: float
-    ex: float
-    ey: float
-    key: str
-    cls: ClassName = "unknown"
+    lik: Likelihood = (0.25, 0.25, 0.25, 0.25)  # its class likelihoods
 
 
 def _reports(dets: list[Detection], epoch_ns: int) -> list[_Report]:
@@ -77,9 +72,8 @@ def _reports(dets: list[Detection], epoch_ns: int) -> list[_Report]:
     for d, xi, yi in zip(dets, np.atleast_1d(x).tolist(), np.atleast_1d(y).tolist(), strict=True):
         p, v, a, u = d.classes.as_tuple()
         threat = p + v > a + u
-        out.append(
-            _Report((d.time_ns - epoch_ns) / 1e9, xi, yi, d.key, threat, d.kind, _cls(p, v, a, u))
-        )
+        t_s = (d.time_ns - epoch_ns) / 1e9
+        out.append(_Report(t_s, xi, yi, d.key, threat, d.kind, _cls(p, v, a, u), (p, v, a, u)))
     return out
 
 
@@ -96,40 +90,38 @@ class LineBreachRule:
 
     name = "line_breach"
 
-    def __init__(self, config: LineBreach, epoch_ns: int) -> None:
+    def __init__(self, config: LineBreach, epoch_ns: int, threat_min: float = 0.6) -> None:
         self.config = config
         self.epoch_ns = epoch_ns
+        self.threat_min = threat_min  # `[rules.classes]`: what evidence together must reach
         self.pending: list[_Report] = []
+        self.blind: list[_Report] = []  # recent triggers on degraded stretches (degraded mode)
         self.ground: list[_Report] = []  # recent ground-sensor reports that could confirm
         # Track id -> (seen at, crossing x, y, class, evidence): where it was heading.
         self.expected: dict[int, tuple[float, float, float, ClassName, tuple[str, ...]]] = {}
         self.spent: set[int] = set()  # tracks whose heading has confirmed a trigger
         self.alerted: list[tuple[float, float, float]] = []  # (t, x, y) of recent breaches
-        self.bearings: list[_Bearing] = []  # recent camera bearings that could confirm
         self.coverage: BermCoverage | None = None
-        self.cameras: dict[str, tuple[float, float, float]] = {}  # id -> x, y, convergence
+        self.sightings: SightingRule | None = None
 
-    def watch(self, coverage: BermCoverage, cameras: dict[str, tuple[float, float, float]]) -> None:
-        """Know the berm's coverage (degraded mode) and where each camera stands (UTM x, y and
-        its grid convergence, rad: true bearings to grid)."""
-        self.coverage, self.cameras = coverage, cameras
+    def watch(self, coverage: BermCoverage, sightings: SightingRule) -> None:
+        """Know the berm's coverage (degraded mode) and what each camera keeps seeing."""
+        self.coverage, self.sightings = coverage, sightings
 
     def arrived(self, det: Detection) -> list[Finding]:
         """A line, ground-sensor, camera or patrol detection as it is taken in; the triggers
         it confirms (a ground sensor's or a patrol's report of a person or a vehicle as near
         and as soon, or a camera bearing through one), and a trigger on a stretch no working
         sensor covers, alone (degraded mode)."""
-        if det.kind == "camera":
-            return self._bearing(det)
         if det.kind not in ("line", "ugs", "patrol_report"):
             return []
         (report,) = _reports([det], self.epoch_ns)
         out: list[Finding] = []
         if det.kind == "line":
             if self._degraded(report):
-                out.append(self._unconfirmed(report))
-                self.alerted.append((report.t_s, report.x, report.y))
-                return out
+                alone = self._unconfirmed(report)
+                if alone is not None:
+                    return [alone]
             self.pending.append(report)
         else:
             self.ground.append(report)
@@ -138,7 +130,7 @@ class LineBreachRule:
         c = self.config
         keep: list[_Report] = []
         for trig in self.pending:
-            by: _Report | _Bearing | None = None
+            by: _Report | Sighting | None = None
             if not self._repeat(trig):
                 by = next(
                     (
@@ -151,18 +143,18 @@ class LineBreachRule:
                     None,
                 )
                 if by is None:
-                    by = self._bearing_through(trig)
+                    by = self._sighting_through(trig)
             if by is None:
                 keep.append(trig)
                 continue
             cls: ClassName = "unknown"
-            if isinstance(by, _Bearing):
-                what, cls = "a camera bearing", by.cls
+            if isinstance(by, Sighting):
+                what, cls, key = "a camera bearing", _cls(*self._together(trig, by)), by.keys[-1]
             elif by.kind == "patrol_report":
-                what, cls = "a patrol's sighting", by.cls
+                what, cls, key = "a patrol's sighting", by.cls, by.key
             else:
-                what = "a ground sensor"
-            out.append(self._finding(trig, cls, (), (by.key,), what))
+                what, key = "a ground sensor", by.key
+            out.append(self._finding(trig, cls, (), (key,), what))
             self.alerted.append((trig.t_s, trig.x, trig.y))
         self.pending = keep
         return out
@@ -171,66 +163,74 @@ class LineBreachRule:
         c = self.config
         if not c.degraded_mode or self.coverage is None or self._repeat(trig):
             return False
-        if c.degraded_needs_threat and not trig.threat:
-            return False
         return self.coverage.degraded_at(trig.x, trig.y, trig.t_s)
 
-    def _unconfirmed(self, trig: _Report) -> Finding:
+    def _unconfirmed(self, trig: _Report) -> Finding | None:
+        """The fibre alone on a degraded stretch: an alert once this trigger and the others
+        near it (`confirm_radius_m`, `degraded_window_s`) say person or vehicle together."""
+        c = self.config
+        self.blind = [b for b in self.blind if trig.t_s - b.t_s <= c.degraded_window_s]
+        self.blind.append(trig)
+        near = [b for b in self.blind if np.hypot(b.x - trig.x, b.y - trig.y) <= c.confirm_radius_m]
+        if threat_probability(b.lik for b in near) < self.threat_min:
+            return None
+        self.blind = [b for b in self.blind if b not in near]
+        self.alerted.append((trig.t_s, trig.x, trig.y))
+        p, v = (sum(b.lik[k] for b in near) for k in (0, 1))
         return Finding(
             rule=self.name,
-            priority=self.config.degraded_priority,
+            priority=c.degraded_priority,
             x=trig.x,
             y=trig.y,
-            cls=trig.cls,
-            evidence=(trig.key,),
+            cls="person" if p >= v else "vehicle",
+            evidence=tuple(b.key for b in near),
             crossing=(trig.x, trig.y, trig.t_s),
             summary=(
-                "berm line sensor triggered, unconfirmed: coverage degraded"
-                " (no working radar, camera or ground sensor covers this stretch)"
+                f"berm line sensor triggered {len(near)} times here, unconfirmed: coverage"
+                " degraded (no working radar, camera or ground sensor covers this stretch)"
             ),
         )
 
-    def _bearing(self, det: Detection) -> list[Finding]:
-        """A camera bearing: kept a while, and the pending triggers it runs through."""
-        place = self.cameras.get(det.sensor_id)
-        if not self.config.camera_confirms or place is None or det.bearing_deg is None:
+    def seen(self, sighting: Sighting) -> list[Finding]:
+        """A camera's bearing, as the sighting it continued: the pending triggers its line of
+        sight now runs through, where the two say person or vehicle together."""
+        if not self.config.camera_confirms:
             return []
-        p, v, a, u = det.classes.as_tuple()
-        if p + v <= a + u:
-            # Only a bearing that says person or vehicle: far out a thermal camera cannot
-            # tell a camel or a jackal at the berm from anything else, and such bearings
-            # confirmed the animals' own fibre triggers (9 nuisance alarms per 10 km a day).
-            return []
-        t_s = (det.time_ns - self.epoch_ns) / 1e9
-        x, y, convergence = place
-        grid = np.radians(det.bearing_deg) - convergence
-        b = _Bearing(t_s, x, y, float(np.sin(grid)), float(np.cos(grid)), det.key, _cls(p, v, a, u))
-        self.bearings.append(b)
-        self.bearings = [
-            o for o in self.bearings if t_s - o.t_s <= 2 * self.config.confirm_window_s
-        ]
         out: list[Finding] = []
         keep: list[_Report] = []
         for trig in self.pending:
-            if not self._repeat(trig) and self._through(b, trig):
-                out.append(self._finding(trig, b.cls, (), (b.key,), "a camera bearing"))
+            if not self._repeat(trig) and self._confirms(sighting, trig):
+                cls = _cls(*self._together(trig, sighting))
+                out.append(self._finding(trig, cls, (), (sighting.keys[-1],), "a camera bearing"))
                 self.alerted.append((trig.t_s, trig.x, trig.y))
             else:
                 keep.append(trig)
         self.pending = keep
         return out
 
-    def _through(self, b: _Bearing, trig: _Report) -> bool:
-        """Whether bearing `b` passes within the tolerance of `trig`, soon enough."""
-        if abs(b.t_s - trig.t_s) > self.config.confirm_window_s:
-            return False
-        dx, dy = trig.x - b.x, trig.y - b.y
-        ahead = dx * b.ex + dy * b.ey
-        off = abs(dx * b.ey - dy * b.ex)
-        return ahead > 0.0 and off <= self.config.bearing_tolerance_m
+    def _together(self, trig: _Report, s: Sighting) -> Likelihood:
+        p, v, a, u = (x * y for x, y in zip(trig.lik, s.likelihood(), strict=True))
+        return p, v, a, u
 
-    def _bearing_through(self, trig: _Report) -> _Bearing | None:
-        return next((b for b in self.bearings if self._through(b, trig)), None)
+    def _confirms(self, s: Sighting, trig: _Report) -> bool:
+        """Whether sighting `s`, seen soon enough, looks through `trig` and the two say
+        person or vehicle together. The sighting's evidence is all its bearings', so one
+        frame's "person" of a jackal the camera has watched for minutes confirms nothing."""
+        c = self.config
+        return (
+            abs(s.last_s - trig.t_s) <= c.confirm_window_s
+            and s.through(trig.x, trig.y, c.bearing_tolerance_m)
+            and threat_probability((trig.lik, s.likelihood())) >= self.threat_min
+        )
+
+    def _sighting_through(self, trig: _Report) -> Sighting | None:
+        c = self.config
+        if not c.camera_confirms or self.sightings is None:
+            return None
+        near = self.sightings.through(
+            trig.x, trig.y, trig.t_s, c.confirm_window_s, c.bearing_tolerance_m
+        )
+        return next((s for s in near if self._confirms(s, trig)), None)
 
     def check(self, scene: Scene) -> list[Finding]:
         """Findings for the triggers confirmed now; forget the expired ones."""

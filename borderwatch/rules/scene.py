@@ -31,7 +31,8 @@ class Scene:
     track's sector; `fix_age_s` is how long since a sensor placed the
     track (not a bearing alone);
     `evidence(id)` gives the detection keys behind a track; `on_legal_road(x, y)` whether
-    points lie in a crossing's road corridor (widened by the rules' margin)."""
+    points lie in a crossing's road corridor (widened by the rules' margin); `patrols()`
+    where our patrols are by their own reports, (P, 2), worked out only when asked."""
 
     t_s: float
     ids: IntArray
@@ -52,6 +53,7 @@ class Scene:
     eligible: BoolArray
     evidence: Callable[[int], tuple[str, ...]]
     on_legal_road: Callable[[FloatArray, FloatArray], BoolArray]
+    patrols: Callable[[], FloatArray] = field(default=lambda: np.empty((0, 2)))
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -32,8 +32,8 @@ UNWATCHED = 10_000.0
 
 
 def config(**line: object) -> EngineConfig:
-    """The engine with degraded mode and camera confirmation on (both off by default until
-    their nuisance rate allows), and `line` changed in `[rules.line_breach]`."""
+    """The engine with degraded mode and camera confirmation on (the defaults), and `line`
+    changed in `[rules.line_breach]`."""
     base = EngineConfig()
     on = {"degraded_mode": True, "camera_confirms": True} | line
     rules = msgspec.structs.replace(
@@ -233,22 +233,78 @@ def test_stretch_m_setting_reaches_the_engine() -> None:
     assert len(feed.picture.coverage.stretches) == int(np.ceil(LINE.length / 1000.0))
 
 
-def test_degraded_needs_threat_keeps_a_trigger_that_says_animal_quiet() -> None:
-    animal = ClassLikelihood(person=0.25, vehicle=0.05, animal=0.45, unknown=0.25)
-    for needs, expected in ((True, 0), (False, 1)):
-        feed = Feed(config(degraded_needs_threat=needs))
+def fibre(feed: Feed, t: float, along: float, classes: ClassLikelihood) -> None:
+    lon, lat = berm(along)
+    feed.take(
+        Detection(
+            sensor_id=f"LS-{SECTOR}",
+            kind="line",
+            seq=feed._seq(),
+            time_ns=EPOCH + round(t * S),
+            lat=lat,
+            lon=lon,
+            cov_m2=(100.0, 0.0, 100.0),
+            classes=classes,
+        )
+    )
+
+
+# What the twin's fibre reports when it labels a trigger "person" or "unknown" (its
+# confusion matrix's columns): a jackal is labelled "person" 3 times in 10.
+FIBRE_PERSON = ClassLikelihood(person=0.55, vehicle=0.05, animal=0.30, unknown=0.20)
+FIBRE_UNKNOWN = ClassLikelihood(person=0.15, vehicle=0.05, animal=0.20, unknown=0.50)
+
+
+def test_on_a_blind_stretch_the_fibre_alerts_when_its_triggers_together_say_person() -> None:
+    feed = Feed()
+    feed.heartbeats(0.0, 200.0)
+    fibre(feed, 100.0, UNWATCHED, FIBRE_PERSON)  # 0.545 alone: not enough
+    assert list(feed.line_alerts()) == []
+    fibre(feed, 120.0, UNWATCHED + 20.0, FIBRE_UNKNOWN)  # 0.35
+    fibre(feed, 140.0, UNWATCHED + 40.0, FIBRE_PERSON)  # 0.545
+    assert list(feed.line_alerts()) == []
+    fibre(feed, 150.0, UNWATCHED - 30.0, FIBRE_PERSON)  # three "person", one "unknown": 0.73
+    (alert,) = feed.line_alerts()
+    assert "4 times here, unconfirmed: coverage degraded" in alert.summary
+    assert alert.cls == "person" and alert.priority == 2
+    assert len(alert.evidence) == 4  # every trigger behind it
+    # Far apart, or too far apart in time, triggers are not one thing seen again.
+    apart = Feed()
+    apart.heartbeats(0.0, 900.0)
+    fibre(apart, 100.0, UNWATCHED, FIBRE_PERSON)
+    fibre(apart, 110.0, UNWATCHED + 600.0, FIBRE_PERSON)
+    fibre(apart, 500.0, UNWATCHED, FIBRE_PERSON)
+    assert list(apart.line_alerts()) == []
+
+
+def test_degraded_window_s_sets_how_long_triggers_add_up() -> None:
+    for window, expected in ((300.0, 0), (600.0, 1)):
+        feed = Feed(config(degraded_window_s=window))
+        feed.heartbeats(0.0, 900.0)
+        fibre(feed, 100.0, UNWATCHED, FIBRE_PERSON)
+        fibre(feed, 500.0, UNWATCHED, FIBRE_PERSON)
+        assert len(list(feed.line_alerts())) == expected
+
+
+def test_a_camera_bearing_confirms_only_if_it_and_the_trigger_say_person_together() -> None:
+    sharp = ClassLikelihood(person=0.92, vehicle=0.02, animal=0.05, unknown=0.05)
+    far = ClassLikelihood(person=0.08, vehicle=0.20, animal=0.08, unknown=0.08)  # "vehicle"
+    for seen, expected in ((sharp, 1), (far, 0)):
+        feed = Feed()
         feed.heartbeats(0.0, 200.0)
-        lon, lat = berm(UNWATCHED)
+        fibre(feed, 150.0, NEAR_T07, FIBRE_PERSON)
+        site = feed.picture.alerter.equipment.places["T08-C"]
+        p = LINE.interpolate(NEAR_T07)
+        brg, _ = true_polar(site.lon, site.lat, np.array([p.x]), np.array([p.y]))
         feed.take(
             Detection(
-                sensor_id=f"LS-{SECTOR}",
-                kind="line",
+                sensor_id="T08-C",
+                kind="camera",
                 seq=feed._seq(),
-                time_ns=EPOCH + 150 * S,
-                lat=lat,
-                lon=lon,
-                cov_m2=(100.0, 0.0, 100.0),
-                classes=animal,
+                time_ns=EPOCH + 160 * S,
+                bearing_deg=float(brg[0]) % 360.0,
+                sigma_bearing_deg=0.1,
+                classes=seen,
             )
         )
         assert len(list(feed.line_alerts())) == expected

@@ -39,10 +39,10 @@ def test_the_crossers_are_warned_of_before_they_cross(
     assert result["time_to_alert_median_s"] < -60.0
     assert result["nuisance_alerts"] == 0
     assert result["alerts_on_friendly"] == 0
-    # A fibre trigger alerting alone (here on the stretch at km 3 of N03 that no simulated
-    # radar or camera faces) carries the fibre's own class guess, wrong now and then (it calls
-    # a person a vehicle 5 % of the time): every other alert names the class right.
-    assert result["class_accuracy"] >= 0.95
+    # A breach the fibre alone, or the fibre and a far camera, raised (here on the stretch at
+    # km 3 of N03 that no radar faces) names the class they say together, wrong now and then
+    # (the fibre calls a person a vehicle 5 % of the time, strongly): 2 of 29 here.
+    assert result["class_accuracy"] >= 0.9
     assert result["gospa_mean_m"] is not None
 
 
