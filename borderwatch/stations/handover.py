@@ -20,7 +20,7 @@ Names must not depend on the worker: local ids are counters (`T000012`, `A000003
   its evidence held at the first scene that showed it: `T:<sensor>/<seq>`); both workers
   see the same detections, so both give it the same name;
 - an alert by a digest of what it says (rule, time, its tracks' names, its evidence,
-  sector): `A-<16 hex>`;
+  sector; not its position): `A-<16 hex>`;
 - an incident by the alert that opened it: `I-<the same 16 hex>`.
 
 What this rests on (the condition the equality across worker counts needs): whatever a
@@ -37,15 +37,16 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 
 import msgspec
+import shapely
 
 from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.picture import Output, Picture
-from borderwatch.geo import Border
+from borderwatch.geo import Border, build_sectors, load_border
 from borderwatch.geo.projection import to_utm
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Incident, Track
 
-__all__ = ["Handover", "NamedPicture", "halo", "track_name"]
+__all__ = ["Handover", "NamedPicture", "halo", "sensors_reaching", "track_name"]
 
 # How many scenes between two prunings of the names of tracks gone from the tracker: a name
 # is forgotten after two prunings without its track (outputs are renamed just after the
@@ -65,6 +66,27 @@ def halo(own: Iterable[str], order: Sequence[str]) -> set[str]:
         if (i > 0 and order[i - 1] in own) or (i + 1 < len(order) and order[i + 1] in own):
             out.add(s)
     return out
+
+
+def sensors_reaching(
+    registry: Registry, sectors: Iterable[str], margin: float, border: Border | None = None
+) -> frozenset[str]:
+    """The sensors of `registry` whose detections may fall in `sectors`: a radar or camera
+    whose reach (`range_m` x `margin`) comes within their area, wherever it stands (a
+    camera of N07 may see into N09), and the position sensors standing in them."""
+    wanted = set(sectors)
+    areas = shapely.union_all(
+        [s.area for s in build_sectors(border or load_border()) if s.id in wanted]
+    )
+    out = set()
+    for sid, place in registry.places.items():
+        site = registry.radars.get(sid) or registry.cameras.get(sid)
+        if site is None:
+            if place.sector in wanted:
+                out.add(sid)
+        elif shapely.distance(shapely.Point(site.x, site.y), areas) <= site.range_m * margin:
+            out.add(sid)
+    return frozenset(out)
 
 
 def track_name(first_key: str) -> str:
@@ -152,9 +174,9 @@ class Handover:
                 tracks = tuple(self._track(t) for t in out.track_ids)
                 for local, name in zip(out.track_ids, tracks, strict=True):
                     self.tracks[local] = name
-                name = "A-" + _digest(
-                    out.rule, out.time_ns, tracks, out.evidence, out.sector, out.lat, out.lon
-                )
+                # Not its position: two workers may place a track a few mm apart (their
+                # trackers predict in different steps: docs/architecture.md).
+                name = "A-" + _digest(out.rule, out.time_ns, tracks, out.evidence, out.sector)
                 # Named whether or not it is published here: an incident of this worker's
                 # may cite an alert of a neighbour's sector.
                 self.alerts[out.id] = name

@@ -47,7 +47,7 @@ from borderwatch.geo import build_sectors, load_border
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Detection, Incident, Track, decode_lines, encode_lines
 from borderwatch.stations.bundle import Inbound, decode_bundle
-from borderwatch.stations.handover import Handover, NamedPicture, halo
+from borderwatch.stations.handover import Handover, NamedPicture, halo, sensors_reaching
 from borderwatch.stations.merge import StationMerge
 from borderwatch.stations.subjects import ARRIVED, BORDER_STREAM, COUNT, FIRST, MSG_ID, STATION
 from borderwatch.stations.watch import retrying
@@ -60,6 +60,7 @@ PICTURE_STREAM = "PICTURE"
 PICTURE_SUBJECTS = "bw.picture"
 FETCH = 16  # JetStream messages (bundles of up to 2,000) per fetch, as the room
 STREAM_NAME_IN_USE = 10058
+SUBJECTS_OVERLAP = 10065
 DEDUP_HORIZON_NS = 48 * 3600 * 1_000_000_000
 PRUNE_EVERY = 100_000
 
@@ -107,7 +108,11 @@ class SectorWorker:
         self.own = frozenset(own)
         order = [s.id for s in build_sectors(load_border())]
         self.tracked = halo(self.own, order)
-        self.sector_of = {sid: p.sector for sid, p in registry.places.items()}
+        # The sensors whose detections this worker tracks: those that reach its sectors or
+        # their neighbours (a radar or camera may see into the next sector but one).
+        self.tracked_sensors = sensors_reaching(
+            registry, self.tracked, self.config.bounds.radar_range_margin
+        )
         self.name = worker_name(self.own)
         self.replicas = replicas
         self.picture_stream, self.picture_subjects = picture_stream, picture_subjects
@@ -142,6 +147,8 @@ class SectorWorker:
             try:
                 return await js.add_stream(config)
             except nats.js.errors.BadRequestError as exc:
+                if exc.err_code == SUBJECTS_OVERLAP:
+                    raise  # another stream has these subjects: no retry mends that
                 if exc.err_code != STREAM_NAME_IN_USE:
                     raise nats.js.errors.ServiceUnavailableError from exc
                 return await js.stream_info(config.name or PICTURE_STREAM)
@@ -256,7 +263,7 @@ class SectorWorker:
     def _take(self, released: Iterable[tuple[str, int, Inbound]]) -> list[tuple[str, Output]]:
         """Each released message into the picture; the owned outputs, renamed, in order."""
         out: list[Output] = []
-        tracked, sector_of = self.tracked, self.sector_of
+        tracked_sensors, places = self.tracked_sensors, self.registry.places
         for station, arrived, message in released:
             picture = self.picture
             if picture is None:
@@ -267,8 +274,9 @@ class SectorWorker:
                 self.handover = Handover(self.own, picture)
             track = True
             if type(message) is Detection:
-                sector = sector_of.get(message.sensor_id)
-                track = not sector or sector in tracked  # unknown or unplaced: everywhere
+                sid = message.sensor_id
+                # a sensor the registry does not place (a patrol's report): every worker
+                track = sid in tracked_sensors or sid not in places
                 self.tracked_in += track
             self.taken += 1
             try:
