@@ -31,7 +31,6 @@ async def main(
         own,
         load_config(),
         picture_stream=f"PICTURE_W{count}",
-        picture_subjects=f"bw.picture-w{count}",
     )
     t0, cpu0 = time.perf_counter(), time.process_time()
     await worker.start()

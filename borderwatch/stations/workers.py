@@ -28,8 +28,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import nats
 import nats.errors
@@ -39,11 +42,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
-from borderwatch.engine import EngineConfig
+from borderwatch.engine import EngineConfig, load_config
 from borderwatch.engine.live import MINUTE_NS
 from borderwatch.engine.picture import Output
 from borderwatch.errors import MessageError
-from borderwatch.geo import build_sectors, load_border
+from borderwatch.geo import build_sectors, load_border, load_sites
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Detection, Incident, Track, decode_lines, encode_lines
 from borderwatch.stations.bundle import Inbound, decode_bundle
@@ -52,7 +55,7 @@ from borderwatch.stations.merge import StationMerge
 from borderwatch.stations.subjects import ARRIVED, BORDER_STREAM, COUNT, FIRST, MSG_ID, STATION
 from borderwatch.stations.watch import retrying
 
-__all__ = ["PICTURE_STREAM", "SectorWorker", "read_picture", "worker_name"]
+__all__ = ["PICTURE_STREAM", "SectorWorker", "read_picture", "run_worker", "worker_name"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,14 @@ def worker_name(own: Iterable[str]) -> str:
     if len(name) <= 48:
         return name
     return "fusion-" + hashlib.blake2b(name.encode(), digest_size=6).hexdigest()
+
+
+def picture_subjects(stream: str) -> str:
+    """The subjects' prefix of a picture stream: `bw.picture` for `PICTURE`, else
+    `bw.picture-<its name>` (a second stream, a benchmark's, never overlaps the first)."""
+    if stream == PICTURE_STREAM:
+        return PICTURE_SUBJECTS
+    return "bw.picture-" + stream.lower().replace("_", "-")
 
 
 def picture_stream_config(
@@ -99,7 +110,6 @@ class SectorWorker:
         config: EngineConfig | None = None,
         replicas: int = 3,
         picture_stream: str = PICTURE_STREAM,
-        picture_subjects: str = PICTURE_SUBJECTS,
     ) -> None:
         self.urls = urls
         self.stations = sorted(stations)
@@ -115,7 +125,8 @@ class SectorWorker:
         )
         self.name = worker_name(self.own)
         self.replicas = replicas
-        self.picture_stream, self.picture_subjects = picture_stream, picture_subjects
+        self.picture_stream = picture_stream
+        self.picture_subjects = picture_subjects(picture_stream)
         self.picture: NamedPicture | None = None  # made at the first message, as the room's
         self.handover: Handover | None = None
         self.merge: StationMerge[Inbound] = StationMerge(self.stations)
@@ -331,6 +342,44 @@ class SectorWorker:
             "published": dict(sorted(self.published.items())),
             "unnamed": 0 if self.handover is None else self.handover.unnamed,
         }
+
+
+async def run_worker(
+    root: Path, own: list[str], stream: str = PICTURE_STREAM, until_idle_s: float | None = None
+) -> dict[str, object]:
+    """A worker for the system running under `root` (`ROOT/stations.json`: its cluster and
+    stations), owning `own`, until cancelled or, with `until_idle_s`, until nothing new came
+    for that long; then what it holds is taken in and published. Its summary."""
+    state_file = root / "stations.json"
+    try:
+        state = json.loads(state_file.read_text())
+        urls = [n["url"] for n in state["cluster"]]
+        stations = {st["name"]: st["sectors"] for st in state["stations"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{state_file}: no running system described there ({exc})") from exc
+    sectors = {s for ss in stations.values() for s in ss}
+    unknown = set(own) - sectors
+    if unknown or not own:
+        raise ValueError(
+            f"sectors {', '.join(sorted(unknown)) or '(none)'}: the system runs "
+            f"{', '.join(sorted(sectors))}"
+        )
+    registry = Registry.from_layout(load_sites().in_sectors(sectors))
+    worker = SectorWorker(
+        urls, sorted(stations), registry, own, load_config(), picture_stream=stream
+    )
+    await worker.start()
+    try:
+        received, quiet_since = -1, time.monotonic()
+        while until_idle_s is None or time.monotonic() - quiet_since < until_idle_s:
+            worker.check()
+            if worker.received != received:
+                received, quiet_since = worker.received, time.monotonic()
+            await asyncio.sleep(0.2)
+        await worker.finish()
+    finally:
+        await worker.close()
+    return worker.summary()
 
 
 async def read_picture(

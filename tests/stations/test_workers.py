@@ -1,14 +1,16 @@
 """Fusion workers per sector on the real servers, with handover: four movers seen by the
 radars of N02-N07 through two stations (a vehicle and a person on foot crossing from N03
 into N04, a vehicle in N02, one in N07); the room's picture made once by one worker owning
-all six sectors and once by two workers (N02-N03 and N04-N07) reading the same `BORDER`. Both
-publish the very same outputs, names and all, each once; a track that crosses the workers'
-edge keeps its name; and the picture is that of one engine given the same messages (modulo
-names, which are the workers' own)."""
+all six sectors and once by two workers (N02-N03 in this process, N04-N07 as `borderwatch
+stations worker`) reading the same `BORDER`. Both publish the very same outputs, names and
+all, each once; a track that crosses the workers' edge keeps its name; and the picture is
+that of one engine given the same messages (modulo names, which are the workers' own)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +21,7 @@ import msgspec
 import nats
 import numpy as np
 
+from borderwatch.cli import main
 from borderwatch.engine import load_config
 from borderwatch.engine.live import MINUTE_NS
 from borderwatch.engine.picture import Output, Picture
@@ -87,36 +90,52 @@ async def _until(what: str, done: Callable[[], bool], timeout_s: float = 120.0) 
 
 
 async def _workers(
-    urls: list[str], stations: list[str], registry: Registry, groups: list[list[str]], sent: int
-) -> tuple[dict[str, list[Output]], list[dict[str, object]]]:
-    label = f"w{len(groups)}"
+    root: Path,
+    urls: list[str],
+    stations: list[str],
+    registry: Registry,
+    groups: list[list[str]],
+    sent: int,
+) -> tuple[dict[str, list[Output]], list[dict[str, Any]]]:
+    """A worker per group, all in this process but the last of two or more, which runs as a
+    user runs it: `borderwatch stations worker` (until BORDER has been idle for 2 s)."""
+    stream = f"PICTURE_W{len(groups)}"
+    here = groups if len(groups) == 1 else groups[:-1]
     workers = [
-        SectorWorker(
-            urls,
-            stations,
-            registry,
-            g,
-            load_config(),
-            picture_stream=f"PICTURE_{label.upper()}",
-            picture_subjects=f"bw.picture-{label}",
-        )
-        for g in groups
+        SectorWorker(urls, stations, registry, g, load_config(), picture_stream=stream)
+        for g in here
     ]
+    command = None
+    if len(groups) > 1:
+        command = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "borderwatch.cli", "stations", "worker"),
+            *("--data", str(root), "--sectors", ",".join(groups[-1])),
+            *("--stream", stream, "--until-idle", "2"),
+            stdout=asyncio.subprocess.PIPE,
+        )
     try:
         for w in workers:
             await w.start()
-        await _until(f"{label} read BORDER", lambda: all(w.received >= sent for w in workers))
+        await _until(f"{stream} read BORDER", lambda: all(w.received >= sent for w in workers))
         for w in workers:
             await w.finish()
+        summaries = [w.summary() for w in workers]
+        if command is not None:
+            out, _ = await asyncio.wait_for(command.communicate(), 120)
+            assert command.returncode == 0
+            summaries.append(json.loads(out.decode().strip().splitlines()[-1]))
         nc = await nats.connect(urls)
         try:
-            picture = await read_picture(nc, f"PICTURE_{label.upper()}")
+            picture = await read_picture(nc, stream)
         finally:
             await nc.close()
-        return picture, [w.summary() for w in workers]
+        return picture, summaries
     finally:
         for w in workers:
             await w.close()
+        if command is not None and command.returncode is None:
+            command.kill()
+            await command.wait()
 
 
 async def _scenario(root: Path) -> dict[str, Any]:
@@ -138,9 +157,9 @@ async def _scenario(root: Path) -> dict[str, Any]:
                 sent += await system.stations[name].take_in(msgs[k : k + 500])
         stations = sorted(system.stations)
         urls = system.cluster.urls
-        one, one_summary = await _workers(urls, stations, registry, [SECTORS], sent)
+        one, one_summary = await _workers(root, urls, stations, registry, [SECTORS], sent)
         two, two_summary = await _workers(
-            urls, stations, registry, [SECTORS[:2], SECTORS[2:]], sent
+            root, urls, stations, registry, [SECTORS[:2], SECTORS[2:]], sent
         )
     finally:
         await system.close()
@@ -214,3 +233,18 @@ def test_workers_per_sector_hand_tracks_over_and_make_one_picture(tmp_path: Path
     assert w2["tracked"] == w2["taken"] == out["sent"]
     for s in (*out["one_summary"], w1, w2):
         assert s["duplicates"] == s["undecodable"] == s["engine_faults"] == s["unnamed"] == 0
+
+
+def test_a_worker_refuses_what_it_cannot_run(tmp_path: Path, capsys: Any) -> None:
+    assert main(["stations", "worker", "--data", str(tmp_path), "--sectors", "N02"]) == 2
+    assert "stations.json: no running system described there" in capsys.readouterr().out
+    (tmp_path / "stations.json").write_text(
+        json.dumps(
+            {
+                "cluster": [{"url": "nats://127.0.0.1:9"}],
+                "stations": [{"name": "station-a", "sectors": ["N02", "N03"]}],
+            }
+        )
+    )
+    assert main(["stations", "worker", "--data", str(tmp_path), "--sectors", "N02,S09"]) == 2
+    assert "sectors S09: the system runs N02, N03" in capsys.readouterr().out
