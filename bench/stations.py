@@ -57,9 +57,11 @@ from borderwatch.stations.subjects import (
     COUNT,
     FIRST,
     MSG_ID,
+    SOURCE,
     STATION,
     batch_subject,
     message_id,
+    station_stream,
 )
 from borderwatch.stations.system import link_certificates, stations_of
 from borderwatch.stations.workers import read_picture
@@ -322,6 +324,8 @@ async def _publish_twin(
             headers = {
                 MSG_ID: f"{station}/{b.first}",
                 STATION: station,
+                # what the room's JetStream writes on what it sources from a station's stream
+                SOURCE: f"{station_stream(station)}:bench {b.first} > > {batch_subject(station)}",
                 ARRIVED: str(b.last_arrived_ns),
                 FIRST: str(b.first),
                 COUNT: str(b.count),

@@ -52,7 +52,16 @@ from borderwatch.messages import Alert, Detection, Incident, Track, decode_lines
 from borderwatch.stations.bundle import Inbound, decode_bundle
 from borderwatch.stations.handover import Handover, NamedPicture, halo, sensors_reaching
 from borderwatch.stations.merge import StationMerge
-from borderwatch.stations.subjects import ARRIVED, BORDER_STREAM, COUNT, FIRST, MSG_ID, STATION
+from borderwatch.stations.subjects import (
+    ARRIVED,
+    BORDER_STREAM,
+    COUNT,
+    FIRST,
+    MSG_ID,
+    STATION,
+    source_stream,
+    station_stream,
+)
 from borderwatch.stations.watch import retrying
 
 __all__ = ["PICTURE_STREAM", "SectorWorker", "read_picture", "run_worker", "worker_name"]
@@ -136,6 +145,7 @@ class SectorWorker:
         self._next_prune = PRUNE_EVERY
         self.clock_ns = 0
         self.received = self.duplicates = self.undecodable = self.read_failures = 0
+        self.impersonations: dict[str, int] = {}  # "station-a as station-b": refused
         self.taken = 0  # messages taken into the picture
         self.tracked_in = 0  # of those, detections tracked here
         self.engine_faults = 0
@@ -239,6 +249,11 @@ class SectorWorker:
         if station not in self.merge.queues or ARRIVED not in headers:
             self.undecodable += 1
             return
+        source = source_stream(headers)
+        if source != station_stream(station):  # a station speaking as another (subjects.py)
+            key = f"{(source or 'no source').lower().replace('_', '-')} as {station}"
+            self.impersonations[key] = self.impersonations.get(key, 0) + 1
+            return
         if m.subject.endswith(".clock"):
             with contextlib.suppress(ValueError):
                 self.merge.tick(station, int(headers[ARRIVED]))
@@ -335,6 +350,7 @@ class SectorWorker:
             "received": self.received,
             "duplicates": self.duplicates,
             "undecodable": self.undecodable,
+            "impersonations": dict(sorted(self.impersonations.items())),
             "read_failures": self.read_failures,
             "engine_faults": self.engine_faults,
             "taken": self.taken,
