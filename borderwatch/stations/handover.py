@@ -4,9 +4,9 @@ The operations room's picture can be split across worker processes, each owning 
 sectors (`stations.workers`). Each worker reads every station's messages in the room's one
 order (`stations.merge`) and takes every one into its picture: every message is checked,
 moves the clock and marks its sensor heard, so the reorder window, the sensors' health and
-every scene are those of one picture of the whole border. Only the detections of its own
-sectors and of their neighbours (the *halo*) are tracked; the rest are passed by
-(`Picture.take(track=False)`).
+every scene are those of one picture of the whole border. Only the detections of the
+sensors that reach its own sectors or their neighbours (the *halo*) are tracked; the rest
+are passed by (`Picture.take(track=False)`).
 
 A track near a sector edge is thus tracked by both workers that own the sectors on either
 side, from the same detections, so both hold the same track. Each publishes what lies in
@@ -23,12 +23,15 @@ Names must not depend on the worker: local ids are counters (`T000012`, `A000003
   sector; not its position): `A-<16 hex>`;
 - an incident by the alert that opened it: `I-<the same 16 hex>`.
 
-What this rests on (the condition the equality across worker counts needs): whatever a
-track in a worker's own sectors associates with, or is grouped with, comes from its own
-sectors and their neighbours. Tracks are kilometres long at most and sectors ~19-38 km, so
-a track owned by a worker never reaches beyond its halo while it is owned; an incident
-groups alerts within `incidents.radius_m` of each other (a few km). A mover that walks
-across two sector edges is handed over twice, each time between neighbours.
+What this rests on (the condition for the same picture whatever the split): whatever a
+track in a worker's own sectors associated with, or is grouped with, was tracked by that
+worker too. True for a mover that crosses one edge (it was born within the receiving
+worker's area); not for one that drove through a whole sector first: that worker knows it
+only from where it entered its area, so at that handover its name changes (the fix, a
+handover message, is not done). And not bit for bit on the twin: a tracker predicts every
+track to the earliest detection of each second among those it tracks, so a worker predicts
+in other steps than one picture of the whole border and adds a little other process noise
+(positions up to ~1 m apart on `full-border-day`; the same tracks, alerts and incidents).
 """
 
 from __future__ import annotations
