@@ -40,7 +40,7 @@ from typing import Any
 
 import msgspec
 import nats
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import StorageType, StreamConfig, StreamSource
 
 from bench.plots import radar_plot
 from borderwatch.engine.picture import Output
@@ -57,7 +57,6 @@ from borderwatch.stations.subjects import (
     COUNT,
     FIRST,
     MSG_ID,
-    SOURCE,
     STATION,
     batch_subject,
     message_id,
@@ -299,19 +298,33 @@ async def _publish_twin(
     stations = sorted(set(station_of.values()))
     nc = await nats.connect(urls, max_reconnect_attempts=-1)
     js = nc.jetstream(timeout=10.0)
-    for _ in range(120):
-        try:
-            await js.add_stream(
-                StreamConfig(
-                    name=BORDER_STREAM,
-                    subjects=[batch_subject(st) for st in stations],
-                    storage=StorageType.FILE,
-                    num_replicas=3,
-                )
-            )
-            break
-        except (nats.errors.Error, nats.js.errors.Error):
-            await asyncio.sleep(0.5)
+    # Each station's stream (here on the cluster, one replica: a station is one machine) and
+    # BORDER sourcing them, as in service: JetStream writes on each message which stream it
+    # came from, which the workers check (a client may not write that header itself).
+    configs = [
+        StreamConfig(
+            name=station_stream(st),
+            subjects=[batch_subject(st)],
+            storage=StorageType.FILE,
+            num_replicas=1,
+        )
+        for st in stations
+    ]
+    configs.append(
+        StreamConfig(
+            name=BORDER_STREAM,
+            storage=StorageType.FILE,
+            num_replicas=3,
+            sources=[StreamSource(name=station_stream(st)) for st in stations],
+        )
+    )
+    for config in configs:
+        for _ in range(120):
+            try:
+                await js.add_stream(config)
+                break
+            except (nats.errors.Error, nats.js.errors.Error):
+                await asyncio.sleep(0.5)
     held: dict[str, list[tuple[Inbound, int]]] = {st: [] for st in stations}
     numbered = dict.fromkeys(stations, 1)
     n = 0
@@ -324,8 +337,6 @@ async def _publish_twin(
             headers = {
                 MSG_ID: f"{station}/{b.first}",
                 STATION: station,
-                # what the room's JetStream writes on what it sources from a station's stream
-                SOURCE: f"{station_stream(station)}:bench {b.first} > > {batch_subject(station)}",
                 ARRIVED: str(b.last_arrived_ns),
                 FIRST: str(b.first),
                 COUNT: str(b.count),
@@ -353,6 +364,13 @@ async def _publish_twin(
     for station in stations:
         await store(station)
     await asyncio.gather(*futures)
+    stored = 0
+    for st in stations:
+        stored += (await js.stream_info(station_stream(st))).state.messages
+    for _ in range(600):  # BORDER has sourced every bundle: the workers start on all of it
+        if (await js.stream_info(BORDER_STREAM)).state.messages >= stored:
+            break
+        await asyncio.sleep(0.1)
     await nc.close()
     return n, sectors, stations
 
