@@ -1,8 +1,10 @@
 """What the operations room does with bad or repeated input on the real servers: a message it
 cannot decode, one without our headers, and one that reaches it twice (in another bundle of
 the same station, or through another station's stream) are counted and kept out of the
-engine; a station that speaks as another (a bundle "from station-b" in station-a's stream)
-is refused, named and counted; the room goes on taking in the good ones; a bundle sent
+engine; a station that speaks as another is refused: at the link (station-a's server may
+send into the room's account only its own subjects, never station-b's nor the room's
+JetStream API) and in the room (a bundle "from station-b" in station-a's stream is refused,
+named and counted); the room goes on taking in the good ones; a bundle sent
 again after its acknowledgement was lost (same numbers, same messages) is stored once by
 the station's own stream."""
 
@@ -23,6 +25,7 @@ from borderwatch.geo.registry import Registry
 from borderwatch.messages import SensorStatus, encode
 from borderwatch.stations.bundle import pack
 from borderwatch.stations.centre import Centre
+from borderwatch.stations.servers import HUB_DOMAIN
 from borderwatch.stations.station import Station
 from borderwatch.stations.subjects import (
     ARRIVED,
@@ -96,6 +99,31 @@ async def _scenario(root: Path) -> dict[str, Any]:
                 headers={**as_b, MSG_ID: "f2", SOURCE: "STATION_B:x 1 > > bw.station-b.batch y"},
             )
         await nc.close()
+        # at the link: station-a's server carries into the room its own subjects only (its
+        # certificate names its user in the room's account: `servers.station_may_send`)
+        hub = await nats.connect(system.cluster.urls)
+        heard: list[str] = []
+
+        async def note(m: Msg) -> None:
+            heard.append(m.subject)
+
+        await hub.subscribe("bw.station-b.probe", cb=note)
+        await hub.subscribe("_INBOX.probe", cb=note)  # what a station may send (answers)
+        await hub.flush()
+        station_a = await nats.connect(system.servers["station-a"].url)
+        deadline = time.monotonic() + 20
+        while not heard:  # until the room's interest has reached station-a
+            assert time.monotonic() < deadline, "station-a's link never carried what it may"
+            await station_a.publish("bw.station-b.probe", b"as station-b")
+            await station_a.publish("_INBOX.probe", b"an answer")
+            await station_a.flush()
+            await asyncio.sleep(0.2)
+        # nor may it ask the room's JetStream anything (to change or delete BORDER, say)
+        with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
+            await station_a.request(f"$JS.{HUB_DOMAIN}.API.STREAM.INFO.BORDER", b"", timeout=1)
+        await asyncio.sleep(0.5)
+        await station_a.close()
+        await hub.close()
         # two senders within the window: one bundle, both answered once it is stored
         answers = await asyncio.gather(
             b.take_in([(_status(b, 9), T0 + 9_000_000_000)]),
@@ -118,6 +146,7 @@ async def _scenario(root: Path) -> dict[str, Any]:
             "duplicates": room.duplicates,
             "undecodable": room.undecodable,
             "impersonations": room.impersonations,
+            "heard_at_the_room": sorted(set(heard)),
             "station_a_duplicates": a.counts.duplicates,
             "in_border": in_border,
             "bundles": a.counts.bundles + b.counts.bundles,
@@ -140,6 +169,8 @@ def test_bad_and_repeated_input_is_counted_and_kept_out(tmp_path: Path) -> None:
     assert out["in_border"] == 2 + 2 + 1 + 1 + 1
     # station-a speaking as station-b: refused, named and counted, never taken in
     assert out["impersonations"] == {"station-a as station-b": 1}
+    # and at the link, station-a's server could not publish as station-b at all
+    assert out["heard_at_the_room"] == ["_INBOX.probe"]
     assert out["duplicates"] == 2  # station-a's first message, twice more
 
 
