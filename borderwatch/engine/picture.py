@@ -136,12 +136,20 @@ class Picture:
         return ()
 
     def take(
-        self, message: WireMessage | MessageError, arrived_ns: int | None = None
+        self,
+        message: WireMessage | MessageError,
+        arrived_ns: int | None = None,
+        track: bool = True,
     ) -> tuple[Output, ...]:
         """One message (or the error its line decoded to) and when it arrived (None for a run
         file: then its own time is the clock); returns what it releases (a tuple, not a
         generator: it is called for every message, millions a day, and most release
-        nothing)."""
+        nothing).
+
+        `track=False`: a detection another fusion worker tracks (`stations.workers`): it is
+        checked, its sender's clock judged, its sensor noted as heard and its time moves the
+        clock (so what is released when is what one picture of the whole border would
+        release), but it is neither tracked nor judged on arrival."""
         if type(message) is Detection:  # the common case first: one check, no dispatch
             refusal = self.bounds.detection(message)
         elif isinstance(message, SensorStatus | Patrol):
@@ -173,7 +181,7 @@ class Picture:
             coverage.started = t
         if isinstance(message, Detection):
             equipment.heard_from(message.sensor_id, t, True)
-            if window.add(message, t) and message.kind in BY_ARRIVAL:
+            if track and window.add(message, t) and message.kind in BY_ARRIVAL:
                 alerts = self.alerter.arrived(message)
                 if alerts:
                     return (*alerts, *self.incidents.take(alerts), *self._advance(False))

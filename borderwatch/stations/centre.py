@@ -51,6 +51,8 @@ from borderwatch.stations.subjects import (
     BORDER_STREAM,
     MSG_ID,
     STATION,
+    source_stream,
+    station_stream,
 )
 from borderwatch.stations.watch import (
     CentreError,
@@ -123,6 +125,8 @@ class Centre:
         self.received = 0
         self.duplicates = 0
         self.undecodable = 0
+        # Messages refused because a station spoke as another: "station-a as station-b".
+        self.impersonations: dict[str, int] = {}
         self.read_failures = 0
         self.engine_faults = 0
         self.connection_errors = 0
@@ -265,6 +269,10 @@ class Centre:
         if mid is None or station not in self.health or ARRIVED not in headers:
             self.undecodable += 1
             return
+        source = source_stream(headers)
+        if source != station_stream(station):
+            self._refuse_impersonation(source, station)
+            return
         health = self.health[station]
         health.bundles += 1
         if m.subject.endswith(".batch"):
@@ -300,6 +308,15 @@ class Centre:
         self.received += 1
         health.received += 1
         self.merge.add(station, arrived, message)
+
+    def _refuse_impersonation(self, source: str | None, station: str) -> None:
+        """A message of `BORDER` that claims `station` but came from another station's stream
+        (or from none): refused, counted by who spoke as whom, said once per pair."""
+        key = f"{(source or 'no source').lower().replace('_', '-')} as {station}"
+        n = self.impersonations.get(key, 0)
+        self.impersonations[key] = n + 1
+        if n == 0:
+            log.warning("operations room: refused a message of %s (and any more like it)", key)
 
     def _hold_bundle(self, station: str, data: bytes) -> None:
         """Each message of a station's bundle: dropped if its own id was seen (whichever
@@ -424,6 +441,7 @@ class Centre:
             "received": self.received,
             "duplicates": self.duplicates,
             "undecodable": self.undecodable,
+            "impersonations": dict(sorted(self.impersonations.items())),
             "read_failures": self.read_failures,
             "engine_faults": self.engine_faults,
             "source_restarts": self.source_restarts,

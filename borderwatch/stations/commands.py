@@ -1,4 +1,5 @@
-"""The distributed mode's commands: `borderwatch demo stations` and `borderwatch stations`.
+"""The distributed mode's commands: `borderwatch demo stations` and `borderwatch stations`
+(`up`, `worker`, `list`).
 
 Kept here so the command line (`cli.py`) only hands over its subparsers; the NATS client and
 the engine are imported when a command runs, not when `borderwatch --help` does.
@@ -74,6 +75,21 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--seed", type=int, default=1, help="the twin's seed (default 1)")
     s.add_argument("--for", dest="for_s", type=_positive, help="stop after this many seconds")
     s.set_defaults(func=_cmd_stations_up)
+    s = cmd.add_parser(
+        "worker",
+        help="a fusion worker: the room's picture of some sectors, published to PICTURE",
+    )
+    s.add_argument("--data", default="borderwatch-stations", help="the running system's data")
+    s.add_argument(
+        "--sectors", required=True, help="the sectors it owns, comma-separated (N02,N03)"
+    )
+    s.add_argument("--stream", default="PICTURE", help="the stream it publishes to")
+    s.add_argument(
+        "--until-idle",
+        type=_positive,
+        help="finish once BORDER has had nothing new for this many seconds (a finished run)",
+    )
+    s.set_defaults(func=_cmd_stations_worker)
     s = cmd.add_parser("list", help="each station: link, last heard, backlog, lag")
     s.add_argument("--data", default="borderwatch-stations", help="the running system's data")
     s.add_argument("--json", action="store_true", help="print one JSON object")
@@ -88,6 +104,22 @@ def _cmd_stations_up(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     last = asyncio.run(run_live(Path(args.data), args.twin, args.speed, args.seed, args.for_s))
     print(json.dumps({"stopped": last["stations"]}))
+    return 0
+
+
+def _cmd_stations_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from borderwatch.stations.workers import run_worker
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    sectors = [s.strip() for s in args.sectors.split(",") if s.strip()]
+    try:
+        out = asyncio.run(run_worker(Path(args.data), sectors, args.stream, args.until_idle))
+    except (ValueError, OSError) as exc:
+        print(f"borderwatch stations worker: {exc}")
+        return 2
+    print(json.dumps(out))
     return 0
 
 

@@ -157,6 +157,28 @@ class NatsServer:
             self.kill()
 
 
+def station_may_send(station: str) -> list[str]:
+    """What a station's link may carry into the room: its own subjects and what `BORDER`'s
+    source on its stream needs back (found by trying each against the real server): the
+    answers of its domain's JetStream API (`$JSC.R.`, `_INBOX.`), the source's deliveries
+    (`$JS.S.<token>`), flow control and acks. Not another station's subjects, not the
+    room's JetStream API: a message sent there never reaches the room."""
+    return [f"bw.{station}.>", "_INBOX.>", "$JSC.R.>", "$JS.S.>", "$JS.FC.>", "$JS.ACK.>"]
+
+
+def station_may_take(station: str) -> list[str]:
+    """What the room may send down a station's link: requests to its own domain's API, the
+    answers to what it asked, flow control, and the leaf nodes' loop detection."""
+    return [
+        f"$JS.{station}.API.>",
+        f"bw.{station}.>",
+        "_INBOX.>",
+        "$JS.FC.>",
+        "$JS.ACK.>",
+        "$LDS.>",
+    ]
+
+
 @dataclass(frozen=True)
 class LinkTls:
     """Certificates for the stations' links, from the project's CA directory (`pki.py`:
@@ -172,9 +194,38 @@ class LinkTls:
     cert_file: "{d / "server.crt"}"
     key_file: "{d / "server.key"}"
     ca_file: "{d / "ca.crt"}"
-    verify: true
+    # the station is the user its certificate names (`accounts_block`)
+    verify_and_map: true
     timeout: 5
   }}"""
+
+    def stations(self) -> list[str]:
+        """The stations our CA issued a link certificate to (`clients/<station>.crt`)."""
+        return sorted(p.stem for p in (self.pki / "clients").glob("*.crt"))
+
+    def accounts_block(self) -> str:
+        """The room's account: the room's own clients (no credentials: `no_auth_user`) and
+        one user per station, named by its certificate's subject, allowed to send into the
+        room only on its own subjects and take from it only its own (`station_may_send`)."""
+        users = ["      { user: room }"]
+        for st in self.stations():
+            pub = ", ".join(f'"{x}"' for x in station_may_send(st))
+            sub = ", ".join(f'"{x}"' for x in station_may_take(st))
+            users.append(
+                f"""      {{ user: "CN={st},OU=station"
+        permissions: {{ publish: {{ allow: [{pub}] }}, subscribe: {{ allow: [{sub}] }} }} }}"""
+            )
+        body = "\n".join(users)
+        return f"""accounts {{
+  ROOM {{
+    jetstream: enabled
+    users: [
+{body}
+    ]
+  }}
+}}
+no_auth_user: room
+"""
 
     def remote_block(self, station: str) -> str:
         """A station's remote: its own certificate, the hub checked against our CA."""
@@ -202,8 +253,10 @@ def _hub_config(
 ) -> str:
     others = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in routes)
     tls_block = "" if tls is None else tls.hub_block()
+    accounts = "" if tls is None else tls.accounts_block()
     return f"""# borderwatch: operations-room cluster node {name}
 server_name: {name}
+{accounts}
 listen: 127.0.0.1:{port}
 http: 127.0.0.1:{monitor}
 jetstream {{

@@ -14,6 +14,11 @@ headers.
   last message: the engine's clock at the station and in the operations room alike). Each
   message inside a bundle keeps its sender's own id and arrival time: the room drops a
   message it has seen by that id, whichever bundle brought it.
+- A station speaks only for itself: `Bw-Station` is what the station says; `BORDER` holds
+  what it sourced with `Nats-Stream-Source` naming the station's stream, written by the
+  room's JetStream. A message whose source is not its `Bw-Station`'s stream (station-a's
+  stream carrying a bundle "from station-b") is refused and counted by the room and its
+  workers (`impersonations`, named `station-a as station-b`).
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ __all__ = [
     "COUNT",
     "FIRST",
     "MSG_ID",
+    "SOURCE",
     "STATION",
     "batch_subject",
     "check_station_name",
     "clock_subject",
     "in_subject",
     "message_id",
+    "source_stream",
     "station_stream",
 ]
 
@@ -43,10 +50,22 @@ STATION = "Bw-Station"
 ARRIVED = "Bw-Arrived"
 FIRST = "Bw-First"  # a bundle's first message, in the station's own numbering
 COUNT = "Bw-Count"  # how many messages the bundle holds
+SOURCE = "Nats-Stream-Source"  # set by JetStream on each message it sources into BORDER
 # A station's name is its JetStream domain and part of its subjects: keep it to what both allow.
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 # How long JetStream remembers ids to de-duplicate (s): longer than any sender retries.
 DUPLICATE_WINDOW_S = 3600.0
+
+
+def source_stream(headers: dict[str, str]) -> str | None:
+    """The stream a message of `BORDER` was sourced from, as JetStream wrote it on the way in
+    (`Nats-Stream-Source: STATION_A:<hash> <seq> ...`), or None if it says none. JetStream,
+    not the station, writes it: a station controls its own stream's messages, headers and
+    subjects, never which of `BORDER`'s sources it is."""
+    value = headers.get(SOURCE)
+    if not value:
+        return None
+    return value.split(" ", 1)[0].split(":", 1)[0]
 
 
 def check_station_name(name: str) -> str:

@@ -18,9 +18,17 @@ from borderwatch.messages import SensorStatus, encode
 from borderwatch.stations.bundle import MAX_EXPANDED_BYTES, decode_bundle, pack
 from borderwatch.stations.centre import Centre
 from borderwatch.stations.station import Station, StationError, bundle_id
-from borderwatch.stations.subjects import ARRIVED, MSG_ID, STATION, batch_subject, message_id
+from borderwatch.stations.subjects import (
+    ARRIVED,
+    MSG_ID,
+    SOURCE,
+    STATION,
+    batch_subject,
+    message_id,
+)
 
 T0 = 1_773_522_000_000_000_000
+SOURCED_A = "STATION_A:x 1 > > bw.station-a.batch y"  # as the room's JetStream writes it
 
 
 def _batch(n: int, first_seq: int = 1) -> list[tuple[SensorStatus, int]]:
@@ -75,7 +83,7 @@ def test_what_is_not_a_bundle_is_refused_by_name() -> None:
 
 
 def _msg(data: bytes, mid: str) -> Msg:
-    headers = {STATION: "station-a", ARRIVED: str(T0), MSG_ID: mid}
+    headers = {SOURCE: SOURCED_A, STATION: "station-a", ARRIVED: str(T0), MSG_ID: mid}
     return Msg(
         _client=cast(Any, None), subject=batch_subject("station-a"), data=data, headers=headers
     )

@@ -30,9 +30,9 @@ def _leafs(hub: NatsServer) -> set[str]:
 def test_only_a_station_with_our_certificate_joins(tmp_path: Path) -> None:
     ours, theirs = tmp_path / "pki", tmp_path / "other-pki"
     pki.init_ca(ours)
-    pki.issue(ours, "station-a")
+    pki.issue(ours, "station-a", organisational_unit="station")  # as `stations up` issues it
     pki.init_ca(theirs)
-    pki.issue(theirs, "station-b")
+    pki.issue(theirs, "station-b", organisational_unit="station")
     with pytest.raises(ServerError, match="certs issue station-c"):
         start_station_server(
             "station-c", tmp_path / "s", "nats-leaf://127.0.0.1:9", tls=LinkTls(ours)

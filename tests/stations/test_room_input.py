@@ -1,9 +1,12 @@
 """What the operations room does with bad or repeated input on the real servers: a message it
 cannot decode, one without our headers, and one that reaches it twice (in another bundle of
 the same station, or through another station's stream) are counted and kept out of the
-engine; the room goes on taking in the good ones; a bundle sent again after its
-acknowledgement was lost (same numbers, same messages) is stored once by the station's own
-stream."""
+engine; a station that speaks as another is refused: at the link (station-a's server may
+send into the room's account only its own subjects, never station-b's nor the room's
+JetStream API) and in the room (a bundle "from station-b" in station-a's stream is refused,
+named and counted); the room goes on taking in the good ones; a bundle sent
+again after its acknowledgement was lost (same numbers, same messages) is stored once by
+the station's own stream."""
 
 from __future__ import annotations
 
@@ -13,17 +16,32 @@ from pathlib import Path
 from typing import Any, cast
 
 import nats
+import nats.js.errors
+import pytest
 from nats.aio.msg import Msg
 
 from borderwatch.engine import load_config
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import SensorStatus, encode
+from borderwatch.stations.bundle import pack
 from borderwatch.stations.centre import Centre
+from borderwatch.stations.servers import HUB_DOMAIN
 from borderwatch.stations.station import Station
-from borderwatch.stations.subjects import ARRIVED, MSG_ID, STATION, in_subject, message_id
+from borderwatch.stations.subjects import (
+    ARRIVED,
+    FIRST,
+    MSG_ID,
+    SOURCE,
+    STATION,
+    batch_subject,
+    in_subject,
+    message_id,
+)
 from borderwatch.stations.system import start_system
 
 T0 = 1_773_522_000_000_000_000
+# What the room's JetStream writes on a message it sourced from station-a's stream.
+SOURCED_A = "STATION_A:x 1 > > bw.station-a.batch y"
 
 
 def _status(station: Station, seq: int) -> SensorStatus:
@@ -32,7 +50,7 @@ def _status(station: Station, seq: int) -> SensorStatus:
     return SensorStatus(sensor_id=sensor, kind=kind, time_ns=T0 + seq * 1_000_000_000, seq=seq)
 
 
-async def _scenario(root: Path) -> dict[str, int]:
+async def _scenario(root: Path) -> dict[str, Any]:
     system = await start_system(root, ["N02", "N03"], load_config())
     try:
         room = system.centre
@@ -65,6 +83,47 @@ async def _scenario(root: Path) -> dict[str, int]:
             headers={**headers, MSG_ID: message_id(good[0][0])},
         )
         await nc.close()
+        # station-a speaks as station-b: a bundle of a station-b sensor's message under
+        # station-b's name in station-a's own stream: the room refuses it. Forging the
+        # header JetStream writes on what it sources is refused by JetStream itself.
+        nc = await nats.connect(system.servers["station-a"].url)
+        js = nc.jetstream()
+        forged = _status(b, 20)
+        (bundle,) = pack(100, [(forged, T0 + 20_000_000_000)], [message_id(forged)])
+        as_b = {STATION: "station-b", ARRIVED: str(T0 + 20_000_000_000), FIRST: "100"}
+        await js.publish(batch_subject("station-a"), bundle.payload, headers={**as_b, MSG_ID: "f1"})
+        with pytest.raises(nats.js.errors.BadRequestError, match="source header is not allowed"):
+            await js.publish(
+                batch_subject("station-a"),
+                bundle.payload,
+                headers={**as_b, MSG_ID: "f2", SOURCE: "STATION_B:x 1 > > bw.station-b.batch y"},
+            )
+        await nc.close()
+        # at the link: station-a's server carries into the room its own subjects only (its
+        # certificate names its user in the room's account: `servers.station_may_send`)
+        hub = await nats.connect(system.cluster.urls)
+        heard: list[str] = []
+
+        async def note(m: Msg) -> None:
+            heard.append(m.subject)
+
+        await hub.subscribe("bw.station-b.probe", cb=note)
+        await hub.subscribe("_INBOX.probe", cb=note)  # what a station may send (answers)
+        await hub.flush()
+        station_a = await nats.connect(system.servers["station-a"].url)
+        deadline = time.monotonic() + 20
+        while not heard:  # until the room's interest has reached station-a
+            assert time.monotonic() < deadline, "station-a's link never carried what it may"
+            await station_a.publish("bw.station-b.probe", b"as station-b")
+            await station_a.publish("_INBOX.probe", b"an answer")
+            await station_a.flush()
+            await asyncio.sleep(0.2)
+        # nor may it ask the room's JetStream anything (to change or delete BORDER, say)
+        with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
+            await station_a.request(f"$JS.{HUB_DOMAIN}.API.STREAM.INFO.BORDER", b"", timeout=1)
+        await asyncio.sleep(0.5)
+        await station_a.close()
+        await hub.close()
         # two senders within the window: one bundle, both answered once it is stored
         answers = await asyncio.gather(
             b.take_in([(_status(b, 9), T0 + 9_000_000_000)]),
@@ -73,7 +132,10 @@ async def _scenario(root: Path) -> dict[str, int]:
         assert list(answers) == [1, 1]
         assert (b.counts.groups, b.counts.bundles, b.counts.acknowledged) == (1, 1, 2)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and room.received + room.duplicates < 7:
+        while (
+            time.monotonic() < deadline
+            and room.received + room.duplicates + sum(room.impersonations.values()) < 9
+        ):
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)
         room.check()
@@ -83,6 +145,8 @@ async def _scenario(root: Path) -> dict[str, int]:
             "received": room.received,
             "duplicates": room.duplicates,
             "undecodable": room.undecodable,
+            "impersonations": room.impersonations,
+            "heard_at_the_room": sorted(set(heard)),
             "station_a_duplicates": a.counts.duplicates,
             "in_border": in_border,
             "bundles": a.counts.bundles + b.counts.bundles,
@@ -102,7 +166,11 @@ def test_bad_and_repeated_input_is_counted_and_kept_out(tmp_path: Path) -> None:
     # station-a's first message through station-b's stream, and station-b's bundle
     assert out["bundles"] == 2 + 1
     assert out["resumed"] == out["next_seq"] == 5  # 3, the same 3 again (numbers reused), 1
-    assert out["in_border"] == 2 + 2 + 1 + 1
+    assert out["in_border"] == 2 + 2 + 1 + 1 + 1
+    # station-a speaking as station-b: refused, named and counted, never taken in
+    assert out["impersonations"] == {"station-a as station-b": 1}
+    # and at the link, station-a's server could not publish as station-b at all
+    assert out["heard_at_the_room"] == ["_INBOX.probe"]
     assert out["duplicates"] == 2  # station-a's first message, twice more
 
 
@@ -114,7 +182,12 @@ def test_the_room_drops_an_id_it_has_seen_whatever_the_window() -> None:
     """Beyond JetStream's duplicate window (1 h) only the room's own set remembers an id."""
     room = Centre(["nats://127.0.0.1:9"], ["station-a", "station-b"], Registry())
     status = SensorStatus(sensor_id="N02-T01-R", kind="radar", time_ns=T0, seq=1)
-    headers = {STATION: "station-a", ARRIVED: str(T0), MSG_ID: message_id(status)}
+    headers = {
+        SOURCE: SOURCED_A,
+        STATION: "station-a",
+        ARRIVED: str(T0),
+        MSG_ID: message_id(status),
+    }
     room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
     room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
     room._hold(_msg(in_subject("station-b", "N03"), b"[1,", {**headers, MSG_ID: "x"}))
@@ -132,7 +205,12 @@ def test_the_room_forgets_ids_past_its_horizon() -> None:
     for i, t in enumerate((0, 1, 30)):
         status = SensorStatus(sensor_id="N02-T01-R", kind="radar", time_ns=T0, seq=i)
         arrived = T0 + t * 1_000_000_000
-        headers = {STATION: "station-a", ARRIVED: str(arrived), MSG_ID: message_id(status)}
+        headers = {
+            SOURCE: SOURCED_A,
+            STATION: "station-a",
+            ARRIVED: str(arrived),
+            MSG_ID: message_id(status),
+        }
         room._hold(_msg(in_subject("station-a", "N02"), encode(status), headers))
     # the clock is at 30 s: the ids of 0 s and 1 s are more than 10 s behind it
     assert list(room.seen.values()) == [T0 + 30 * 1_000_000_000]
