@@ -19,7 +19,7 @@ from borderwatch.eval.truthfile import load_truth
 from borderwatch.geo import load_sites
 from borderwatch.geo.projection import to_lonlat, to_utm
 from borderwatch.geo.registry import Registry
-from borderwatch.messages import Alert, Patrol, Track, decode_lines
+from borderwatch.messages import Alert, Detection, Patrol, SensorStatus, Track, decode_lines
 
 _S = 1_000_000_000
 EVERY_S = 10  # a patrol's device reports every ~10 s
@@ -51,7 +51,12 @@ def test_a_partner_patrol_walking_over_the_berm_never_alerts(api_run: Path) -> N
     assert joint
     assert alone
     with (api_run / "messages.jsonl").open("rb") as f:
-        run = [m for m in decode_lines(f) if m.time_ns <= crossed_ns + 180 * _S]
+        run = [
+            m
+            for m in decode_lines(f)
+            if isinstance(m, Detection | SensorStatus | Patrol)
+            and m.time_ns <= crossed_ns + 180 * _S
+        ]
     t0, t1 = run[0].time_ns, max(m.time_ns for m in run)
     times = np.arange(t0 - t0 % (EVERY_S * _S), t1, EVERY_S * _S)
     xy = truth.positions_at(times, joint)  # (T, M, 2), UTM 32N

@@ -27,12 +27,14 @@ import httpx
 import pytest
 
 from borderwatch.accounts import DataDir
+from borderwatch.engine import LiveEngine
 from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.ingest.cot._text import parse_time
 from borderwatch.ingest.identity import Grant, IdentityPolicy
-from borderwatch.messages import OperatorAction, Track
+from borderwatch.messages import OperatorAction, Patrol, Track
 from borderwatch.service import ServiceOptions
 from borderwatch.share.releasability import coarsen
+from borderwatch.store import EventLog
 from tests.api.conftest import Api, running
 from tests.api.fts import Fts, running_fts
 from tests.api.takclient import Device, Received, chat, config
@@ -429,8 +431,18 @@ def test_a_partner_patrol_comes_in_over_the_link_and_answers_a_proposal(
         assert state["patrols_taken"] >= 2
         assert state["proposals"] == 1
         assert state["replies"] == 2
-        # In the event log: the reports (as the link's source), the proposal and answers.
-        kinds = {a.action for a in engine.notes.get(chosen.id, ())}
-        assert kinds == {"note"}
+        # In the event log: the reports, as the link's source; replayed, the log gives the
+        # same partner patrols and the same proposal and answers on the incident.
+        with EventLog(service.options.data.root / "events.sqlite") as log:
+            events = list(log.read())
+        sources = {e.source for e in events if isinstance(e.message, Patrol)}
+        assert f"federation:{LINK}" in sources
+        again = LiveEngine(engine.registry, config=EVENT_CLOCK)
+        for e in events:
+            again.take(e.seq, e.message, e.arrived_ns)
+        theirs = {k: p for k, p in engine.patrols.items() if p.agency == "partner:ly"}
+        assert theirs
+        assert {k: p for k, p in again.patrols.items() if p.agency == "partner:ly"} == theirs
+        assert again.notes[chosen.id] == engine.notes[chosen.id]
     finally:
         device.close()

@@ -38,6 +38,7 @@ from borderwatch.ingest.cot.framing import Frame
 from borderwatch.ingest.identity import partner_callsign
 from borderwatch.messages import Incident, OperatorAction, Patrol
 from borderwatch.messages.device import ChatMessage
+from borderwatch.share.cot._tree import parse_proto, parse_xml
 from borderwatch.share.cot.encode import chat_xml, incident_xml
 from borderwatch.share.cot.inbound import Unused, decode_atak, decode_atak_proto
 from borderwatch.share.cot.partner import stamp
@@ -78,12 +79,19 @@ def decode_partner(frame: Frame, partner: str, *, device: str) -> PartnerInput:
     except RejectedError as exc:
         if exc.code != UNSUPPORTED_TYPE:
             raise
+        proto = frame.kind == "proto"
         inbound = (
             decode_atak_proto(frame.data, device=device)
-            if frame.kind == "proto"
+            if proto
             else decode_atak(frame.data, device=device)
         )
-        return inbound if isinstance(inbound, ChatMessage) else Unused(_type(inbound))
+        if isinstance(inbound, ChatMessage):
+            return inbound
+        if isinstance(inbound, Unused):
+            return inbound
+        # A marker, an emergency of the partner's clients: counted by its CoT type.
+        event = parse_proto(frame.data) if proto else parse_xml(frame.data)
+        return Unused(str(event.attrs.get("type", "")))
     if isinstance(item, Patrol):
         # The partner's own patrol, whatever the event says of its agency or name.
         return msgspec.structs.replace(
@@ -96,10 +104,6 @@ def decode_partner(frame: Frame, partner: str, *, device: str) -> PartnerInput:
         "$.event.type",
         f"a partner's link carries its patrols, not {type(item).__name__}",
     )
-
-
-def _type(inbound: object) -> str:
-    return inbound.type if isinstance(inbound, Unused) else type(inbound).__name__
 
 
 def answer(text: str) -> Answer:
