@@ -7,6 +7,9 @@ says. The principals, by the source's prefix:
     tls:<CN>     a client certificate from our CA (checked in the handshake). CN = a sensor id
                  speaks only as that sensor; CN = an ATAK device's callsign only as that patrol
                  (its position reports and its sightings); a CN with a grant, as a gateway.
+                 A partner's device (OU `partner:<iso2>`) reports its patrol as the partner's,
+                 in its namespace (`ly/<CN>`), and no other device reports a partner's
+                 (`device_patrol`, applied by the CoT listener to every self-report).
     http:<user>  a gateway account's bearer token: only for what its grant lists (an account
                  without a grant may post nothing), or as the one sensor named like it.
     tcp:<ip>:<port>, udp:<ip>
@@ -71,6 +74,7 @@ __all__ = [
     "IdentityPolicy",
     "PlainPolicy",
     "Speakers",
+    "device_patrol",
     "load_policy",
     "partner_callsign",
 ]
@@ -139,6 +143,20 @@ def partner_callsign(partner: str, callsign: str) -> str:
     return prefix + name
 
 
+def device_patrol(p: Patrol, agency: str) -> Patrol:
+    """A device's self-report as its connection's agency (its certificate's OU) has it: a
+    partner's device (`partner:<iso2>`) reports its own patrol, in the partner's namespace,
+    whatever agency the event claims; no other connection may report a partner's patrol
+    (`identity_mismatch`, naming the field)."""
+    if agency.startswith("partner:"):
+        callsign = partner_callsign(agency, p.callsign)
+        return msgspec.structs.replace(p, agency=agency, callsign=callsign)
+    if p.agency.startswith("partner:"):
+        reason = f"only a {p.agency} certificate reports a patrol of {p.agency}"
+        raise RejectedError(IDENTITY_MISMATCH, "$.detail._borderwatch_.agency", reason)
+    return p
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -189,6 +207,13 @@ class Speakers:
         if kind in ("tls", "http"):
             if name == rest or self._granted(rest, name, patrol):
                 return
+            if (
+                kind == "tls"
+                and isinstance(m, Patrol)
+                and m.agency.startswith("partner:")
+                and name == partner_callsign(m.agency, rest)
+            ):
+                return  # a partner's device, as its own patrol (`device_patrol`)
             who = "certificate" if kind == "tls" else "gateway account"
             reason = f"{who} {rest!r} may not speak for {name!r}"
             self._refuse(m, source, IDENTITY_MISMATCH, field, reason)
