@@ -357,11 +357,13 @@ class FederationLink:
         self.counts.withheld_now = len(fresh) - len(released)
         self._queue([xml for _, xml in released])
 
-    def send(self, events: Sequence[bytes]) -> None:
-        """Queue `events` (already released and recorded) on the connection, if there is one."""
+    def send(self, events: Sequence[bytes]) -> bool:
+        """Queue `events` (already released and recorded) on the connection; False if there
+        is none now."""
         if self.state != "connected":
-            raise ConnectionError(f"the link {self.name} is not connected")
+            return False
         self._queue(events)
+        return True
 
     def _queue(self, events: Sequence[bytes]) -> None:
         if events and self.state == "connected":

@@ -16,10 +16,10 @@ bad events in a row end it (`abusive`), a patrol reporting more often than every
 `max_patrols` call signs are taken (`too_many_patrols`). Each refusal is counted by its code.
 
 **Out.** `propose`: the incident through the partner's policy (`Exchange.decide`, the one
-decision; refused with the rule's name otherwise), recorded in the disclosure ledger, logged
-as a note on the incident (`params.proposal`: the patrol; the operator's action in the audit
-trail), then queued on the link: the released incident as a marker and a GeoChat, addressed
-to the patrol's call sign and device.
+decision; refused with the rule's name otherwise), recorded in the disclosure ledger, queued
+on the link (the released incident as a marker and a GeoChat, addressed to the patrol's call
+sign and device), then logged as a note on the incident (`params.proposal`: the patrol; the
+operator's action in the audit trail).
 
 **Back.** A GeoChat from one of the partner's patrols to which an open incident was proposed
 (from the notes, so a restart keeps it) is recorded on that incident as a note attributed to
@@ -194,6 +194,10 @@ class JointPatrols:
             r, callsign=callsign, device_uid=self.uids.get(patrol.callsign, callsign), time_ns=now
         )
         await asyncio.to_thread(exchange.record, [r], self.link.user, "cot")
+        if not self.link.send(events):  # the link went while the ledger wrote
+            raise ProposalError(
+                f"the link {self.link.name} went down before the proposal was sent"
+                " (recorded in the ledger as released); try again when it is back"
+            )
         await hub.service.act(action)
-        self.link.send(events)
         self.proposals += 1

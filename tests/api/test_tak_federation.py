@@ -368,6 +368,9 @@ def test_a_partner_patrol_comes_in_over_the_link_and_answers_a_proposal(
                           json={"patrol": "ly/LY-P1"})  # fmt: skip
             assert r.status_code == 409
             assert "propose" in r.json()["detail"]
+            ranked = http.get(f"/api/v1/incidents/{chosen.id}/patrols", headers=headers).json()
+            assert ranked
+            assert not [p for p in ranked if p["agency"] == "partner:ly"]
             # Not released by a commander: the policy holds it back, and says which rule.
             r = http.post(f"/api/v1/incidents/{held.id}/propose", headers=headers,
                           json={"patrol": "ly/LY-P1"})  # fmt: skip
