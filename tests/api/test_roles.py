@@ -163,7 +163,8 @@ def test_role_matrix(api: Api, method: str, path: str, route: APIRoute, role: Ro
     may = not needs or any(allowed(role, p) for p in needs)
     url = path
     for name in route.param_convertors:
-        url = url.replace(f"{{{name}}}", PATH[name](api, route, role))
+        value = PATH[name](api, route, role)
+        url = url.replace(f"{{{name}}}", value).replace(f"{{{name}:path}}", value)
     url += QUERY.get(route.name, "")
     body = BODY[route.name](api) if method in ("POST", "PUT") and route.name in BODY else None
     r = api.client.request(method, url, json=body, headers=api.auth(BY_ROLE[role]))

@@ -363,6 +363,8 @@ def test_a_partner_patrol_comes_in_over_the_link_and_answers_a_proposal(
             assert {"callsign": "ly/LY-P1", "agency": "partner:ly"}.items() <= next(
                 p for p in listed if p["callsign"] == "ly/LY-P1"
             ).items()
+            one = http.get("/api/v1/patrols/ly/LY-P1", headers=headers).json()
+            assert (one["callsign"], one["agency"]) == ("ly/LY-P1", "partner:ly")
             # A partner's patrol is proposed to, never assigned; dispatch never ranks it.
             r = http.post(f"/api/v1/incidents/{chosen.id}/assign", headers=headers,
                           json={"patrol": "ly/LY-P1"})  # fmt: skip
