@@ -165,6 +165,9 @@ class JointPatrols:
         note = reply_note(
             chat, patrol=patrol, partner=self.partner, link=self.link.name, incident_id=incident
         )
+        if any(n.id == note.id for n in engine.notes.get(incident, ())):
+            self.unused["repeat"] += 1  # the same chat again (a server sending its history)
+            return
         try:
             await self.link.hub.service.act(note)
             self.replies += 1

@@ -426,7 +426,10 @@ def test_a_partner_patrol_comes_in_over_the_link_and_answers_a_proposal(
                 return [n for n in got["notes"] if "partner_reply" in n.get("params", {})]
 
             _wait(lambda: len(answers()) >= 2, 30, "the patrol's answers were not recorded", link)
-            first, second = answers()[:2]
+            device.say("on scene", clock.now_ns + _S, "m2")  # the same chat again: one note
+            _wait(lambda: link.joint.unused.get("repeat", 0) >= 1, 30, "no repeat seen", link)
+            assert len(answers()) == 2
+            first, second = answers()
             assert first["params"]["partner_reply"] == "accepted"
             assert second["params"]["partner_reply"] == "on_scene"
             assert {first["user"], first["agency"], first["role"]} == {
