@@ -1,6 +1,8 @@
 """Incidents and the operators' work on them: acknowledge, assign a patrol, add a note,
 resolve with an outcome, release to a partner agency, shelve an alarm for a while (with
-a reason, at most `rules.alarms.shelve_max_s`).
+a reason, at most `rules.alarms.shelve_max_s`), propose it to a partner's patrol over the
+partner's link (`service.joint_patrols`: released by the partner's policy, recorded in the
+disclosure ledger, logged as a note naming the patrol; its answers come back as notes).
 
 Each action is an `OperatorAction` by the token's user, stamped with the wall clock and the
 body's `why`, checked against the current picture, logged, then applied (`Service.act`): so
@@ -19,13 +21,14 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from borderwatch.accounts import Claims, allowed, may_read_incident
+from borderwatch.accounts import Claims, allowed, is_partner_agency, may_read_incident
 from borderwatch.api.audit import AuditEntry, entries
 from borderwatch.api.auth import Require, act_as
 from borderwatch.api.errors import NotFoundError
 from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
 from borderwatch.api.state import ApiState, state_of
+from borderwatch.engine import ActionError
 from borderwatch.messages import (
     Alert,
     AlertCategory,
@@ -43,6 +46,7 @@ __all__ = [
     "AssignBody",
     "IncidentDetail",
     "NoteBody",
+    "ProposeBody",
     "ReleaseBody",
     "ResolveBody",
     "ShelveBody",
@@ -61,6 +65,13 @@ class AcknowledgeBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 
 class AssignBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Send a patrol (its call sign); an assigned incident may be given another patrol."""
+
+    patrol: Id
+    why: Text = ""
+
+
+class ProposeBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Propose the incident to a partner's patrol (its call sign here, e.g. `ly/LY-P1`)."""
 
     patrol: Id
     why: Text = ""
@@ -230,10 +241,50 @@ async def assign(
     claims: Annotated[Claims, Depends(Require("assign"))],
     body: Annotated[AssignBody, Depends(json_body(AssignBody))],
 ) -> Response:
-    """acknowledged (or assigned) → assigned to `patrol`."""
+    """acknowledged (or assigned) → assigned to `patrol` (one of ours: a partner's patrol is
+    proposed to, `/propose`, never assigned)."""
     api = state_of(request)
+    theirs = api.service.engine.patrols.get(body.patrol)
+    if theirs is not None and is_partner_agency(theirs.agency):
+        raise ActionError(f"{body.patrol} is {theirs.agency}'s patrol: propose it (/propose)")
     action = act_as(api, claims, "assign", incident_id, body.why, patrol=body.patrol)
     return await _act(request, claims, incident_id, action)
+
+
+@router.post(
+    "/{incident_id}/propose",
+    summary="Propose to a partner's patrol, over the partner's link",
+    responses=_ACTED,
+    openapi_extra=request_doc(ProposeBody),
+)
+async def propose(
+    request: Request,
+    incident_id: str,
+    claims: Annotated[Claims, Depends(Require("assign"))],
+    body: Annotated[ProposeBody, Depends(json_body(ProposeBody))],
+) -> Response:
+    """Send the incident, as the partner's policy releases it, to one of the partner's
+    patrols (a marker and a GeoChat on its TAK server); 409 naming why if the patrol is not
+    a partner's, its link is down, or the policy releases nothing of it (which rule)."""
+    api = state_of(request)
+    inc = _readable(api, claims, incident_id)
+    engine = api.service.engine
+    patrol = engine.patrols.get(body.patrol)
+    if patrol is None or not is_partner_agency(patrol.agency):
+        raise ActionError(f"{body.patrol} is not a partner's patrol we have heard from")
+    links = [f for f in api.service.tak.federation.links if f.link.partner == patrol.agency]
+    if not links:
+        raise ActionError(f"no link to {patrol.agency}'s TAK server (DATA/tak.toml federation)")
+    link = next((f for f in links if f.state == "connected"), links[0])
+    why = f"proposed to {patrol.agency} patrol {patrol.callsign}" + (
+        f": {body.why}" if body.why else ""
+    )
+    action = act_as(
+        api, claims, "note", incident_id, why,
+        proposal=patrol.callsign, partner=patrol.agency, link=link.name,
+    )  # fmt: skip
+    await link.joint.propose(inc, patrol, action)
+    return MsgspecResponse(ActionResult(action=action, incident=engine.incidents[incident_id]))
 
 
 @router.post(

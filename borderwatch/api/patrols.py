@@ -27,9 +27,10 @@ async def patrols(request: Request, _: Annotated[Claims, _read]) -> Response:
     return MsgspecResponse([known[c] for c in sorted(known)])
 
 
-@router.get("/patrols/{callsign}", summary="One patrol", responses=returns(Patrol, 404))
+# `:path`: a partner's patrol is named in its partner's namespace (`ly/LY-P1`).
+@router.get("/patrols/{callsign:path}", summary="One patrol", responses=returns(Patrol, 404))
 async def patrol(request: Request, callsign: str, _: Annotated[Claims, _read]) -> Response:
-    """One patrol's latest report, or 404."""
+    """One patrol's latest report (ours, or a partner's: `ly/LY-P1`), or 404."""
     found = state_of(request).service.engine.patrols.get(callsign)
     if found is None:
         raise NotFoundError(f"no patrol {callsign!r} has reported")

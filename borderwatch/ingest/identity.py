@@ -7,6 +7,9 @@ says. The principals, by the source's prefix:
     tls:<CN>     a client certificate from our CA (checked in the handshake). CN = a sensor id
                  speaks only as that sensor; CN = an ATAK device's callsign only as that patrol
                  (its position reports and its sightings); a CN with a grant, as a gateway.
+                 A partner's device (OU `partner:<iso2>`) reports its patrol as the partner's,
+                 in its namespace (`ly/<CN>`), and no other device reports a partner's
+                 (`device_patrol`, applied by the CoT listener to every self-report).
     http:<user>  a gateway account's bearer token: only for what its grant lists (an account
                  without a grant may post nothing), or as the one sensor named like it.
     tcp:<ip>:<port>, udp:<ip>
@@ -15,6 +18,12 @@ says. The principals, by the source's prefix:
                  makes tracks friendly, so its word needs a certificate. The one exception,
                  `plain.loopback_patrols`, is for the embedded twin of `borderwatch run --twin`
                  (a simulation on one machine), and holds only for 127.0.0.0/8 and ::1.
+    federation:<link>
+                 a link out to a partner's TAK server (`service.federation`), authenticated by
+                 the partner's server certificate: only for that partner's own patrols, each
+                 with the partner's agency and a call sign in the partner's namespace
+                 (`partner_callsign`: `ly/<callsign>` for `partner:ly`), so a partner can
+                 never speak as one of our patrols or another partner's.
     anything else
                  in-process callers (tests, tools replaying a run): no network listener makes
                  such a source, so they are trusted.
@@ -41,6 +50,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import time
 import tomllib
 from collections import Counter
@@ -56,6 +66,7 @@ from borderwatch.messages import Patrol
 
 __all__ = [
     "ANY",
+    "BAD_CALLSIGN",
     "IDENTITY_MISMATCH",
     "UNAUTHENTICATED",
     "UNLISTED_SENSOR",
@@ -63,13 +74,16 @@ __all__ = [
     "IdentityPolicy",
     "PlainPolicy",
     "Speakers",
+    "device_patrol",
     "load_policy",
+    "partner_callsign",
 ]
 
 ANY = "*"
 IDENTITY_MISMATCH = "identity_mismatch"  # an authenticated identity speaking for another
 UNAUTHENTICATED = "unauthenticated"  # a patrol's report from a port without identity
 UNLISTED_SENSOR = "unlisted_sensor"  # a plain port carrying a sensor not listed for it
+BAD_CALLSIGN = "bad_callsign"  # a partner's call sign that cannot be named in its namespace
 
 _security_log = logging.getLogger("borderwatch.security")
 _LOG_INTERVAL_S = 60.0
@@ -113,6 +127,36 @@ def load_policy(path: Path) -> IdentityPolicy:
         raise ConfigError(str(path), str(exc)) from exc
 
 
+_CALLSIGN_UNSAFE = re.compile(r"[^A-Za-z0-9_.:\-]")
+
+
+def partner_callsign(partner: str, callsign: str) -> str:
+    """A partner's patrol's call sign in the partner's namespace: `ly/LY-P1` for `partner:ly`
+    (characters an `Id` cannot hold become `_`). `RejectedError` (`bad_callsign`) if there
+    is none, or if it would be longer than an `Id` (64)."""
+    prefix = partner.removeprefix("partner:") + "/"
+    name = _CALLSIGN_UNSAFE.sub("_", callsign.strip())
+    if not name or len(prefix) + len(name) > 64:
+        raise RejectedError(
+            BAD_CALLSIGN, "$.detail.contact.callsign", f"{callsign!r}: empty or too long"
+        )
+    return prefix + name
+
+
+def device_patrol(p: Patrol, agency: str) -> Patrol:
+    """A device's self-report as its connection's agency (its certificate's OU) has it: a
+    partner's device (`partner:<iso2>`) reports its own patrol, in the partner's namespace,
+    whatever agency the event claims; no other connection may report a partner's patrol
+    (`identity_mismatch`, naming the field)."""
+    if agency.startswith("partner:"):
+        callsign = partner_callsign(agency, p.callsign)
+        return msgspec.structs.replace(p, agency=agency, callsign=callsign)
+    if p.agency.startswith("partner:"):
+        reason = f"only a {p.agency} certificate reports a patrol of {p.agency}"
+        raise RejectedError(IDENTITY_MISMATCH, "$.detail._borderwatch_.agency", reason)
+    return p
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -136,10 +180,13 @@ class Speakers:
         sector_of: Mapping[str, str],
         *,
         clock: Callable[[], float] = time.monotonic,
+        links: Mapping[str, str] | None = None,
     ) -> None:
-        """`sector_of`: each fixed sensor's sector (for grants by sector)."""
+        """`sector_of`: each fixed sensor's sector (for grants by sector); `links`: each
+        partner link's partner agency, by the link's name (`federation:<name>` sources)."""
         self.policy = policy
         self.sector_of = sector_of
+        self.links = dict(links or {})
         self.refused: Counter[tuple[str, str]] = Counter()  # (principal, code)
         self._clock = clock
         self._logged: dict[tuple[str, str], float] = {}
@@ -160,9 +207,31 @@ class Speakers:
         if kind in ("tls", "http"):
             if name == rest or self._granted(rest, name, patrol):
                 return
+            if (
+                kind == "tls"
+                and isinstance(m, Patrol)
+                and m.agency.startswith("partner:")
+                and name == partner_callsign(m.agency, rest)
+            ):
+                return  # a partner's device, as its own patrol (`device_patrol`)
             who = "certificate" if kind == "tls" else "gateway account"
             reason = f"{who} {rest!r} may not speak for {name!r}"
             self._refuse(m, source, IDENTITY_MISMATCH, field, reason)
+        if kind == "federation":
+            partner = self.links.get(rest)
+            if partner is None:
+                self._refuse(m, source, IDENTITY_MISMATCH, field, f"no partner link {rest!r}")
+            elif not isinstance(m, Patrol):
+                self._refuse(
+                    m, source, IDENTITY_MISMATCH, f"{where}.sensor_id",
+                    f"partner link {rest!r} may carry only its partner's patrols, not {name!r}",
+                )  # fmt: skip
+            elif m.agency != partner or not name.startswith(partner_callsign(partner, "x")[:-1]):
+                reason = (
+                    f"partner link {rest!r} ({partner}) may not speak for {name!r} of {m.agency}"
+                )
+                self._refuse(m, source, IDENTITY_MISMATCH, field, reason)
+            return
         if kind in ("tcp", "udp"):
             host = rest.rpartition(":")[0] if kind == "tcp" else rest
             if patrol:

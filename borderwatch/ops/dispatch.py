@@ -9,8 +9,9 @@ unit here). Without a road network (none given), the straight-line distance in U
 metres times a detour factor; `bench/dispatch_eta.py` measures both against the twin's
 patrols' own driving times.
 
-Who is left out: a patrol assigned to another open incident (it is busy) and one that says
-it is off duty. Who is ranked last: a patrol whose last report is more than `stale_after_s`
+Who is left out: a patrol assigned to another open incident (it is busy), one that says
+it is off duty, and a partner's patrol (joint patrols: proposed to over its link, never
+assigned). Who is ranked last: a patrol whose last report is more than `stale_after_s`
 old (its position is a guess; it may still be the one to call on the radio, so it is shown,
 flagged `stale`, after every fresh one).
 """
@@ -78,7 +79,12 @@ def rank_patrols(
         for i in incidents.values()
         if i.state != "resolved" and i.id != incident.id and i.assigned_patrol is not None
     }
-    free = [p for p in patrols if p.callsign not in busy and p.status != "off_duty"]
+    # A partner's patrol (agency `partner:<iso2>`) is never ours to send: it is proposed to.
+    free = [
+        p
+        for p in patrols
+        if p.callsign not in busy and p.status != "off_duty" and not p.agency.startswith("partner:")
+    ]
     if not free:
         return []
     # One batched projection for every patrol and the incident (the last point).

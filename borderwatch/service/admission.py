@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import msgspec
 
@@ -45,6 +45,7 @@ class Admission:
         time_bounds: TimeConfig | None = None,
         clock: Callable[[], int] = time.time_ns,
         log_start_ns: int | None = None,
+        links: Mapping[str, str] | None = None,
     ) -> None:
         """`clock`: the service's clock (the wall clock; the twin's when the twin drives the
         system faster than real time). `log_start_ns`: the event time of the log's first
@@ -59,7 +60,8 @@ class Admission:
             policy, grants={**dict.fromkeys(self.gateways, relay), **policy.grants}
         )
         places = bounds.registry.places
-        self.speakers = Speakers(policy, {k: s.sector for k, s in places.items()})
+        # `links`: the partner links' partners by link name (`federation:<name>` sources).
+        self.speakers = Speakers(policy, {k: s.sector for k, s in places.items()}, links=links)
         self.time = time_bounds or TimeConfig()
         self.clock = clock
         self.log_start_ns = log_start_ns

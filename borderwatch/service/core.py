@@ -193,6 +193,7 @@ class Service:
             options.report_langs,
             options.report_formats,
         )
+        filters = load_filters(options.data.root / "tak.toml")
         self.admission = Admission(
             MessageBounds.of(registry, config.bounds),
             writer,
@@ -201,6 +202,7 @@ class Service:
             time_bounds=config.time,
             clock=clock,
             log_start_ns=None if first is None else first.time_ns,
+            links={name: link.partner for name, link in filters.federation.items()},
         )
         self.engine_restarts = 0
         self.clock = clock
@@ -208,7 +210,7 @@ class Service:
         # CoT listeners' hub (`tak.py`), following the change feed.
         self.tak = TakClients(
             self,
-            filters=load_filters(options.data.root / "tak.toml"),
+            filters=filters,
             data_root=options.data.root,
         )
         self.started_ns = clock()

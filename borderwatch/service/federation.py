@@ -19,8 +19,11 @@ Each `[federation.NAME]` of `DATA/tak.toml` (`service.partner_links.PartnerLink`
   nothing more is decided, recorded or queued (counted, `outbox_full`), and what was not
   sent is decided again later, so nothing is recorded that was not queued and a slow partner
   server costs a bounded amount of memory and never slows the engine or anyone else;
-- **read** what the server sends (its welcome, other clients' positions), counted and
-  dropped: a partner's patrols over this link are not taken in yet.
+- **read** what the server sends, framed and bounded (`service.joint_patrols`): its
+  clients' self-reports become the partner's patrols (namespaced call signs, the partner's
+  agency) through admission into the event log; a patrol's GeoChat answering a proposal is
+  recorded on the incident; the rest is counted and ignored. Proposals to a partner's
+  patrol go out on the write side, released and recorded first (`JointPatrols.propose`).
 
 When a connection ends, what was queued on it is counted as lost and the next connection
 starts again from everything the policy releases then: the partner's server may have lost it
@@ -43,8 +46,12 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from borderwatch.ingest.base import RejectedError
 from borderwatch.ingest.cot._text import attr, format_time
+from borderwatch.ingest.cot.framing import Framer
+from borderwatch.ingest.cot.limits import ByteRate
 from borderwatch.messages import Alert, Incident, Track
+from borderwatch.service.joint_patrols import JointPatrols
 from borderwatch.service.partner_links import PartnerLink, link_ssl_context
 from borderwatch.share.cot import partner_events
 
@@ -81,6 +88,12 @@ class LinkState(msgspec.Struct, frozen=True, kw_only=True):
     sent_bytes: int
     lost_events: int  # queued on a connection that ended before they were written
     received_bytes: int
+    patrols_taken: int  # the partner's patrol reports admitted to the event log
+    patrols: int  # the partner's patrols heard from since the start
+    refused: dict[str, int]  # events from the partner's server refused, by code
+    unused: dict[str, int]  # valid events not for us, by CoT type
+    proposals: int  # incidents proposed to the partner's patrols, released and sent
+    replies: int  # their answers recorded on incidents
 
 
 @dataclass(slots=True)
@@ -151,6 +164,7 @@ class FederationLink:
         self._outbox: deque[bytes] = deque()
         self._ready = asyncio.Event()
         self._sent: dict[str, int] = {}  # item key -> the version queued on this connection
+        self.joint = JointPatrols(self)  # the partner's patrols in, proposals out
 
     def snapshot(self) -> LinkState:
         """The link now."""
@@ -175,6 +189,12 @@ class FederationLink:
             sent_bytes=c.sent_bytes,
             lost_events=c.lost_events,
             received_bytes=c.received_bytes,
+            patrols_taken=self.joint.taken,
+            patrols=len(self.joint.uids),
+            refused=dict(self.joint.refused),
+            unused=dict(self.joint.unused),
+            proposals=self.joint.proposals,
+            replies=self.joint.replies,
         )
 
     async def run(self) -> None:
@@ -239,11 +259,26 @@ class FederationLink:
             writer.transport.abort()
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
+        link, joint = self.link, self.joint
+        framer = Framer(link.max_message_bytes)
+        rate = ByteRate(link.max_bytes_per_s, asyncio.get_running_loop().time)
+        joint.bad = 0
         while True:
             data = await reader.read(65536)
             if not data:
                 raise _ClosedError("closed_by_server", "the partner's server closed the connection")
             self.counts.received_bytes += len(data)
+            wait = rate.spend(len(data))
+            if wait > 0:  # faster than max_bytes_per_s: read later (TCP slows the server)
+                joint.refused["max_bytes_per_s"] += 1
+                await asyncio.sleep(wait)
+            try:
+                await joint.take(framer.feed(data))
+            except RejectedError as exc:  # `abusive`: that many bad events in a row
+                raise _ClosedError(exc.code, exc.reason) from None
+            if framer.broken is not None:
+                joint.refused[framer.broken.code] += 1
+                raise _ClosedError("oversized", framer.broken.reason)
 
     async def _write(self, writer: asyncio.StreamWriter) -> None:
         while True:
@@ -321,6 +356,14 @@ class FederationLink:
         self.counts.released += len(released)
         self.counts.withheld_now = len(fresh) - len(released)
         self._queue([xml for _, xml in released])
+
+    def send(self, events: Sequence[bytes]) -> bool:
+        """Queue `events` (already released and recorded) on the connection; False if there
+        is none now."""
+        if self.state != "connected":
+            return False
+        self._queue(events)
+        return True
 
     def _queue(self, events: Sequence[bytes]) -> None:
         if events and self.state == "connected":

@@ -16,6 +16,12 @@ tables of the admin's `DATA/tak.toml`, one per link.
                                          # is still checked against `ca`
     every_s = 1.0                        # how often what the policy now releases is looked at
     outbox_events = 5000                 # events waiting for the partner's server, at most
+    # what its server sends us: the partner's patrols and their answers (joint patrols)
+    max_message_bytes = 65536            # a larger event ends the connection (oversized)
+    max_bytes_per_s = 1000000            # faster is read later (TCP slows the server)
+    max_consecutive_bad = 20             # that many bad events in a row end it (abusive)
+    max_patrols = 500                    # partner call signs taken, at most
+    min_report_interval_s = 1.0          # a patrol's reports closer than this are dropped
 
 The certificates are `borderwatch.pki`'s (`borderwatch certs issue fed-ly --agency
 national_guard`) when the partner trusts our CA, or the files a partner's CA issued us. A
@@ -61,6 +67,13 @@ class PartnerLink(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     backoff_max_s: Annotated[float, msgspec.Meta(ge=0.05, le=3600.0)] = 60.0
     write_timeout_s: Annotated[float, msgspec.Meta(ge=0.5, le=600.0)] = 10.0
     keepalive_s: Annotated[float, msgspec.Meta(ge=1.0, le=600.0)] = 15.0
+    # What the partner's server sends us (its patrols, their answers), bounded as a device's
+    # connection is (`service.joint_patrols`).
+    max_message_bytes: Annotated[int, msgspec.Meta(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    max_bytes_per_s: Annotated[int, msgspec.Meta(ge=4096)] = 1_000_000
+    max_consecutive_bad: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 20
+    max_patrols: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 500
+    min_report_interval_s: Annotated[float, msgspec.Meta(ge=0.0, le=3600.0)] = 1.0
 
     def __post_init__(self) -> None:
         if self.tls and self.identity is None and (self.cert is None or self.key is None):

@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -146,9 +147,14 @@ class Api:
 
 
 @pytest.fixture(scope="package")
-def messages(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
-    run_dir = simulate_text(tmp_path_factory.mktemp("api-run"), THREE_CROSSINGS)
-    with (run_dir / "messages.jsonl").open("rb") as f:
+def api_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The twin's run the package's services are fed (its truth beside its messages)."""
+    return simulate_text(tmp_path_factory.mktemp("api-run"), THREE_CROSSINGS)
+
+
+@pytest.fixture(scope="package")
+def messages(api_run: Path) -> list[Any]:
+    with (api_run / "messages.jsonl").open("rb") as f:
         return list(decode_lines(f))[:FEED]
 
 

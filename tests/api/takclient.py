@@ -62,8 +62,16 @@ class _Rx(pytak.RXWorker):  # type: ignore[misc]
 class Device:
     """A connected pytak client, reading in the background."""
 
-    def __init__(self, settings: SectionProxy, read_proto: bool | None = None) -> None:
+    def __init__(
+        self,
+        settings: SectionProxy,
+        read_proto: bool | None = None,
+        hello_uid: str = "borderwatch-test-device",
+    ) -> None:
         self.settings = settings
+        # A TAK server may know a client by its first event's uid: two devices on one server
+        # need two.
+        self.hello_uid = hello_uid
         # Read TAK protocol v1 (and XML) with our framer, or XML with pytak's reader.
         self.proto = settings.get("TAK_PROTO", "0") == "1" if read_proto is None else read_proto
         self.received: list[Received] = []
@@ -76,7 +84,7 @@ class Device:
         self._task = asyncio.create_task(self._read())
         # What pytak's CLITool sends first (unless PYTAK_NO_HELLO): it says a TAK client is
         # on this connection.
-        await self.tx.send_data(pytak.hello_event("borderwatch-test-device"))
+        await self.tx.send_data(pytak.hello_event(self.hello_uid))
         return self
 
     async def __aexit__(self, *exc: object) -> None:

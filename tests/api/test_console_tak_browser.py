@@ -3,8 +3,9 @@ certificate over TLS) drops a hostile and an unknown marker and raises an emerge
 operator's console shows the markers on the map (their own layer) and listed in the map side,
 and the emergency in its own red box above the alert queue (its incident, of category
 `emergency`, is in neither the intrusion nor the health queue), a click away from its
-incident and its place. A partner's console asks for neither (it may not read them) and shows
-neither."""
+incident and its place. A partner's patrol (joint patrols) is on the map as an assumed friend
+labelled with its agency, and its answer on the incident names its agency. A partner's
+console asks for neither (it may not read them) and shows neither."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from borderwatch.accounts import DataDir
 from borderwatch.api import console
 from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.ingest import cot
+from borderwatch.messages import OperatorAction, Patrol
 from borderwatch.service import ServiceOptions
 from tests.api.browser import wait_until
 from tests.api.conftest import PATROL, Api, running
@@ -77,6 +79,19 @@ def api(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
                         await asyncio.sleep(0.05)
 
             asyncio.run(drop())
+
+            async def partner() -> None:
+                # A Libyan patrol, as its link admits it (joint patrols).
+                now = service.engine.tracks_time_ns
+                report = Patrol(
+                    callsign="ly/LY-P1", agency="partner:ly", time_ns=now, lat=33.07, lon=11.26
+                )
+                await service.admission.accept([report], "test:partner-link")
+                # The twin goes on a little: the engine's next snapshot publishes the patrol.
+                await service.admission.accept(messages[FEED : FEED + 300], "test:twin")
+                await service.engine.processed(service.writer.last_seq)
+
+            api.call(partner)
             yield api
         finally:
             api.call(server.close)
@@ -130,10 +145,21 @@ def test_markers_on_the_map_and_the_emergency_in_its_own_box(api: Api, page: Pag
         page, f"document.querySelector('.tak-emergency').dataset.incident === '{incident.id}'"
     )
     assert not page.locator(f"#alert-queue .alert[data-id='{alert.id}']").count()
+    # A partner's patrol is on the map apart from ours (an assumed friend, labelled with its
+    # agency), and its answer to a proposal on the incident names its agency.
+    wait_until(page, "document.querySelector('.maplibregl-map').dataset.partnerPatrols === '1'")
+    answer = OperatorAction(
+        id="pchat-ly-tak-m1", user="ly/LY-P1", agency="partner:ly", role="patrol",
+        time_ns=incident.updated_ns, action="note", target=incident.id, why="accepted: accept",
+        params={"partner_reply": "accepted", "patrol": "ly/LY-P1", "link": "ly-tak"},
+    )  # fmt: skip
+    api.call(api.service.act, answer)
     before = page.screenshot(clip={"x": 0, "y": 60, "width": 800, "height": 700})
     row.click()
     page.wait_for_selector("#incident-panel:not([hidden])[data-state=new]")
     assert incident.id in (page.text_content("#incident-panel") or "")
+    page.wait_for_selector("#incident-panel .notes li")
+    assert "ly/LY-P1 (partner:ly)" in (page.text_content("#incident-panel .notes") or "")
     page.wait_for_timeout(1500)  # the flight
     after = page.screenshot(clip={"x": 0, "y": 60, "width": 800, "height": 700})
     assert before != after

@@ -27,15 +27,17 @@ import httpx
 import pytest
 
 from borderwatch.accounts import DataDir
+from borderwatch.engine import LiveEngine
 from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.ingest.cot._text import parse_time
 from borderwatch.ingest.identity import Grant, IdentityPolicy
-from borderwatch.messages import OperatorAction, Track
+from borderwatch.messages import OperatorAction, Patrol, Track
 from borderwatch.service import ServiceOptions
 from borderwatch.share.releasability import coarsen
+from borderwatch.store import EventLog
 from tests.api.conftest import Api, running
 from tests.api.fts import Fts, running_fts
-from tests.api.takclient import Device, Received, config
+from tests.api.takclient import Device, Received, chat, config
 from tests.api.takclient import cot as cot_event
 from tests.ingest.cot.test_pytak import PYTAK_TLS_WARNING
 
@@ -268,3 +270,187 @@ def test_a_partner_tak_server_receives_only_what_the_policy_releases(
     assert state["sent_events"] >= state["released"]
     assert state["received_bytes"] > 0  # the server's welcome, the listener's position
     assert metrics["federation"][LINK]["partner"] == "partner:ly"
+
+
+class PatrolDevice:
+    """A Libyan patrol's ATAK, as a pytak client of the partner's server with the certificate
+    its CA issued, on an event loop in a thread of its own (the test calls into it)."""
+
+    def __init__(self, fts: Fts, callsign: str) -> None:
+        certs = fts.certs
+        self.callsign = callsign
+        self.uid = f"ANDROID-{callsign}"
+        self.device = Device(
+            config(
+                f"tls://127.0.0.1:{fts.tls_port}",
+                PYTAK_TLS_CLIENT_CERT=str(certs / "Client.pem"),
+                PYTAK_TLS_CLIENT_KEY=str(certs / "Client.key"),
+                PYTAK_TLS_CLIENT_CAFILE=str(certs / "ca.pem"),
+                PYTAK_TLS_DONT_CHECK_HOSTNAME="1",
+            ),
+            hello_uid=self.uid,
+        )
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.run(self.device.__aenter__())
+
+    def run(self, coro: Any) -> Any:
+        """`coro` on the device's loop; its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def report(self, time_ns: int, lat: float, lon: float) -> None:
+        """Its position report, as ATAK sends it (callsign in `contact`)."""
+        detail = f'<contact callsign="{self.callsign}" endpoint="*:-1:stcp"/>'
+        event = cot_event("a-f-G-U-C", self.uid, time_ns, lat, lon, detail)
+        self.run(self.device.send_raw(event))
+
+    def wait(self, check: Any, link: Any) -> Received:
+        """The first event received within 15 s for which `check` holds."""
+        try:
+            found: Received = self.run(self.device.wait_for(check, 15))
+        except (TimeoutError, ConnectionError) as exc:
+            seen = [(e.uid, e.type) for e in self.device.received]
+            raise AssertionError((exc, seen, link.snapshot())) from exc
+        return found
+
+    def say(self, text: str, time_ns: int, message_id: str) -> None:
+        """A GeoChat from the patrol."""
+        self.run(self.device.send_raw(chat(text, self.uid, self.callsign, time_ns, message_id)))
+
+    def close(self) -> None:
+        self.run(self.device.__aexit__(None, None, None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+def test_a_partner_patrol_comes_in_over_the_link_and_answers_a_proposal(
+    federated: Federated,
+) -> None:
+    """Joint patrols through FreeTAKServer: the Libyan patrol's position reports come in as a
+    patrol of `partner:ly` (its call sign in Libya's namespace, whatever its event claims);
+    an operator proposes an incident to it, which it receives, released by Libya's policy and
+    recorded; its answers land on the incident."""
+    api, clock, fts = federated.api, federated.clock, federated.fts
+    service, engine = api.service, api.service.engine
+    link = service.tak.federation.links[0]
+    _wait(lambda: link.state == "connected", 30, "the link did not connect", link)
+    incidents = sorted(engine.incidents.values(), key=lambda i: i.id)
+    held, chosen = incidents[-1], incidents[-2]  # not the first test's incident
+    device = PatrolDevice(fts, "LY-P1")
+    try:
+        now = clock.now_ns
+        device.report(now, chosen.lat, chosen.lon)
+        # A second device of theirs claims to be our patrol, of our agency: it stays Libya's,
+        # in Libya's namespace (sent on the same connection: FreeTAKServer knows a client by
+        # the uid of its first event, pytak's hello).
+        spoof = '<_borderwatch_ agency="national_guard" status="available" seq="1"/>'
+        detail = f'<contact callsign="NG-N03-1" endpoint="*:-1:stcp"/>{spoof}'
+        event = cot_event("a-f-G-U-C", "ANDROID-NG-N03-1", now, chosen.lat, chosen.lon, detail)
+        device.run(device.device.send_raw(event))
+        ours_before = engine.patrols.get("NG-N03-1")
+        _wait(
+            lambda: "ly/LY-P1" in engine.patrols and "ly/NG-N03-1" in engine.patrols,
+            30, "the partner's patrols did not reach the engine", link,
+        )  # fmt: skip
+        assert engine.patrols["ly/LY-P1"].agency == "partner:ly"
+        assert engine.patrols["ly/NG-N03-1"].agency == "partner:ly"
+        assert engine.patrols.get("NG-N03-1") == ours_before  # ours untouched
+        headers = api.auth("op1")
+        with httpx.Client(base_url=api.base_url, timeout=30) as http:
+            listed = http.get("/api/v1/patrols", headers=headers).json()
+            assert {"callsign": "ly/LY-P1", "agency": "partner:ly"}.items() <= next(
+                p for p in listed if p["callsign"] == "ly/LY-P1"
+            ).items()
+            one = http.get("/api/v1/patrols/ly/LY-P1", headers=headers).json()
+            assert (one["callsign"], one["agency"]) == ("ly/LY-P1", "partner:ly")
+            # A partner's patrol is proposed to, never assigned; dispatch never ranks it.
+            r = http.post(f"/api/v1/incidents/{chosen.id}/assign", headers=headers,
+                          json={"patrol": "ly/LY-P1"})  # fmt: skip
+            assert r.status_code == 409
+            assert "propose" in r.json()["detail"]
+            ranked = http.get(f"/api/v1/incidents/{chosen.id}/patrols", headers=headers).json()
+            assert ranked
+            assert not [p for p in ranked if p["agency"] == "partner:ly"]
+            # Not released by a commander: the policy holds it back, and says which rule.
+            r = http.post(f"/api/v1/incidents/{held.id}/propose", headers=headers,
+                          json={"patrol": "ly/LY-P1"})  # fmt: skip
+            assert r.status_code == 409, r.text
+            assert "not released to partner:ly by a commander" in r.json()["detail"]
+            # Not a partner's patrol: refused.
+            r = http.post(f"/api/v1/incidents/{chosen.id}/propose", headers=headers,
+                          json={"patrol": "NG-N03-1"})  # fmt: skip
+            assert r.status_code == 409
+            # An analyst may not propose.
+            r = http.post(f"/api/v1/incidents/{chosen.id}/propose", headers=api.auth("an1"),
+                          json={"patrol": "ly/LY-P1"})  # fmt: skip
+            assert r.status_code == 403
+            # A commander releases it; once the policy's delay has passed, it may go.
+            release = OperatorAction(
+                id=service.new_action_id(), user="cmd1", agency="national_guard",
+                role="commander", time_ns=clock.now_ns, action="release", target=chosen.id,
+                params={"agency": "partner:ly"},
+            )  # fmt: skip
+            assert api.call(service.act, release) is not None
+            clock.now_ns += (DELAY_S + 2) * _S
+            r = http.post(f"/api/v1/incidents/{chosen.id}/propose", headers=headers,
+                          json={"patrol": "ly/LY-P1", "why": "joint patrol"})  # fmt: skip
+            assert r.status_code == 200, r.text
+            proposal = r.json()["action"]
+            assert proposal["params"]["proposal"] == "ly/LY-P1"
+            assert proposal["user"] == "op1"
+            # The patrol's device receives the incident, as released, and the chat.
+            marker = device.wait(lambda e: e.uid == f"borderwatch.incident.{chosen.id}", link)
+            said = device.wait(
+                lambda e: e.type == "b-t-f" and "Proposed" in e.xml and chosen.id in e.xml, link
+            )
+            root = marker.root()
+            assert "REL TO partner:ly" in (root.get("access") or "")
+            point = root.find("point")
+            assert point is not None
+            lat, lon = float(point.get("lat") or "nan"), float(point.get("lon") or "nan")
+            assert (lat, lon) == pytest.approx(coarsen(chosen.lat, chosen.lon, PRECISION_M))
+            assert "REL TO partner:ly" in (said.root().get("access") or "")
+            recorded = [
+                d for d in api.app.state.api.exchange.ledger.read("partner:ly")
+                if d.item_id == chosen.id and d.user == f"federation:{LINK}"
+            ]  # fmt: skip
+            assert recorded, "the proposal was not recorded in the ledger"
+            # Its answers come back over the link, onto the incident, attributed to it.
+            device.say("Accept, moving", clock.now_ns, "m1")
+            device.say("on scene", clock.now_ns + _S, "m2")
+
+            def answers() -> list[dict[str, Any]]:
+                got = http.get(f"/api/v1/incidents/{chosen.id}", headers=headers).json()
+                return [n for n in got["notes"] if "partner_reply" in n.get("params", {})]
+
+            _wait(lambda: len(answers()) >= 2, 30, "the patrol's answers were not recorded", link)
+            device.say("on scene", clock.now_ns + _S, "m2")  # the same chat again: one note
+            _wait(lambda: link.joint.unused.get("repeat", 0) >= 1, 30, "no repeat seen", link)
+            assert len(answers()) == 2
+            first, second = answers()
+            assert first["params"]["partner_reply"] == "accepted"
+            assert second["params"]["partner_reply"] == "on_scene"
+            assert {first["user"], first["agency"], first["role"]} == {
+                "ly/LY-P1", "partner:ly", "patrol",
+            }  # fmt: skip
+            state = http.get("/api/v1/tak/federation", headers=headers).json()[0]
+        assert state["patrols_taken"] >= 2
+        assert state["proposals"] == 1
+        assert state["replies"] == 2
+        # In the event log: the reports, as the link's source; replayed, the log gives the
+        # same partner patrols and the same proposal and answers on the incident.
+        with EventLog(service.options.data.root / "events.sqlite") as log:
+            events = list(log.read())
+        sources = {e.source for e in events if isinstance(e.message, Patrol)}
+        assert f"federation:{LINK}" in sources
+        again = LiveEngine(engine.registry, config=EVENT_CLOCK)
+        for e in events:
+            again.take(e.seq, e.message, e.arrived_ns)
+        theirs = {k: p for k, p in engine.patrols.items() if p.agency == "partner:ly"}
+        assert theirs
+        assert {k: p for k, p in again.patrols.items() if p.agency == "partner:ly"} == theirs
+        assert again.notes[chosen.id] == engine.notes[chosen.id]
+    finally:
+        device.close()

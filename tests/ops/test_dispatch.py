@@ -1,5 +1,5 @@
 """Dispatch: available patrols ranked by ETA (straight line in UTM metres × detour over the
-agency's speed); busy and off-duty patrols left out; stale reports ranked last."""
+agency's speed); busy, off-duty and partners' patrols left out; stale reports ranked last."""
 
 from __future__ import annotations
 
@@ -126,7 +126,9 @@ def test_fresh_first_each_group_by_eta(rows: list[tuple[float, float, str, float
         _patrol(f"P-{k}", dx, dy, agency, age) for k, (dx, dy, agency, age) in enumerate(rows)
     ]
     ranked = rank_patrols(_incident(), patrols, {}, NOW)
-    assert sorted(r.callsign for r in ranked) == sorted(p.callsign for p in patrols)
+    # A partner's patrol (joint patrols) is proposed to, never ranked for dispatch.
+    ours = [p for p in patrols if not p.agency.startswith("partner:")]
+    assert sorted(r.callsign for r in ranked) == sorted(p.callsign for p in ours)
     keys = [(r.stale, r.eta_s) for r in ranked]
     assert keys == sorted(keys)
     for r in ranked:

@@ -9,6 +9,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from borderwatch import pki
 from borderwatch.errors import ConfigError
 from borderwatch.ingest.identity import Grant, IdentityPolicy, PlainPolicy, load_policy
 from borderwatch.messages import OperatorAction, Patrol
@@ -167,3 +168,29 @@ def test_the_policy_file_is_read_and_a_bad_field_named(tmp_path: Path) -> None:
     path.write_text('[grants.gw-south]\nsector = ["S02"]\n')
     with pytest.raises(ConfigError, match="sector"):
         load_policy(path)
+
+
+def test_a_partners_device_reports_only_its_own_patrol_as_the_partners(
+    tmp_path: Path, pki_dir: Path
+) -> None:
+    """Joint patrols through our own listener: a device whose certificate our PKI issued to
+    Libya (OU `partner:ly`) reports its patrol as Libya's, in Libya's namespace, whatever its
+    event claims; it cannot report another; our own device cannot report a partner's."""
+    pki.issue(pki_dir, "LY-P7", organisational_unit="partner:ly")
+
+    async def attack() -> None:
+        async with running(tmp_path, pki_dir) as stack:
+            # Our encoding says agency national_guard: the certificate says Libya.
+            await _spoof_tcp(stack, xml(patrol(1, "LY-P7")), tls_name="LY-P7")
+            assert stack.logged == 1
+            await _spoof_tcp(stack, xml(patrol(2, "LY-P8"), patrol(3)), tls_name="LY-P7")
+            assert stack.rejected("cot.tls") == {"identity_mismatch": 2}
+            theirs = msgspec.structs.replace(patrol(4), agency="partner:ly")
+            await _spoof_tcp(stack, xml(theirs), tls_name=PATROL)
+            assert stack.rejected("cot.tls") == {"identity_mismatch": 3}
+            assert stack.logged == 1
+            await stack.service.engine.processed(1)
+            (report,) = stack.service.engine.patrols.values()
+            assert (report.callsign, report.agency) == ("ly/LY-P7", "partner:ly")
+
+    run(attack())

@@ -327,7 +327,12 @@ export class IncidentPanel {
     const list = el("ul");
     for (const note of detail.notes) {
       const li = el("li");
-      li.append(bdi(`${String(note["user"])} ${utcTime(Number(note["time_ns"]))}`), ": ");
+      // A partner's patrol answering a proposal (joint patrols) is named with its agency.
+      const agency = String(note["agency"] ?? "");
+      const who = agency.startsWith("partner:")
+        ? `${String(note["user"])} (${agency})`
+        : String(note["user"]);
+      li.append(bdi(`${who} ${utcTime(Number(note["time_ns"]))}`), ": ");
       li.append(bdi(String(note["why"] ?? "")));
       list.append(li);
     }

@@ -104,7 +104,13 @@ export function style(): maplibregl.StyleSpecification {
       type: "symbol",
       source: "patrols",
       layout: {
-        "icon-image": ["concat", ["case", ["get", "stale"], GREY, ""], `${SYMBOL}friendly`],
+        // Ours friendly; a partner's (joint patrols) an assumed friend, its frame dashed.
+        "icon-image": [
+          "concat",
+          ["case", ["get", "stale"], GREY, ""],
+          SYMBOL,
+          ["case", ["get", "partner"], "partner", "friendly"],
+        ],
         "icon-allow-overlap": true,
         "icon-ignore-placement": true,
       },
@@ -114,7 +120,7 @@ export function style(): maplibregl.StyleSpecification {
       type: "symbol",
       source: "patrols",
       layout: {
-        "icon-image": ["concat", LABEL, ["get", "callsign"]],
+        "icon-image": ["concat", LABEL, ["get", "label"]],
         "icon-anchor": "left",
         "icon-offset": [14, 0],
       },

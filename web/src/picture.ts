@@ -14,7 +14,7 @@ import { fitDetail, pruneLabels, saveSiteTiles, setData, showSiteTiles, siteTile
 import { ReplayPanel } from "./replay";
 import type { Frame } from "./stream";
 import { t } from "./i18n";
-import { TrackStore } from "./tracks";
+import { isPartner, patrolLabel, TrackStore } from "./tracks";
 
 // A filter that lets nothing through (trails not drawn at this zoom).
 const NONE: TrackFilter = { sectors: new Set(), classes: new Set(), windowS: 0 };
@@ -161,7 +161,12 @@ export class Picture {
     this.trailsSent = trails;
     setData(this.map, "tracks", store.trackFeatures(filter));
     setData(this.map, "patrols", store.patrolFeatures());
-    pruneLabels(this.map, new Set([...store.tracks.keys(), ...store.patrols.keys()]));
+    const patrols = [...store.patrols.values()];
+    pruneLabels(this.map, new Set([...store.tracks.keys(), ...patrols.map(patrolLabel)]));
+    // How many partners' patrols are on the map (for the browser test, as tak.ts's markers).
+    this.map.getContainer().dataset.partnerPatrols = String(
+      patrols.filter((p) => isPartner(p.agency)).length,
+    );
     this.el.trackCount.textContent =
       shown === store.tracks.size ? String(shown) : `${shown}/${store.tracks.size}`;
     const time = store.timeNs > 0 ? bothTimes(store.timeNs) : "";

@@ -2,19 +2,21 @@
 //
 // Affiliation follows what the class says about intent: a person or vehicle at the berm is
 // suspect until an operator says otherwise, an animal is neutral, an unclassified track is
-// unknown, and our own patrols (and tracks near them) are friendly.
+// unknown, and our own patrols (and tracks near them) are friendly; a partner's patrols
+// (joint patrols) are assumed friends, so they are told apart from ours at a glance.
 
 // milsymbol exports one object (its typings also declare named exports it does not have).
 import ms from "milsymbol";
 import type { TrackClass } from "./tracks";
 
 /** The 15-character SIDC (2525C letter code) for each class. */
-export const SIDC: Record<TrackClass, string> = {
+export const SIDC: Record<TrackClass | "partner", string> = {
   person: "SSGPUCI--------", // suspect, ground, infantry
   vehicle: "SSGPEV---------", // suspect, ground equipment, vehicle
   animal: "SNGP-----------", // neutral, ground
   unknown: "SUGP-----------", // unknown, ground
   friendly: "SFGPU----------", // friendly, ground unit
+  partner: "SAGPU----------", // assumed friend, ground unit: a partner's patrol (joint patrols)
 };
 
 export const SYMBOL = "sym:";
@@ -25,7 +27,7 @@ export function symbolImage(
   name: string,
   ratio: number,
 ): { data: Uint8ClampedArray; width: number; height: number } | null {
-  const cls = name.slice(SYMBOL.length) as TrackClass;
+  const cls = name.slice(SYMBOL.length) as TrackClass | "partner";
   if (!name.startsWith(SYMBOL) || !(cls in SIDC)) return null;
   const canvas = new ms.Symbol(SIDC[cls], { size: SIZE }).asCanvas(ratio);
   const ctx = canvas.getContext("2d");

@@ -57,6 +57,16 @@ export interface PatrolView {
   timeNs: number;
 }
 
+/** A partner agency's patrol (joint patrols: agency `partner:<iso2>`), shown apart from ours. */
+export function isPartner(agency: string): boolean {
+  return agency.startsWith("partner:");
+}
+
+/** A patrol's label on the map: its call sign, and a partner's agency after it. */
+export function patrolLabel(p: PatrolView): string {
+  return isPartner(p.agency) ? `${p.callsign} · ${p.agency}` : p.callsign;
+}
+
 const CLASS_NAMES = ["person", "vehicle", "animal", "unknown"] as const;
 
 /** The most likely class of a wire track (`friendly` if it is one of ours). */
@@ -158,6 +168,8 @@ export class TrackStore {
         geometry: { type: "Point", coordinates: [p.lon, p.lat] },
         properties: {
           callsign: p.callsign,
+          label: patrolLabel(p),
+          partner: isPartner(p.agency),
           agency: p.agency,
           status: p.status,
           stale: this.timeNs - p.timeNs > PATROL_STALE_S * 1e9,

@@ -74,6 +74,7 @@ from borderwatch.ingest.cot.peers import (
     PeerHub,
     protocol_response_xml,
 )
+from borderwatch.ingest.identity import device_patrol
 from borderwatch.messages import Patrol
 from borderwatch.pki import CertificateError, peer_identity
 from borderwatch.revocation import Revocations, peer_serial
@@ -606,6 +607,8 @@ class _Connection:
                 try:
                     try:
                         items: list[Decoded] = [decode_frame(frame, agency=self.agency)]
+                        if isinstance(items[0], Patrol):  # a partner's, only as a partner's
+                            items = [device_patrol(items[0], self.agency)]
                         if self._for_hub(items[0]):
                             items = [*await self._unused(frame, None)]
                     except RejectedError as exc:

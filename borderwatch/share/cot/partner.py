@@ -30,7 +30,7 @@ from borderwatch.share.cot.encode import alert_xml, incident_xml, track_xml
 from borderwatch.share.exchange import Exchange
 from borderwatch.share.releasability import Item, Released
 
-__all__ = ["handling", "partner_cot", "partner_events"]
+__all__ = ["handling", "partner_cot", "partner_events", "stamp"]
 
 _EVENT = re.compile(rb"^<event version=\"2\.0\" ")
 _CE = re.compile(rb'(<point [^>]*?ce=")[^"]*(")')
@@ -56,6 +56,12 @@ def _encoded(r: Released, extended: bool = True) -> bytes | None:
         xml = incident_xml(item)
     else:
         return None  # a sector's status: through the event feed
+    return stamp(xml, r, extended)
+
+
+def stamp(xml: bytes, r: Released, extended: bool = True) -> bytes:
+    """`xml` (an event about the released item, or said of it) stamped with `r`'s handling,
+    and the coarsened position's circular error if it has a point."""
     line = attr(handling(r))
     stamped = f'<event version="2.0" access="{line}" '
     if extended:
