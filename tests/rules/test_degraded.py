@@ -266,7 +266,7 @@ def test_on_a_blind_stretch_the_fibre_alerts_when_its_triggers_together_say_pers
     fibre(feed, 150.0, UNWATCHED - 30.0, FIBRE_PERSON)  # three "person", one "unknown": 0.73
     (alert,) = feed.line_alerts()
     assert "4 times here, unconfirmed: coverage degraded" in alert.summary
-    assert alert.cls == "person" and alert.priority == 2
+    assert (alert.cls, alert.priority) == ("person", 2)
     assert len(alert.evidence) == 4  # every trigger behind it
     # Far apart, or too far apart in time, triggers are not one thing seen again.
     apart = Feed()

@@ -106,7 +106,7 @@ def test_a_person_only_the_camera_keeps_seeing_is_placed_by_sparse_plots_and_ale
     w = Walker()
     w.run(SHARP_PERSON, plots_every_s=25.0, until_s=400.0)
     (alert,) = w.sightings()
-    assert alert.cls == "person" and alert.priority == 2 and alert.category == "intrusion"
+    assert (alert.cls, alert.priority, alert.category) == ("person", 2, "intrusion")
     assert "thermal camera T08-C" in alert.summary
     assert any(k.startswith("T08-C/") for k in alert.evidence)
     assert any(k.startswith("T08-R/") for k in alert.evidence)
