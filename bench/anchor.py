@@ -293,6 +293,7 @@ def score(
     last_id: dict[int, Hashable] = {}
     switches = 0
     ids: set[Hashable] = set()
+    matched: set[Hashable] = set()  # ids GOSPA assigned to a truth at least once
     for k, est in enumerate(estimates):
         tru = truth[k][:, [0, 2]]
         g = gospa(est.xy, tru, c, p)
@@ -302,6 +303,7 @@ def score(
                 if i in last_id and last_id[i] != tid:
                     switches += 1
                 last_id[i] = tid
+                matched.add(tid)
         ids.update(est.ids)
         per[k] = (g.distance, g.localisation, g.missed, g.false, len(est.xy))
     ss = per[steady_from:] if len(per) > steady_from else per
@@ -319,6 +321,8 @@ def score(
         "tracks_mean_steady": float(ss[:, 4].mean()),
         "n_truths": int(n),
         "unique_track_ids": len(ids),
+        # ids never assigned to a truth on any scan: tracks made of clutter alone
+        "ids_never_matched": len(ids - matched),
         "id_switches": switches,
         "per_scan_gospa": per[:, 0].round(3).tolist(),
     }

@@ -32,6 +32,7 @@ from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
+from borderwatch.fusion.score import hit_log_ratio
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
 from borderwatch.fusion.update import EYE4, kalman_update
 from borderwatch.geo.groups import components
@@ -86,6 +87,10 @@ class TrackerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     # enough to cost more than the scan of delay (measured on the radar anchor scenario).
     confirm_hits: Annotated[int, msgspec.Meta(ge=1)] = 3
     confirm_window_s: Pos = 3.5  # a tentative track has this long to get its hits
+    # ... and its score (summed log likelihood ratio, target over clutter, of the hits after
+    # the first; see `score`) must reach this: where clutter is dense, hits are cheap, and
+    # three clutter plots in a line are not a target. -inf turns the test off (M-of-N only).
+    confirm_score: float = float("-inf")
     tentative_coast_s: Pos = 2.5  # ... and is dropped after this long without one
     coast_s: Pos = 5.5  # a confirmed track is deleted after this long unseen
     # ... or after this long with bearings only (a camera watching a walker who stands still
@@ -232,6 +237,10 @@ class Tracker:
                     e_all[many] if e_all is not None else None,
                 )
         np.add.at(tr.hits, rows, 1)  # a track seen by two sensors scores two hits
+        if batch.places and len(rows):
+            p = pairs.index(rows, dets, len(batch))
+            llr = hit_log_ratio(pairs.d2[p], pairs.logdet[p], batch.clutter()[dets], batch.pd)
+            np.add.at(tr.score, rows, llr)
         np.maximum.at(tr.last_hit, rows, batch.times()[dets])
         if batch.places:
             np.maximum.at(tr.last_fix, rows, batch.times()[dets])
@@ -335,6 +344,7 @@ class Tracker:
             (tr.status == TENTATIVE)
             & (tr.hits >= c.confirm_hits)
             & (t - tr.born <= c.confirm_window_s)
+            & (tr.score >= c.confirm_score)
         )
         tr.status[confirm] = CONFIRMED
         self.age_out(t)
