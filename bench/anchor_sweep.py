@@ -20,10 +20,10 @@ many scans), ``--ss-max-n`` skips it above that N; the summary lists the cells s
 
 Bar: in every cell, our mean GOSPA <= 1.03 x the oracle's (judged on the full grid only).
 
-    python -m bench.anchor_sweep                         # N 50 100 300 500 x clutter 20 40 60 x seeds 1 2
+    python -m bench.anchor_sweep                  # N 50 100 300 500 x clutter 20 40 60 x seeds 1 2
     python -m bench.anchor_sweep --ss-budget 120
     python -m bench.anchor_sweep --n 50 --clutter 60 --seed 1 --without-stonesoup
-    python -m bench anchor_sweep --quick                 # tiny grid: checks it runs
+    python -m bench anchor_sweep --quick          # tiny grid: checks it runs
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any
 from bench.anchor import ScenarioConfig, generate_scenario, oracle_estimates, score
 from bench.stonesoup_compare import _tracker_api, run_ours, run_stonesoup
 
-__all__ = ["SIZES", "CLUTTERS", "SEEDS", "cell", "main", "run", "summary"]
+__all__ = ["CLUTTERS", "SEEDS", "SIZES", "cell", "cells", "main", "run", "summary"]
 
 SIZES = (50, 100, 300, 500)
 CLUTTERS = (20.0, 40.0, 60.0)
@@ -176,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--n", type=int, action="append", help="targets (repeat; default 50 100 300 500)")
+    p.add_argument(
+        "--n", type=int, action="append", help="targets (repeat; default 50 100 300 500)"
+    )
     p.add_argument("--clutter", type=float, action="append", help="per scan (default 20 40 60)")
     p.add_argument("--seed", type=int, action="append", help="(repeat; default 1 2)")
     p.add_argument("--scans", type=int, default=SCANS)
