@@ -52,6 +52,7 @@ __all__ = [
     "read_tracks_csv",
     "save_scenario",
     "score",
+    "score_ids",
     "wrap",
 ]
 
@@ -289,6 +290,18 @@ def score(
 ) -> dict[str, Any]:
     """Score estimates (one per scan) against truth (K, N, 4): mean GOSPA over all scans and
     the rest of the shared anchor's ``score`` keys, including ``per_scan_gospa``."""
+    return score_ids(truth, estimates, c, p, steady_from)[0]
+
+
+def score_ids(
+    truth: FloatArray,
+    estimates: Sequence[ScanEstimate],
+    c: float = 100.0,
+    p: float = 2.0,
+    steady_from: int = 10,
+) -> tuple[dict[str, Any], int]:
+    """`score`, and the number of track ids GOSPA never assigned to a truth on any scan
+    (tracks of clutter alone)."""
     per = np.zeros((len(estimates), 5))
     last_id: dict[int, Hashable] = {}
     switches = 0
@@ -321,11 +334,9 @@ def score(
         "tracks_mean_steady": float(ss[:, 4].mean()),
         "n_truths": int(n),
         "unique_track_ids": len(ids),
-        # ids never assigned to a truth on any scan: tracks made of clutter alone
-        "ids_never_matched": len(ids - matched),
         "id_switches": switches,
         "per_scan_gospa": per[:, 0].round(3).tolist(),
-    }
+    }, len(ids - matched)
 
 
 def read_tracks_csv(path: Path | str, n_scans: int) -> list[ScanEstimate]:

@@ -37,7 +37,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bench.anchor import ScenarioConfig, generate_scenario, oracle_estimates, score
+from bench.anchor import ScenarioConfig, generate_scenario, oracle_estimates, score_ids
 from bench.stonesoup_compare import _tracker_api, run_ours, run_stonesoup
 
 __all__ = ["CLUTTERS", "SEEDS", "SIZES", "cell", "cells", "main", "run", "summary"]
@@ -56,15 +56,14 @@ def _r(v: float | None, nd: int = 3) -> float | None:
     return None if v is None else round(v, nd)
 
 
-def _figures(s: dict[str, Any] | None, ms: float | None) -> dict[str, Any] | None:
-    """One tracker's figures in a cell (None: not run)."""
-    if s is None:
-        return None
+def _figures(scored: tuple[dict[str, Any], int], ms: float | None) -> dict[str, Any]:
+    """One tracker's figures in a cell, from `score_ids`."""
+    s, never = scored
     return {
         "gospa": _r(s["gospa_mean"]),
         "id_switches": s["id_switches"],
         "distinct_ids": s["unique_track_ids"],
-        "ids_never_matched": s["ids_never_matched"],
+        "ids_never_matched": never,
         "false_per_scan": _r(s["false_mean_steady"]),
         "missed_per_scan": _r(s["missed_mean_steady"]),
         "ms_per_scan": _r(ms),
@@ -85,9 +84,9 @@ def cell(
     scn = generate_scenario(
         ScenarioConfig(n_targets=n, seed=seed, n_scans=scans, clutter_rate=clutter)
     )
-    oracle = score(scn.truth, oracle_estimates(scn))
+    oracle = score_ids(scn.truth, oracle_estimates(scn))
     mine = run_ours(scn, config)
-    ours = score(scn.truth, mine.estimates)
+    ours = score_ids(scn.truth, mine.estimates)
     ss_fig: dict[str, Any] | None = None
     ss_note: dict[str, Any] = {"run": stonesoup, "budget_s": ss_budget_s}
     if stonesoup:
@@ -97,11 +96,11 @@ def cell(
             ss_note["aborted_after_scans"] = len(ss.seconds)
             ss_note["ms_per_scan_before_abort"] = _r(ss.ms_per_scan)
         else:
-            ss_fig = _figures(score(scn.truth, ss.estimates), ss.ms_per_scan)
+            ss_fig = _figures(score_ids(scn.truth, ss.estimates), ss.ms_per_scan)
         del ss
         gc.collect()
-    ratio = ours["gospa_mean"] / oracle["gospa_mean"]
-    ss_ratio = ss_fig["gospa"] / oracle["gospa_mean"] if ss_fig else None
+    ratio = ours[0]["gospa_mean"] / oracle[0]["gospa_mean"]
+    ss_ratio = ss_fig["gospa"] / oracle[0]["gospa_mean"] if ss_fig else None
     return {
         "bench": "anchor_sweep",
         "n": n,

@@ -193,6 +193,10 @@ def test_two_sensors_at_once_give_the_sequential_kalman_answer() -> None:
     assert trk.tracks.P[0] == pytest.approx(P[0], rel=1e-9, abs=1e-9)
 
 
+def _two_movers(t: float) -> np.ndarray:
+    return np.array([[1000.0 + 1.4 * t, 4000.0], [-1500.0 + 10.0 * t, 6000.0]])
+
+
 def test_the_score_keeps_dense_clutter_from_confirming_but_not_the_targets() -> None:
     """Dense clutter (50 plots per scan on 36 km^2, five times the radar anchor's densest):
     three of them in a line pass M-of-N alone; the track score, weighing each hit against
@@ -204,17 +208,17 @@ def test_the_score_keeps_dense_clutter_from_confirming_but_not_the_targets() -> 
     runs = {
         name: Tracker(TrackerConfig(confirm_score=s)) for name, s in (("off", -np.inf), ("on", 9.0))
     }
-    targets = lambda t: np.array([[1000.0 + 1.4 * t, 4000.0], [-1500.0 + 10.0 * t, 6000.0]])  # noqa: E731
     clutter_ids: dict[str, set[int]] = {name: set() for name in runs}
     for k in range(30):
         t = float(k)
-        pts = np.vstack([targets(t), rng.uniform(lo, hi, (50, 2))])
+        pts = np.vstack([_two_movers(t), rng.uniform(lo, hi, (50, 2))])
         batch = replace(radar_scan(t, pts, rng), clutter_per_m2=density)
         for name, trk in runs.items():
             trk.process(batch)
             ids, xy = trk.estimates()
             far = (
-                np.hypot(*(xy[:, None, :] - targets(t)[None]).transpose(2, 0, 1)).min(axis=1) > 100
+                np.hypot(*(xy[:, None, :] - _two_movers(t)[None]).transpose(2, 0, 1)).min(axis=1)
+                > 100
             )
             clutter_ids[name].update(ids[far].tolist())
             if k >= 5 and name == "on":
