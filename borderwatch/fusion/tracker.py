@@ -90,7 +90,7 @@ class TrackerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     # ... and its score (summed log likelihood ratio, target over clutter, of the hits after
     # the first; see `score`) must reach this: where clutter is dense, hits are cheap, and
     # three clutter plots in a line are not a target. Wald's bound: a track of clutter alone
-    # reaches score T with probability at most e^-T, 1.2e-4 at 9 (60 new tentative tracks a
+    # reaches score T with probability at most about e^-T, 1.2e-4 at 9 (60 new tentative tracks a
     # scan: one false confirmation in ~140 scans). Radar anchor, GOSPA / oracle, seeds 1-2:
     # N=50 clutter 60: off 1.113/1.093, 7: 1.034/1.034, 9: 1.008/1.010, 11: 1.022/1.035
     # (targets confirmed later); N=100 clutter 60: off 1.091/1.058, 9: 1.040/1.020. The
