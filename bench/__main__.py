@@ -17,6 +17,7 @@ from typing import Any
 from bench import (
     adversary,
     alarm_load,
+    anchor_sweep,
     baseline_scores,
     chaos_run,
     checkpoint_chain,
@@ -50,6 +51,7 @@ BENCHMARKS: dict[str, Callable[[float | None], list[dict[str, Any]]]] = {
     "baseline_scores": lambda hours: baseline_scores.run(hours=hours),
     "engine_replay": lambda hours: [engine_replay.run(hours=hours)],
     "stonesoup_compare": lambda hours: stonesoup_compare.run(quick=hours is not None),
+    "anchor_sweep": lambda hours: anchor_sweep.run(quick=hours is not None, ss_budget_s=300.0),
     "twin_alerts": lambda hours: twin_alerts.run(hours=hours),
     "adversary": lambda hours: adversary.run(hours=hours),
     "eventlog": lambda hours: eventlog.run(quick=hours is not None),

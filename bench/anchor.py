@@ -52,6 +52,7 @@ __all__ = [
     "read_tracks_csv",
     "save_scenario",
     "score",
+    "score_ids",
     "wrap",
 ]
 
@@ -289,10 +290,23 @@ def score(
 ) -> dict[str, Any]:
     """Score estimates (one per scan) against truth (K, N, 4): mean GOSPA over all scans and
     the rest of the shared anchor's ``score`` keys, including ``per_scan_gospa``."""
+    return score_ids(truth, estimates, c, p, steady_from)[0]
+
+
+def score_ids(
+    truth: FloatArray,
+    estimates: Sequence[ScanEstimate],
+    c: float = 100.0,
+    p: float = 2.0,
+    steady_from: int = 10,
+) -> tuple[dict[str, Any], int]:
+    """`score`, and the number of track ids GOSPA never assigned to a truth on any scan
+    (tracks of clutter alone)."""
     per = np.zeros((len(estimates), 5))
     last_id: dict[int, Hashable] = {}
     switches = 0
     ids: set[Hashable] = set()
+    matched: set[Hashable] = set()  # ids GOSPA assigned to a truth at least once
     for k, est in enumerate(estimates):
         tru = truth[k][:, [0, 2]]
         g = gospa(est.xy, tru, c, p)
@@ -302,6 +316,7 @@ def score(
                 if i in last_id and last_id[i] != tid:
                     switches += 1
                 last_id[i] = tid
+                matched.add(tid)
         ids.update(est.ids)
         per[k] = (g.distance, g.localisation, g.missed, g.false, len(est.xy))
     ss = per[steady_from:] if len(per) > steady_from else per
@@ -321,7 +336,7 @@ def score(
         "unique_track_ids": len(ids),
         "id_switches": switches,
         "per_scan_gospa": per[:, 0].round(3).tolist(),
-    }
+    }, len(ids - matched)
 
 
 def read_tracks_csv(path: Path | str, n_scans: int) -> list[ScanEstimate]:

@@ -246,13 +246,23 @@ def _batch(radar_batch: Any, cfg: ScenarioConfig, k: int, s: Scan) -> Any:
         range_m=s.range_m,
         sigma_azimuth_rad=math.radians(cfg.sigma_bearing_deg),
         sigma_range_m=cfg.sigma_range,
+        # The radar's own figures, as the engine's sensor registry gives them (a radar's
+        # clutter per scan over its area, `geo.registry`): its Pd and clutter density.
+        pd=cfg.pd,
+        clutter_per_m2=cfg.clutter_rate / _area_m2(cfg),
     )
 
 
-def run_ours(scn: Scenario) -> TrackerRun:
-    """Our tracker (default config) over the scenario; timed: ``process`` + ``estimates``."""
+def _area_m2(cfg: ScenarioConfig) -> float:
+    """The scenario's area (m^2), over which its clutter is uniform."""
+    return (cfg.area_x[1] - cfg.area_x[0]) * (cfg.area_y[1] - cfg.area_y[0])
+
+
+def run_ours(scn: Scenario, config: Any = None) -> TrackerRun:
+    """Our tracker over the scenario (`config`: a `TrackerConfig`, default the default one);
+    timed: ``process`` + ``estimates``."""
     tracker_cls, config_cls, radar_batch = _tracker_api()
-    trk = tracker_cls(config_cls())
+    trk = tracker_cls(config if config is not None else config_cls())
     batches = [_batch(radar_batch, scn.cfg, k, s) for k, s in enumerate(scn.scans)]
     estimates: list[ScanEstimate] = []
     seconds: list[float] = []

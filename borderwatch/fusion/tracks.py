@@ -28,6 +28,7 @@ COLUMNS = (
     "last_fix",
     "logc",
     "friendly_until",
+    "score",
 )
 
 
@@ -37,7 +38,9 @@ class TrackTable:
     (N, 4, 4); `t` (N,) time of the state, s; `status` TENTATIVE or CONFIRMED; `hits` updates
     so far; `born`, `last_hit` (any update) and `last_fix` (an update that placed it: not a
     bearing alone) times, s; `logc` (N, 4) log class posterior in `CLASSES` order (up to a
-    constant); `friendly_until` time (s) until which a patrol's report vouches for it."""
+    constant); `friendly_until` time (s) until which a patrol's report vouches for it; `score`
+    the summed log likelihood ratio, target against clutter, of its updates after the first
+    (the track score the confirmation test reads)."""
 
     x: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     P: FloatArray = field(default_factory=lambda: np.zeros((0, 4, 4)))
@@ -50,6 +53,7 @@ class TrackTable:
     last_fix: FloatArray = field(default_factory=lambda: np.zeros(0))
     logc: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     friendly_until: FloatArray = field(default_factory=lambda: np.zeros(0))
+    score: FloatArray = field(default_factory=lambda: np.zeros(0))
     next_id: int = 1
 
     def __len__(self) -> int:
@@ -72,6 +76,7 @@ class TrackTable:
         self.last_fix = np.concatenate((self.last_fix, np.full(k, t)))
         self.logc = np.concatenate([self.logc, logc])
         self.friendly_until = np.concatenate((self.friendly_until, np.full(k, -np.inf)))
+        self.score = np.concatenate((self.score, np.zeros(k)))
         return ids
 
     def copy(self) -> TrackTable:

@@ -114,6 +114,7 @@ MOVED: dict[str, Any] = {
     "init_speed_sigma_mps": 2.0,
     "confirm_hits": 6,
     "confirm_window_s": 1.5,
+    "confirm_score": 30.0,
     "tentative_coast_s": 0.5,
     "coast_s": 1.5,
     "coast_bearing_only_s": 2.0,

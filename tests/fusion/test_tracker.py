@@ -191,3 +191,37 @@ def test_two_sensors_at_once_give_the_sequential_kalman_answer() -> None:
     assert trk.tracks.hits[0] >= 7
     assert trk.tracks.x[0] == pytest.approx(x[0], abs=1e-9)
     assert trk.tracks.P[0] == pytest.approx(P[0], rel=1e-9, abs=1e-9)
+
+
+def _two_movers(t: float) -> np.ndarray:
+    return np.array([[1000.0 + 1.4 * t, 4000.0], [-1500.0 + 10.0 * t, 6000.0]])
+
+
+def test_the_score_keeps_dense_clutter_from_confirming_but_not_the_targets() -> None:
+    """Dense clutter (50 plots per scan on 36 km^2, five times the radar anchor's densest):
+    three of them in a line pass M-of-N alone; the track score, weighing each hit against
+    the clutter density the radar declares, confirms none of those and still both targets
+    by their sixth scan (hits are cheap there, so it may take more of them)."""
+    rng = np.random.default_rng(5)
+    lo, hi = np.array([-3000.0, 2000.0]), np.array([3000.0, 8000.0])
+    density = 50 / float(np.prod(hi - lo))
+    runs = {
+        name: Tracker(TrackerConfig(confirm_score=s)) for name, s in (("off", -np.inf), ("on", 9.0))
+    }
+    clutter_ids: dict[str, set[int]] = {name: set() for name in runs}
+    for k in range(30):
+        t = float(k)
+        pts = np.vstack([_two_movers(t), rng.uniform(lo, hi, (50, 2))])
+        batch = replace(radar_scan(t, pts, rng), clutter_per_m2=density)
+        for name, trk in runs.items():
+            trk.process(batch)
+            ids, xy = trk.estimates()
+            far = (
+                np.hypot(*(xy[:, None, :] - _two_movers(t)[None]).transpose(2, 0, 1)).min(axis=1)
+                > 100
+            )
+            clutter_ids[name].update(ids[far].tolist())
+            if k >= 5 and name == "on":
+                assert len(ids) - int(far.sum()) == 2, f"a target not confirmed at scan {k}"
+    assert len(clutter_ids["off"]) >= 3
+    assert len(clutter_ids["on"]) == 0
