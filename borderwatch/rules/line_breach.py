@@ -9,10 +9,11 @@ is too often the wind or a jackal; it alerts when something else agrees:
   `expect_window_s` before it. Walkers crawl the last stretch to the berm, too slowly for a
   Doppler radar, so their track is often gone by the time they cut the fibre; where the radar
   said they were going is the confirmation. One track's heading confirms one trigger;
-- (`camera_confirms`) a camera's bearing whose line passes within `bearing_tolerance_m` of
-  the trigger within `confirm_window_s`, when the bearing and the trigger together say person
-  or vehicle at `[rules.classes] threat_min` (`rules.evidence`): one line is enough, but a
-  far camera's guess does not make a jackal's trigger an intruder;
+- (`camera_confirms`) a camera whose line of sight passes within `bearing_tolerance_m` of
+  the trigger within `confirm_window_s`, when what it has been seeing there (its sighting,
+  `rules.sightings`: all its bearings of that thing) says person or vehicle at
+  `[rules.classes] threat_min`, on its own and with the trigger (`rules.evidence`): one line
+  is enough, but a far camera's guess does not make a jackal's trigger an intruder;
 - a patrol's sighting of a person or vehicle, as near and as soon as a ground sensor's.
 
 The fibre fires again and again while a group climbs the berm: a confirmed trigger within
@@ -213,13 +214,16 @@ class LineBreachRule:
         return p, v, a, u
 
     def _confirms(self, s: Sighting, trig: _Report) -> bool:
-        """Whether sighting `s`, seen soon enough, looks through `trig` and the two say
-        person or vehicle together. The sighting's evidence is all its bearings', so one
-        frame's "person" of a jackal the camera has watched for minutes confirms nothing."""
+        """Whether sighting `s`, seen soon enough, looks through `trig`, and says person or
+        vehicle, on its own and with the trigger. The sighting's evidence is all its
+        bearings', so one frame's "person" of a jackal the camera has watched for minutes
+        confirms nothing; and a camera that cannot tell what it sees does not make a
+        jackal's trigger that the fibre (wrongly, 1 time in 20) called a vehicle one."""
         c = self.config
         return (
             abs(s.last_s - trig.t_s) <= c.confirm_window_s
             and s.through(trig.x, trig.y, c.bearing_tolerance_m)
+            and s.threat() >= self.threat_min
             and threat_probability((trig.lik, s.likelihood())) >= self.threat_min
         )
 

@@ -25,6 +25,8 @@ SECTOR = "N04"
 LAYOUT = load_sites().in_sectors({SECTOR})
 LINE = next(s for s in build_sectors(load_border()) if s.id == SECTOR).line
 PERSON = ClassLikelihood(person=0.6, vehicle=0.05, animal=0.2, unknown=0.15)
+# A thermal camera near enough to recognise a person (its sharp confusion column).
+CAMERA_PERSON = ClassLikelihood(person=0.92, vehicle=0.02, animal=0.05, unknown=0.05)
 # In front of tower T07 (km 4.76 of N04): its radar and camera watch there, and T08's camera.
 NEAR_T07 = 4800.0
 # Km 10 of N04: no radar or camera looks at this stretch at all (their fields face away).
@@ -113,7 +115,7 @@ class Feed:
                 time_ns=EPOCH + round(t * S),
                 bearing_deg=float(brg[0]) % 360.0,
                 sigma_bearing_deg=0.1,
-                classes=PERSON,
+                classes=CAMERA_PERSON,
             )
         )
 
