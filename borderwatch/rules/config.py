@@ -104,6 +104,7 @@ class Sightings(_Section, frozen=True):
     explained_m: Pos = 300.0
     depth_m: Pos = 6000.0
     inside_m: Annotated[float, msgspec.Meta(ge=0.0)] = 2000.0
+    realert_s: Pos = 900.0
     priority_person: Priority = 2
     priority_vehicle: Priority = 1
 

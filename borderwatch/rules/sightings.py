@@ -22,7 +22,9 @@ fast one, but cannot range. So:
   patrols (by their own reports) that close to its line of sight at any scene while it was
   seen (a camera following our patrol car along the road is seeing the patrol, wherever the
   radar's plots place it), raises one alert. A tracked thing is the track rules' to judge:
-  the camera's bearings already feed its class.
+  the camera's bearings already feed its class. While it stays in view and placed, it alerts
+  again every `realert_s`, where it is then: its incident follows it (an incident takes
+  alerts within 30 min of its last) as it walks in for an hour.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class Sighting:
     bearings: int = 1
     plots: list[tuple[float, float, float, float]] = field(default_factory=list)  # t, along, x, y
     keys: list[str] = field(default_factory=list)
-    alerted: bool = False
+    alerted_s: float | None = None  # when it last alerted
     ours: bool = False  # one of our patrols stood on its line of sight while it was seen
 
     def likelihood(self) -> tuple[float, float, float, float]:
@@ -95,7 +97,7 @@ class SightingRule:
         self.cameras = cameras  # id -> UTM x, y and grid convergence (rad)
         self.epoch_ns = epoch_ns
         self.by_camera: dict[str, list[Sighting]] = {}
-        # Sightings seen often enough to be placed and not alerted yet: radar plots are
+        # Sightings seen often enough to be placed: radar plots are
         # looked at only while there is one (most of a day there is none).
         self.waiting: list[Sighting] = []
         self.placing: list[Sighting] = []  # those of them that say person or vehicle
@@ -132,7 +134,7 @@ class SightingRule:
         s.log_classes = s.log_classes + lik
         s.bearings += 1
         s.keys = [*s.keys, det.key][-KEYS_KEPT:]
-        if s.bearings == c.min_bearings and not s.alerted:
+        if s.bearings == c.min_bearings:
             self.waiting.append(s)
         return s
 
@@ -170,7 +172,7 @@ class SightingRule:
         now = scene.t_s
         for cam, mine in self.by_camera.items():
             self.by_camera[cam] = [s for s in mine if now - s.last_s <= c.lost_s]
-        self.waiting = [s for s in self.waiting if not s.alerted and now - s.last_s <= c.lost_s]
+        self.waiting = [s for s in self.waiting if now - s.last_s <= c.lost_s]
         if self.waiting:
             patrols = scene.patrols()
             for s in self.waiting:
@@ -179,6 +181,8 @@ class SightingRule:
         out: list[Finding] = []
         for s in self.placing:
             s.plots = [p for p in s.plots if now - p[0] <= c.plots_kept_s]
+            if s.alerted_s is not None and now - s.alerted_s < c.realert_s:
+                continue
             if s.last_s - s.first_s < c.min_seen_s or len(s.plots) < c.min_plots:
                 continue
             if now - min(s.last_s, s.plots[-1][0]) > c.plot_window_s:
@@ -194,7 +198,8 @@ class SightingRule:
             depth = float(self.barrier.depth(np.array([px]), np.array([py]))[0])
             if not -c.inside_m <= depth <= c.depth_m:
                 continue
-            s.alerted = True
+            again = " still" if s.alerted_s is not None else ""
+            s.alerted_s = now
             cls = s.cls()
             side = "out" if depth >= 0.0 else "in"
             out.append(
@@ -206,7 +211,7 @@ class SightingRule:
                     cls=cls,
                     evidence=tuple(s.keys),
                     summary=(
-                        f"thermal camera {s.camera} has seen a {cls} for"
+                        f"thermal camera {s.camera} has{again} seen a {cls} for"
                         f" {s.last_s - s.first_s:.0f} s, {abs(depth):.0f} m {side} from the"
                         " line, placed by radar plots on its bearing; no track there"
                     ),

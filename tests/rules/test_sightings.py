@@ -130,3 +130,12 @@ def test_no_alert_on_an_animal_unplaced_sighting_or_the_rule_off() -> None:
     more = Walker(config(min_plots=30))
     more.run(SHARP_PERSON, plots_every_s=25.0, until_s=400.0)
     assert more.sightings() == []
+
+
+def test_realert_s_sets_how_often_a_sighting_still_in_view_alerts_again() -> None:
+    w = Walker(config(realert_s=100.0))
+    w.run(SHARP_PERSON, plots_every_s=25.0, until_s=400.0)
+    alerts = w.sightings()
+    assert len(alerts) >= 2
+    assert "has still seen" in alerts[1].summary
+    assert alerts[1].time_ns - alerts[0].time_ns >= 100 * S
