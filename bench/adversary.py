@@ -56,8 +56,8 @@ TACTIC_SCENARIOS = (
     "tactic-unwatched",
 )
 NUISANCE_SCENARIOS = ("nuisance-mix",)
-# Where the degraded mode and camera confirmation change most, the same runs are also
-# replayed with both off (the rules before issue 14), side by side: `before` in each row.
+# Where the degraded mode, camera confirmation and camera sightings change most, the same
+# runs are also replayed with all three off (the rules before issue 14): `before` in each row.
 COMPARE_SCENARIOS = ("tactic-outage", "tactic-unwatched", "nuisance-mix")
 PD_BAR, TACTIC_PD_BAR, TACTIC_LOWER_BAR, TACTIC_LOWER_MIN_N = 0.97, 0.95, 0.90, 30
 OUTAGE_PD_BAR = 0.95
@@ -79,13 +79,14 @@ class Job:
 
 
 def before_config() -> EngineConfig:
-    """The engine's defaults with issue 14's line-breach additions off: no degraded mode,
-    no camera bearing confirming a trigger."""
+    """The engine's defaults with issue 14's additions off: no degraded mode, no camera
+    confirming a trigger, no camera sightings."""
     base = EngineConfig()
     line = msgspec.structs.replace(
         base.rules.line_breach, degraded_mode=False, camera_confirms=False
     )
-    rules = msgspec.structs.replace(base.rules, line_breach=line)
+    sightings = msgspec.structs.replace(base.rules.sightings, enabled=False)
+    rules = msgspec.structs.replace(base.rules, line_breach=line, sightings=sightings)
     return msgspec.structs.replace(base, rules=rules)
 
 
@@ -310,7 +311,7 @@ def run(
             row["before"] = {
                 **_pooled(earlier, timed=False),
                 "nar_per_10km_day": _r(float(np.mean(nars)), 4) if nars else None,
-                "rules": "degraded_mode and camera_confirms off",
+                "rules": "degraded_mode, camera_confirms and sightings off",
             }
         rows.append(row | {"bars": {}})
     hostile = [r for r in results if r["scenario"] not in NUISANCE_SCENARIOS]

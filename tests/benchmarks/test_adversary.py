@@ -22,8 +22,12 @@ def test_registered_and_every_scenario_is_in_the_library() -> None:
 
 
 def test_the_rules_before_have_issue_14s_additions_off() -> None:
-    line = adversary.before_config().rules.line_breach
-    assert (line.degraded_mode, line.camera_confirms) == (False, False)
+    rules = adversary.before_config().rules
+    line = rules.line_breach
+    assert (line.degraded_mode, line.camera_confirms, rules.sightings.enabled) == (False,) * 3
+    now = adversary.EngineConfig().rules  # and on by default
+    assert (now.line_breach.degraded_mode, now.line_breach.camera_confirms) == (True, True)
+    assert now.sightings.enabled
 
 
 def test_quick_path_before_and_after() -> None:
@@ -31,7 +35,7 @@ def test_quick_path_before_and_after() -> None:
     assert json.loads(json.dumps(rows, allow_nan=False)) == rows
     assert [r["bench"] for r in rows] == ["adversary", "adversary_total"]
     row = rows[0]
-    assert row["before"]["rules"] == "degraded_mode and camera_confirms off"
+    assert row["before"]["rules"] == "degraded_mode, camera_confirms and sightings off"
     assert row["crossing_groups"] == 0  # nobody hostile
     assert rows[-1]["bars"] == {}  # quick: not judged
 
