@@ -48,8 +48,9 @@ from borderwatch.service.core import Service, ServiceOptions
 
 if TYPE_CHECKING:
     from borderwatch.twin.checkpoints import Traffic
+    from borderwatch.twin.script import LiveScript
 
-__all__ = ["RunOptions", "first_crossing", "first_login", "serve"]
+__all__ = ["RunOptions", "first_login", "serve"]
 
 log = logging.getLogger("borderwatch")
 
@@ -68,6 +69,9 @@ class RunOptions:
     twin: str | None = None
     twin_speed: float = 1.0
     twin_seed: int = 1
+    # The twin's day from its real start; by default it starts a minute before its first
+    # crossing group can raise an alert (`twin.script.live_start_s`), so a newcomer sees one.
+    twin_from_start: bool = False
     # Print one line of JSON with the bound ports once everything listens (tests, tools).
     announce: bool = False
     # HTTPS for the console and the API, with the server certificate of our CA (DATA/pki);
@@ -126,6 +130,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
     # `twin_speed` times faster than the wall clock, so its sensors' stamps are on time.
     start_ns = time.time_ns()
     clock = time.time_ns if options.twin is None else _twin_clock(start_ns, options.twin_speed)
+    script = None if options.twin is None else await asyncio.to_thread(_script, options)
     async with Service.start(options.service, clock) as service:
         lanes = await asyncio.to_thread(_lanes_setup, options, service)
         tls = _tls_context(data)
@@ -134,7 +139,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         server = await cot.setup(
             settings, service.admission, service.stats, tls, revocations, hub=service.tak
         )
-        app = create_app(service, ApiSettings(stations=options.stations))
+        app = create_app(service, ApiSettings(stations=options.stations, twin=script))
         if lanes is not None:  # the lanes' officer works at both posts
             from borderwatch.ops.checkpoints.records import POSTS
 
@@ -173,9 +178,9 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
                 "cot_tls": server.tls_port,
             }
             _announce(options, ports)
-            if options.twin is not None:
+            if script is not None:
                 twin_task = asyncio.create_task(
-                    _twin(options, server.tcp_port, stop, start_ns), name="twin"
+                    _twin(options, script, server.tcp_port, stop, clock), name="twin"
                 )
             if lanes is not None:
                 lanes_task = asyncio.create_task(
@@ -240,55 +245,57 @@ def _twin_clock(start_ns: int, speed: float) -> Callable[[], int]:
     return now
 
 
-def first_crossing(
-    scenario: str, seed: int, start_ns: int, speed: float
-) -> tuple[int, str, str] | None:
-    """When the twin's first hostile crossing is due on the service's clock (the scenario
-    starting at `start_ns`, run `speed` times real time), its sector and class; None if the
-    scenario has none. A newcomer watching an empty queue learns when something will happen
-    (approach alerts come up to 30 min before a crossing)."""
+def _script(options: RunOptions) -> LiveScript:
+    """The twin's script: where its live day starts and when its crossings are due."""
     from borderwatch.twin import load_scenario
+    from borderwatch.twin.script import live_script
     from borderwatch.twin.stream import prepare
 
-    loaded, path = load_scenario(scenario)
-    run = prepare(loaded, path, seed)
-    due = [c for c in run.crossings if c.hostile and c.inbound and not c.corridor]
-    if not due:
-        return None
-    first = min(due, key=lambda c: c.t)
-    return start_ns + round(first.t / speed * 1e9), first.sector, first.cls
+    assert options.twin is not None
+    loaded, path = load_scenario(options.twin)
+    run = prepare(loaded, path, options.twin_seed)
+    approach = options.service.config.rules.approach
+    return live_script(run, approach, options.twin_speed, options.twin_from_start)
 
 
-async def _say_first_crossing(options: RunOptions, start_ns: int) -> None:
-    if options.twin is None:
-        return
-    try:
-        found = await asyncio.to_thread(
-            first_crossing, options.twin, options.twin_seed, start_ns, options.twin_speed
-        )
-    except Exception:
-        log.exception("could not tell when the twin's first crossing is due")
-        return
-    if found is None:
-        log.warning("the twin's scenario %s has no hostile crossing", options.twin)
-        return
-    due_ns, sector, cls = found
-    log.warning(
-        "the twin's first crossing (%s, sector %s) is due at %s UTC, in %.0f min of wall time;"
-        " approach alerts come up to 30 min before it",
-        cls,
-        sector,
-        time.strftime("%H:%M:%S", time.gmtime(due_ns / 1e9)),
-        max(0.0, (due_ns - time.time_ns()) / 60e9),
+def _say_start(script: LiveScript, now_ns: int) -> None:
+    """Tell the terminal where the twin's day started and when its next crossing is due, so
+    a newcomer watching an empty queue knows when to look (and that it is not broken)."""
+    where = (
+        "at its real start (--from-start)"
+        if script.from_s == 0.0
+        else f"{script.from_s / 60:.0f} min into its day, a minute before its first crossing "
+        "group can raise an alert (--from-start: its real start)"
     )
+    found = script.next_crossing(now_ns)
+    due = ""
+    if found is not None:
+        due_ns, crossing = found
+        due = (
+            f"; its next crossing ({crossing.cls}, sector {crossing.sector}) is due in "
+            f"{(due_ns - now_ns) / 60e9 / script.speed:.0f} min of wall time (approach alerts "
+            "come up to an hour before a crossing)"
+        )
+    log.warning("the twin %s started %s%s", script.scenario, where, due)
 
 
-async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, start_ns: int) -> None:
-    from borderwatch.twin.live import stream_live
+async def _twin(
+    options: RunOptions,
+    script: LiveScript,
+    port: int | None,
+    stop: asyncio.Event,
+    clock: Callable[[], int],
+) -> None:
+    from borderwatch.twin.live import LiveSummary, stream_live
 
     if port is None or options.twin is None:
         return
-    say = asyncio.create_task(_say_first_crossing(options, start_ns), name="twin-first-crossing")
+
+    def started(summary: LiveSummary) -> None:
+        if script.start_ns is None:
+            script.start_ns = summary.start_ns
+            _say_start(script, clock())
+
     try:
         summary = await stream_live(
             options.twin,
@@ -296,15 +303,15 @@ async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, star
             port=port,
             speed=options.twin_speed,
             seed=options.twin_seed,
-            start_ns=start_ns,
+            from_s=script.from_s,
+            clock=clock,  # the scenario second `from_s` lands on the service's clock
             stop=stop,
+            on_progress=started,
             repeat=True,  # a live system does not stop at the end of the scenario's day
         )
         log.info("the twin finished: %s", summary)
     except Exception:
         log.exception("the twin stopped")
-    finally:
-        say.cancel()
 
 
 def _lanes_setup(options: RunOptions, service: Service) -> tuple[Traffic, str] | None:
