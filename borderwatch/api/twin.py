@@ -1,7 +1,7 @@
 """The live twin's script (`GET /api/v1/twin`): when its day started and when its next
 crossing is due, so a newcomer facing an empty queue knows when to look. It is the exercise's
-script, which no real border has: served only when `borderwatch run --twin` feeds the system
-(404 otherwise), and labelled as such on the console."""
+script, which no real border has: only when `borderwatch run --twin` feeds the system
+(otherwise `scenario` is null and the console shows nothing), and labelled as such there."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from starlette.responses import Response
 
 from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
-from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MsgspecResponse, returns
 from borderwatch.api.state import state_of
 
@@ -33,29 +32,29 @@ class NextCrossing(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TwinStatus(msgspec.Struct, frozen=True, kw_only=True):
-    """The live twin: its scenario, speed, where its day started, and what is due next."""
+    """The live twin: its scenario, speed, where its day started, and what is due next.
+    `scenario` null: no twin feeds this system (a real border has no script)."""
 
-    scenario: str
-    speed: float
-    from_s: float  # the scenario second the live day started at (0: its real start)
-    start_ns: int | None  # where the scenario's start landed on the service's clock
-    now_ns: int
-    next_crossing: NextCrossing | None
-    script: bool = True  # the exercise's script: a real border has none
+    now_ns: int  # the service's clock
+    scenario: str | None = None
+    speed: float | None = None
+    from_s: float | None = None  # the scenario second the live day started at (0: its start)
+    start_ns: int | None = None  # where the scenario's start landed (null: not started yet)
+    next_crossing: NextCrossing | None = None
 
 
 @router.get(
     "/twin",
     summary="The live twin's script: its next crossing due",
-    responses=returns(TwinStatus, 404),
+    responses=returns(TwinStatus),
 )
 async def twin(request: Request, _: Annotated[Claims, Depends(Require("read_alerts"))]) -> Response:
-    """The twin's script, or 404 when no twin feeds this system."""
+    """The twin's script as of now (`scenario` null without a twin)."""
     state = state_of(request)
     script = state.settings.twin
-    if script is None:
-        raise NotFoundError("no twin feeds this system (borderwatch run --twin SCENARIO)")
     now_ns = state.service.clock()
+    if script is None:
+        return MsgspecResponse(TwinStatus(now_ns=now_ns))
     found = script.next_crossing(now_ns)
     nxt = None
     if found is not None:
