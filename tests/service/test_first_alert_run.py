@@ -55,7 +55,7 @@ def test_make_runs_twin_shows_an_intrusion_alert_within_two_minutes(
             while not alerts and now_ns < began_ns + 150 * NS:
                 assert time.monotonic() < deadline, "the service's clock stalled"
                 time.sleep(0.5)
-                params = {"category": "intrusion", "limit": 1000}
+                params: dict[str, str | int] = {"category": "intrusion", "limit": 1000}
                 alerts = http.get("/api/v1/alerts", params=params, headers=auth).json()
                 now_ns = http.get("/api/v1/twin", headers=auth).json()["now_ns"]
             assert alerts, "no intrusion alert within 150 s of event time"
