@@ -177,7 +177,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
                 "cot_udp": server.udp_port,
                 "cot_tls": server.tls_port,
             }
-            _announce(options, ports)
+            _announce(options, ports, script)
             if script is not None:
                 twin_task = asyncio.create_task(
                     _twin(options, script, server.tcp_port, stop, clock), name="twin"
@@ -206,7 +206,7 @@ def _without_tls(settings: cot.CotSettings) -> cot.CotSettings:
     return msgspec.structs.replace(settings, tls_port=None)
 
 
-def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
+def _announce(options: RunOptions, ports: dict[str, int | None], script: LiveScript | None) -> None:
     if options.announce:
         print(json.dumps({"ready": ports}), flush=True)
         return
@@ -231,9 +231,19 @@ def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
         )
     if options.twin:
         print(f"  twin:        {options.twin} at {options.twin_speed:g}x", flush=True)
+        if script is not None and script.from_s > 0.0:
+            print(
+                f"               from {_hm(script.from_s)} into its day, a minute before its "
+                "first crossing group can raise an alert (--from-start: from its start)",
+                flush=True,
+            )
         lanes = (options.service.data.root / "twin-lanes.txt").read_text().split()
         print(f"  lane page:   {lanes[0]} / {lanes[1]}  (the twin's posts' officer)", flush=True)
     print("Ctrl-C stops it.", flush=True)
+
+
+def _hm(seconds: float) -> str:
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
 def _twin_clock(start_ns: int, speed: float) -> Callable[[], int]:
