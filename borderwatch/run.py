@@ -180,7 +180,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
             _announce(options, ports, script)
             if script is not None:
                 twin_task = asyncio.create_task(
-                    _twin(options, script, server.tcp_port, stop, clock), name="twin"
+                    _twin(options, script, server.tcp_port, stop, clock, start_ns), name="twin"
                 )
             if lanes is not None:
                 lanes_task = asyncio.create_task(
@@ -295,6 +295,7 @@ async def _twin(
     port: int | None,
     stop: asyncio.Event,
     clock: Callable[[], int],
+    start_ns: int,
 ) -> None:
     from borderwatch.twin.live import LiveSummary, stream_live
 
@@ -313,8 +314,12 @@ async def _twin(
             port=port,
             speed=options.twin_speed,
             seed=options.twin_seed,
+            # From its start: the scenario's start is the clock's (what comes due while the
+            # twin prepares is sent at once). From `from_s`: that second lands on the clock's
+            # reading once the twin is ready, so skipping hours costs no late messages.
+            start_ns=start_ns if script.from_s == 0.0 else None,
             from_s=script.from_s,
-            clock=clock,  # the scenario second `from_s` lands on the service's clock
+            clock=clock,
             stop=stop,
             on_progress=started,
             repeat=True,  # a live system does not stop at the end of the scenario's day

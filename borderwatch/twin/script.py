@@ -90,9 +90,9 @@ def live_start_s(run: TwinRun, approach: Approach, lead_s: float = LEAD_S) -> fl
     """Where a live day starts to show its first intrusion alert soon: `lead_s` before the
     first group can raise one (0: the scenario's start, if it has none or it is that early)."""
     first = first_alertable_s(run, approach)
-    if first is None:
+    if first is None or not 0.0 < first - lead_s < run.duration_s:
         return 0.0
-    return float(min(max(0.0, first - lead_s), run.duration_s))
+    return first - lead_s
 
 
 def next_due(due: list[Due], scenario_s: float) -> Due | None:
