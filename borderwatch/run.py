@@ -272,7 +272,7 @@ def _say_start(script: LiveScript, now_ns: int) -> None:
     """Tell the terminal where the twin's day started and when its next crossing is due, so
     a newcomer watching an empty queue knows when to look (and that it is not broken)."""
     where = (
-        "at its real start (--from-start)"
+        "at its start"
         if script.from_s == 0.0
         else f"{script.from_s / 60:.0f} min into its day, a minute before its first crossing "
         "group can raise an alert (--from-start: its real start)"
