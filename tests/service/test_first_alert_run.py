@@ -67,3 +67,11 @@ def test_make_runs_twin_shows_an_intrusion_alert_within_two_minutes(
             assert first["rule"] == "approach"
     finally:
         stop_service(proc)
+
+
+def test_an_unknown_twin_scenario_is_a_clear_error_before_anything_listens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", "--data", str(tmp_path / "data"), "--twin", "no-such-day", "--http-port", "0"]
+    assert main([*args, "--cot-port", "0", "--udp-port", "0", "--tls-port", "0"]) == 2
+    assert "no-such-day: no such scenario" in capsys.readouterr().err
