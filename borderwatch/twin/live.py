@@ -19,7 +19,9 @@ Messages go out in our CoT encoding (`encode_xml`; a patrol's position report as
 `a-f-G-U-C` event ATAK also sends, with our detail so its agency and seq survive): what the
 server decodes is exactly what `simulate` writes, times shifted. A polar detection's `<point>`
 is its sensor's place. With `repeat` the scenario starts again when it ends, its times and
-each sensor's sequence numbers continuing.
+each sensor's sequence numbers continuing. With `from_s` the first lap starts at that second
+of the scenario: what comes before is computed (the sensors' state and sequence numbers run
+on) but not sent.
 """
 
 from __future__ import annotations
