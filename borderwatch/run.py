@@ -15,9 +15,9 @@ sensor connections, through exactly the path real sensors take (its day starting
 before its first crossing group can raise an alert, `twin/script.py`, so a newcomer sees one
 within two minutes; `--from-start`: at its start; GET /api/v1/twin says what is due next),
 and its crossing posts' traffic into the API as the lanes' officer `twin.lanes` (`twin.lanes`:
-the twin's list in
-`DATA/checkpoints/lists/`, a passage recorded when due, a listed traveller's hit raising its
-lookout alert; the officer's password is printed and kept in `DATA/twin-lanes.txt`).
+the twin's list in `DATA/checkpoints/lists/`, a passage recorded when due, a listed
+traveller's hit raising its lookout alert; the officer's password is printed and kept in
+`DATA/twin-lanes.txt`).
 
 The start order matters: the engine follows the log from seq 0 (rebuilding the picture
 from everything logged before), and only then do the listeners open. Shutdown is the
