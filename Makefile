@@ -23,12 +23,15 @@ $(STAMP): pyproject.toml
 # `make run` starts the whole system on the embedded default (one process, SQLite event log
 # in $(DATA)) with the digital twin streaming full-border-day into its CoT port, and prints
 # the URL and a first-login account. The certificate authority is made on the first run.
+# The twin's day starts a minute before its first crossing group can raise an alert (the
+# first intrusion alert within two minutes); `make run FROM_START=1` starts it at midnight.
 DATA ?= borderwatch-data
 TWIN ?= full-border-day
 SPEED ?= 1
+FROM_START ?=
 run: $(STAMP) web
 	@test -f $(DATA)/pki/ca.key || $(BW) certs init --data $(DATA)
-	$(BW) run --data $(DATA) --twin $(TWIN) --speed $(SPEED)
+	$(BW) run --data $(DATA) --twin $(TWIN) --speed $(SPEED)$(if $(FROM_START), --from-start)
 
 # `make run-stations`: the distributed mode on this machine (borderwatch/stations/, issue 18):
 # the operations room's 3-node NATS JetStream cluster, two sector stations as leaf nodes (each

@@ -139,6 +139,7 @@ def _measure(hours: float) -> dict[str, Any]:
         data, err_path = Path(tmp) / "data", Path(tmp) / "stderr.log"
         tcp = _free_port()
         args = ["run", "--data", str(data), "--twin", SCENARIO, "--speed", f"{SPEED:g}"]
+        args += ["--from-start"]  # the day's first hour, as `_expected` counts it
         args += ["--http-port", "0", "--cot-port", str(tcp), "--udp-port", "0"]
         args += ["--tls-port", "0", "--ready-json"]
         with err_path.open("w") as err:

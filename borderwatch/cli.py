@@ -469,6 +469,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         twin=args.twin,
         twin_speed=args.speed,
         twin_seed=args.seed,
+        twin_from_start=args.from_start,
         announce=args.ready_json,
         http_tls=http_tls,
         stations=Path(args.stations) if args.stations else None,
@@ -571,6 +572,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--twin", help="feed the system from the digital twin on this scenario")
     s.add_argument("--speed", type=_speed, default=1.0, help="the twin's speed (default 1x)")
     s.add_argument("--seed", type=_seed, default=1, help="the twin's random seed (default 1)")
+    s.add_argument(
+        "--from-start",
+        action="store_true",
+        help="the twin's day from its real start (default: a minute before its first crossing "
+        "group can raise an alert, so the first intrusion alert comes within two minutes)",
+    )
     s.add_argument("--sectors", help="watch only these sectors, comma-separated (default all)")
     s.add_argument("--sites", help="the site layout, if not the default")
     _config_option(s)

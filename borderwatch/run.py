@@ -11,10 +11,13 @@
                               API (REST, WebSocket /api/v1/stream) ┘   console, partners
 
 With `--twin SCENARIO` the digital twin streams its sensors into the CoT port as separate
-sensor connections, through exactly the path real sensors take, and its crossing posts'
-traffic into the API as the lanes' officer `twin.lanes` (`twin.lanes`: the twin's list in
-`DATA/checkpoints/lists/`, a passage recorded when due, a listed traveller's hit raising its
-lookout alert; the officer's password is printed and kept in `DATA/twin-lanes.txt`).
+sensor connections, through exactly the path real sensors take (its day starting a minute
+before its first crossing group can raise an alert, `twin/script.py`, so a newcomer sees one
+within two minutes; `--from-start`: at its start; GET /api/v1/twin says what is due next),
+and its crossing posts' traffic into the API as the lanes' officer `twin.lanes` (`twin.lanes`:
+the twin's list in `DATA/checkpoints/lists/`, a passage recorded when due, a listed
+traveller's hit raising its lookout alert; the officer's password is printed and kept in
+`DATA/twin-lanes.txt`).
 
 The start order matters: the engine follows the log from seq 0 (rebuilding the picture
 from everything logged before), and only then do the listeners open. Shutdown is the
@@ -48,8 +51,9 @@ from borderwatch.service.core import Service, ServiceOptions
 
 if TYPE_CHECKING:
     from borderwatch.twin.checkpoints import Traffic
+    from borderwatch.twin.script import LiveScript
 
-__all__ = ["RunOptions", "first_crossing", "first_login", "serve"]
+__all__ = ["RunOptions", "first_login", "serve"]
 
 log = logging.getLogger("borderwatch")
 
@@ -68,6 +72,9 @@ class RunOptions:
     twin: str | None = None
     twin_speed: float = 1.0
     twin_seed: int = 1
+    # The twin's day from its real start; by default it starts a minute before its first
+    # crossing group can raise an alert (`twin.script.live_start_s`), so a newcomer sees one.
+    twin_from_start: bool = False
     # Print one line of JSON with the bound ports once everything listens (tests, tools).
     announce: bool = False
     # HTTPS for the console and the API, with the server certificate of our CA (DATA/pki);
@@ -126,6 +133,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
     # `twin_speed` times faster than the wall clock, so its sensors' stamps are on time.
     start_ns = time.time_ns()
     clock = time.time_ns if options.twin is None else _twin_clock(start_ns, options.twin_speed)
+    script = None if options.twin is None else await asyncio.to_thread(_script, options)
     async with Service.start(options.service, clock) as service:
         lanes = await asyncio.to_thread(_lanes_setup, options, service)
         tls = _tls_context(data)
@@ -134,7 +142,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         server = await cot.setup(
             settings, service.admission, service.stats, tls, revocations, hub=service.tak
         )
-        app = create_app(service, ApiSettings(stations=options.stations))
+        app = create_app(service, ApiSettings(stations=options.stations, twin=script))
         if lanes is not None:  # the lanes' officer works at both posts
             from borderwatch.ops.checkpoints.records import POSTS
 
@@ -172,10 +180,10 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
                 "cot_udp": server.udp_port,
                 "cot_tls": server.tls_port,
             }
-            _announce(options, ports)
-            if options.twin is not None:
+            _announce(options, ports, script)
+            if script is not None:
                 twin_task = asyncio.create_task(
-                    _twin(options, server.tcp_port, stop, start_ns), name="twin"
+                    _twin(options, script, server.tcp_port, stop, clock, start_ns), name="twin"
                 )
             if lanes is not None:
                 lanes_task = asyncio.create_task(
@@ -201,7 +209,7 @@ def _without_tls(settings: cot.CotSettings) -> cot.CotSettings:
     return msgspec.structs.replace(settings, tls_port=None)
 
 
-def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
+def _announce(options: RunOptions, ports: dict[str, int | None], script: LiveScript | None) -> None:
     if options.announce:
         print(json.dumps({"ready": ports}), flush=True)
         return
@@ -226,9 +234,19 @@ def _announce(options: RunOptions, ports: dict[str, int | None]) -> None:
         )
     if options.twin:
         print(f"  twin:        {options.twin} at {options.twin_speed:g}x", flush=True)
+        if script is not None and script.from_s > 0.0:
+            print(
+                f"               from {_hm(script.from_s)} into its day, a minute before its "
+                "first crossing group can raise an alert (--from-start: from its start)",
+                flush=True,
+            )
         lanes = (options.service.data.root / "twin-lanes.txt").read_text().split()
         print(f"  lane page:   {lanes[0]} / {lanes[1]}  (the twin's posts' officer)", flush=True)
     print("Ctrl-C stops it.", flush=True)
+
+
+def _hm(seconds: float) -> str:
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
 def _twin_clock(start_ns: int, speed: float) -> Callable[[], int]:
@@ -240,55 +258,58 @@ def _twin_clock(start_ns: int, speed: float) -> Callable[[], int]:
     return now
 
 
-def first_crossing(
-    scenario: str, seed: int, start_ns: int, speed: float
-) -> tuple[int, str, str] | None:
-    """When the twin's first hostile crossing is due on the service's clock (the scenario
-    starting at `start_ns`, run `speed` times real time), its sector and class; None if the
-    scenario has none. A newcomer watching an empty queue learns when something will happen
-    (approach alerts come up to 30 min before a crossing)."""
+def _script(options: RunOptions) -> LiveScript:
+    """The twin's script: where its live day starts and when its crossings are due."""
     from borderwatch.twin import load_scenario
+    from borderwatch.twin.script import live_script
     from borderwatch.twin.stream import prepare
 
-    loaded, path = load_scenario(scenario)
-    run = prepare(loaded, path, seed)
-    due = [c for c in run.crossings if c.hostile and c.inbound and not c.corridor]
-    if not due:
-        return None
-    first = min(due, key=lambda c: c.t)
-    return start_ns + round(first.t / speed * 1e9), first.sector, first.cls
+    assert options.twin is not None
+    loaded, path = load_scenario(options.twin)
+    run = prepare(loaded, path, options.twin_seed)
+    approach = options.service.config.rules.approach
+    return live_script(run, approach, options.twin_speed, options.twin_from_start)
 
 
-async def _say_first_crossing(options: RunOptions, start_ns: int) -> None:
-    if options.twin is None:
-        return
-    try:
-        found = await asyncio.to_thread(
-            first_crossing, options.twin, options.twin_seed, start_ns, options.twin_speed
-        )
-    except Exception:
-        log.exception("could not tell when the twin's first crossing is due")
-        return
-    if found is None:
-        log.warning("the twin's scenario %s has no hostile crossing", options.twin)
-        return
-    due_ns, sector, cls = found
-    log.warning(
-        "the twin's first crossing (%s, sector %s) is due at %s UTC, in %.0f min of wall time;"
-        " approach alerts come up to 30 min before it",
-        cls,
-        sector,
-        time.strftime("%H:%M:%S", time.gmtime(due_ns / 1e9)),
-        max(0.0, (due_ns - time.time_ns()) / 60e9),
+def _say_start(script: LiveScript, now_ns: int) -> None:
+    """Tell the terminal where the twin's day started and when its next crossing is due, so
+    a newcomer watching an empty queue knows when to look (and that it is not broken)."""
+    where = (
+        "at its start"
+        if script.from_s == 0.0
+        else f"{script.from_s / 60:.0f} min into its day, a minute before its first crossing "
+        "group can raise an alert (--from-start: its real start)"
     )
+    found = script.next_crossing(now_ns)
+    due = ""
+    if found is not None:
+        due_ns, crossing = found
+        due = (
+            f"; its next crossing ({crossing.cls}, sector {crossing.sector}) is due in "
+            f"{(due_ns - now_ns) / 60e9 / script.speed:.0f} min of wall time (approach alerts "
+            "come up to an hour before a crossing)"
+        )
+    log.warning("the twin %s started %s%s", script.scenario, where, due)
 
 
-async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, start_ns: int) -> None:
-    from borderwatch.twin.live import stream_live
+async def _twin(
+    options: RunOptions,
+    script: LiveScript,
+    port: int | None,
+    stop: asyncio.Event,
+    clock: Callable[[], int],
+    start_ns: int,
+) -> None:
+    from borderwatch.twin.live import LiveSummary, stream_live
 
     if port is None or options.twin is None:
         return
-    say = asyncio.create_task(_say_first_crossing(options, start_ns), name="twin-first-crossing")
+
+    def started(summary: LiveSummary) -> None:
+        if script.start_ns is None:
+            script.start_ns = summary.start_ns
+            _say_start(script, clock())
+
     try:
         summary = await stream_live(
             options.twin,
@@ -296,15 +317,19 @@ async def _twin(options: RunOptions, port: int | None, stop: asyncio.Event, star
             port=port,
             speed=options.twin_speed,
             seed=options.twin_seed,
-            start_ns=start_ns,
+            # From its start: the scenario's start is the clock's (what comes due while the
+            # twin prepares is sent at once). From `from_s`: that second lands on the clock's
+            # reading once the twin is ready, so skipping hours costs no late messages.
+            start_ns=start_ns if script.from_s == 0.0 else None,
+            from_s=script.from_s,
+            clock=clock,
             stop=stop,
+            on_progress=started,
             repeat=True,  # a live system does not stop at the end of the scenario's day
         )
         log.info("the twin finished: %s", summary)
     except Exception:
         log.exception("the twin stopped")
-    finally:
-        say.cancel()
 
 
 def _lanes_setup(options: RunOptions, service: Service) -> tuple[Traffic, str] | None:

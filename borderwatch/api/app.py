@@ -38,6 +38,7 @@ from borderwatch.api import (
     stream,
     tak,
     tracks,
+    twin,
 )
 from borderwatch.api.errors import install_error_handlers
 from borderwatch.api.headers import SecurityHeaders
@@ -98,6 +99,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     oversight.router,  # governance reports (issue 19)
     checkpoints.router,  # issue 17: the crossing posts
     stations.router,  # issue 18: the sector stations of the distributed mode
+    twin.router,  # issue 14: the live twin's script (next crossing due)
 )
 
 

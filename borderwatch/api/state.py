@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from starlette.requests import HTTPConnection
 
@@ -14,6 +14,9 @@ from borderwatch.accounts.throttle import LoginThrottle
 from borderwatch.geo import Sector
 from borderwatch.service import Service
 from borderwatch.share import Exchange
+
+if TYPE_CHECKING:
+    from borderwatch.twin.script import LiveScript
 
 __all__ = ["ApiSettings", "ApiState", "Sessions", "state_of"]
 
@@ -40,6 +43,9 @@ class ApiSettings:
     # Where a running distributed mode writes its stations' health (`borderwatch stations up
     # --data DIR`; `run --stations DIR`): GET /api/v1/stations reads it. None: embedded.
     stations: Path | None = None
+    # The live twin's script (`run --twin`): GET /api/v1/twin says when its next crossing is
+    # due. None: no twin feeds this system.
+    twin: LiveScript | None = None
 
 
 @dataclass(slots=True)

@@ -19,7 +19,9 @@ Messages go out in our CoT encoding (`encode_xml`; a patrol's position report as
 `a-f-G-U-C` event ATAK also sends, with our detail so its agency and seq survive): what the
 server decodes is exactly what `simulate` writes, times shifted. A polar detection's `<point>`
 is its sensor's place. With `repeat` the scenario starts again when it ends, its times and
-each sensor's sequence numbers continuing.
+each sensor's sequence numbers continuing. With `from_s` the first lap starts at that second
+of the scenario: what comes before is computed (the sensors' state and sequence numbers run
+on) but not sent.
 """
 
 from __future__ import annotations
@@ -169,11 +171,14 @@ class _Streamer:
         start_ns: int | None,
         repeat: bool,
         on_progress: ProgressCallback | None,
+        from_s: float = 0.0,
+        clock: Callable[[], int] | None = None,
     ) -> None:
         self.scenario, self.path = scenario, path
         self.host, self.port, self.speed, self.seed = host, port, speed, seed
         self.hours, self.start_ns, self.repeat = hours, start_ns, repeat
         self.on_progress = on_progress
+        self.from_s, self.clock = from_s, clock
         self.summary = LiveSummary(scenario.name, speed)
         self.links: dict[str, _Link] = {}
         self.down: set[str] = set()
@@ -209,12 +214,21 @@ class _Streamer:
         producer = asyncio.create_task(self.produce(), name="twin-stream")
         try:
             first = await self.queue.get()
+            # Skip the chunks wholly before `from_s` (computed, so the sensors' state runs on).
+            while first is not None and first[0].t0_s + first[1].t1 <= self.from_s:
+                first = await self.queue.get()
             loop = asyncio.get_running_loop()
-            # Default: now, once the first chunk is ready to go (preparing takes seconds).
-            start_ns = time.time_ns() if self.start_ns is None else self.start_ns
+            if self.start_ns is None:
+                # Now, once the first chunk is ready to go (preparing and skipping take
+                # seconds): `from_s` lands on the clock's reading, due at once.
+                at_ns = (self.clock or time.time_ns)()
+                self.mono0 = loop.time() - self.from_s / self.speed
+            else:
+                at_ns = self.start_ns
+                self.mono0 = loop.time() - (time.time_ns() - at_ns) / 1e9 - self.from_s / self.speed
+            start_ns = at_ns - round(self.from_s * 1e9)  # where the scenario's start lands
             self.summary.start_ns = start_ns
             self.shift_ns = start_ns - self.scenario.start_ns
-            self.mono0 = loop.time() - (time.time_ns() - start_ns) / 1e9
             _log.info(
                 "twin %s at %gx into %s:%d, starting at %d",
                 self.scenario.name,
@@ -241,7 +255,8 @@ class _Streamer:
     async def _send_chunk(self, lap: _Lap, arrivals: Arrivals) -> None:
         loop = asyncio.get_running_loop()
         t = lap.t0_s + arrivals.arrival_s  # s since the first lap's start
-        i, n = 0, len(t)
+        # What arrives before `from_s` is skipped (only the first lap has any).
+        i, n = int(np.searchsorted(t, self.from_s, side="left")), len(t)
         while i < n:
             due = self.mono0 + float(t[i]) / self.speed
             delay = max(due, self.last_wake + BATCH_S) - loop.time()
@@ -371,6 +386,8 @@ async def stream_live(
     on_progress: ProgressCallback | None = None,
     hours: float | None = None,
     repeat: bool = False,
+    from_s: float = 0.0,
+    clock: Callable[[], int] | None = None,
 ) -> LiveSummary:
     """Run the twin on `scenario` (a library name or a file) and stream its sensors into the
     CoT TCP port at `host:port`, `speed` times real time, until it ends or `stop` is set.
@@ -380,10 +397,20 @@ async def stream_live(
     takes it. `on_progress` is called with the summary after every due batch (awaited if it
     returns an awaitable: a test can act between batches).
     `hours`: only the first hours of the scenario; `repeat`: start again when it ends.
+    `from_s`: start at this second of the scenario instead of its start; what arrives before
+    it is computed (the sensors' state runs on) but never sent, and `start_ns` is where this
+    second lands. `clock`: with `start_ns` None, the service's clock (UTC ns), whose reading
+    once the first chunk to send is ready is where `from_s` lands (default: the wall clock);
+    a clock running `speed` times the wall clock keeps the messages on its time.
     """
     if not speed > 0 or not np.isfinite(speed):
         raise ConfigError("twin.speed", f"must be a positive number, not {speed!r}")
     loaded, path = load_scenario(scenario)
+    if not 0.0 <= from_s < loaded.hours * 3600.0:
+        raise ConfigError(
+            "twin.from_s",
+            f"must be a second of the scenario's {loaded.hours:g} h, not {from_s!r}",
+        )
     streamer = _Streamer(
         loaded,
         path,
@@ -395,6 +422,8 @@ async def stream_live(
         start_ns=start_ns,
         repeat=repeat,
         on_progress=on_progress,
+        from_s=from_s,
+        clock=clock,
     )
     sender = asyncio.create_task(streamer.run(), name="twin-sender")
     stopper = None if stop is None else asyncio.create_task(stop.wait(), name="twin-stop")

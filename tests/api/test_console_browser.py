@@ -35,6 +35,7 @@ from borderwatch.api import ApiSettings, console
 from borderwatch.engine.config import EVENT_CLOCK
 from borderwatch.messages import decode_lines
 from borderwatch.service import ServiceOptions
+from borderwatch.twin.script import Due, LiveScript
 from tests.accounts.helpers import PASSWORD
 from tests.api.browser import wait_until
 from tests.api.conftest import PATROL, Api, running
@@ -93,9 +94,19 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, list[A
     )
     # the sector stations' health, as a room of the distributed mode keeps writing it
     stations = tmp_path_factory.mktemp("browser-stations")
+    # the live twin's script (`run --twin`): its next crossing due in 15 min of wall time
+    script = LiveScript(
+        scenario="three-crossings",
+        speed=1.0,
+        from_s=600.0,
+        duration_s=3 * 3600.0,
+        due=[Due(1500.0, "N03", "person", "G1")],
+        start_ns=time.time_ns() - 600 * 10**9,
+    )
+    settings = ApiSettings(stations=stations, twin=script)
     with (
         room_writing(stations),
-        running(options, messages[:BEFORE], settings=ApiSettings(stations=stations)) as api,
+        running(options, messages[:BEFORE], settings=settings) as api,
     ):
         yield api, messages[BEFORE:]
 
@@ -205,6 +216,11 @@ def test_sign_in_and_see_the_live_picture(
         "· stations: station-a up, station-b DOWN (backlog 15, lag 25 s)"
     )
     assert page.get_attribute("#stations-state", "class") == "warn"
+    # The live twin's script (GET /twin): when its next crossing is due, labelled as such.
+    page.wait_for_selector("#twin-script:not([hidden])")
+    assert (page.text_content("#twin-script") or "").strip() in (
+        f"· exercise script: next crossing (N03) due in ~{m} min" for m in (14, 15)
+    )
     # The queue: every open alert, most urgent first, from the API and the stream.
     open_alerts = {
         a

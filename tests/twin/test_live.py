@@ -242,6 +242,47 @@ def test_repeat_continues_times_and_sequence_numbers(twin: Twin) -> None:
     assert all(s == sorted(set(s)) for s in seqs.values())
 
 
+def test_from_s_skips_what_came_before_and_lands_that_second_on_the_clock(twin: Twin) -> None:
+    from_s, speed = 420.0, 600.0  # the last three minutes of the ten, at 600x
+    sink = CollectingSink()
+    clock_ns = 1_900_000_000 * NS  # the service's clock: nowhere near the wall clock
+
+    async def main() -> LiveSummary:
+        server = await _server(sink)
+        assert server.tcp_port is not None
+        summary = await stream_live(
+            twin.path,
+            host="127.0.0.1",
+            port=server.tcp_port,
+            speed=speed,
+            from_s=from_s,
+            clock=lambda: clock_ns,
+        )
+        await sink.wait_for(summary.total_sent)
+        await server.close()
+        return summary
+
+    summary = _run(main())
+    assert summary.start_ns == clock_ns - round(from_s * NS)
+    received = Counter(_unshifted(m, summary, twin) for m in sink.messages)
+    assert not received - twin.messages  # nothing made up
+    # Exactly what arrives from `from_s` on (arrivals lag the sensors' stamps by their
+    # latency, 0.15-5 s: stamps just before it may still come).
+    times = sorted(m.time_ns - twin.run.start_ns for m in received.elements())
+    assert times[0] >= (from_s - 6.0) * NS
+    later = [m for m in twin.messages.elements() if m.time_ns - twin.run.start_ns > from_s * NS]
+    assert len(later) > 500
+    assert not Counter(later) - received
+    assert summary.total_sent == received.total()
+    # The sequence numbers go on from what the skipped part used: a gap, not a restart.
+    assert min(m.seq for m in sink.messages) > 0
+
+
+def test_from_s_outside_the_scenario_is_a_config_error(twin: Twin) -> None:
+    with pytest.raises(ConfigError, match=r"twin\.from_s"):
+        _run(stream_live(twin.path, host="127.0.0.1", port=1, from_s=3600.0))
+
+
 @pytest.mark.parametrize("speed", [0.0, -1.0, float("nan"), float("inf")])
 def test_bad_speed_is_a_config_error(twin: Twin, speed: float) -> None:
     with pytest.raises(ConfigError, match=r"twin\.speed"):

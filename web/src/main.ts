@@ -21,6 +21,7 @@ import { TakLayer } from "./tak";
 // -- end of TAK devices --
 // -- the officer's lane page (issue 17) --
 import { LanePage } from "./lane";
+import { ScriptLine } from "./script";
 // -- end of the lane page --
 import "./style.css";
 
@@ -71,6 +72,7 @@ let panel: IncidentPanel | null = null;
 const reportsEl = element("reports-panel"); // the governance reports (issue 19)
 let reports: ReportsPanel | null = null;
 let tak: TakLayer | null = null; // TAK devices (issue 16)
+let script: ScriptLine | null = null; // the live twin's next crossing due (issue 14)
 
 /** The alert queue (or a partner's incident list) and the incident panel, for the role
  * `/api/v1/me` says the user holds. */
@@ -90,6 +92,8 @@ async function startOps(signedIn: Session, shown: maplibregl.Map): Promise<void>
   if (may("read_alerts")) {
     queue = new AlertQueue(queueEl, { session: signedIn, may, open });
     void queue.load();
+    script = new ScriptLine(element("twin-script"), signedIn);
+    script.start();
   } else if (may("read_released_incidents")) {
     incidentList = new IncidentList(queueEl, signedIn, open);
     void incidentList.load().catch((error: unknown) => console.warn("incidents:", error));
@@ -115,6 +119,8 @@ async function startOps(signedIn: Session, shown: maplibregl.Map): Promise<void>
 }
 
 function stopOps(): void {
+  script?.stop();
+  script = null;
   tak?.stop(); // TAK devices (issue 16)
   tak = null;
   queue?.destroy();
