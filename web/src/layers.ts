@@ -26,6 +26,7 @@ export type Group =
   | "places"
   | "sites"
   | "coverage"
+  | "blind"
   | "shadows"
   | "approach"
   | "loitering"
@@ -40,6 +41,7 @@ export const GROUPS: readonly Group[] = [
   "places",
   "sites",
   "coverage",
+  "blind",
   "shadows",
   "approach",
   "loitering",
@@ -61,6 +63,7 @@ const MEMBERS: Record<Group, readonly string[]> = {
   places: ["places-point", "places-label"],
   sites: ["line-sensors", "ugs-point", "towers-point", "bases-point"],
   coverage: ["radar-fill", "camera-line", "ugs-fill"],
+  blind: ["blind-never", "blind-down"], // the berm's blind stretches (blind.ts)
   shadows: ["shadows-fill"],
   approach: ["approach-fill"],
   loitering: ["loitering-fill"],
@@ -83,6 +86,10 @@ const HEALTH_COLOUR: maplibregl.ExpressionSpecification = [
   "#1b7f3b",
 ];
 
+/** The blind stretches' colours (the map's lines and the panel's legend alike). */
+export const BLIND_DOWN = "#e0115f";
+export const BLIND_NEVER = "#5a5a5a";
+
 function layerIs(name: string): maplibregl.FilterSpecification {
   return ["==", ["get", "layer"], name];
 }
@@ -96,6 +103,8 @@ export function overlaySources(): Record<string, maplibregl.SourceSpecification>
     sites: { type: "geojson", data: empty, promoteId: "id" },
     sectors: { type: "geojson", data: empty },
     zones: { type: "geojson", data: empty },
+    // The berm's blind stretches now (GET /coverage, refreshed by blind.ts).
+    blind: { type: "geojson", data: empty, promoteId: "id" },
   };
 }
 
@@ -191,6 +200,23 @@ export function overlayLayers(): maplibregl.LayerSpecification[] {
         "line-offset": -3,
         "line-dasharray": [1, 1],
       },
+    },
+    // Blind stretches over the berm: never covered (no sensor there at all) dotted grey, a
+    // permanent gap of the layout; down now (its sensors fail) thick red, news to act on.
+    {
+      id: "blind-never",
+      type: "line",
+      source: "blind",
+      filter: ["==", ["get", "kind"], "never_covered"],
+      paint: { "line-color": BLIND_NEVER, "line-width": 5, "line-dasharray": [1, 1] },
+    },
+    {
+      id: "blind-down",
+      type: "line",
+      source: "blind",
+      filter: ["==", ["get", "kind"], "down"],
+      layout: { "line-cap": "round" },
+      paint: { "line-color": BLIND_DOWN, "line-width": 7, "line-opacity": 0.85 },
     },
     {
       id: "roads-line",
