@@ -49,7 +49,7 @@ _read = Depends(Require("read_sectors"))
 
 class BlindConfirmer(msgspec.Struct, frozen=True, kw_only=True):
     """A sensor that could confirm a trigger there and cannot now: `down` or `tampered` (its
-    own report), or `silent` (not heard within its missed heartbeats)."""
+    own report), `silent` (not heard within its missed heartbeats), or `never_heard`."""
 
     sensor_id: str
     state: str

@@ -7,8 +7,8 @@ camera down" and who can go there. So consecutive blind stretches of one sector 
 into a run when they are blind for the same kind of reason:
 
 - `down`: the stretch has confirmers in the layout, and none works now; the run says which,
-  and why each fails (its own `down`/`tampered` report, or `silent`: not heard within its
-  kind's missed heartbeats). It ends when the sensors come back.
+  and why each fails (its own `down`/`tampered` report, `silent`: not heard within its
+  kind's missed heartbeats, or `never_heard`). It ends when the sensors come back.
 - `never_covered`: no confirmer stands there at all (out of every radar's and camera's
   reach, in a radar shadow): a gap of the layout, blind whatever the sensors do.
 
@@ -37,7 +37,8 @@ BlindKind = Literal["down", "never_covered"]
 @dataclass(frozen=True, slots=True)
 class Confirmer:
     """A sensor that could confirm a trigger on the run and cannot now, and why: its own
-    report (`down`, `tampered`) or `silent` (no message within its missed heartbeats)."""
+    report (`down`, `tampered`), `silent` (no message within its missed heartbeats) or
+    `never_heard`."""
 
     sensor_id: str
     state: str
@@ -60,9 +61,12 @@ class BlindRun:
 
 def _why(coverage: BermCoverage, sensor_id: str) -> str:
     """Why a confirmer that does not work fails (`works` said it does not; this only
-    explains: its own report if that is what fails it, else its silence)."""
+    explains): its own report if that is what fails it, else its silence, `never_heard` if
+    nothing ever came from it (a sensor not fielded yet, a twin run on another sector)."""
     health = coverage.health.get(sensor_id, "ok")
-    return health if health in DOWN else "silent"
+    if health in DOWN:
+        return health
+    return "silent" if sensor_id in coverage.heard else "never_heard"
 
 
 def blind_runs(coverage: BermCoverage, t_s: float) -> list[BlindRun]:
