@@ -4,7 +4,8 @@
 the `BermCoverage` the line-breach rule asks: one source of truth) at the picture's event
 time, as a GeoJSON FeatureCollection of runs of consecutive blind 100 m stretches, each a
 LineString along the watch line with its sector, from and to km, whether it is blind now
-because its sensors fail (`down`: which, and why) or was never covered (`never_covered`),
+because its sensors fail (`down`: which, and why), because they were never heard
+(`unknown`: not fielded, or a twin on another sector) or was never covered (`never_covered`),
 and, for a role that reads patrols, the free patrol with the shortest ETA to its middle,
 ranked by `ops.dispatch` as an operator's dispatch ranks them. Beside the features, each
 sector's blind metres of both kinds and whether its coverage is degraded now.
@@ -15,6 +16,7 @@ search per run, once per those and per change of the patrols' reports and assign
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 from weakref import WeakKeyDictionary
@@ -62,7 +64,9 @@ class BlindProperties(msgspec.Struct, frozen=True, kw_only=True):
     from_km: float  # along the sector's watch line
     to_km: float
     length_m: float
-    kind: BlindKind  # down: its sensors fail now; never_covered: none stands there
+    # down: its sensors fail now; unknown: its sensors were never heard; never_covered:
+    # none stands there
+    kind: BlindKind
     why: str  # in words: "T05-R down, T05-C silent", or "no sensor there at all"
     confirmers: list[BlindConfirmer]
     lat: float  # the run's middle
@@ -83,12 +87,13 @@ class BlindFeature(msgspec.Struct, frozen=True, kw_only=True):
 
 class SectorCoverage(msgspec.Struct, frozen=True, kw_only=True):
     """A sector's berm now: its length, its blind metres of each kind, and whether its
-    coverage is degraded (some stretch that has sensors has none working)."""
+    coverage is degraded (a stretch whose sensors were heard has none working now)."""
 
     sector: str
     berm_m: float
     down_m: float
     never_covered_m: float
+    unknown_m: float
     degraded: bool
 
 
@@ -105,6 +110,8 @@ class Coverage(msgspec.Struct, frozen=True, kw_only=True):
 def _why(run: BlindRun) -> str:
     if run.kind == "never_covered":
         return "no sensor there at all"
+    if run.kind == "unknown":
+        return "its sensors never heard: " + ", ".join(c.sensor_id for c in run.confirmers)
     return ", ".join(f"{c.sensor_id} {c.state}" for c in run.confirmers)
 
 
@@ -146,7 +153,7 @@ async def coverage(request: Request, claims: Annotated[Claims, _read]) -> Respon
     time_ns = None if picture is None else picture.epoch_ns + round(picture.window.now_s * 1e9)
     nearest: list[PatrolEta | None] = [None] * len(runs)
     if runs and allowed(claims.role, "read_patrols"):
-        nearest = _nearest_patrols(request, cache, runs, time_ns or 0)
+        nearest = await _nearest_patrols(request, cache, runs, time_ns or 0)
     lon, lat = to_lonlat(np.array([r.x for r in runs]), np.array([r.y for r in runs]))
     features = [
         BlindFeature(
@@ -190,35 +197,44 @@ def _sectors(lines: list[tuple[str, Any, int, int]], runs: list[BlindRun]) -> li
             berm_m=round(float(line.length), 1),
             down_m=round(blind[sector, "down"], 1),
             never_covered_m=round(blind[sector, "never_covered"], 1),
+            unknown_m=round(blind[sector, "unknown"], 1),
             degraded=blind[sector, "down"] > 0.0,
         )
         for sector, line, _, _ in lines
     ]
 
 
-def _nearest_patrols(
+async def _nearest_patrols(
     request: Request, cache: _Cache, runs: list[BlindRun], now_ns: int
 ) -> list[PatrolEta | None]:
     """The first of `ops.dispatch`'s ranking for each run's middle (the same ETA along the
-    roads an operator's dispatch shows), cached while nothing it depends on changes."""
+    roads an operator's dispatch shows), cached while nothing it depends on changes. The
+    road searches (a few ms each) run in a worker thread, on a copy of the patrols: the
+    loop keeps serving the engine and the streams meanwhile."""
     api = state_of(request)
     engine = api.service.engine
-    patrols = engine.patrols
+    patrols = list(engine.patrols.values())
     busy = busy_patrols(engine.incidents)
     key = (
         cache.runs.key(engine.picture) if engine.picture is not None else None,
-        tuple((p.callsign, p.time_ns, p.status) for p in patrols.values()),
+        tuple((p.callsign, p.time_ns, p.status) for p in patrols),
         frozenset(busy),
     )
     if key == cache.key and len(cache.nearest) == len(runs):
         return cache.nearest
-    roads = road_network(api.sectors)  # built once per set of sectors
-    lon, lat = to_lonlat(np.array([r.x for r in runs]), np.array([r.y for r in runs]))
-    found: list[PatrolEta | None] = []
-    for k in range(len(runs)):
-        ranked = rank_patrols_to(
-            float(lat[k]), float(lon[k]), patrols.values(), busy, now_ns, roads=roads
-        )
-        found.append(ranked[0] if ranked else None)
+    sectors = api.sectors
+
+    def rank() -> list[PatrolEta | None]:
+        roads = road_network(sectors)  # built once per set of sectors
+        lon, lat = to_lonlat(np.array([r.x for r in runs]), np.array([r.y for r in runs]))
+        found: list[PatrolEta | None] = []
+        for k in range(len(runs)):
+            ranked = rank_patrols_to(
+                float(lat[k]), float(lon[k]), patrols, busy, now_ns, roads=roads
+            )
+            found.append(ranked[0] if ranked else None)
+        return found
+
+    found = await asyncio.to_thread(rank)
     cache.key, cache.nearest = key, found
     return found

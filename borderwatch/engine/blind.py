@@ -9,6 +9,9 @@ into a run when they are blind for the same kind of reason:
 - `down`: the stretch has confirmers in the layout, and none works now; the run says which,
   and why each fails (its own `down`/`tampered` report, `silent`: not heard within its
   kind's missed heartbeats, or `never_heard`). It ends when the sensors come back.
+- `unknown`: its confirmers have never been heard at all (a sector not fielded yet, a twin
+  run on another sector): blind to the rules (a fibre trigger there alerts on its own) but
+  not a fault, as a sensor never heard is "unknown", not "down", in the health queue.
 - `never_covered`: no confirmer stands there at all (out of every radar's and camera's
   reach, in a radar shadow): a gap of the layout, blind whatever the sensors do.
 
@@ -31,7 +34,7 @@ from borderwatch.rules.coverage import DOWN, BermCoverage
 
 __all__ = ["BlindKind", "BlindRun", "BlindRuns", "Confirmer", "blind_runs"]
 
-BlindKind = Literal["down", "never_covered"]
+BlindKind = Literal["down", "unknown", "never_covered"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,24 +72,33 @@ def _why(coverage: BermCoverage, sensor_id: str) -> str:
     return "silent" if sensor_id in coverage.heard else "never_heard"
 
 
+def _kind(coverage: BermCoverage, confirmers: tuple[str, ...]) -> BlindKind:
+    """A blind stretch's kind (see the module doc)."""
+    if not confirmers:
+        return "never_covered"
+    if all(_why(coverage, c) == "never_heard" for c in confirmers):
+        return "unknown"
+    return "down"
+
+
 def blind_runs(coverage: BermCoverage, t_s: float) -> list[BlindRun]:
     """The blind stretches at `t_s` (s from the picture's epoch) as runs, sector by sector
     in the layout's order, along each sector's line."""
-    blind = {id(s) for s in coverage.blind_stretches(t_s)}
+    blind = {id(s): _kind(coverage, s.confirmers) for s in coverage.blind_stretches(t_s)}
     runs: list[BlindRun] = []
     for sector, line, first, count in coverage.lines:
         k = 0
         while k < count:
             s = coverage.stretches[first + k]
-            if id(s) not in blind:
+            kind = blind.get(id(s))
+            if kind is None:
                 k += 1
                 continue
-            kind: BlindKind = "down" if s.confirmers else "never_covered"
             names: set[str] = set(s.confirmers)
             end = k + 1
             while end < count:
                 nxt = coverage.stretches[first + end]
-                if id(nxt) not in blind or bool(nxt.confirmers) != (kind == "down"):
+                if blind.get(id(nxt)) != kind:
                     break
                 names.update(nxt.confirmers)
                 end += 1

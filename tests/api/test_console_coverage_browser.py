@@ -151,7 +151,7 @@ def test_the_console_draws_the_blind_stretches_and_lists_the_nearest_patrol(
     legend = page.eval_on_selector_all(
         "#blind-panel .blind-legend .legend", "ls => ls.map(l => l.textContent)"
     )
-    assert legend == ["down now", "never covered"]
+    assert legend == ["down now", "never heard", "never covered"]
     assert page.locator("#layer-list input[data-group='blind']").is_checked()
 
 
@@ -180,7 +180,7 @@ def test_coverage_tells_a_tower_down_from_a_gap_never_covered(
     assert _runs(after, "never_covered") == [gap]
     (sector,) = after["sectors"]
     assert (sector["sector"], sector["degraded"]) == ("N03", True)
-    assert (sector["down_m"], sector["never_covered_m"]) == (3705.9, 3400.0)
+    assert (sector["down_m"], sector["never_covered_m"], sector["unknown_m"]) == (3705.9, 3400.0, 0)
     # A LineString along the berm, in degrees, from one end of the run to the other.
     feature = next(f for f in after["features"] if f["properties"]["kind"] == "down")
     assert feature["geometry"]["type"] == "LineString"

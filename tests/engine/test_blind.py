@@ -51,10 +51,20 @@ def test_runs_tell_sensors_failing_now_from_a_gap_never_covered(picture: Picture
     coverage.heard["T06-C"] = 0.0
     (_, silent) = blind_runs(coverage, 600.0 + 10.0)
     assert silent.confirmers == (Confirmer("T06-C", "silent"), Confirmer("T06-R", "tampered"))
-    # Never heard from at all (a sector not fielded): said so, not "silent".
+    # Never heard from at all (a sector not fielded): said so, not "silent"; with its radar
+    # tampered it is still a fault, with neither ever heard the run is `unknown`, not `down`.
     del coverage.heard["T06-C"]
     (_, unheard) = blind_runs(coverage, 600.0 + 10.0)
+    assert unheard.kind == "down"
     assert Confirmer("T06-C", "never_heard") in unheard.confirmers
+    del coverage.heard["T06-R"]
+    coverage.health.clear()
+    (_, unknown) = blind_runs(coverage, 600.0 + 10.0)
+    assert unknown.kind == "unknown"
+    assert unknown.confirmers == (
+        Confirmer("T06-C", "never_heard"),
+        Confirmer("T06-R", "never_heard"),
+    )
 
 
 def test_runs_are_walked_once_per_scene_and_health(picture: Picture) -> None:

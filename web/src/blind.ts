@@ -1,6 +1,7 @@
 // The berm's blind stretches (degraded mode): where a fibre trigger has no working sensor to
 // confirm it, drawn on the map (layers.ts: "blind-down" thick red, sensors failing now;
-// "blind-never" dotted grey, no sensor there at all) and listed in a small panel, down-now
+// "blind-unknown" dashed lilac, sensors never heard; "blind-never" dotted grey, no sensor
+// there at all) and listed in a small panel, down-now
 // runs first, each with why (which sensors, down or silent) and the free patrol with the
 // shortest ETA to its middle (the API ranks it as dispatch does). A row click flies there.
 //
@@ -13,12 +14,13 @@ import type { FeatureCollection, LineString } from "geojson";
 import { getJson, type Session } from "./api";
 import { el, bdi } from "./dom";
 import { t } from "./i18n";
-import { BLIND_DOWN, BLIND_NEVER } from "./layers";
+import { BLIND_DOWN, BLIND_NEVER, BLIND_UNKNOWN } from "./layers";
 import { setData } from "./map";
 import type { Frame } from "./stream";
 
 const POLL_S = 30;
 const REFRESH_MS = 1000;
+const ORDER = { down: 0, unknown: 1, never_covered: 2 } as const;
 
 interface NearestPatrol {
   callsign: string;
@@ -31,7 +33,7 @@ interface BlindProperties {
   from_km: number;
   to_km: number;
   length_m: number;
-  kind: "down" | "never_covered";
+  kind: "down" | "unknown" | "never_covered";
   why: string;
   lat: number;
   lon: number;
@@ -96,7 +98,7 @@ export class BlindPanel {
     // does for partners' patrols): the runs in view once the new data is rendered.
     this.map.once("idle", () => {
       const drawn: Record<string, number> = {};
-      for (const layer of ["blind-down", "blind-never"]) {
+      for (const layer of ["blind-down", "blind-unknown", "blind-never"]) {
         if (this.map.getLayer(layer) === undefined) continue;
         drawn[layer] = this.map.queryRenderedFeatures({ layers: [layer] }).length;
       }
@@ -109,6 +111,7 @@ export class BlindPanel {
     const legend = el("div", "blind-legend");
     for (const [kind, colour, key] of [
       ["down", BLIND_DOWN, "blind.down"],
+      ["unknown", BLIND_UNKNOWN, "blind.unknown"],
       ["never_covered", BLIND_NEVER, "blind.never"],
     ] as const) {
       const entry = el("span", `legend ${kind}`);
@@ -118,10 +121,11 @@ export class BlindPanel {
       legend.append(entry);
     }
     const features = [...(this.coverage?.features ?? [])];
-    // Down now first (news), then the layout's permanent gaps; along the border within each.
+    // Down now first (news), then sensors never heard, then the layout's permanent gaps;
+    // along the border within each.
     features.sort(
       (a, b) =>
-        Number(a.properties.kind !== "down") - Number(b.properties.kind !== "down") ||
+        ORDER[a.properties.kind] - ORDER[b.properties.kind] ||
         a.properties.sector.localeCompare(b.properties.sector) ||
         a.properties.from_km - b.properties.from_km,
     );
@@ -141,7 +145,7 @@ export class BlindPanel {
     const where = el("span", "where");
     where.append(bdi(`${p.sector} km ${p.from_km.toFixed(1)}–${p.to_km.toFixed(1)}`));
     const why = el("span", "why");
-    why.textContent = p.kind === "down" ? p.why : t("blind.never_why");
+    why.textContent = p.kind === "never_covered" ? t("blind.never_why") : p.why;
     row.append(where, why);
     const nearest = p.nearest_patrol;
     const patrol = el("span", "nearest");

@@ -63,7 +63,7 @@ const MEMBERS: Record<Group, readonly string[]> = {
   places: ["places-point", "places-label"],
   sites: ["line-sensors", "ugs-point", "towers-point", "bases-point"],
   coverage: ["radar-fill", "camera-line", "ugs-fill"],
-  blind: ["blind-never", "blind-down"], // the berm's blind stretches (blind.ts)
+  blind: ["blind-never", "blind-unknown", "blind-down"], // the berm's blind stretches (blind.ts)
   shadows: ["shadows-fill"],
   approach: ["approach-fill"],
   loitering: ["loitering-fill"],
@@ -89,6 +89,7 @@ const HEALTH_COLOUR: maplibregl.ExpressionSpecification = [
 /** The blind stretches' colours (the map's lines and the panel's legend alike). */
 export const BLIND_DOWN = "#e0115f";
 export const BLIND_NEVER = "#5a5a5a";
+export const BLIND_UNKNOWN = "#9c8fb8";
 
 function layerIs(name: string): maplibregl.FilterSpecification {
   return ["==", ["get", "layer"], name];
@@ -209,6 +210,14 @@ export function overlayLayers(): maplibregl.LayerSpecification[] {
       source: "blind",
       filter: ["==", ["get", "kind"], "never_covered"],
       paint: { "line-color": BLIND_NEVER, "line-width": 5, "line-dasharray": [1, 1] },
+    },
+    {
+      // Sensors never heard (not fielded, a twin on another sector): blind, not a fault.
+      id: "blind-unknown",
+      type: "line",
+      source: "blind",
+      filter: ["==", ["get", "kind"], "unknown"],
+      paint: { "line-color": BLIND_UNKNOWN, "line-width": 4, "line-dasharray": [3, 2] },
     },
     {
       id: "blind-down",
