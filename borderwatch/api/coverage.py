@@ -17,6 +17,7 @@ search per run, once per those and per change of the patrols' reports and assign
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 from weakref import WeakKeyDictionary
@@ -147,6 +148,8 @@ async def coverage(request: Request, claims: Annotated[Claims, _read]) -> Respon
     api = state_of(request)
     engine = api.service.engine
     picture = engine.picture
+    if picture is not None and not math.isfinite(picture.window.now_s):
+        picture = None  # made for an operator's action: no sensor has spoken, no time yet
     cache = _cache(api.service)
     runs = [] if picture is None else cache.runs.of(picture)
     stretch_m = 100.0 if picture is None else picture.rules.line_breach.stretch_m

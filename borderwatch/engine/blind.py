@@ -133,9 +133,10 @@ class BlindRuns:
         """What the runs depend on: the coverage object (by identity: a restored picture's
         is another), the scene the picture's event clock is in, and every sensor's own
         health report.
-        None: the picture has no berm (no layout)."""
+        None: the picture has no berm (no layout), or no time yet (made for an operator's
+        action before any sensor spoke)."""
         coverage = picture.coverage
-        if coverage is None:
+        if coverage is None or not math.isfinite(picture.window.now_s):
             return None
         scene = math.floor(picture.window.now_s / picture.snapshot_s)
         return (coverage, scene, tuple(sorted(coverage.health.items())))

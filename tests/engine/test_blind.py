@@ -84,3 +84,10 @@ def test_runs_are_walked_once_per_scene_and_health(picture: Picture) -> None:
     picture.window.now_s += picture.snapshot_s  # the next scene
     cache.of(picture)
     assert cache.computed == 3
+
+
+def test_a_picture_with_no_time_yet_has_no_runs() -> None:
+    """A picture made for an operator's action before any sensor spoke: nothing to say."""
+    fresh = Picture(Registry.from_layout(load_sites(None).in_sectors({"N03"})), 0)
+    assert fresh.window.now_s == float("-inf")
+    assert BlindRuns().of(fresh) == []
