@@ -459,6 +459,16 @@ const ar: Partial<Record<Key, string>> = {
   // -- end of the alert queue and the incident panel --
   // -- the map side: layers, filters, health, times --
   "layers.title": "الطبقات",
+  "layer.blind": "المقاطع العمياء",
+  "blind.title": "المقاطع العمياء",
+  "blind.down": "معطّل الآن",
+  "blind.unknown": "لم يُسمع قط",
+  "blind.never": "غير مغطّى قط",
+  "blind.never_why": "لا مستشعر هناك إطلاقًا",
+  "blind.none_down": "لا مقطع أعمى بسبب عطل",
+  "blind.down_runs": "عمياء بسبب عطل",
+  "blind.nearest": "الأقرب",
+  "blind.no_patrol": "لا دورية متاحة",
   "filters.title": "المرشّحات",
   "health.title": "المستشعرات والقطاعات",
   "layer.border": "الحدود",
