@@ -119,6 +119,13 @@ def test_the_console_draws_the_blind_stretches_and_lists_the_nearest_patrol(
     # Runs first in this module (`--dist loadscope` keeps the module's order): the console
     # sees the tower go down, not a picture where it already is.
     assert tower_down.time_ns is None, "run the module whole: this test makes the tower fail"
+    # An operator who chose their layers before the blind stretches existed (radar fields
+    # off): their choice is kept, and the new layer is shown all the same.
+    page.goto(api.base_url + "/")
+    page.evaluate(
+        "localStorage.setItem('borderwatch.layers', JSON.stringify(['border', 'berm', 'sectors',"
+        " 'crossings', 'places', 'sites', 'shadows', 'approach', 'trails']))"
+    )
     _sign_in(api, page, "op1")
     page.wait_for_selector("#blind-panel li.blind-run")
     # Only the layout's gap: listed, drawn dotted grey, nothing in the "down" style.
@@ -153,6 +160,7 @@ def test_the_console_draws_the_blind_stretches_and_lists_the_nearest_patrol(
     )
     assert legend == ["down now", "never heard", "never covered"]
     assert page.locator("#layer-list input[data-group='blind']").is_checked()
+    assert not page.locator("#layer-list input[data-group='coverage']").is_checked()
 
 
 def test_coverage_tells_a_tower_down_from_a_gap_never_covered(

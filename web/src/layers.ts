@@ -72,6 +72,10 @@ const MEMBERS: Record<Group, readonly string[]> = {
 };
 
 const STORE_KEY = "borderwatch.layers";
+// The groups there were when the choice was saved; a choice saved before this was kept knew
+// every group but those added since.
+const KNOWN_KEY = "borderwatch.layers.known";
+const ADDED_SINCE_FIRST: ReadonlySet<Group> = new Set<Group>(["blind"]);
 const HEALTH_COLOUR: maplibregl.ExpressionSpecification = [
   "match",
   ["coalesce", ["feature-state", "health"], "ok"],
@@ -380,11 +384,21 @@ export function showHealth(map: maplibregl.Map, healths: ReadonlyMap<string, str
     map.setFeatureState({ source: "sites", id: site }, { health });
 }
 
-/** Which groups are shown (saved from last time; at first all but `HIDDEN_AT_FIRST`). */
+/** Which groups are shown (saved from last time; at first all but `HIDDEN_AT_FIRST`). A group
+ * added since the choice was saved is shown as at first: a new layer (the blind stretches)
+ * must not stay hidden from whoever once ticked a box. */
 export function shownGroups(): Set<Group> {
   try {
     const saved = JSON.parse(localStorage.getItem(STORE_KEY) ?? "null") as string[] | null;
-    if (saved !== null) return new Set(GROUPS.filter((g) => saved.includes(g)));
+    if (saved !== null) {
+      const known = JSON.parse(localStorage.getItem(KNOWN_KEY) ?? "null") as string[] | null;
+      const knew = known ?? GROUPS.filter((g) => !ADDED_SINCE_FIRST.has(g));
+      return new Set(
+        GROUPS.filter(
+          (g) => saved.includes(g) || (!knew.includes(g) && !HIDDEN_AT_FIRST.has(g)),
+        ),
+      );
+    }
   } catch {
     // fall through: the first choice
   }
@@ -422,6 +436,7 @@ export class LayerPanel {
         if (box.checked) this.shown.add(group);
         else this.shown.delete(group);
         localStorage.setItem(STORE_KEY, JSON.stringify([...this.shown]));
+        localStorage.setItem(KNOWN_KEY, JSON.stringify(GROUPS));
         applyGroups(this.map, this.shown);
       });
       const label = document.createElement("label");
