@@ -20,6 +20,7 @@ from borderwatch.api import (
     auth,
     checkpoints,
     console,
+    coverage,
     detections,
     dispatch,
     docs,
@@ -82,6 +83,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     sensors.router,
     health.router,
     sectors.router,
+    coverage.router,  # issue 14: the berm's blind stretches
     layout.router,
     tracks.router,
     alerts.router,

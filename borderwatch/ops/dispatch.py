@@ -18,7 +18,7 @@ flagged `stale`, after every fresh one).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from typing import Annotated
 
 import msgspec
@@ -28,7 +28,7 @@ from borderwatch.geo.projection import to_utm
 from borderwatch.messages import Incident, Patrol
 from borderwatch.ops.roads import RoadNetwork
 
-__all__ = ["DispatchConfig", "PatrolEta", "rank_patrols"]
+__all__ = ["DispatchConfig", "PatrolEta", "busy_patrols", "rank_patrols", "rank_patrols_to"]
 
 Speed = Annotated[float, msgspec.Meta(gt=0.0, le=100.0, description="m/s")]
 
@@ -73,12 +73,40 @@ def rank_patrols(
     (ties by call sign). `incidents` are all incidents (to see who is busy); `now_ns` is the
     picture's event time; `roads`, the network ETAs are routed on (else a straight line
     times `config.detour`)."""
-    config = config or DispatchConfig()
-    busy = {
+    return rank_patrols_to(
+        incident.lat,
+        incident.lon,
+        patrols,
+        busy_patrols(incidents, but=incident.id),
+        now_ns,
+        config,
+        roads,
+        assigned=incident.assigned_patrol,
+    )
+
+
+def busy_patrols(incidents: Mapping[str, Incident], but: str | None = None) -> set[str]:
+    """The call signs assigned to an open incident (other than `but`): not free to send."""
+    return {
         i.assigned_patrol
         for i in incidents.values()
-        if i.state != "resolved" and i.id != incident.id and i.assigned_patrol is not None
+        if i.state != "resolved" and i.id != but and i.assigned_patrol is not None
     }
+
+
+def rank_patrols_to(
+    lat: float,
+    lon: float,
+    patrols: Iterable[Patrol],
+    busy: Set[str],
+    now_ns: int,
+    config: DispatchConfig | None = None,
+    roads: RoadNetwork | None = None,
+    assigned: str | None = None,
+) -> list[PatrolEta]:
+    """The patrols free to go to (`lat`, `lon`) (not in `busy`, on duty, ours), ranked as
+    `rank_patrols` ranks them for an incident there; `assigned`: the one already sent."""
+    config = config or DispatchConfig()
     # A partner's patrol (agency `partner:<iso2>`) is never ours to send: it is proposed to.
     free = [
         p
@@ -87,8 +115,8 @@ def rank_patrols(
     ]
     if not free:
         return []
-    # One batched projection for every patrol and the incident (the last point).
-    x, y = to_utm([*(p.lon for p in free), incident.lon], [*(p.lat for p in free), incident.lat])
+    # One batched projection for every patrol and the goal (the last point).
+    x, y = to_utm([*(p.lon for p in free), lon], [*(p.lat for p in free), lat])
     distance = np.hypot(x[:-1] - x[-1], y[:-1] - y[-1])
     speed = np.array([config.speeds_mps.get(p.agency, config.default_speed_mps) for p in free])
     if roads is None:
@@ -108,7 +136,7 @@ def rank_patrols(
             distance_m=round(float(d), 1),
             eta_s=round(float(e), 1),
             stale=now_ns - p.time_ns > stale_ns,
-            assigned_here=p.callsign == incident.assigned_patrol,
+            assigned_here=assigned is not None and p.callsign == assigned,
         )
         for p, d, e in zip(free, distance, eta, strict=True)
     ]

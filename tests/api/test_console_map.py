@@ -70,7 +70,7 @@ def test_the_fixed_layers_load_and_toggle(api: Api, page: Any) -> None:
         assert page.answers.get(url) == 200, path
     page.click("#layers-box summary")
     boxes = page.query_selector_all("#layer-list input[type=checkbox]")
-    assert len(boxes) == 12
+    assert len(boxes) == 13
     # At first everything is shown but the loitering band and the road corridors.
     hidden = {b.get_attribute("data-group") for b in boxes if not b.is_checked()}
     assert hidden == {"loitering", "corridors"}

@@ -26,6 +26,7 @@ export type Group =
   | "places"
   | "sites"
   | "coverage"
+  | "blind"
   | "shadows"
   | "approach"
   | "loitering"
@@ -40,6 +41,7 @@ export const GROUPS: readonly Group[] = [
   "places",
   "sites",
   "coverage",
+  "blind",
   "shadows",
   "approach",
   "loitering",
@@ -61,6 +63,7 @@ const MEMBERS: Record<Group, readonly string[]> = {
   places: ["places-point", "places-label"],
   sites: ["line-sensors", "ugs-point", "towers-point", "bases-point"],
   coverage: ["radar-fill", "camera-line", "ugs-fill"],
+  blind: ["blind-never", "blind-unknown", "blind-down"], // the berm's blind stretches (blind.ts)
   shadows: ["shadows-fill"],
   approach: ["approach-fill"],
   loitering: ["loitering-fill"],
@@ -69,6 +72,10 @@ const MEMBERS: Record<Group, readonly string[]> = {
 };
 
 const STORE_KEY = "borderwatch.layers";
+// The groups there were when the choice was saved; a choice saved before this was kept knew
+// every group but those added since.
+const KNOWN_KEY = "borderwatch.layers.known";
+const ADDED_SINCE_FIRST: ReadonlySet<Group> = new Set<Group>(["blind"]);
 const HEALTH_COLOUR: maplibregl.ExpressionSpecification = [
   "match",
   ["coalesce", ["feature-state", "health"], "ok"],
@@ -83,6 +90,11 @@ const HEALTH_COLOUR: maplibregl.ExpressionSpecification = [
   "#1b7f3b",
 ];
 
+/** The blind stretches' colours (the map's lines and the panel's legend alike). */
+export const BLIND_DOWN = "#e0115f";
+export const BLIND_NEVER = "#5a5a5a";
+export const BLIND_UNKNOWN = "#9c8fb8";
+
 function layerIs(name: string): maplibregl.FilterSpecification {
   return ["==", ["get", "layer"], name];
 }
@@ -96,6 +108,8 @@ export function overlaySources(): Record<string, maplibregl.SourceSpecification>
     sites: { type: "geojson", data: empty, promoteId: "id" },
     sectors: { type: "geojson", data: empty },
     zones: { type: "geojson", data: empty },
+    // The berm's blind stretches now (GET /coverage, refreshed by blind.ts).
+    blind: { type: "geojson", data: empty, promoteId: "id" },
   };
 }
 
@@ -191,6 +205,31 @@ export function overlayLayers(): maplibregl.LayerSpecification[] {
         "line-offset": -3,
         "line-dasharray": [1, 1],
       },
+    },
+    // Blind stretches over the berm: never covered (no sensor there at all) dotted grey, a
+    // permanent gap of the layout; down now (its sensors fail) thick red, news to act on.
+    {
+      id: "blind-never",
+      type: "line",
+      source: "blind",
+      filter: ["==", ["get", "kind"], "never_covered"],
+      paint: { "line-color": BLIND_NEVER, "line-width": 5, "line-dasharray": [1, 1] },
+    },
+    {
+      // Sensors never heard (not fielded, a twin on another sector): blind, not a fault.
+      id: "blind-unknown",
+      type: "line",
+      source: "blind",
+      filter: ["==", ["get", "kind"], "unknown"],
+      paint: { "line-color": BLIND_UNKNOWN, "line-width": 4, "line-dasharray": [3, 2] },
+    },
+    {
+      id: "blind-down",
+      type: "line",
+      source: "blind",
+      filter: ["==", ["get", "kind"], "down"],
+      layout: { "line-cap": "round" },
+      paint: { "line-color": BLIND_DOWN, "line-width": 7, "line-opacity": 0.85 },
     },
     {
       id: "roads-line",
@@ -345,11 +384,21 @@ export function showHealth(map: maplibregl.Map, healths: ReadonlyMap<string, str
     map.setFeatureState({ source: "sites", id: site }, { health });
 }
 
-/** Which groups are shown (saved from last time; at first all but `HIDDEN_AT_FIRST`). */
+/** Which groups are shown (saved from last time; at first all but `HIDDEN_AT_FIRST`). A group
+ * added since the choice was saved is shown as at first: a new layer (the blind stretches)
+ * must not stay hidden from whoever once ticked a box. */
 export function shownGroups(): Set<Group> {
   try {
     const saved = JSON.parse(localStorage.getItem(STORE_KEY) ?? "null") as string[] | null;
-    if (saved !== null) return new Set(GROUPS.filter((g) => saved.includes(g)));
+    if (saved !== null) {
+      const known = JSON.parse(localStorage.getItem(KNOWN_KEY) ?? "null") as string[] | null;
+      const knew = known ?? GROUPS.filter((g) => !ADDED_SINCE_FIRST.has(g));
+      return new Set(
+        GROUPS.filter(
+          (g) => saved.includes(g) || (!knew.includes(g) && !HIDDEN_AT_FIRST.has(g)),
+        ),
+      );
+    }
   } catch {
     // fall through: the first choice
   }
@@ -387,6 +436,7 @@ export class LayerPanel {
         if (box.checked) this.shown.add(group);
         else this.shown.delete(group);
         localStorage.setItem(STORE_KEY, JSON.stringify([...this.shown]));
+        localStorage.setItem(KNOWN_KEY, JSON.stringify(GROUPS));
         applyGroups(this.map, this.shown);
       });
       const label = document.createElement("label");

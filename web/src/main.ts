@@ -207,6 +207,7 @@ function start(signedIn: Session): void {
         layers: element("layer-list"),
         filters: element("filter-panel"),
         health: element("health-panel"),
+        blind: element("blind-panel"),
         replay: element("replay-panel"),
       },
       (error) => {

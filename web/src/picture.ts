@@ -7,6 +7,7 @@
 import type maplibregl from "maplibre-gl";
 import { getJson, type Session } from "./api";
 import { bothTimes } from "./clock";
+import { BlindPanel } from "./blind";
 import { FilterPanel, type TrackFilter } from "./filters";
 import { HealthPanel } from "./health";
 import { LayerPanel, loadLayers, showHealth } from "./layers";
@@ -27,6 +28,7 @@ export interface PictureElements {
   layers: HTMLElement;
   filters: HTMLElement;
   health: HTMLElement;
+  blind: HTMLElement;
   replay: HTMLElement;
 }
 
@@ -39,6 +41,8 @@ export class Picture {
   readonly filters: FilterPanel;
   readonly health: HealthPanel;
   replay: ReplayPanel | null = null;
+  /** The berm's blind stretches (a role that reads sectors). */
+  blind: BlindPanel | null = null;
   private pending = false;
   private trailsSent = true;
 
@@ -86,6 +90,10 @@ export class Picture {
     if (may("read_tracks")) this.replay = new ReplayPanel(this.el.replay, session, this);
     else box(this.el.replay);
     if (!may("read_sectors") && !may("read_sensors")) box(this.el.health);
+    if (may("read_sectors")) {
+      this.blind = new BlindPanel(this.el.blind, this.map, session, may("read_patrols"));
+      this.blind.start();
+    } else box(this.el.blind);
     try {
       const sectors = await loadLayers(this.map, session, may);
       this.filters.setSectors(sectors);
@@ -104,6 +112,7 @@ export class Picture {
   /** Take a frame from the stream. */
   apply(frame: Frame): void {
     this.health.apply(frame);
+    this.blind?.apply(frame);
     if (this.live.apply(frame) && this.replayed === null) this.schedule();
   }
 
@@ -132,12 +141,14 @@ export class Picture {
     this.replay?.relabel();
     this.filters.relabel();
     this.health.render();
+    this.blind?.render();
     this.redraw();
   }
 
   /** Stop the panels' timers and hide them. */
   stop(): void {
     this.health.stop();
+    this.blind?.stop();
     this.el.panels.hidden = true;
   }
 
