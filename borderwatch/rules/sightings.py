@@ -47,6 +47,9 @@ KEYS_KEPT = 12  # detection keys a sighting's alert cites: its latest bearings a
 
 @dataclass(slots=True)
 class Sighting:
+    """What one camera keeps seeing: its bearings' line of sight, their class evidence, and
+    the radar plots that fell on it."""
+
     camera: str
     x: float  # the camera, UTM m
     y: float
@@ -67,6 +70,7 @@ class Sighting:
         return a, b, c, d
 
     def threat(self) -> float:
+        """The probability that it is a person or a vehicle, by its bearings."""
         p, v, _, _ = self.likelihood()
         return p + v
 
@@ -77,6 +81,7 @@ class Sighting:
         return dx * ex + dy * ey > 0.0 and abs(dx * ey - dy * ex) <= tolerance_m
 
     def cls(self) -> ClassName:
+        """Person or vehicle, whichever its bearings say more."""
         return "person" if self.log_classes[0] >= self.log_classes[1] else "vehicle"
 
 
@@ -104,6 +109,7 @@ class SightingRule:
 
     @property
     def wants_plots(self) -> bool:
+        """Whether a sighting waits for radar plots to place it."""
         return bool(self.placing)
 
     def arrived(self, det: Detection) -> Sighting | None:
