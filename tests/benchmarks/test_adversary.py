@@ -11,6 +11,7 @@ import pytest
 
 from bench import adversary
 from bench.__main__ import BENCHMARKS
+from borderwatch.engine.config import EngineConfig
 from borderwatch.eval.stats import wilson
 
 
@@ -25,7 +26,7 @@ def test_the_rules_before_have_issue_14s_additions_off() -> None:
     rules = adversary.before_config().rules
     line = rules.line_breach
     assert (line.degraded_mode, line.camera_confirms, rules.sightings.enabled) == (False,) * 3
-    now = adversary.EngineConfig().rules  # and on by default
+    now = EngineConfig().rules  # and on by default
     assert (now.line_breach.degraded_mode, now.line_breach.camera_confirms) == (True, True)
     assert now.sightings.enabled
 
