@@ -11,9 +11,10 @@ is too often the wind or a jackal; it alerts when something else agrees:
   said they were going is the confirmation. One track's heading confirms one trigger;
 - (`camera_confirms`) a camera whose line of sight passes within `bearing_tolerance_m` of
   the trigger within `confirm_window_s`, when what it has been seeing there (its sighting,
-  `rules.sightings`: all its bearings of that thing) says person or vehicle at
-  `[rules.classes] threat_min`, on its own and with the trigger (`rules.evidence`): one line
-  is enough, but a far camera's guess does not make a jackal's trigger an intruder;
+  `rules.sightings`: all its bearings of that thing) says person or vehicle on its own at
+  `[rules.sightings] threat_min` and with the trigger at `[rules.classes] threat_min`
+  (`rules.evidence`): one line is enough, but a far camera's guess does not make a jackal's
+  trigger an intruder;
 - a patrol's sighting of a person or vehicle, as near and as soon as a ground sensor's.
 
 The fibre fires again and again while a group climbs the berm: a confirmed trigger within
@@ -104,10 +105,12 @@ class LineBreachRule:
         self.alerted: list[tuple[float, float, float]] = []  # (t, x, y) of recent breaches
         self.coverage: BermCoverage | None = None
         self.sightings: SightingRule | None = None
+        self.sighted_min = 1.0  # what a camera's sighting must say on its own (`watch`)
 
     def watch(self, coverage: BermCoverage, sightings: SightingRule) -> None:
         """Know the berm's coverage (degraded mode) and what each camera keeps seeing."""
         self.coverage, self.sightings = coverage, sightings
+        self.sighted_min = sightings.config.threat_min
 
     def arrived(self, det: Detection) -> list[Finding]:
         """A line, ground-sensor, camera or patrol detection as it is taken in; the triggers
@@ -215,7 +218,8 @@ class LineBreachRule:
 
     def _confirms(self, s: Sighting, trig: _Report) -> bool:
         """Whether sighting `s`, seen soon enough, looks through `trig`, and says person or
-        vehicle, on its own and with the trigger. The sighting's evidence is all its
+        vehicle, on its own (at `[rules.sightings] threat_min`: one camera's word) and with the
+        trigger (at `threat_min`). The sighting's evidence is all its
         bearings', so one frame's "person" of a jackal the camera has watched for minutes
         confirms nothing; and a camera that cannot tell what it sees does not make a
         jackal's trigger that the fibre (wrongly, 1 time in 20) called a vehicle one."""
@@ -223,7 +227,7 @@ class LineBreachRule:
         return (
             abs(s.last_s - trig.t_s) <= c.confirm_window_s
             and s.through(trig.x, trig.y, c.bearing_tolerance_m)
-            and s.threat() >= self.threat_min
+            and s.threat() >= self.sighted_min
             and threat_probability((trig.lik, s.likelihood())) >= self.threat_min
         )
 

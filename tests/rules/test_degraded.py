@@ -100,6 +100,7 @@ class Feed:
         )
 
     def bearing(self, t: float, camera: str, along: float, off_m: float = 0.0) -> None:
+        """The camera's last two frames of a person there, 2 s apart, the second at `t`."""
         site = self.picture.alerter.equipment.places[camera]
         p = LINE.interpolate(along)
         # A point `off_m` beside the trigger, across the line of sight.
@@ -107,17 +108,18 @@ class Feed:
         r = float(np.hypot(dx, dy))
         x, y = p.x - dy / r * off_m, p.y + dx / r * off_m
         brg, _ = true_polar(site.lon, site.lat, np.array([x]), np.array([y]))
-        self.take(
-            Detection(
-                sensor_id=camera,
-                kind="camera",
-                seq=self._seq(),
-                time_ns=EPOCH + round(t * S),
-                bearing_deg=float(brg[0]) % 360.0,
-                sigma_bearing_deg=0.1,
-                classes=CAMERA_PERSON,
+        for when in (t - 2.0, t):
+            self.take(
+                Detection(
+                    sensor_id=camera,
+                    kind="camera",
+                    seq=self._seq(),
+                    time_ns=EPOCH + round(when * S),
+                    bearing_deg=float(brg[0]) % 360.0,
+                    sigma_bearing_deg=0.1,
+                    classes=CAMERA_PERSON,
+                )
             )
-        )
 
     def line_alerts(self) -> Iterator[Alert]:
         return (a for a in self.alerts if a.rule == "line_breach")
@@ -298,17 +300,18 @@ def test_a_camera_bearing_confirms_only_if_it_and_the_trigger_say_person_togethe
         site = feed.picture.alerter.equipment.places["T08-C"]
         p = LINE.interpolate(NEAR_T07)
         brg, _ = true_polar(site.lon, site.lat, np.array([p.x]), np.array([p.y]))
-        feed.take(
-            Detection(
-                sensor_id="T08-C",
-                kind="camera",
-                seq=feed._seq(),
-                time_ns=EPOCH + 160 * S,
-                bearing_deg=float(brg[0]) % 360.0,
-                sigma_bearing_deg=0.1,
-                classes=seen,
+        for t in (156, 158, 160):  # one sighting: three frames of one thing
+            feed.take(
+                Detection(
+                    sensor_id="T08-C",
+                    kind="camera",
+                    seq=feed._seq(),
+                    time_ns=EPOCH + t * S,
+                    bearing_deg=float(brg[0]) % 360.0,
+                    sigma_bearing_deg=0.1,
+                    classes=seen,
+                )
             )
-        )
         assert len(list(feed.line_alerts())) == expected
 
 
