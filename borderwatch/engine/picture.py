@@ -108,6 +108,7 @@ class Picture:
             }
             self.alerter.sightings.cameras = cameras
             self.alerter.line.watch(self.coverage, self.alerter.sightings)
+        self.alerter.line.patrols = self.friendly.positions
         self.incidents = IncidentBook(
             self.rules.incidents, {sid: p.site or sid for sid, p in registry.places.items()}
         )

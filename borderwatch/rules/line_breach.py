@@ -34,14 +34,21 @@ breach's), marked "unconfirmed: coverage degraded", as soon as its triggers with
 three times in ten, of the wind twice); a crossing group fires it again and again as it
 climbs and crawls, and two such labels at one spot are. A trigger that has not yet made the
 bar stays pending for any confirmation (a patrol's sighting) and in the event log: nothing
-is dropped. Without coverage (`watch` never called) every trigger waits for a confirmation."""
+is dropped. Without coverage (`watch` never called) every trigger waits for a confirmation.
+
+Our patrols (`patrols`: where their own reports put them, ours and partners' alike) climb the
+berm and walk past ground sensors too: a trigger or a ground sensor's report within
+`ours_radius_m` of one of them at that moment is theirs, and neither alerts nor confirms (it
+stays in the event log)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from borderwatch.arrays import FloatArray
 from borderwatch.geo.projection import to_utm
 from borderwatch.messages import ClassName, Detection
 from borderwatch.rules.config import LineBreach
@@ -106,6 +113,9 @@ class LineBreachRule:
         self.coverage: BermCoverage | None = None
         self.sightings: SightingRule | None = None
         self.sighted_min = 1.0  # what a camera's sighting must say on its own (`watch`)
+        # Where our patrols are at a time (s), (P, 2) UTM m, by their own reports.
+        self.patrols: Callable[[float], FloatArray] = lambda t: np.empty((0, 2))
+        self.ours = 0  # triggers and ground reports our patrols explained
 
     def watch(self, coverage: BermCoverage, sightings: SightingRule) -> None:
         """Know the berm's coverage (degraded mode) and what each camera keeps seeing."""
@@ -121,6 +131,9 @@ class LineBreachRule:
             return []
         (report,) = _reports([det], self.epoch_ns)
         out: list[Finding] = []
+        if det.kind != "patrol_report" and self._ours(report):
+            self.ours += 1
+            return []
         if det.kind == "line":
             if self._degraded(report):
                 alone = self._unconfirmed(report)
@@ -162,6 +175,14 @@ class LineBreachRule:
             self.alerted.append((trig.t_s, trig.x, trig.y))
         self.pending = keep
         return out
+
+    def _ours(self, report: _Report) -> bool:
+        """Whether one of our patrols stood within `ours_radius_m` of `report` when it came."""
+        at = self.patrols(report.t_s)
+        if len(at) == 0:
+            return False
+        d = np.hypot(at[:, 0] - report.x, at[:, 1] - report.y)
+        return bool(d.min() <= self.config.ours_radius_m)
 
     def _degraded(self, trig: _Report) -> bool:
         c = self.config

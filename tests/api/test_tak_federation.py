@@ -337,7 +337,10 @@ def test_a_partner_patrol_comes_in_over_the_link_and_answers_a_proposal(
     link = service.tak.federation.links[0]
     _wait(lambda: link.state == "connected", 30, "the link did not connect", link)
     incidents = sorted(engine.incidents.values(), key=lambda i: i.id)
-    held, chosen = incidents[-1], incidents[-2]  # not the first test's incident
+    # Not the first test's incident (the lowest id, released then, its marker already sent);
+    # held back until a commander releases it below.
+    assert len(incidents) >= 2, [i.id for i in incidents]
+    held = chosen = incidents[-1]
     device = PatrolDevice(fts, "LY-P1")
     try:
         now = clock.now_ns
