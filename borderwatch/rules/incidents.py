@@ -2,7 +2,8 @@
 (new → acknowledged → assigned → resolved with an outcome).
 
 An alert joins an open incident of its category when it names a track the incident already
-has; else, for an intrusion, within `merge_window_s` of the incident's last alert, when it
+has; else, for an intrusion, within `merge_window_s` of the incident's last alert (or of when
+it said its movers would reach the line, if later: walkers crawl the last stretch), when it
 is within `merge_radius_m` of the incident's latest place (the same group seen again under a
 new track, the line sensor and the radar on one crossing), or it and the incident are aimed
 at the same place on the line, each where it is predicted to cross (an approach alert's
@@ -57,6 +58,7 @@ class _Open:
     last_alert_ns: int
     subjects: set[str] = field(default_factory=set)
     aim: tuple[float, float] | None = None  # where on the line its movers head (UTM m)
+    aim_ns: int = 0  # ... and when they were expected there
 
 
 class IncidentBook:
@@ -79,21 +81,24 @@ class IncidentBook:
             [np.nan if p is None else p.lat for p in aims],
         )
         changed: set[str] = set()
-        for a, ax, ay, qx, qy in zip(
+        for a, ax, ay, qx, qy, p in zip(
             alerts,
             np.atleast_1d(x).tolist(),
             np.atleast_1d(y).tolist(),
             np.atleast_1d(px).tolist(),
             np.atleast_1d(py).tolist(),
+            aims,
             strict=True,
         ):
-            aim = (qx, qy) if a.predicted_crossing is not None else None
+            aim = (qx, qy, p.time_ns) if p is not None else None
             if aim is None and a.rule in _ON_THE_LINE:
-                aim = (ax, ay)
+                aim = (ax, ay, a.time_ns)
             changed.add(self._file(a, ax, ay, aim))
         return [self.open[i].incident for i in sorted(changed)]
 
-    def _match(self, a: Alert, x: float, y: float, aim: tuple[float, float] | None) -> _Open | None:
+    def _match(
+        self, a: Alert, x: float, y: float, aim: tuple[float, float, int] | None
+    ) -> _Open | None:
         c = self.config
         window = round(c.merge_window_s * 1e9)
         best: tuple[float, str] | None = None
@@ -102,7 +107,9 @@ class IncidentBook:
                 continue
             if set(a.track_ids) & set(o.incident.track_ids):
                 return o
-            if a.time_ns - o.last_alert_ns > window:
+            # An incident that said when its movers would reach the line is about them until
+            # then too: walkers crawl the last stretch slower than their walk predicted.
+            if a.time_ns - max(o.last_alert_ns, o.aim_ns) > window:
                 continue
             if a.category in _BY_SUBJECT:
                 if self._subjects(a) & o.subjects or a.sector in o.subjects:
@@ -119,7 +126,7 @@ class IncidentBook:
                 best = (d, iid)
         return None if best is None else self.open[best[1]]
 
-    def _file(self, a: Alert, x: float, y: float, aim: tuple[float, float] | None) -> str:
+    def _file(self, a: Alert, x: float, y: float, aim: tuple[float, float, int] | None) -> str:
         o = self._match(a, x, y, aim)
         if o is None:
             iid = f"I{self.next_id:06d}"
@@ -161,7 +168,7 @@ class IncidentBook:
             )
             o.x, o.y, o.last_alert_ns = x, y, max(o.last_alert_ns, a.time_ns)
         if aim is not None:
-            o.aim = aim
+            o.aim, o.aim_ns = (aim[0], aim[1]), aim[2]
         if a.category in _BY_SUBJECT:
             o.subjects |= self._subjects(a)
         elif a.category == "checkpoint":

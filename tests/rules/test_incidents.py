@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from borderwatch.geo.projection import to_lonlat
-from borderwatch.messages import Alert
+from borderwatch.messages import Alert, GeoPoint
 from borderwatch.rules import IncidentBook, LifecycleError
 from borderwatch.rules.config import Incidents
 
@@ -57,6 +58,35 @@ def test_alerts_close_in_place_and_time_merge_and_far_ones_do_not() -> None:
     late = book.take([_alert(4, 5000.0, dx=800.0, tracks=("T000004",))])
     assert [i.id for i in near + far + late] == ["I000001", "I000002", "I000003"]
     assert near[0].track_ids == ("T000001", "T000002")
+
+
+def _aimed(n: int, t_s: float, dx: float, aim_dx: float, aim_t_s: float) -> Alert:
+    """An approach alert at `dx`, its movers predicted on the line at `aim_dx` at `aim_t_s`."""
+    lon, lat = to_lonlat(X0 + aim_dx, Y0)
+    at = GeoPoint(lat=float(lat), lon=float(lon), time_ns=round(aim_t_s * 1e9))
+    a = _alert(n, t_s, dx=dx, tracks=(f"T{n:06d}",))
+    return msgspec.structs.replace(a, predicted_crossing=at)
+
+
+def _breach(n: int, t_s: float, dx: float) -> Alert:
+    a = _alert(n, t_s, dx=dx, priority=1)
+    return msgspec.structs.replace(a, rule="line_breach")
+
+
+def test_a_breach_where_an_incident_said_its_movers_would_cross_joins_it() -> None:
+    """Far from the incident's latest place, but at its aim: the fibre firing at the gap the
+    approach alert warned of is that crossing. And later than the window after its last
+    alert, but within it after the time the alert said they would be there (walkers crawl the
+    last stretch slower than they walked); past both, a new incident."""
+    book = IncidentBook(Incidents(merge_radius_m=1500.0, merge_window_s=1800.0))
+    book.take([_aimed(1, 0.0, dx=-4000.0, aim_dx=0.0, aim_t_s=1200.0)])
+    at_aim = book.take([_breach(2, 2900.0, dx=300.0)])
+    assert [i.id for i in at_aim] == ["I000001"]
+    book.take([_aimed(3, 10_000.0, dx=-4000.0, aim_dx=0.0, aim_t_s=11_200.0)])
+    too_late = book.take([_breach(4, 11_200.0 + 2000.0, dx=300.0)])
+    assert [i.id for i in too_late] == ["I000003"]
+    elsewhere = book.take([_breach(5, 10_500.0, dx=3000.0)])
+    assert [i.id for i in elsewhere] == ["I000004"]
 
 
 def test_system_alerts_merge_by_what_they_are_about() -> None:
