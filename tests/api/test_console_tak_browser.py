@@ -145,6 +145,10 @@ def test_markers_on_the_map_and_the_emergency_in_its_own_box(api: Api, page: Pag
         page, f"document.querySelector('.tak-emergency').dataset.incident === '{incident.id}'"
     )
     assert not page.locator(f"#alert-queue .alert[data-id='{alert.id}']").count()
+    # Its state, in words ("new" is left out of the message as its default).
+    state = row.locator(".state").text_content() or ""
+    assert state == "new", state
+    assert row.get_attribute("data-state") == "new"
     # A partner's patrol is on the map apart from ours (an assumed friend, labelled with its
     # agency), and its answer to a proposal on the incident names its agency.
     wait_until(page, "document.querySelector('.maplibregl-map').dataset.partnerPatrols === '1'")

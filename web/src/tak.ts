@@ -31,7 +31,7 @@ interface DeviceMarker {
 interface EmergencyIncident {
   id: string;
   alert_ids: string[];
-  state: string;
+  state?: string; // omitted while "new" (the message's default)
 }
 
 interface Emergency {
@@ -213,7 +213,7 @@ export class TakLayer {
         const incident = this.incidentOf.get(e.id);
         if (incident !== undefined) {
           row.dataset["incident"] = incident.id;
-          row.dataset["state"] = incident.state;
+          row.dataset["state"] = incident.state ?? "new";
         }
         row.append(
           bdi(who),
@@ -223,7 +223,7 @@ export class TakLayer {
           bdi(`${e.lat.toFixed(4)}, ${e.lon.toFixed(4)}`),
           e.sector === undefined ? "" : ` ${e.sector}`,
           incident === undefined ? "" : " · ",
-          incident === undefined ? "" : el("span", "state", `state.${incident.state}`),
+          incident === undefined ? "" : el("span", "state", `state.${incident.state ?? "new"}`),
         );
         row.addEventListener("click", () => {
           this.fly(e.lon, e.lat);
