@@ -113,6 +113,7 @@ class LineBreachRule:
         self.coverage: BermCoverage | None = None
         self.sightings: SightingRule | None = None
         self.sighted_min = 1.0  # what a camera's sighting must say on its own (`watch`)
+        self.explained_m = 300.0  # a patrol this near its line of sight may be what it sees
         # Where our patrols are at a time (s), (P, 2) UTM m, by their own reports.
         self.patrols: Callable[[float], FloatArray] = lambda t: np.empty((0, 2))
         self.ours = 0  # triggers and ground reports our patrols explained
@@ -121,6 +122,7 @@ class LineBreachRule:
         """Know the berm's coverage (degraded mode) and what each camera keeps seeing."""
         self.coverage, self.sightings = coverage, sightings
         self.sighted_min = sightings.config.threat_min
+        self.explained_m = sightings.config.explained_m
 
     def arrived(self, det: Detection) -> list[Finding]:
         """A line, ground-sensor, camera or patrol detection as it is taken in; the triggers
@@ -243,13 +245,18 @@ class LineBreachRule:
         trigger (at `threat_min`). The sighting's evidence is all its
         bearings', so one frame's "person" of a jackal the camera has watched for minutes
         confirms nothing; and a camera that cannot tell what it sees does not make a
-        jackal's trigger that the fibre (wrongly, 1 time in 20) called a vehicle one."""
+        jackal's trigger that the fibre (wrongly, 1 time in 20) called a vehicle one. Nor does
+        a sighting of one of our patrols: one that stood on its line of sight (`Sighting.ours`)
+        or stands there now, by its own reports, is what the camera may be seeing (a patrol's
+        vehicle behind a jackal at the berm was 6 of 9 nuisance alarms on nuisance-mix)."""
         c = self.config
         return (
             abs(s.last_s - trig.t_s) <= c.confirm_window_s
             and s.through(trig.x, trig.y, c.bearing_tolerance_m)
             and s.threat() >= self.sighted_min
             and threat_probability((trig.lik, s.likelihood())) >= self.threat_min
+            and not s.ours
+            and not any(s.through(x, y, self.explained_m) for x, y in self.patrols(trig.t_s))
         )
 
     def _sighting_through(self, trig: _Report) -> Sighting | None:

@@ -14,7 +14,7 @@ from borderwatch.engine.config import EngineConfig
 from borderwatch.engine.picture import Picture
 from borderwatch.geo import build_sectors, load_border, load_sites, to_lonlat
 from borderwatch.geo.registry import Registry
-from borderwatch.messages import Alert, ClassLikelihood, Detection, SensorStatus
+from borderwatch.messages import Alert, ClassLikelihood, Detection, Patrol, SensorStatus
 from borderwatch.rules.config import Sensors
 from borderwatch.rules.coverage import BermCoverage
 from borderwatch.twin.sensors.polar import true_polar
@@ -121,6 +121,21 @@ class Feed:
                 )
             )
 
+    def patrol(self, t: float, x: float, y: float) -> None:
+        """One of our patrols reports it stands still at (x, y) (UTM m) at `t`."""
+        lon, lat = to_lonlat(x, y)
+        self.take(
+            Patrol(
+                callsign="NG-N04-1",
+                agency="national_guard",
+                time_ns=EPOCH + round(t * S),
+                lat=float(lat),
+                lon=float(lon),
+                speed_mps=0.0,
+                course_deg=0.0,
+            )
+        )
+
     def line_alerts(self) -> Iterator[Alert]:
         return (a for a in self.alerts if a.rule == "line_breach")
 
@@ -196,6 +211,36 @@ def test_a_camera_bearing_through_a_trigger_confirms_it() -> None:
         assert "confirmed by a camera bearing" in alert.summary
         assert alert.cls == "person"
         assert alert.evidence[1].startswith("T08-C/")
+
+
+def test_a_patrol_on_the_cameras_line_of_sight_or_at_the_trigger_confirms_nothing() -> None:
+    """The camera may be seeing our patrol behind a jackal at the berm; and the fibre fires
+    when our patrol climbs it. Neither alerts, confirmed or (on a blind stretch) alone."""
+    site = Feed().picture.alerter.equipment.places["T08-C"]
+    p = LINE.interpolate(NEAR_T07)
+    dx, dy = p.x - site.x, p.y - site.y
+    r = float(np.hypot(dx, dy))
+    for beyond in (0.0, 500.0):  # at the trigger; 500 m behind it, on the camera's line
+        feed = Feed()
+        feed.heartbeats(0.0, 200.0)
+        feed.patrol(145.0, p.x + dx / r * beyond, p.y + dy / r * beyond)
+        feed.trigger(150.0, NEAR_T07)
+        feed.bearing(160.0, "T08-C", NEAR_T07)
+        assert list(feed.line_alerts()) == [], beyond
+    blind = Feed()
+    blind.heartbeats(0.0, 200.0)
+    at = LINE.interpolate(UNWATCHED)
+    for k in range(4):  # it reports every 10 s
+        blind.patrol(145.0 + 10 * k, at.x, at.y)
+        blind.trigger(150.0 + 10 * k, UNWATCHED)
+    assert list(blind.line_alerts()) == []
+    assert blind.picture.alerter.line.ours == 4
+    # Without the patrol the same bearing confirms (test above), the same triggers alert.
+    alone = Feed()
+    alone.heartbeats(0.0, 200.0)
+    for k in range(4):
+        alone.trigger(150.0 + 10 * k, UNWATCHED)
+    assert len(list(alone.line_alerts())) == 1
 
 
 def test_a_bearing_that_misses_or_cameras_off_confirm_nothing() -> None:
