@@ -59,7 +59,9 @@ from borderwatch.stations.watch import (
     LinkWatch,
     StationHealth,
     border_stream_config,
+    disconnected,
     retrying,
+    stopped,
 )
 from borderwatch.store import KINDS, EncodedBatch, EventLog
 
@@ -191,20 +193,10 @@ class Centre:
 
     async def close(self) -> None:
         """Stop reading and disconnect."""
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
-            self._watch = None
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._nc is not None:
-            with contextlib.suppress(Exception):
-                await self._nc.close()
-            self._nc = None
+        await stopped(self._watch)
+        await stopped(self._task)
+        await disconnected(self._nc)
+        self._watch, self._task, self._nc = None, None, None
         if self._log_writer is not None:
             with contextlib.suppress(Exception):  # closing: what failed was said already
                 self.logged()

@@ -123,6 +123,21 @@ async def retrying(what: str, make: Callable[[], Awaitable[T]]) -> T:
         await asyncio.sleep(0.5)
 
 
+async def stopped(task: asyncio.Task[None] | None) -> None:
+    """Cancel `task`, if there is one, and wait for it to end."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def disconnected(nc: Client | None) -> None:
+    """Close the connection `nc`, if there is one; closing, a failure has nothing to add."""
+    if nc is not None:
+        with contextlib.suppress(Exception):
+            await nc.close()
+
+
 class LinkWatch:
     """Every station's link and source, for the room connected by `nc` (`js`: the hub's
     JetStream), writing what it finds into `health`."""

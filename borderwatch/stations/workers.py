@@ -62,7 +62,7 @@ from borderwatch.stations.subjects import (
     source_stream,
     station_stream,
 )
-from borderwatch.stations.watch import retrying
+from borderwatch.stations.watch import disconnected, retrying, stopped
 
 __all__ = ["PICTURE_STREAM", "SectorWorker", "read_picture", "run_worker", "worker_name"]
 
@@ -192,15 +192,9 @@ class SectorWorker:
 
     async def close(self) -> None:
         """Stop reading and disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._nc is not None:
-            with contextlib.suppress(Exception):
-                await self._nc.close()
-            self._nc = None
+        await stopped(self._task)
+        await disconnected(self._nc)
+        self._task, self._nc = None, None
 
     def check(self) -> None:
         """Raise what stopped the reader, if anything did."""
