@@ -135,7 +135,7 @@ class SectorQuiet(_Section, frozen=True):
 
 class Incidents(_Section, frozen=True):
     merge_radius_m: Pos = 1500.0
-    merge_window_s: Pos = 1800.0
+    merge_window_s: Pos = 3600.0
 
 
 class Alarms(_Section, frozen=True):
