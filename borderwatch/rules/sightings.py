@@ -43,6 +43,7 @@ from borderwatch.rules.scene import Finding, Scene
 __all__ = ["Sighting", "SightingRule"]
 
 KEYS_KEPT = 12  # detection keys a sighting's alert cites: its latest bearings and plots
+PLOTS_KEPT = 4  # times `min_plots`: the latest plots a sighting is placed by
 
 
 @dataclass(slots=True)
@@ -79,6 +80,13 @@ class Sighting:
         ex, ey = math.sin(self.azimuth), math.cos(self.azimuth)
         dx, dy = x - self.x, y - self.y
         return dx * ex + dy * ey > 0.0 and abs(dx * ey - dy * ex) <= tolerance_m
+
+    def through_any(self, x: FloatArray, y: FloatArray, tolerance_m: float) -> bool:
+        """Whether its latest line of sight passes within `tolerance_m` of any of (x, y)."""
+        ex, ey = math.sin(self.azimuth), math.cos(self.azimuth)
+        dx, dy = x - self.x, y - self.y
+        on = (dx * ex + dy * ey > 0.0) & (np.abs(dx * ey - dy * ex) <= tolerance_m)
+        return bool(on.any())
 
     def cls(self) -> ClassName:
         """Person or vehicle, whichever its bearings say more."""
@@ -171,6 +179,9 @@ class SightingRule:
             for j in np.flatnonzero(on).tolist():
                 s.plots.append((float(t[j]), float(along[j]), float(x[j]), float(y[j])))
                 s.keys = [*s.keys, keys[j]][-KEYS_KEPT:]
+            # Only the latest are ever placed (`_place`); a sighting watched for hours
+            # would otherwise carry thousands, filtered at every scene.
+            del s.plots[: -PLOTS_KEPT * c.min_plots]
 
     def check(self, scene: Scene) -> list[Finding]:
         """Alerts for the sightings that are ready; forget those lost."""
@@ -181,8 +192,9 @@ class SightingRule:
         self.waiting = [s for s in self.waiting if now - s.last_s <= c.lost_s]
         if self.waiting:
             patrols = scene.patrols()
-            for s in self.waiting:
-                s.ours = s.ours or any(s.through(x, y, c.explained_m) for x, y in patrols.tolist())
+            if len(patrols):
+                for s in self.waiting:
+                    s.ours = s.ours or s.through_any(patrols[:, 0], patrols[:, 1], c.explained_m)
         self.placing = [s for s in self.waiting if not s.ours and s.threat() >= c.threat_min]
         out: list[Finding] = []
         for s in self.placing:
@@ -193,12 +205,12 @@ class SightingRule:
                 continue
             if now - min(s.last_s, s.plots[-1][0]) > c.plot_window_s:
                 continue  # judged only while seen and plotted: the scene's tracks are of now
+            if s.through_any(scene.x, scene.y, c.explained_m):
+                continue  # a track on its line of sight: the camera may be looking at it
             where = self._place(s)
             if where is None:
                 continue
             px, py = where
-            if any(s.through(x, y, c.explained_m) for x, y in zip(scene.x, scene.y, strict=True)):
-                continue  # a track on its line of sight: the camera may be looking at it
             if scene.on_legal_road(np.array([px]), np.array([py]))[0]:
                 continue  # traffic on a crossing's road
             depth = float(self.barrier.depth(np.array([px]), np.array([py]))[0])
@@ -228,7 +240,7 @@ class SightingRule:
     def _place(self, s: Sighting) -> tuple[float, float] | None:
         """The median of the latest plots that lie together along the line of sight."""
         c = self.config
-        recent = s.plots[-4 * c.min_plots :]
+        recent = s.plots[-PLOTS_KEPT * c.min_plots :]
         along = np.array([p[1] for p in recent])
         for a in along[::-1]:
             near = np.flatnonzero(np.abs(along - a) <= c.cluster_m / 2.0)
