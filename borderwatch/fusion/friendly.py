@@ -34,6 +34,12 @@ class FriendlyForces:
     # (t, lon, lat, vx, vy) by call sign: projected at `vouch`, all at once, not per report
     # (a patrol reports every 10 s; a scene asks every few seconds, for all of them).
     latest: dict[str, tuple[float, float, float, float, float]] = field(default_factory=dict)
+    # `_fresh`'s last answer, by time and by how many reports had been taken: a scene asks
+    # at one time both to vouch and for where the patrols are (the camera sightings).
+    taken: int = field(default=0, init=False, repr=False)
+    _last: tuple[float, int, tuple[FloatArray, FloatArray, FloatArray]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def report(self, p: Patrol) -> None:
         """Take one position report (a later one per call sign replaces an earlier one)."""
@@ -44,10 +50,18 @@ class FriendlyForces:
         c = np.radians(p.course_deg)
         vx, vy = p.speed_mps * float(np.sin(c)), p.speed_mps * float(np.cos(c))
         self.latest[p.callsign] = (t, p.lon, p.lat, vx, vy)
+        self.taken += 1
 
     def _fresh(self, t: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The reports within `report_fresh_s` of time `t` (s), (P, 5) rows of `latest`, and
         where each patrol is at `t` (UTM m), dead-reckoned from its report."""
+        if self._last is not None and self._last[:2] == (t, self.taken):
+            return self._last[2]
+        out = self._project(t)
+        self._last = (t, self.taken, out)
+        return out
+
+    def _project(self, t: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         rep = np.array(sorted(self.latest.values())).reshape(-1, 5)
         # A report may be newer than `t`: reports are taken as they come, while detections
         # wait in the reorder window, so the scene being judged is often a few s behind the

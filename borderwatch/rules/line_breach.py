@@ -256,8 +256,13 @@ class LineBreachRule:
             and s.threat() >= self.sighted_min
             and threat_probability((trig.lik, s.likelihood())) >= self.threat_min
             and not s.ours
-            and not any(s.through(x, y, self.explained_m) for x, y in self.patrols(trig.t_s))
+            and not self._patrol_on(s, trig.t_s)
         )
+
+    def _patrol_on(self, s: Sighting, t_s: float) -> bool:
+        """Whether one of our patrols stands on `s`'s line of sight at `t_s`."""
+        at = self.patrols(t_s)
+        return len(at) > 0 and s.through_any(at[:, 0], at[:, 1], self.explained_m)
 
     def _sighting_through(self, trig: _Report) -> Sighting | None:
         c = self.config
