@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import AsyncIterator, Callable, Coroutine
 from configparser import ConfigParser, SectionProxy
@@ -105,4 +106,8 @@ async def send_with_pytak(config: SectionProxy, events: list[bytes]) -> None:
     for event in events:
         await tx.send_data(event)
     writer.close()
-    await writer.wait_closed()
+    # Over TLS, a record of the server's crossing our close_notify makes the shutdown raise
+    # (APPLICATION_DATA_AFTER_CLOSE_NOTIFY, seen once in a fresh-clone CI run): everything
+    # was sent by then, and the tests check what arrived, not how the socket closed.
+    with contextlib.suppress(ssl.SSLError):
+        await writer.wait_closed()
