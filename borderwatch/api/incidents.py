@@ -1,8 +1,9 @@
 """Incidents and the operators' work on them: acknowledge, assign a patrol, add a note,
 resolve with an outcome, release to a partner agency, shelve an alarm for a while (with
-a reason, at most `rules.alarms.shelve_max_s`), propose it to a partner's patrol over the
-partner's link (`service.joint_patrols`: released by the partner's policy, recorded in the
-disclosure ledger, logged as a note naming the patrol; its answers come back as notes).
+a reason, at most `rules.alarms.shelve_max_s`), propose it to a partner's patrol, on its
+device connected to our listener or over the partner's link (`service.joint_patrols`:
+released by the partner's policy, recorded in the disclosure ledger, logged as a note naming
+the patrol; its answers come back as notes).
 
 Each action is an `OperatorAction` by the token's user, stamped with the wall clock and the
 body's `why`, checked against the current picture, logged, then applied (`Service.act`): so
@@ -39,6 +40,7 @@ from borderwatch.messages import (
 )
 from borderwatch.messages.action import Text
 from borderwatch.messages.common import Id
+from borderwatch.service.joint_patrols import propose_to_devices
 
 __all__ = [
     "AcknowledgeBody",
@@ -253,7 +255,7 @@ async def assign(
 
 @router.post(
     "/{incident_id}/propose",
-    summary="Propose to a partner's patrol, over the partner's link",
+    summary="Propose to a partner's patrol, on its device or over the partner's link",
     responses=_ACTED,
     openapi_extra=request_doc(ProposeBody),
 )
@@ -264,21 +266,35 @@ async def propose(
     body: Annotated[ProposeBody, Depends(json_body(ProposeBody))],
 ) -> Response:
     """Send the incident, as the partner's policy releases it, to one of the partner's
-    patrols (a marker and a GeoChat on its TAK server); 409 naming why if the patrol is not
-    a partner's, its link is down, or the policy releases nothing of it (which rule)."""
+    patrols (a marker and a GeoChat): on the patrol's own device if it is connected to our
+    listener, else over the link to the partner's TAK server. 409 naming why if the patrol
+    is not a partner's, neither way is open, or the policy releases nothing of it (which
+    rule)."""
     api = state_of(request)
     inc = _readable(api, claims, incident_id)
     engine = api.service.engine
+    tak = api.service.tak
     patrol = engine.patrols.get(body.patrol)
     if patrol is None or not is_partner_agency(patrol.agency):
         raise ActionError(f"{body.patrol} is not a partner's patrol we have heard from")
-    links = [f for f in api.service.tak.federation.links if f.link.partner == patrol.agency]
+    said = f": {body.why}" if body.why else ""
+    why = f"proposed to {patrol.agency} patrol {patrol.callsign}{said}"
+    devices = tak.partner_devices(patrol)
+    if devices:  # the patrol itself, on our listener: the most direct way
+        device = devices[0].peer.identity or ""
+        action = act_as(
+            api, claims, "note", incident_id, why,
+            proposal=patrol.callsign, partner=patrol.agency, device=device,
+        )  # fmt: skip
+        await propose_to_devices(tak, devices, inc, action)
+        return MsgspecResponse(ActionResult(action=action, incident=engine.incidents[incident_id]))
+    links = [f for f in tak.federation.links if f.link.partner == patrol.agency]
     if not links:
-        raise ActionError(f"no link to {patrol.agency}'s TAK server (DATA/tak.toml federation)")
+        raise ActionError(
+            f"{patrol.callsign}'s device is not connected, and there is no link to"
+            f" {patrol.agency}'s TAK server (DATA/tak.toml federation)"
+        )
     link = next((f for f in links if f.state == "connected"), links[0])
-    why = f"proposed to {patrol.agency} patrol {patrol.callsign}" + (
-        f": {body.why}" if body.why else ""
-    )
     action = act_as(
         api, claims, "note", incident_id, why,
         proposal=patrol.callsign, partner=patrol.agency, link=link.name,

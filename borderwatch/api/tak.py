@@ -43,6 +43,8 @@ class TakStatus(msgspec.Struct, frozen=True, kw_only=True):
     clients: list[TakClientInfo]
     events_sent: int
     taskings: int
+    proposals: int  # incidents proposed to partners' devices connected here
+    replies: int  # their answers recorded on the incidents
     dropped: dict[str, int]  # clients dropped, by reason (slow_reader, write_stalled)
     received: dict[str, int]  # device events taken, by kind
     unused: dict[str, int]  # valid CoT of types we do not use, by type
@@ -109,6 +111,8 @@ async def clients(
             ],
             events_sent=s.events_sent,
             taskings=s.taskings,
+            proposals=s.proposals,
+            replies=s.replies,
             dropped=dict(s.dropped),
             received=dict(s.received),
             unused=dict(s.unused),

@@ -8,9 +8,13 @@
                                     operator's map) and relayed to the other national devices
     b-t-f GeoChat                   from a patrol assigned to an incident: the incident's note
                                     or resolution, attributed to the patrol (`replies`),
-                                    through `Service.act` like an operator's; else kept in the
-                                    chat log (`/tak/chat`) and logged as a `chat` action
-                                    (`replies.chat_action`: the event log, the audit trail)
+                                    through `Service.act` like an operator's; from a partner's
+                                    device (OU `partner:<iso2>`), only its answer to the
+                                    incident proposed to it, a note (`joint_patrols.
+                                    record_answer`: a partner never assigns or resolves); else
+                                    kept in the chat log (`/tak/chat`) and logged as a `chat`
+                                    action (`replies.chat_action`: the event log, the audit
+                                    trail), a partner's under its namespaced call sign
     b-a-o-tbl emergency             from an authenticated device, an `emergency` action
                                     logged through `Service.act` (`replies.emergency_action`):
                                     the engine raises a P1 alert at the patrol's position
@@ -37,9 +41,11 @@ import msgspec
 from borderwatch.engine import ActionError
 from borderwatch.ingest.base import Inbound, RejectedError
 from borderwatch.ingest.cot.framing import Frame as WireFrame
+from borderwatch.ingest.identity import partner_callsign
 from borderwatch.messages import Alert, Detection
 from borderwatch.messages.device import ChatMessage, Emergency
 from borderwatch.rules.emergency import emergency_alert
+from borderwatch.service.joint_patrols import record_answer
 from borderwatch.share.cot import Deleted, Unused, decode_atak, decode_atak_proto
 from borderwatch.share.cot._tree import parse_proto, parse_xml
 from borderwatch.share.cot.encode import alert_xml, delete_xml
@@ -144,14 +150,35 @@ class Devices:
             self.hub.stats.refused["unauthenticated_chat"] += 1
             return
         engine = self.hub.service.engine
-        action = reply_action(
-            chat, callsign=identity, agency=client.peer.agency, incidents=engine.incidents.values()
-        )
+        agency = client.peer.agency
+        if client.partner:  # a partner's patrol answers proposals; it never moves an incident
+            try:
+                callsign = partner_callsign(agency, identity)
+            except RejectedError as exc:
+                self.hub.stats.refused[exc.code] += 1
+                return
+            said = await record_answer(
+                self.hub.service, chat, patrol=callsign, partner=agency, via=f"device:{identity}"
+            )
+            if said == "replied":
+                self.hub.stats.replies += 1
+            elif said == "repeat":  # the same chat again: recorded once
+                self.hub.stats.unused["repeat"] += 1
+            elif said == "refused":
+                self.hub.stats.refused["reply_refused"] += 1
+            if said is not None:
+                return
+            action = None
+        else:
+            callsign = identity
+            action = reply_action(
+                chat, callsign=identity, agency=agency, incidents=engine.incidents.values()
+            )
         if action is None:
             if any(c.id == chat.id and c.device == chat.device for c in self.chats):
                 return  # delivered twice (the log has it once)
             self.chats.append(chat)
-            logged = chat_action(chat, callsign=identity, agency=client.peer.agency)
+            logged = chat_action(chat, callsign=callsign, agency=agency)
             try:  # the chat log: in the event log and the audit trail, moving nothing
                 await self.hub.service.act(logged)
             except ActionError as exc:

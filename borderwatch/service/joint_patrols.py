@@ -19,13 +19,17 @@ bad events in a row end it (`abusive`), a patrol reporting more often than every
 decision; refused with the rule's name otherwise), recorded in the disclosure ledger, queued
 on the link (the released incident as a marker and a GeoChat, addressed to the patrol's call
 sign and device), then logged as a note on the incident (`params.proposal`: the patrol; the
-operator's action in the audit trail).
+operator's action in the audit trail). A partner's device connected straight to our own
+listener (its certificate's OU `partner:<iso2>`) is proposed to the same way, on its own
+connection (`propose_to_devices`): `release_proposal` is the one path both take.
 
 **Back.** A GeoChat from one of the partner's patrols to which an open incident was proposed
 (from the notes, so a restart keeps it) is recorded on that incident as a note attributed to
-the patrol (`share.cot.joint.reply_note`: accepted, declined, on scene, or its words). The
-link says which partner, the chat which of its patrols: a partner can answer only the
-proposals made to its own patrols.
+the patrol (`record_answer` → `share.cot.joint.reply_note`: accepted, declined, on scene, or
+its words), whether it came over the link or from the partner's device on our listener. The
+link (or the device's certificate) says which partner, the chat which of its patrols: a
+partner can answer only the proposals made to its own patrols, and never assigns, resolves or
+otherwise moves an incident.
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from borderwatch.engine import ActionError
 from borderwatch.errors import MessageError
@@ -54,9 +58,18 @@ from borderwatch.share.cot.joint import (
 )
 
 if TYPE_CHECKING:
+    from borderwatch.service.core import Service
     from borderwatch.service.federation import FederationLink
+    from borderwatch.service.tak import Client, TakClients
+    from borderwatch.share.releasability import Released
 
-__all__ = ["JointPatrols", "ProposalError"]
+__all__ = [
+    "JointPatrols",
+    "ProposalError",
+    "propose_to_devices",
+    "record_answer",
+    "release_proposal",
+]
 
 log = logging.getLogger(__name__)
 _S = 1_000_000_000
@@ -157,50 +170,124 @@ class JointPatrols:
         except RejectedError as exc:
             self.refused[exc.code] += 1
             return
-        engine = self.link.hub.service.engine
-        incident = proposed_to(engine.notes, engine.incidents, patrol)
-        if incident is None:
-            self.unused["b-t-f"] += 1  # a chat not answering a proposal: not ours to keep
-            return
-        note = reply_note(
-            chat, patrol=patrol, partner=self.partner, link=self.link.name, incident_id=incident
+        said = await record_answer(
+            self.link.hub.service, chat, patrol=patrol, partner=self.partner, via=self.link.name
         )
-        if any(n.id == note.id for n in engine.notes.get(incident, ())):
-            self.unused["repeat"] += 1  # the same chat again (a server sending its history)
-            return
-        try:
-            await self.link.hub.service.act(note)
+        if said == "replied":
             self.replies += 1
-        except ActionError as exc:
+        elif said == "refused":
             self.refused["reply_refused"] += 1
-            log.info("federation %s: answer of %s not recorded: %s", self.link.name, patrol, exc)
+        else:  # a chat answering no proposal is not ours to keep; the same chat again
+            self.unused["b-t-f" if said is None else "repeat"] += 1
 
     # -- out -----------------------------------------------------------------------------
     async def propose(self, incident: Incident, patrol: Patrol, action: OperatorAction) -> None:
-        """Release `incident` to the patrol's partner by its policy, record it, log the
-        operator's `action` (a note naming the proposal), then queue it on the link.
+        """Propose `incident` to the partner's `patrol` over this link (`release_proposal`).
         `ProposalError` naming why if it cannot go; nothing is recorded or sent then."""
-        hub = self.link.hub
-        exchange = hub.exchange
-        if exchange is None:
-            raise ProposalError("the exchange is not open yet")
         if self.link.state != "connected":
             raise ProposalError(f"the link {self.link.name} to {self.partner} is not connected")
-        now = hub.service.clock()
-        released = exchange.decide(self.partner, [incident], now)
-        if not released:
-            policy = exchange.policy(self.partner)
-            raise ProposalError(refusal(incident, self.partner, policy, now))
-        r = released[0]
         callsign = patrol.callsign.split("/", 1)[1]  # as the partner's server knows it
-        events = proposal_xml(
-            r, callsign=callsign, device_uid=self.uids.get(patrol.callsign, callsign), time_ns=now
-        )
-        await asyncio.to_thread(exchange.record, [r], self.link.user, "cot")
-        if not self.link.send(events):  # the link went while the ledger wrote
-            raise ProposalError(
-                f"the link {self.link.name} went down before the proposal was sent"
-                " (recorded in the ledger as released); try again when it is back"
+        device_uid = self.uids.get(patrol.callsign, callsign)
+
+        def send(r: Released, now: int) -> bool:
+            return self.link.send(
+                proposal_xml(r, callsign=callsign, device_uid=device_uid, time_ns=now)
             )
-        await hub.service.act(action)
+
+        await release_proposal(
+            self.link.hub, self.partner, incident, action,
+            user=self.link.user, send=send, way=f"the link {self.link.name}",
+        )  # fmt: skip
         self.proposals += 1
+
+
+async def release_proposal(
+    hub: TakClients,
+    partner: str,
+    incident: Incident,
+    action: OperatorAction,
+    *,
+    user: str,
+    send: Callable[[Released, int], bool],
+    way: str,
+) -> None:
+    """The one way a proposal goes out: `incident` through `partner`'s policy (the one
+    decision), recorded in the disclosure ledger as released to `user` over CoT, handed to
+    `send` (the released item and the time; False if `way` went meanwhile), then the
+    operator's `action` (a note naming the proposal) logged. `ProposalError` naming why if
+    it cannot go: nothing is sent then, and nothing recorded unless `way` went between the
+    ledger and the send (said so)."""
+    exchange = hub.exchange
+    if exchange is None:
+        raise ProposalError("the exchange is not open yet")
+    now = hub.service.clock()
+    released = exchange.decide(partner, [incident], now)
+    if not released:
+        raise ProposalError(refusal(incident, partner, exchange.policy(partner), now))
+    r = released[0]
+    await asyncio.to_thread(exchange.record, [r], user, "cot")
+    if not send(r, now):
+        raise ProposalError(
+            f"{way} went down before the proposal was sent"
+            " (recorded in the ledger as released); try again when it is back"
+        )
+    await hub.service.act(action)
+
+
+async def propose_to_devices(
+    hub: TakClients,
+    devices: Sequence[Client],
+    incident: Incident,
+    action: OperatorAction,
+) -> None:
+    """Propose `incident` to a partner's patrol on its own devices, connected straight to
+    our listener (`TakClients.partner_devices`): the released incident as a marker and a
+    GeoChat addressed to the device (`marti/dest`, threaded under its ATAK uid), on each of
+    its connections, recorded once as released to the device (`release_proposal`)."""
+    first = devices[0]
+    callsign = first.peer.identity or ""
+    partner = first.claims.agency
+
+    def send(r: Released, now: int) -> bool:
+        from borderwatch.service.tak import Encoded
+
+        sent = False
+        for client in devices:
+            events = proposal_xml(
+                r, callsign=callsign, device_uid=client.peer.device_uid or callsign,
+                time_ns=now, chat_dest=True,
+            )  # fmt: skip
+            sent = hub.send(client, [Encoded(e) for e in events]) or sent
+        return sent
+
+    way = f"{partner}'s device {callsign}"
+    await release_proposal(
+        hub, partner, incident, action, user=first.claims.sub, send=send, way=way
+    )
+    hub.stats.proposals += 1
+
+
+Said = Literal["replied", "repeat", "refused"]
+
+
+async def record_answer(
+    service: Service, chat: ChatMessage, *, patrol: str, partner: str, via: str
+) -> Said | None:
+    """A chat of the partner's `patrol` (namespaced call sign), recorded as its answer on the
+    open incident last proposed to it, as a note attributed to it (`reply_note`; `via`: the
+    link's name, or `device:<CN>`): "replied"; "repeat" if that chat is there already (a
+    server sending its history, a device sending again); "refused" if the engine refused
+    it; None if no open incident was proposed to the patrol (the caller keeps the chat)."""
+    engine = service.engine
+    incident = proposed_to(engine.notes, engine.incidents, patrol)
+    if incident is None:
+        return None
+    note = reply_note(chat, patrol=patrol, partner=partner, link=via, incident_id=incident)
+    if any(n.id == note.id for n in engine.notes.get(incident, ())):
+        return "repeat"
+    try:
+        await service.act(note)
+    except ActionError as exc:
+        log.info("the answer of %s (via %s) was not recorded: %s", patrol, via, exc)
+        return "refused"
+    return "replied"

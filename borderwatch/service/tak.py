@@ -53,10 +53,11 @@ from typing import TYPE_CHECKING, cast
 
 from borderwatch.accounts import Claims, Role, is_partner_agency
 from borderwatch.engine import FallenBehindError, Frame
-from borderwatch.ingest.base import Inbound
+from borderwatch.ingest.base import Inbound, RejectedError
 from borderwatch.ingest.cot import Peer, to_proto
 from borderwatch.ingest.cot.framing import Frame as WireFrame
 from borderwatch.ingest.cot.peers import protocol_support_xml
+from borderwatch.ingest.identity import partner_callsign
 from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, Track
 from borderwatch.service.tak_filters import TakFilters
 from borderwatch.share.cot import ClientFilter, delete_xml, partner_events
@@ -122,6 +123,8 @@ class TakStats:
     unused: Counter[str] = field(default_factory=Counter)  # valid CoT we ignore, by type
     refused: Counter[str] = field(default_factory=Counter)  # device events refused, by code
     taskings: int = 0
+    proposals: int = 0  # incidents proposed to partners' devices on our listener
+    replies: int = 0  # their answers recorded on the incidents
     feed_resets: int = 0
     frame_errors: int = 0  # frames a bug kept from going out (logged with the error)
     partner_released: int = 0
@@ -222,14 +225,27 @@ class TakClients:
         return await self.devices.received(client, frame)
 
     # -- sending -------------------------------------------------------------------------
-    def send(self, client: Client, events: Sequence[Encoded]) -> None:
-        """Queue `events` for `client` in its wire (never waits; drops a slow client)."""
+    def send(self, client: Client, events: Sequence[Encoded]) -> bool:
+        """Queue `events` for `client` in its wire (never waits; drops a slow client):
+        whether they were queued."""
         if events and client.peer.send([e.wire(client.peer) for e in events]):
             self.stats.events_sent += len(events)
+            return True
+        return False
 
     def national(self) -> list[Client]:
         """The connected clients that are not partners'."""
         return [c for c in self.clients.values() if not c.partner]
+
+    def partner_devices(self, patrol: Patrol) -> list[Client]:
+        """The connections of a partner's `patrol` (namespaced call sign) made straight to our
+        listener: its certificate's OU is the patrol's agency, its CN the patrol's call sign
+        as the partner knows it (`ingest.identity.device_patrol`)."""
+        return [
+            c
+            for c in self.clients.values()
+            if c.partner and c.claims.agency == patrol.agency and _patrol_of(c) == patrol.callsign
+        ]
 
     def _send_picture(self, client: Client) -> None:
         engine = self.service.engine
@@ -389,6 +405,16 @@ class TakClients:
             client.released[_key(r.item)] = _version(r.item)
         self.stats.partner_released += len(released)
         self.send(client, [Encoded(xml) for _, xml in released])
+
+
+def _patrol_of(client: Client) -> str | None:
+    """The namespaced call sign a partner's device reports its patrol as, if it can."""
+    if client.peer.identity is None:
+        return None
+    try:
+        return partner_callsign(client.claims.agency, client.peer.identity)
+    except RejectedError:
+        return None
 
 
 def _key(item: object) -> str:

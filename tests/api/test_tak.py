@@ -35,6 +35,7 @@ BEFORE = 12_000  # fed before the clients connect; the rest comes while they are
 ATAK_UID = "ANDROID-0a1b2c3d4e5f6789"  # the patrol's device's own uid
 OTHER = "NG-N03-9"  # a second device, not assigned: it must not get the tasking
 PARTNER_DEVICE = "LY-P1"  # a Libyan patrol's device: its agency is partner:ly (the OU)
+JOINT_DEVICE = "DZ-P1"  # an Algerian patrol's device, on a joint patrol (partner:dz)
 POLICY = """
 partner = "partner:ly"
 version = 4
@@ -43,6 +44,16 @@ sectors = ["N03"]
 delay_s = 60
 precision_m = 1000
 strip = ["track.sensors"]
+retention_days = 7
+"""
+# Algeria's: incidents a commander released, at once, to 10 m (a joint patrol).
+JOINT_POLICY = """
+partner = "partner:dz"
+version = 1
+kinds = ["incidents"]
+sectors = ["N03"]
+delay_s = 0
+precision_m = 10
 retention_days = 7
 """
 
@@ -80,8 +91,10 @@ def tak(tmp_path_factory: pytest.TempPathFactory, messages: list[Any]) -> Iterat
     for name in (PATROL, OTHER):
         pki.issue(data.pki, name, organisational_unit="national_guard")
     pki.issue(data.pki, PARTNER_DEVICE, organisational_unit="partner:ly")
+    pki.issue(data.pki, JOINT_DEVICE, organisational_unit="partner:dz")
     (data.root / "partners").mkdir(parents=True)
     (data.root / "partners" / "ly.toml").write_text(POLICY)
+    (data.root / "partners" / "dz.toml").write_text(JOINT_POLICY)
     options = ServiceOptions(
         data=data,
         sectors=("N03",),
@@ -314,6 +327,113 @@ def test_a_partner_device_gets_only_what_its_policy_releases_recorded(tak: Tak) 
     assert not any(e.uid.startswith("borderwatch.incident.") for e in got)
     users = {d.user for d in exchange.ledger.read("partner:ly")}
     assert users == {PARTNER_DEVICE}
+
+
+def test_a_partner_patrol_on_our_listener_is_proposed_to_and_answers(tak: Tak) -> None:
+    """Joint patrols without a partner server between: an Algerian patrol's device connected
+    to our own TLS listener (its certificate's OU `partner:dz`) reports its patrol, in
+    Algeria's namespace; an operator proposes a released incident to it; the device receives
+    the marker and the chat addressed to it, recorded in the ledger as released to it; its
+    answers land on the incident as its notes, and its words never assign or resolve."""
+    api = tak.api
+    engine = api.service.engine
+    exchange = api.app.state.api.exchange
+    patrol = f"dz/{JOINT_DEVICE}"
+    done = frozenset(i for i, inc in engine.incidents.items() if inc.state == "resolved")
+    held = api.incident_for("acknowledge", done)
+    chosen = api.incident_for("acknowledge", done | {held})
+    api.act("release", chosen, agency="partner:dz")
+    headers = {"Authorization": f"Bearer {api.token('op1')}"}
+
+    async def main() -> dict[str, Any]:
+        async with (
+            tak.tls(JOINT_DEVICE) as device,
+            httpx.AsyncClient(base_url=api.base_url, timeout=30) as http,
+        ):
+            # Not heard from yet: nothing to propose to.
+            r = await http.post(
+                f"/api/v1/incidents/{chosen}/propose", headers=headers, json={"patrol": patrol}
+            )
+            assert r.status_code == 409, r.text
+            # Its position report, as ATAK sends it: claims our agency, stays Algeria's.
+            inc = engine.incidents[chosen]
+            report = Patrol(
+                callsign=JOINT_DEVICE, agency="national_guard", time_ns=engine.tracks_time_ns,
+                lat=inc.lat, lon=inc.lon, seq=1,
+            )  # fmt: skip
+            mine = f'uid="borderwatch.patrol.{JOINT_DEVICE}"'.encode()
+            await device.send([encode_xml(report).replace(mine, b'uid="ANDROID-dz01"')])
+            deadline = time.monotonic() + 10
+            while patrol not in engine.patrols and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert engine.patrols[patrol].agency == "partner:dz"
+            assert JOINT_DEVICE not in engine.patrols
+            # Never assigned; not released by a commander: held back, the rule named.
+            r = await http.post(
+                f"/api/v1/incidents/{chosen}/assign", headers=headers, json={"patrol": patrol}
+            )
+            assert r.status_code == 409
+            r = await http.post(
+                f"/api/v1/incidents/{held}/propose", headers=headers, json={"patrol": patrol}
+            )
+            assert r.status_code == 409
+            assert "not released to partner:dz by a commander" in r.json()["detail"]
+            clicked = time.monotonic()
+            r = await http.post(
+                f"/api/v1/incidents/{chosen}/propose", headers=headers,
+                json={"patrol": patrol, "why": "joint patrol"},
+            )  # fmt: skip
+            assert r.status_code == 200, r.text
+            action = r.json()["action"]
+            assert action["params"] == {
+                "proposal": patrol, "partner": "partner:dz", "device": JOINT_DEVICE,
+            }  # fmt: skip
+            said = await device.wait_for(
+                lambda e: e.type == "b-t-f" and "Proposed" in e.xml and chosen in e.xml, 5.0
+            )
+            assert said.at - clicked < 1.0
+            assert find(said, "detail/marti/dest").get("callsign") == JOINT_DEVICE
+            assert find(said, "detail/__chat/chatgrp").get("uid1") == "ANDROID-dz01"
+            assert "REL TO partner:dz" in (said.root().get("access") or "")
+            marker = await device.wait_for(
+                lambda e: e.uid == f"borderwatch.incident.{chosen}" and "marti" in e.xml, 5.0
+            )
+            assert find(marker, "detail/marti/dest").get("callsign") == JOINT_DEVICE
+            # Its answers, as chats: notes on the incident, attributed to the patrol. A
+            # "resolved" from a partner is its words, never a resolution; the same chat twice
+            # is one note.
+            now = engine.tracks_time_ns
+            accept = chat("accept, moving", "ANDROID-dz01", JOINT_DEVICE, now, "dz1")
+            await device.send([accept, accept])
+            await device.send([chat("on scene", "ANDROID-dz01", JOINT_DEVICE, now + 1, "dz2")])
+            await device.send(
+                [chat("resolved nuisance", "ANDROID-dz01", JOINT_DEVICE, now + 2, "dz3")]
+            )
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                got = (await http.get(f"/api/v1/incidents/{chosen}", headers=headers)).json()
+                answers = [n for n in got["notes"] if "partner_reply" in n.get("params", {})]
+                if len(answers) >= 3:
+                    break
+                await asyncio.sleep(0.1)
+            status = (await http.get("/api/v1/tak/clients", headers=headers)).json()
+            return {"detail": got, "answers": answers, "status": status}
+
+    out = run(main())
+    answers = out["answers"]
+    assert [a["params"]["partner_reply"] for a in answers] == ["accepted", "on_scene", "note"]
+    assert {(a["user"], a["agency"], a["role"]) for a in answers} == {
+        (patrol, "partner:dz", "patrol")
+    }
+    # Still new (an incident omits its default state), assigned to no one.
+    assert out["detail"]["incident"].get("state", "new") == "new"
+    assert out["detail"]["incident"].get("assigned_patrol") is None
+    assert out["status"]["proposals"] == 1
+    assert out["status"]["replies"] == 3
+    assert out["status"]["unused"].get("repeat") == 1
+    ledger = [d for d in exchange.ledger.read("partner:dz") if d.item_id == chosen]
+    assert ledger
+    assert {d.user for d in ledger} >= {JOINT_DEVICE}
 
 
 def test_an_emergency_is_a_p1_alert_every_device_hears_and_a_marker_is_shared(tak: Tak) -> None:
