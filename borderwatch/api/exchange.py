@@ -104,6 +104,7 @@ def _candidates(api: ApiState) -> list[Item]:
         engine.tracks,
         engine.tracks_time_ns or now,
         quiet_ns=api.service.started_ns,  # a quiet sector: as of when watching began
+        sections=engine.config.rules.sections,
     )
     return [
         *engine.incidents.values(),

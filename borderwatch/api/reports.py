@@ -59,5 +59,6 @@ async def sectors(
         engine.alerts.values(),
         engine.tracks,
         now,
+        sections=engine.config.rules.sections,
     )
     return MsgspecResponse(statuses)

@@ -36,6 +36,7 @@ from borderwatch.engine.lookout import (
 )
 from borderwatch.engine.picture import Picture
 from borderwatch.errors import BorderwatchError
+from borderwatch.geo import build_sectors, load_border
 from borderwatch.geo.projection import to_utm
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import (
@@ -84,6 +85,8 @@ class LiveEngine:
     ) -> None:
         self.registry = registry
         self.config = config or EngineConfig()
+        # A setting naming no sector is said now, not at the first message (`Picture`).
+        self.config.rules.sections.check(s.id for s in build_sectors(load_border()))
         self.picture: Picture | None = None  # made at the first sensor message
         self.feed = feed or ChangeFeed()
         self.tracks: dict[str, Track] = {}

@@ -3,7 +3,9 @@
 Rules run in a fixed order (track rules, then the line sensor, then our equipment), and
 findings keep the order their rule gives them, so the same scenes give the same alerts with
 the same ids, bit for bit. Faults a sensor reports itself are made alerts when reported
-(`reported`), and so is a fibre trigger confirmed by a ground sensor (`arrived`).
+(`reported`), and so is a fibre trigger confirmed by a ground sensor (`arrived`). An
+intrusion alert's priority is its rule's, moved by its sector's section impact level
+(`[rules.sections]`, EUROSUR): the one place a rating touches priority.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Alerter:
         self.line = LineBreachRule(c.line_breach, epoch_ns, c.classes.threat_min)
         self.sightings = SightingRule(c.sightings, barrier, {}, epoch_ns)
         self.equipment = EquipmentRules(c.sensors, c.sector_quiet, places)
+        c.sections.check(s.id for s in barrier.sectors)
         self.next_id = 1
 
     def arrived(self, det: Detection) -> list[Alert]:
@@ -111,6 +114,9 @@ class Alerter:
                     time_ns=self.epoch_ns + round(f.crossing[2] * 1e9),
                 )
             sector = f.sector or sectors[k]
+            system = f.category == "system"
+            # The section's designated impact moves an intrusion's priority, not a fault's.
+            priority = f.priority if system else self.config.sections.priority(f.priority, sector)
             out.append(
                 Alert(
                     id=f"A{self.next_id:06d}",
@@ -118,8 +124,8 @@ class Alerter:
                     time_ns=time_ns,
                     lat=round(float(lat[k]), 7),
                     lon=round(float(lon[k]), 7),
-                    priority=f.priority,
-                    category="system" if f.category == "system" else "intrusion",
+                    priority=priority,
+                    category="system" if system else "intrusion",
                     sector=sector,
                     cls=f.cls,
                     track_ids=tuple(f"T{t:06d}" for t in f.track_ids),

@@ -7,11 +7,17 @@ error naming it, so a typo never silently leaves a default in force.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
-__all__ = ["RulesConfig"]
+from borderwatch.errors import ConfigError
+
+__all__ = ["IMPACT_LEVELS", "ImpactLevel", "RulesConfig", "Sections"]
+
+ImpactLevel = Literal["low", "medium", "high", "critical"]
+IMPACT_LEVELS: tuple[ImpactLevel, ...] = get_args(ImpactLevel)
 
 Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
@@ -149,6 +155,42 @@ class Alarms(_Section, frozen=True):
     chatter_min: Annotated[int, msgspec.Meta(ge=2)] = 3
 
 
+Shift = Annotated[int, msgspec.Meta(ge=-3, le=3)]
+
+
+class Sections(_Section, frozen=True):
+    """Each sector's section impact level, as EUROSUR attributes one to each border section
+    (Regulation (EU) 2019/1896, Art. 34: by risk analysis, set by the authority, not by what
+    the picture sees today), and how far it moves an intrusion alert's priority there: a
+    section rated high gets its approaches one step sooner (P2 -> P1), one rated low one step
+    later. A P1 stays P1 anywhere (`keep_p1`): a crossing under way never waits on a rating."""
+
+    impact: dict[str, ImpactLevel] = msgspec.field(default_factory=dict)  # by sector id
+    default: ImpactLevel = "medium"  # a sector not listed
+    low: Shift = 1
+    medium: Shift = 0
+    high: Shift = -1
+    critical: Shift = -2
+    keep_p1: bool = True
+
+    def check(self, sectors: Iterable[str]) -> None:
+        """`ConfigError` naming any listed sector that is not one of `sectors`."""
+        unknown = sorted(set(self.impact) - set(sectors))
+        if unknown:
+            raise ConfigError("rules.sections.impact", f"no such sectors: {', '.join(unknown)}")
+
+    def level(self, sector: str | None) -> ImpactLevel:
+        """The sector's designated level (`default` if not listed, or no sector)."""
+        return self.impact.get(sector or "", self.default)
+
+    def priority(self, priority: int, sector: str | None) -> int:
+        """An intrusion alert's `priority` as its sector's level moves it, within P1-P4."""
+        if priority == 1 and self.keep_p1:
+            return 1
+        shift: int = getattr(self, self.level(sector))
+        return min(4, max(1, priority + shift))
+
+
 class RulesConfig(_Section, frozen=True):
     """Every rule's settings; see `engine/default.toml` for what each means."""
 
@@ -164,3 +206,4 @@ class RulesConfig(_Section, frozen=True):
     sector_quiet: SectorQuiet = SectorQuiet()
     incidents: Incidents = Incidents()
     alarms: Alarms = Alarms()
+    sections: Sections = Sections()

@@ -14,19 +14,23 @@ strongly it is watched. Here, with what the picture knows:
 - a sector's section impact is the highest impact among its open incidents, raised one level
   when three or more are open at once (a saturated section), and low when none is.
 
-The section impact is published here; making it raise alert priority belongs to the rules
-(`borderwatch/rules/`), which read it from config once the lead's EngineConfig lands.
+Beside it, each sector's designated level (`designated`): the one EUROSUR attributes to the
+section by risk analysis, set in the engine's settings (`[rules.sections]`), which is what
+moves the priority of the intrusion alerts raised there (`rules.config.Sections.priority`).
+The situation's level above never feeds back into priority: an incident's priority making
+its section's level making its next alert's priority would climb on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 import msgspec
 
 from borderwatch.messages import Alert, Incident, IncidentState, Outcome, Track
 from borderwatch.messages.common import Id, Lat, Lon, Probability, TimeNs
+from borderwatch.rules.config import IMPACT_LEVELS, ImpactLevel, Sections
 
 __all__ = [
     "IMPACT_LEVELS",
@@ -39,8 +43,6 @@ __all__ = [
     "sector_statuses",
 ]
 
-ImpactLevel = Literal["low", "medium", "high", "critical"]
-IMPACT_LEVELS: tuple[ImpactLevel, ...] = get_args(ImpactLevel)
 _BY_PRIORITY: dict[int, ImpactLevel] = {1: "critical", 2: "high", 3: "medium", 4: "low"}
 # Three open incidents at once in one sector saturate it: its section impact goes up a level.
 SATURATED = 3
@@ -70,10 +72,11 @@ class SectorStatus(msgspec.Struct, frozen=True, kw_only=True, tag="sector_status
 
     sector: Id
     time_ns: TimeNs  # the sector's last change (an incident's or alert's time): as of then
-    impact: ImpactLevel
+    impact: ImpactLevel  # the situation's, from its open incidents
     open_incidents: Count = 0
     alerts_last_hour: Count = 0
     confidence: Probability = 1.0
+    designated: ImpactLevel = "medium"  # by risk analysis: moves its alerts' priority
 
 
 def _up(level: ImpactLevel) -> ImpactLevel:
@@ -142,12 +145,15 @@ def sector_statuses(
     tracks: Mapping[str, Track],
     now_ns: int,
     quiet_ns: int = 0,
+    sections: Sections | None = None,
 ) -> list[SectorStatus]:
     """Every sector's section impact level as of `now_ns` (module docstring). Each is
     stamped with its sector's last change (an incident's or an alert's time; `quiet_ns`,
     e.g. when watching began, for none):
     a partner's delay then runs from it, so a status goes out only once nothing in its
-    sector is younger than the delay (it then says nothing the delay would hold back)."""
+    sector is younger than the delay (it then says nothing the delay would hold back).
+    `sections`: the engine's designated levels (`[rules.sections]`)."""
+    sections = sections or Sections()
     open_by: dict[str, list[ImpactLevel]] = {}
     changed: dict[str, int] = {}
     for inc in incidents:
@@ -176,6 +182,7 @@ def sector_statuses(
                 impact=level,
                 open_incidents=len(levels),
                 alerts_last_hour=recent.get(sector, 0),
+                designated=sections.level(sector),
             )
         )
     return out

@@ -104,3 +104,51 @@ def test_a_bad_rules_file_is_one_line_and_status_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "depht_m" in err
+
+
+def _alerts(out: Path) -> list[Alert]:
+    lines = (out / "alerts.jsonl").read_bytes().splitlines()
+    return [a for a in decode_lines(lines) if isinstance(a, Alert)]
+
+
+@pytest.mark.parametrize(("level", "shift"), [("high", -1), ("low", 1)])
+def test_a_sections_impact_level_moves_its_intrusion_alerts_priority(
+    run_dir: Path, replayed: Path, tmp_path: Path, level: str, shift: int
+) -> None:
+    """EUROSUR's section impact level, set in the settings for one sector: its intrusion
+    alerts come a step sooner (high) or later (low), a P1 stays P1, its faults and the other
+    sectors' alerts are untouched, and everything else is the same alerts."""
+    before = _alerts(replayed)
+    sector = next(a.sector for a in before if a.category == "intrusion")
+    config = tmp_path / "engine.toml"
+    config.write_text(f'[rules.sections]\nimpact = {{ {sector} = "{level}" }}\n')
+    out = tmp_path / "out"
+    assert main(["replay", str(run_dir), "--out", str(out), "--config", str(config)]) == 0
+    after = _alerts(out)
+    assert [a.id for a in after] == [a.id for a in before]
+    moved = 0
+    for a, b in zip(before, after, strict=True):
+        assert msgspec.structs.replace(b, priority=a.priority) == a
+        if a.sector != sector or a.category != "intrusion" or a.priority == 1:
+            assert b.priority == a.priority, a
+        else:
+            assert b.priority == min(4, max(1, a.priority + shift)), a
+            moved += b.priority != a.priority
+    assert moved > 0
+    # The incidents take their alerts' priority.
+    incidents: dict[str, Incident] = {}
+    for m in decode_lines((out / "incidents.jsonl").read_bytes().splitlines()):
+        assert isinstance(m, Incident)
+        incidents[m.id] = m
+    by_id = {a.id: a for a in after}
+    for inc in incidents.values():
+        assert inc.priority == min(by_id[aid].priority for aid in inc.alert_ids)
+
+
+def test_an_impact_level_for_no_such_sector_is_named(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "engine.toml"
+    config.write_text('[rules.sections]\nimpact = { N99 = "high" }\n')
+    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--config", str(config)]) == 2
+    assert "N99" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from borderwatch.messages import Alert, ClassLikelihood, Incident, Track
+from borderwatch.rules.config import Sections
 from borderwatch.share.reports import (
     event_report,
     incident_confidence,
@@ -70,3 +71,25 @@ def test_a_saturated_sector_goes_up_a_level() -> None:
     assert (n04.impact, n04.open_incidents) == ("low", 0)
     # Stamped with the sector's last change, so a delay runs from it.
     assert (n03.time_ns, n04.time_ns) == (T, 0)
+    # Each with its designated level beside the situation's (the settings' default here).
+    assert (n03.designated, n04.designated) == ("medium", "medium")
+
+
+def test_a_sectors_designated_level_is_the_settings_and_not_the_situations() -> None:
+    incidents = [msgspec.structs.replace(INC, id=f"I{i}", priority=3) for i in range(3)]
+    sections = Sections(impact={"N04": "high"}, default="low")
+    (n03, n04) = sector_statuses(["N03", "N04"], incidents, [], {}, T + 60, sections=sections)
+    assert (n03.impact, n03.designated) == ("high", "low")
+    assert (n04.impact, n04.designated) == ("low", "high")
+
+
+def test_a_designated_level_moves_an_intrusions_priority_within_p1_to_p4() -> None:
+    sections = Sections(impact={"N01": "high", "N02": "low", "N03": "critical"})
+    assert [sections.priority(p, "N01") for p in (1, 2, 3, 4)] == [1, 1, 2, 3]
+    assert [sections.priority(p, "N02") for p in (1, 2, 3, 4)] == [1, 3, 4, 4]
+    assert [sections.priority(p, "N03") for p in (1, 2, 3, 4)] == [1, 1, 1, 2]
+    assert [sections.priority(p, "N09") for p in (1, 2, 3, 4)] == [1, 2, 3, 4]
+    assert sections.priority(2, None) == 2
+    # Without keep_p1, a low section's P1 waits a step too: the operator's choice to make.
+    relaxed = msgspec.structs.replace(sections, keep_p1=False)
+    assert relaxed.priority(1, "N02") == 2
