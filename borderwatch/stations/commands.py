@@ -74,6 +74,12 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--speed", type=_positive, default=1.0, help="the twin's speed (default 1)")
     s.add_argument("--seed", type=int, default=1, help="the twin's seed (default 1)")
     s.add_argument("--for", dest="for_s", type=_positive, help="stop after this many seconds")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also run this many fusion workers, each a block of the sectors (default none)",
+    )
     s.set_defaults(func=_cmd_stations_up)
     s = cmd.add_parser(
         "worker",
@@ -102,7 +108,11 @@ def _cmd_stations_up(args: argparse.Namespace) -> int:
     from borderwatch.stations.live import run_live
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
-    last = asyncio.run(run_live(Path(args.data), args.twin, args.speed, args.seed, args.for_s))
+    last = asyncio.run(
+        run_live(
+            Path(args.data), args.twin, args.speed, args.seed, args.for_s, workers=args.workers
+        )
+    )
     print(json.dumps({"stopped": last["stations"]}))
     return 0
 
@@ -119,6 +129,8 @@ def _cmd_stations_worker(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"borderwatch stations worker: {exc}")
         return 2
+    except KeyboardInterrupt:  # stopped (SIGINT: `stations up` stopping its workers)
+        return 0
     print(json.dumps(out))
     return 0
 

@@ -4,6 +4,12 @@ machine, fed by the twin at its own pace; and `borderwatch stations list`.
 While it runs, the room writes each station's health (link, last heard, backlog, lag, what
 the station and the room took in, the station's own alerts) to `DATA/health.json` every
 second; `stations list` shows it.
+
+With `workers` (`--workers N`), the sectors are split into N blocks of neighbours and each
+block gets its fusion worker (`borderwatch stations worker`, `stations.workers`), a process
+of its own started beside the system once it says what it is (`stations.json`), publishing
+its sectors' picture to `PICTURE`; the health says whether each still runs, and a stop
+stops them first (SIGINT: each closes its connection).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,42 @@ HEALTH_FILE = "health.json"
 TICK_S = 0.05
 # The room writes its health every second: older than this, what it says is not now.
 STALE_S = 5.0
+
+
+def blocks(sectors: list[str], n: int) -> list[list[str]]:
+    """`sectors` (in order along the border) cut into `n` blocks of neighbours, as even as
+    they go; `BorderwatchError` unless 1 <= n <= len(sectors)."""
+    if not 1 <= n <= len(sectors):
+        raise BorderwatchError(f"--workers must be 1..{len(sectors)} for {len(sectors)} sectors")
+    size, extra = divmod(len(sectors), n)
+    out, at = [], 0
+    for k in range(n):
+        take = size + (k < extra)
+        out.append(sectors[at : at + take])
+        at += take
+    return out
+
+
+def _start_workers(root: Path, sectors: list[str], n: int) -> list[subprocess.Popen[bytes]]:
+    """One `borderwatch stations worker` per block of sectors, beside this process."""
+    command = [sys.executable, "-m", "borderwatch", "stations", "worker", "--data", str(root)]
+    return [
+        subprocess.Popen([*command, "--sectors", ",".join(block)], stdout=subprocess.DEVNULL)
+        for block in blocks(sectors, n)
+    ]
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]], timeout_s: float = 10.0) -> None:
+    for w in workers:
+        if w.poll() is None:
+            w.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + timeout_s
+    for w in workers:
+        try:
+            w.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
 
 
 def health(system: System) -> dict[str, Any]:
@@ -68,14 +112,19 @@ async def run_live(
     seed: int = 1,
     for_s: float | None = None,
     print_every_s: float = 10.0,
+    workers: int = 0,
 ) -> dict[str, Any]:
-    """Run until the twin ends, `for_s` seconds pass, or SIGINT/SIGTERM; the last health."""
+    """Run until the twin ends, `for_s` seconds pass, or SIGINT/SIGTERM; the last health.
+    With `workers`, that many fusion workers run beside it (module docstring)."""
     if speed <= 0:
         raise BorderwatchError("--speed must be > 0")
     scenario, path = load_scenario(scenario_source(scenario_name))
     twin = prepare(scenario, path, seed)
     sectors = sorted({s.sector for s in twin.sensors})
+    if workers:
+        blocks(sectors, workers)  # a wrong count is said before anything starts
     system = await start_system(root, sectors, load_config())
+    running: list[subprocess.Popen[bytes]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -90,7 +139,9 @@ async def run_live(
                 break
             if system.centre is not None:
                 system.centre.check()  # the room's reader stopped: say why, stop
-            doc = health(system)
+            if workers and not running:  # `stations.json` says what they join by now
+                running = _start_workers(root, sectors, workers)
+            doc = health(system) | {"workers": _workers(running, sectors, workers)}
             _write(root, doc)
             if time.monotonic() - last_print >= print_every_s:
                 print(json.dumps(doc["stations"]), flush=True)
@@ -111,7 +162,21 @@ async def run_live(
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        await asyncio.to_thread(_stop_workers, running)
         await system.close()
+
+
+def _workers(
+    running: list[subprocess.Popen[bytes]], sectors: list[str], n: int
+) -> list[dict[str, Any]]:
+    """Each fusion worker: its sectors, its process, whether it still runs (its exit code
+    if not)."""
+    if not running:
+        return []
+    return [
+        {"sectors": block, "pid": w.pid, "running": w.poll() is None, "exit": w.returncode}
+        for block, w in zip(blocks(sectors, n), running, strict=True)
+    ]
 
 
 async def _feed(system: System, twin: Any, start_ns: int, speed: float) -> None:
