@@ -10,9 +10,10 @@ skeletons they spell (~JM beside JM, see `probe_keys`): a typo in a short name (
 meets it, and a two-class key is not swollen by every three-class name it is inside.
 
 A query adds, for each passage token, the token's weight to every listed name that shares a
-key with it (60 % of it through a one-deletion neighbour only; numpy fancy indexing over
-compressed postings, one add per name and token however many keys they share), and keeps
-the names whose sum reaches `share` of the passage's total weight, best `limit` first.
+key with it (60 % of it through a one-deletion neighbour only, 40 % through a neighbour of
+two classes; numpy fancy indexing over compressed postings, one add per name and token
+however many keys they share), and keeps the names whose sum reaches `share` of the
+passage's total weight, best `limit` first.
 Weights are inverse document frequencies of the skeleton among the listed names (a Mohamed
 weighs little, a Qadhafi much), so a name meeting the passage only on "Mohamed" is not a
 candidate; the scorer then judges the few hundred left.
@@ -47,6 +48,10 @@ FREQUENT = 8_000  # postings longer than this are looked up, not scattered (see 
 NEIGHBOURS = 3_000  # a one-deletion neighbour key with more names than this is not followed
 SHORT = "~"  # marks a three-class skeleton's one-deletion neighbours (see probe_keys)
 NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour key
+# ... through a neighbour key of two classes (of a three-class skeleton, or one a two-class
+# token probes): two of three classes shared, 2/3 of NEAR. Two such tokens (0.8) stay under
+# one token met exactly (1.0), which they would otherwise push out of the best `limit`.
+NEAR_SHORT = NEAR * 2 / 3
 _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
 _RUN = re.compile(r"(.)\1+")
 
@@ -253,15 +258,20 @@ class NameIndex:
         """
         infos = []
         for tok in dict.fromkeys(tokens):  # Mohamed Mohamed: one lookup
+            # Each posting with how close its key is: 2 the skeleton, 1 a neighbour, 0 a
+            # neighbour of two classes.
             spans = [
-                (self._postings[self._starts[k] : self._starts[k + 1]], is_exact)
+                (
+                    self._postings[self._starts[k] : self._starts[k + 1]],
+                    2 if is_exact else 1 if len(key) - key.startswith(SHORT) > 2 else 0,
+                )
                 for key, is_exact in probe_keys(tok).items()
                 if (k := self._key_ids.get(key)) is not None
             ]
             # How common a token is: its own skeletons' postings. A neighbour key that is
             # itself a common name (Naftami less N: FTM, Fatma) is not followed at all.
-            size = sum(len(sp) for sp, is_exact in spans if is_exact)
-            spans = [(sp, x) for sp, x in spans if x or len(sp) <= NEIGHBOURS]
+            size = sum(len(sp) for sp, near in spans if near == 2)
+            spans = [(sp, near) for sp, near in spans if near == 2 or len(sp) <= NEIGHBOURS]
             infos.append((size, self.weight(tok), spans))
         total = sum(self.weight(tok) for tok in tokens)
         need = np.float32(share * total - 1e-6)
@@ -278,14 +288,13 @@ class NameIndex:
             every = [sp for sp, _ in spans]
             ids = np.concatenate(every) if len(every) > 1 else every[0]
             # A name reached by several keys of one token gets the weight once (fancy-index
-            # assignment does not accumulate): NEAR of it through a one-deletion neighbour,
-            # the rest only through the skeleton itself.
-            acc[ids] += np.float32(NEAR * w)
-            same = [sp for sp, is_exact in spans if is_exact]
-            if same:
-                acc[np.concatenate(same) if len(same) > 1 else same[0]] += np.float32(
-                    (1 - NEAR) * w
-                )
+            # assignment does not accumulate): NEAR_SHORT of it through a two-class
+            # neighbour, NEAR through a longer one, all of it through the skeleton itself.
+            acc[ids] += np.float32(NEAR_SHORT * w)
+            for closer, part in ((1, NEAR - NEAR_SHORT), (2, 1 - NEAR)):
+                some = [sp for sp, near in spans if near >= closer]
+                if some:
+                    acc[np.concatenate(some) if len(some) > 1 else some[0]] += np.float32(part * w)
             found.append(ids)
         if not found:
             return np.empty(0, dtype=np.int32)
@@ -302,8 +311,8 @@ class NameIndex:
             # Looked up through their own skeletons only: a typing error in a common name
             # costs its 40 %, not a search of its neighbours' hundreds of thousands of rows.
             hit = np.zeros(len(rows), dtype=bool)
-            for span, is_exact in spans:
-                if is_exact and len(rows):
+            for span, near in spans:
+                if near == 2 and len(rows):
                     at = np.searchsorted(span, rows).clip(max=len(span) - 1)
                     hit |= span[at] == rows
             scores += np.float32(w) * hit

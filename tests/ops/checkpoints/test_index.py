@@ -103,3 +103,14 @@ def test_limit_keeps_the_best() -> None:
     assert len(rows) == 5
     for row in rows.tolist():
         assert "haftar" in {t.latin for t in index.row_tokens[row]}
+
+
+def test_two_short_neighbours_do_not_outrank_an_exact_token() -> None:
+    # Kasi (KS) and Mata (MT) are each a class short of Gachshat (KST) and Motafa (MTF): a
+    # name meeting both so loosely must not push out of the best few the listed name that
+    # meets Gachshat exactly.
+    entries = [LookoutEntry(id=f"N{i}", names=("Kasi Mata",)) for i in range(40)]
+    entries.append(LookoutEntry(id="T", names=("Mostefa El-Qachchat",)))
+    index = NameIndex(entries)
+    rows = index.candidates(name_tokens("Gachshat Motafa"), limit=5).tolist()
+    assert "T" in {entries[int(index.row_entry[r])].id for r in rows}
