@@ -8,9 +8,16 @@ Qadhafi, Kadhafi, Kazzafi, القذافي ...), none produced by that generator.
 
 from __future__ import annotations
 
-from borderwatch.twin.names import Person, make_person, render
+from borderwatch.twin.names import FEMALE, Person, make_person, render
 
-__all__ = ["REAL_WORLD", "Person", "make_person", "render"]
+__all__ = ["REAL_WORLD", "Person", "make_person", "render", "sex_of"]
+
+
+def sex_of(person: Person) -> str:
+    """The sex a document gives the person ("M" or "F"): the generator draws women's given
+    names from its own pool."""
+    return "F" if person.given in FEMALE else "M"
+
 
 # Real people's names as printed by the press, governments and sanctions lists; the first form
 # is listed, the others are the variants to find. Written by hand, not by the generator.

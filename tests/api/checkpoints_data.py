@@ -22,12 +22,13 @@ OTHER_OFFICER = "ng9"  # national guard, bound to Dehiba-Wazen
 POST = "ras_ajdir"
 
 # W1 in Arabic script and a French-style writing; the Libyan document says GADDAFI ABDULLAH.
-# LY1 was supplied by the Libyan partner; X1 is past its validity.
-LIST_CSV = """id,names,dob,nationality,documents,plates,category,agency,valid_until
-W1,Abdallah Ben Salem al-Kazzafi|عبد الله بن سالم القذافي,1975-04-02,LBY,,,wanted,national_guard,
-W2,Mokhtar Belgacem Zitouni|مختار بلقاسم الزيتوني,1968,TUN,,123 TU 4567,smuggling,customs,
-LY1,Faraj Mabrouk al-Warfalli|فرج مبروك الورفلي,1981-11-20,LBY,LY0042771,,wanted,partner:ly,
-X1,Hedi Trabelsi,1970,TUN,,,wanted,customs,2020-01-01
+# LY1 was supplied by the Libyan partner; X1 is past its validity. W2 is listed as a man (the
+# optional tenth column).
+LIST_CSV = """id,names,dob,nationality,documents,plates,category,agency,valid_until,sex
+W1,Abdallah Ben Salem al-Kazzafi|عبد الله بن سالم القذافي,1975-04-02,LBY,,,wanted,national_guard,,
+W2,Mokhtar Belgacem Zitouni|مختار بلقاسم الزيتوني,1968,TUN,,123 TU 4567,smuggling,customs,,M
+LY1,Faraj Mabrouk al-Warfalli|فرج مبروك الورفلي,1981-11-20,LBY,LY0042771,,wanted,partner:ly,,
+X1,Hedi Trabelsi,1970,TUN,,,wanted,customs,2020-01-01,
 """
 
 
@@ -38,7 +39,9 @@ def write_lists(data_root: Path) -> None:
     (folder / "watch.csv").write_text(LIST_CSV, encoding="utf-8")
 
 
-def passport(surname: str, given: str, number: str, born: dt.date, nationality: str) -> str:
+def passport(
+    surname: str, given: str, number: str, born: dt.date, nationality: str, sex: str = "M"
+) -> str:
     """A passport's zone as the lane's reader gives it."""
     return write_td3(
         surname=surname,
@@ -47,7 +50,7 @@ def passport(surname: str, given: str, number: str, born: dt.date, nationality: 
         issuing_state=nationality,
         nationality=nationality,
         birth=born,
-        sex="M",
+        sex=sex,
         expiry=dt.date(2031, 5, 1),
     )
 

@@ -139,6 +139,28 @@ def test_a_referral_keeps_the_incident_open(api: Api) -> None:
     assert (again["hits"], again.get("incident")) == ([], None)
 
 
+def test_the_sex_on_the_document_is_weighed(api: Api) -> None:
+    # W2 is listed as a man: the same passage from a woman's passport scores lower, from a
+    # passport that leaves it unspecified (<) as from a man's.
+    scores, sexes = {}, {}
+    for i, sex in enumerate("MF<"):
+        mrz = passport("ZITOUNI", "MOKHTAR", f"TN555000{i}", dt.date(1968, 3, 3), "TUN", sex)
+        view = _record(api, dehiba(mrz), OTHER_OFFICER)
+        [hit] = view["hits"]
+        assert hit["entry"] == "W2"
+        scores[sex], sexes[sex] = hit["score"], view["passage"]["traveller"]["sex"]
+        assert any(line.startswith("sex: F not M") for line in hit["why"]) == (sex == "F")
+        r = api.client.post(
+            f"{PASSAGES}/{view['passage']['id']}/decision",
+            json={"decision": "cleared", "why": "test passage"},
+            headers=api.auth(OTHER_OFFICER),
+        )
+        assert r.status_code == 200, r.text
+    assert sexes == {"M": "M", "F": "F", "<": "X"}
+    assert scores["F"] < scores["M"] - 0.05
+    assert scores["<"] == scores["M"]
+
+
 def test_a_hit_the_event_log_refuses_is_sent_again(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,13 +29,28 @@ def test_labelled_set_shape() -> None:
     assert kinds.count("innocent") == 100
     assert kinds.count("lookalike") == 20
     assert all(t is None for _, t, k in data.passages if k in ("innocent", "lookalike"))
+    # A document gives every passage its nationality and sex; the old fields are kept beside,
+    # and the names and dates are the same in both.
+    documented = [p for p, _, k in data.passages if k != "real"]
+    assert all(p.nationality and p.sex in ("M", "F") for p in documented)
+    assert not any(data.before[p.id].nationality for p, t, _ in data.passages if t is None)
+    assert all(data.before[p.id].names == p.names for p, _, _ in data.passages)
+    assert [e.names for e in data.entries] == [e.names for e in data.entries_before]
+    assert any(e.sex for e in data.entries)
+    assert not any(e.sex for e in data.entries_before)
 
 
 def test_names_benchmark_quick() -> None:
     [result] = run(quick=True)
     assert "checkpoint_names" in BENCHMARKS
     methods = result["methods"]
-    assert set(methods) == {"ours", "ours_names_only", "exact_normalised", "jaro_winkler_0.9"}
+    assert set(methods) == {
+        "ours",
+        "ours_fields_before",
+        "ours_names_only",
+        "exact_normalised",
+        "jaro_winkler_0.9",
+    }
     # Not the bar (that is judged at full size), but the matcher must beat both baselines.
     assert methods["ours"]["recall"] > methods["jaro_winkler_0.9"]["recall"]
     assert methods["ours"]["recall"] > methods["exact_normalised"]["recall"]

@@ -75,6 +75,7 @@ def lane_passage(
         names_arabic=names_arabic.strip(),
         dob=doc.birth_date,
         nationality=doc.nationality,
+        sex=_sex(doc.sex),
     )
     return PassageRecord(
         id=pid,
@@ -86,6 +87,11 @@ def lane_passage(
         plate=text,
         officer=officer,
     )
+
+
+def _sex(code: str) -> Literal["M", "F", "X"]:
+    """The zone's sex (parse_mrz reads `<` as X)."""
+    return "M" if code == "M" else "F" if code == "F" else "X"
 
 
 class Desk:

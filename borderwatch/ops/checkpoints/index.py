@@ -5,11 +5,15 @@ token is filed under blocking keys: its skeleton (with and without article, see 
 for skeletons of four classes or more, each skeleton with one class deleted. Two tokens one
 substitution, insertion or deletion apart share a key (the symmetric-delete idea of SymSpell),
 so a typo or a transliteration that changes one consonant class still meets its entry.
+Three-class skeletons (Jazami JTM) have their neighbours too, filed apart from the two-class
+skeletons they spell (~JM beside JM, see `probe_keys`): a typo in a short name (Jaeami JM)
+meets it, and a two-class key is not swollen by every three-class name it is inside.
 
 A query adds, for each passage token, the token's weight to every listed name that shares a
-key with it (60 % of it through a one-deletion neighbour only; numpy fancy indexing over
-compressed postings, one add per name and token however many keys they share), and keeps
-the names whose sum reaches `share` of the passage's total weight, best `limit` first.
+key with it (60 % of it through a one-deletion neighbour only, 40 % through a neighbour of
+two classes; numpy fancy indexing over compressed postings, one add per name and token
+however many keys they share), and keeps the names whose sum reaches `share` of the
+passage's total weight, best `limit` first.
 Weights are inverse document frequencies of the skeleton among the listed names (a Mohamed
 weighs little, a Qadhafi much), so a name meeting the passage only on "Mohamed" is not a
 candidate; the scorer then judges the few hundred left.
@@ -24,6 +28,7 @@ immutable afterwards, so screenings need no lock.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Sequence
 
@@ -33,7 +38,7 @@ import numpy.typing as npt
 from borderwatch.ops.checkpoints.lists import LookoutEntry
 from borderwatch.ops.checkpoints.names import NameToken, name_tokens
 
-__all__ = ["NameIndex", "blocking_keys"]
+__all__ = ["NameIndex", "blocking_keys", "probe_keys"]
 
 # Skeletons of the commonest given names and name parts of the region (Mohamed, Ahmed, Ali,
 # Abdallah, Mahmoud/Mohamed's MHMT, Hassan/Hussein, ...): common everywhere, so worth little
@@ -41,26 +46,75 @@ __all__ = ["NameIndex", "blocking_keys"]
 COMMON = frozenset({"MHMT", "HMT", "L", "BTL", "HSN", "SN", "MSTF", "KLT", "SLH", "BN", "M"})
 FREQUENT = 8_000  # postings longer than this are looked up, not scattered (see candidates)
 NEIGHBOURS = 3_000  # a one-deletion neighbour key with more names than this is not followed
+SHORT = "~"  # marks a three-class skeleton's one-deletion neighbours (see probe_keys)
 NEAR = 0.6  # share of a token's weight earned through a one-deletion neighbour key
+# ... through a neighbour key of two classes (of a three-class skeleton, or one a two-class
+# token probes): two of three classes shared, 2/3 of NEAR. Two such tokens (0.8) stay under
+# one token met exactly (1.0), which they would otherwise push out of the best `limit`.
+NEAR_SHORT = NEAR * 2 / 3
 _SMALL = 1_000  # below this many names, frequencies say nothing: all tokens weigh alike
+_RUN = re.compile(r"(.)\1+")
 
 
 def _name_key(tokens: Sequence[NameToken]) -> tuple[str, ...]:
     return tuple(sorted(t.key for t in tokens))
 
 
-def blocking_keys(token: NameToken) -> set[str]:
-    """The keys a token is filed under: its skeletons and their one-deletion neighbours."""
-    keys: set[str] = set()
+def _deletions(skeleton: str, head: int) -> set[str]:
+    """`skeleton` with one class deleted (after the first `head`), as a skeleton: a deletion
+    that brings two equal classes together leaves one (Krgdjou KRKJ less R: KJ, as Qaqjoo
+    is written), the run collapsing as it does in any skeleton."""
+    return {_RUN.sub(r"\1", skeleton[:i] + skeleton[i + 1 :]) for i in range(head, len(skeleton))}
+
+
+def _head(token: NameToken) -> int:
     # In ben X and Abd X only X is varied: deleting from the particle would file Abd al-Jalil
     # under BTL, beside every Abdallah.
-    head = 2 if token.latin[:3] in ("ben", "abd") else 0
+    return 2 if token.latin[:3] in ("ben", "abd") else 0
+
+
+def _long(skeleton: str, head: int) -> bool:
+    # Short skeletons' neighbours are two-class keys (KT, MT), each the skeleton of a tenth of
+    # a list: they are filed apart (SHORT) instead; the common given names are known by heart
+    # and need no neighbours.
+    return len(skeleton) - head >= (3 if head else 4) and skeleton not in COMMON
+
+
+def _short(skeleton: str, head: int) -> bool:
+    return not head and len(skeleton) == 3 and skeleton not in COMMON
+
+
+def blocking_keys(token: NameToken) -> set[str]:
+    """The keys a token is filed under: its skeletons, their one-deletion neighbours, and for
+    three-class skeletons those neighbours marked SHORT (see `probe_keys`)."""
+    keys: set[str] = set()
+    head = _head(token)
     for sk in token.keys:
         keys.add(sk)
-        # Two-class keys (KT, MT) would each reach a third of a list; the common given names
-        # are known by heart and need no neighbours.
-        if len(sk) - head >= (3 if head else 4) and sk not in COMMON:
-            keys.update(sk[:i] + sk[i + 1 :] for i in range(head, len(sk)))
+        if _long(sk, head):
+            keys.update(_deletions(sk, head))
+        elif _short(sk, head):
+            keys.update(SHORT + d for d in _deletions(sk, head) if len(d) >= 2)
+    return keys
+
+
+def probe_keys(token: NameToken) -> dict[str, bool]:
+    """The keys a passage's token is looked up under, each with whether it is the token's own
+    skeleton: symmetric delete as in `blocking_keys`, and for short skeletons the one-edit
+    neighbours that filing them under two-class keys would have found. Three classes (Jazami
+    JTM, Jaeami JM, Jalami JLM) meet each other through the SHORT keys (one class changed,
+    JTM and JLM both filed under ~JM) and two-class skeletons through them (JM probes ~JM: a
+    class missing); a three-class token also probes its neighbours' own skeletons (Dathashee
+    TS for a listed THS is met by the listed token's SHORT key; a listed TS is met by THS
+    less H). Two-class postings are the long ones: NEIGHBOURS decides which are followed."""
+    keys = dict.fromkeys(blocking_keys(token), False)
+    head = _head(token)
+    for sk in token.keys:
+        if _short(sk, head):
+            keys.update(dict.fromkeys(_deletions(sk, head), False))
+        elif not head and len(sk) == 2 and sk not in COMMON:
+            keys[SHORT + sk] = False
+    keys.update(dict.fromkeys(token.keys, True))
     return keys
 
 
@@ -204,16 +258,20 @@ class NameIndex:
         """
         infos = []
         for tok in dict.fromkeys(tokens):  # Mohamed Mohamed: one lookup
-            exact = set(tok.keys)
+            # Each posting with how close its key is: 2 the skeleton, 1 a neighbour, 0 a
+            # neighbour of two classes.
             spans = [
-                (self._postings[self._starts[k] : self._starts[k + 1]], key in exact)
-                for key in blocking_keys(tok)
+                (
+                    self._postings[self._starts[k] : self._starts[k + 1]],
+                    2 if is_exact else 1 if len(key) - key.startswith(SHORT) > 2 else 0,
+                )
+                for key, is_exact in probe_keys(tok).items()
                 if (k := self._key_ids.get(key)) is not None
             ]
             # How common a token is: its own skeletons' postings. A neighbour key that is
             # itself a common name (Naftami less N: FTM, Fatma) is not followed at all.
-            size = sum(len(sp) for sp, is_exact in spans if is_exact)
-            spans = [(sp, x) for sp, x in spans if x or len(sp) <= NEIGHBOURS]
+            size = sum(len(sp) for sp, near in spans if near == 2)
+            spans = [(sp, near) for sp, near in spans if near == 2 or len(sp) <= NEIGHBOURS]
             infos.append((size, self.weight(tok), spans))
         total = sum(self.weight(tok) for tok in tokens)
         need = np.float32(share * total - 1e-6)
@@ -230,14 +288,13 @@ class NameIndex:
             every = [sp for sp, _ in spans]
             ids = np.concatenate(every) if len(every) > 1 else every[0]
             # A name reached by several keys of one token gets the weight once (fancy-index
-            # assignment does not accumulate): NEAR of it through a one-deletion neighbour,
-            # the rest only through the skeleton itself.
-            acc[ids] += np.float32(NEAR * w)
-            same = [sp for sp, is_exact in spans if is_exact]
-            if same:
-                acc[np.concatenate(same) if len(same) > 1 else same[0]] += np.float32(
-                    (1 - NEAR) * w
-                )
+            # assignment does not accumulate): NEAR_SHORT of it through a two-class
+            # neighbour, NEAR through a longer one, all of it through the skeleton itself.
+            acc[ids] += np.float32(NEAR_SHORT * w)
+            for closer, part in ((1, NEAR - NEAR_SHORT), (2, 1 - NEAR)):
+                some = [sp for sp, near in spans if near >= closer]
+                if some:
+                    acc[np.concatenate(some) if len(some) > 1 else some[0]] += np.float32(part * w)
             found.append(ids)
         if not found:
             return np.empty(0, dtype=np.int32)
@@ -254,8 +311,8 @@ class NameIndex:
             # Looked up through their own skeletons only: a typing error in a common name
             # costs its 40 %, not a search of its neighbours' hundreds of thousands of rows.
             hit = np.zeros(len(rows), dtype=bool)
-            for span, is_exact in spans:
-                if is_exact and len(rows):
+            for span, near in spans:
+                if near == 2 and len(rows):
                     at = np.searchsorted(span, rows).clip(max=len(span) - 1)
                     hit |= span[at] == rows
             scores += np.float32(w) * hit

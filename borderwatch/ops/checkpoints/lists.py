@@ -6,10 +6,11 @@ nationalities, document numbers, plates, a reason category, the issuing agency a
 is valid. Two sources:
 
 - CSV with the columns `id,names,dob,nationality,documents,plates,category,agency,valid_until`
-  (names, documents, plates and nationalities separated by `|`);
+  (names, documents, plates and nationalities separated by `|`), and an optional `sex`
+  (M or F, as an MRZ writes it);
 - FollowTheMoney JSON lines as OpenSanctions publishes them: entities of schema `Person`
   (`name`, `alias`, `birthDate`, `nationality`/`citizenship`, `passportNumber`/`idNumber`,
-  `topics`); other schemas are skipped and counted.
+  `topics`, `gender`); other schemas are skipped and counted.
 
 A malformed record is reported as a `ListError` naming the file, line and column and left out;
 the rest of the list loads (`LoadedList.errors`). Nationalities are kept as ISO 3166 alpha-3
@@ -41,6 +42,7 @@ __all__ = [
     "entries_from_ftm",
     "load_list",
     "parse_dob",
+    "parse_sex",
 ]
 
 COLUMNS: tuple[str, ...] = ("id", "names", "dob", "nationality", "documents", "plates")
@@ -62,6 +64,7 @@ class LookoutEntry(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     category: str = ""
     agency: str = ""
     valid_until: str | None = None  # ISO date; the entry is inactive after it
+    sex: str | None = None  # "M" or "F" when the list gives it (optional column, FtM gender)
 
     def active(self, on: dt.date) -> bool:
         """Whether the entry is in force on `on`."""
@@ -105,6 +108,16 @@ def document_key(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", text.upper())
 
 
+def parse_sex(text: str, field: str = "sex") -> str | None:
+    """ "M" or "F" of M/F/male/female (any case); None for X, `<` or nothing; raises ListError."""
+    code = text.strip().upper()
+    if code in ("", "X", "<", "U", "UNKNOWN", "OTHER"):
+        return None
+    if code in ("M", "MALE", "F", "FEMALE"):
+        return code[0]
+    raise ListError(field, f"{text!r} is not M, F or X")
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split("|") if part.strip()]
 
@@ -142,6 +155,7 @@ def _entry(row: dict[str, str], where: str) -> LookoutEntry:
         category=col("category"),
         agency=col("agency"),
         valid_until=valid,
+        sex=parse_sex(col("sex"), f"{where}:sex"),
     )
 
 
@@ -194,6 +208,12 @@ def _ftm(obj: object, where: str, agency: str) -> LookoutEntry | None:
         except ListError:
             continue
     topics = values("topics")
+    sexes = set()
+    for g in values("gender"):
+        try:
+            sexes.add(parse_sex(g))
+        except ListError:
+            continue
     return LookoutEntry(
         id=str(obj["id"]),
         names=tuple(names),
@@ -202,6 +222,7 @@ def _ftm(obj: object, where: str, agency: str) -> LookoutEntry | None:
         documents=tuple(k for d in values("passportNumber", "idNumber") if (k := document_key(d))),
         category=topics[0] if topics else "",
         agency=agency,
+        sex=sexes.pop() if len(sexes) == 1 else None,
     )
 
 

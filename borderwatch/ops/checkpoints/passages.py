@@ -2,8 +2,9 @@
 
 The wire form is the command line's (one JSON object per line):
 `{"id", "names": [..], "dob", "nationality", "document", "plate"}`, every field but `id`
-optional. `decode_passage` checks it and raises `PassageError` naming the field (`$.dob`,
-`$.plate`, ...); the plate is parsed into its normal form here, so a list and a lane agree.
+optional, and `sex` (M, F or X, as the document's MRZ gives it) optional besides.
+`decode_passage` checks it and raises `PassageError` naming the field (`$.dob`, `$.plate`,
+...); the plate is parsed into its normal form here, so a list and a lane agree.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated
 import msgspec
 
 from borderwatch.ops.checkpoints.errors import ListError, PassageError, PlateError
-from borderwatch.ops.checkpoints.lists import country_code, document_key, parse_dob
+from borderwatch.ops.checkpoints.lists import country_code, document_key, parse_dob, parse_sex
 from borderwatch.ops.checkpoints.plates import parse_plate
 
 __all__ = ["Passage", "decode_passage"]
@@ -30,6 +31,7 @@ class Passage(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     nationality: str | None = None  # ISO 3166 alpha-2 or alpha-3; kept as alpha-3
     document: str | None = None  # kept as document_key()
     plate: str | None = None  # kept as Plate.text
+    sex: str | None = None  # "M" or "F"; X (unspecified) kept as None
 
 
 _decoder = msgspec.json.Decoder(Passage)
@@ -51,6 +53,8 @@ def decode_passage(line: str | bytes) -> Passage:
             changes["dob"] = parse_dob(p.dob, "$.dob")
         if p.nationality is not None:
             changes["nationality"] = country_code(p.nationality, "$.nationality")
+        if p.sex is not None:
+            changes["sex"] = parse_sex(p.sex, "$.sex")
     except ListError as exc:
         raise PassageError(exc.field, exc.reason) from exc
     if p.document is not None:

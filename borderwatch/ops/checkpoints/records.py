@@ -79,6 +79,9 @@ class Traveller(msgspec.Struct, frozen=True, kw_only=True):
     names_arabic: str = ""
     dob: str | None = None
     nationality: str | None = None
+    # As the document prints it: M, F or X (unspecified). Optional: records made before it was
+    # kept decode without it (the record is a JSON document, so no table changes).
+    sex: Literal["M", "F", "X"] | None = None
 
 
 class PassageRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -212,6 +215,7 @@ class CheckpointLog:
                 names=names,
                 dob=t.dob,
                 nationality=t.nationality,
+                sex=t.sex if t.sex != "X" else None,  # unspecified says nothing
                 document=t.document_number,
                 plate=rec.plate,
             )

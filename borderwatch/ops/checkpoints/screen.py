@@ -28,27 +28,39 @@ the checkpoint's judgement, and no library holds it:
   (an MRZ, a register), which keeps the rest in order; three or more matched tokens in an
   order no turning gives (the father's name before the given name: Saleh son of Khalid for
   Khalid son of Saleh) are another man more often than not, and the name loses REORDERED.
-- Date of birth, nationality, document and plate then support or weaken it: a date of birth
-  years apart is strong evidence of another person (-0.3), two full dates a year apart or
-  another day of the same year some (-0.2; 1 January is read as "that year"; a year alone a
-  year apart -0.1), the same date some support (+0.08), the same year a little (+0.04; lists
-  often carry only the year); a list without one, when the passage has one, leaves the name
-  alone to decide (-0.05: it must be that much stronger); a nationality not among the entry's
-  weakens a little (people hold several); the same document number or plate is a hit on its
-  own (score at least 0.97 / 0.9), whatever the names say.
-- With no date of birth to compare (the entry has none, or the passage), the name is all the
-  evidence, and what it is worth depends on how many people bear it (`_commonness`): a
+- Date of birth, nationality and sex then support or weaken it, each by how many people it
+  tells apart, in decades (log10 of a likelihood ratio; `_dob_evidence`, `_nationality`,
+  `_sex`), worth EVIDENCE_DECADE (0.06) of score each. The same full date is shared by one
+  person in about 60 x 365 (4.3 decades: +0.26), the same year and month (a list's
+  "YYYY-MM", or day and month swapped) by one in 720 (2.9), the same year by one in 60
+  (1.8); a passage with a date of birth first loses NO_DOB (0.05), so the name of an entry
+  without one must be that much stronger. A date that disagrees is evidence of another person
+  and weighs as before, not by decades: years apart -0.3, two full dates a year apart or
+  another day of the same year -0.2 (1 January is read as "that year"), a year alone a year
+  apart -0.1. Nationality: one of the entry's +0.3 decades (about half the region's travellers
+  share it, and the list may be right: 0.95 / 0.5), none of them -1.0 (people hold several,
+  lists err: 0.05 / 0.5). Sex (a document always gives it; a list sometimes): the same is no
+  evidence once the given names matched (names are a sex's own), another is -1.7 (0.01 / 0.5).
+  The same document number or plate is a hit on its own (score at least 0.97 / 0.9),
+  whatever the names say.
+- What a name match is worth depends on how many people bear the name (`_commonness`): a
   full-name match on Mohamed ben Masoud, which one traveller in two thousand bears, is an
-  innocent namesake far more often than the listed man; one on a name one in a million bears
-  is not. The share of people bearing the matched name is estimated from the lists (each
-  matched token's share of the listed people, `NameIndex.share`, multiplied: given and family
-  names independent); the score loses COMMON_NAME (0.04) per factor ten above one in ONE_IN
-  (10,000), about the scale the date of birth is weighed on (the same date against none,
-  0.13, tells one person in 20,000 apart: 0.03 per factor ten). It weakens the listed
-  people with common names as much as their namesakes: the bar's trade (README).
+  innocent namesake far more often than the listed man unless something else tells them
+  apart; one on a name one in a million bears is not. The share bearing the matched name, f,
+  is estimated from the lists (each matched token's share of the listed people,
+  `NameIndex.share`, multiplied: given and family names independent). The evidence is the
+  name's log10(1/f) plus the decades above; what it falls short of identifying one person in
+  ONE_IN (10,000) costs EVIDENCE_DECADE per decade more. So a date of birth, or a
+  nationality, pays for a common name, and a name alone with nothing else weighs by its
+  rarity; the slope is twice as steep below the mark as above it (the evidence that tells
+  people apart is scarce there). The same full date pays for any name; that is why it may
+  also carry a partial name (a family name and a typed given name) over the threshold:
+  an innocent shares a listed person's date once in 20,000.
 
-The constants were set on the development seed of bench/checkpoint_names.py (17) and are
-judged there on another seed.
+The name constants were set on the development seed of bench/checkpoint_names.py (17), as
+were EVIDENCE_DECADE and ONE_IN; the decades each piece of evidence is worth are not fitted
+but counted (how many people share a date, a nationality, a sex). All are judged there on
+other seeds.
 
 Every hit carries `why`: one line per piece of evidence, for the second-line officer who decides.
 """
@@ -84,10 +96,19 @@ NO_DOB = 0.05
 LAMBDA_MIDDLE = 0.15
 LAMBDA_END = 0.5
 LAMBDA_CONFLICT = 0.6
-# A name alone (no date of birth to compare) borne by more than one person in ONE_IN loses
-# COMMON_NAME per factor ten more (see `_commonness`).
+# Evidence is counted in decades (log10 of a likelihood ratio), each worth EVIDENCE_DECADE of
+# score; what the name and the rest fall short of telling one person in ONE_IN apart costs as
+# much again (see `_commonness`).
 ONE_IN = 1e-4
-COMMON_NAME = 0.04
+EVIDENCE_DECADE = 0.06
+# How many people share a date of birth: born over about 60 years.
+BIRTH_YEARS = 60
+DOB_DAY = math.log10(BIRTH_YEARS * 365.25)
+DOB_MONTH = math.log10(BIRTH_YEARS * 12)
+DOB_YEAR = math.log10(BIRTH_YEARS)
+NATIONALITY_SAME = math.log10(0.95 / 0.5)
+NATIONALITY_OTHER = math.log10(0.05 / 0.5)
+SEX_OTHER = math.log10(0.01 / 0.5)
 
 
 class Hit(msgspec.Struct, frozen=True, kw_only=True):
@@ -235,46 +256,87 @@ def _rotation(listed: Sequence[int]) -> bool:
     return k < 3 or all(ranks[(t + 1) % k] == (ranks[t] + 1) % k for t in range(k))
 
 
-def _dob_evidence(passage: str | None, listed: Sequence[str]) -> tuple[float, str] | None:
+class Evidence(msgspec.Struct, frozen=True):
+    """One piece of evidence beside the name: a score change that is no likelihood (a date that
+    disagrees), the decades it is worth (log10 of a likelihood ratio) and why."""
+
+    penalty: float
+    decades: float
+    why: str
+
+
+def _dob_evidence(passage: str | None, listed: Sequence[str]) -> Evidence | None:
+    """The best reading of the passage's date of birth against the entry's (see the module
+    docstring); None when either has none."""
     if passage is None or not listed:
         return None
-    best: tuple[float, str] | None = None
+    best: Evidence | None = None
     # 1 January is what many registers write for "born in that year": read it as the year.
     for d in (x[:4] if x.endswith("-01-01") else x for x in listed):
-        py, ly = int(passage[:4]), int(d[:4])
-        if passage == d and len(d) == 10:
-            ev = (0.08, f"date of birth: same, {d}")
-        elif py == ly:
-            full = len(passage) == 10 and len(d) == 10
-            if full and passage[5:7] == d[8:10] and passage[8:10] == d[5:7]:
-                ev = (0.04, f"date of birth: {passage} is {d} with day and month swapped")
-            elif full:
-                ev = (-0.2, f"date of birth: same year, other day ({passage} vs {d})")
-            else:
-                ev = (0.04, f"date of birth: same year {ly}")
-        elif abs(py - ly) == 1:
-            both = len(passage) == 10 and len(d) == 10
-            ev = (-0.2 if both else -0.1, f"date of birth: a year apart ({passage} vs {d})")
-        else:
-            ev = (-0.3, f"date of birth: {abs(py - ly)} years apart ({passage} vs {d})")
-        if best is None or ev[0] > best[0]:
+        ev = _one_dob(passage, d)
+        if best is None or (ev.penalty, ev.decades) > (best.penalty, best.decades):
             best = ev
     return best
 
 
-def _commonness(index: NameIndex, keys: Sequence[str]) -> tuple[float, str]:
-    """What a name match is worth when nothing but the name can tell the listed person from
-    another traveller: the expected share of travellers who bear the matched name, f = the
-    product of each matched token's `NameIndex.share` (given and family names taken as
-    independent), and the score lost, COMMON_NAME per factor ten f exceeds ONE_IN. A full-name
-    match on a name one in 2,000 people bears (Mohamed ben Masoud) is weak evidence, one on a
-    name one in a million bears strong: without a date of birth the first is an innocent far
-    more often than the listed man, and what is left of its score says so."""
+def _one_dob(passage: str, d: str) -> Evidence:
+    py, ly = int(passage[:4]), int(d[:4])
+    digits = min(len(passage), len(d))  # 4, 7 or 10: what both give
+    if py == ly:
+        if digits == 10 and passage == d:
+            return Evidence(0.0, DOB_DAY, f"date of birth: same, {d}")
+        if digits == 10 and passage[5:7] == d[8:10] and passage[8:10] == d[5:7]:
+            why = f"date of birth: {passage} is {d} with day and month swapped"
+            return Evidence(0.0, DOB_MONTH, why)
+        if digits >= 7 and passage[:7] == d[:7]:
+            if digits == 7:
+                return Evidence(0.0, DOB_MONTH, f"date of birth: same month {d[:7]}")
+            return Evidence(-0.2, 0.0, f"date of birth: same month, other day ({passage} vs {d})")
+        if digits >= 7:
+            return Evidence(-0.2, 0.0, f"date of birth: same year, other day ({passage} vs {d})")
+        return Evidence(0.0, DOB_YEAR, f"date of birth: same year {ly}")
+    if abs(py - ly) == 1:
+        both = len(passage) == 10 and len(d) == 10
+        return Evidence(
+            -0.2 if both else -0.1, 0.0, f"date of birth: a year apart ({passage} vs {d})"
+        )
+    return Evidence(-0.3, 0.0, f"date of birth: {abs(py - ly)} years apart ({passage} vs {d})")
+
+
+def _nationality(passage: str | None, listed: Sequence[str]) -> Evidence | None:
+    if not passage or not listed:
+        return None
+    if passage in listed:
+        return Evidence(0.0, NATIONALITY_SAME, f"nationality: same, {passage}")
+    return Evidence(0.0, NATIONALITY_OTHER, f"nationality: {passage} not {'/'.join(listed)}")
+
+
+def _sex(passage: str | None, listed: str | None) -> Evidence | None:
+    # The same sex is no evidence once the given names matched: names are a sex's own.
+    if not passage or not listed or passage == listed:
+        return None
+    return Evidence(0.0, SEX_OTHER, f"sex: {passage} not {listed}")
+
+
+def _commonness(index: NameIndex, keys: Sequence[str], decades: float) -> tuple[float, str]:
+    """What a name match lacks when it and the rest of the evidence (`decades`, beside the
+    name) cannot tell the listed person from other travellers: the expected share of
+    travellers who bear the matched name, f = the product of each matched token's
+    `NameIndex.share` (given and family names taken as independent), and the score lost,
+    EVIDENCE_DECADE per decade that log10(1/f) + `decades` falls short of log10(1/ONE_IN). A
+    full-name match on a name one in 2,000 people bears (Mohamed ben Masoud) with nothing
+    else is weak evidence, one on a name one in a million bears strong: without more the
+    first is an innocent far more often than the listed man, and what is left of its score
+    says so. A date of birth, a nationality, pay for a common name."""
     f = 1.0
     for k in dict.fromkeys(keys):
         f *= index.share(k)
-    lost = COMMON_NAME * max(0.0, math.log10(f / ONE_IN))
-    return lost, f"name alone: about 1 in {max(1, round(1 / f)):,} bears it"
+    short = max(0.0, math.log10(f / ONE_IN) - decades)
+    lost = EVIDENCE_DECADE * short
+    text = f"about 1 in {max(1, round(1 / f)):,} bears the name"
+    if decades:
+        text += f", the rest {decades:+.1f} decades"
+    return lost, text
 
 
 class Screener:
@@ -333,6 +395,32 @@ class Screener:
                 best[e] = (match.score, f"{pname!r} ~ {lname!r}", match)
         return best
 
+    def _evidence(
+        self, passage: Passage, entry: LookoutEntry, keys: Sequence[str], why: list[str]
+    ) -> float:
+        """The score a name match gains or loses by the rest of the passage (see the module
+        docstring); each piece said in `why`."""
+        change = decades = 0.0
+        dob = _dob_evidence(passage.dob, entry.dob)
+        if passage.dob and dob is None:
+            change -= NO_DOB
+            why.append(f"date of birth: none on the list to confirm (-{NO_DOB})")
+        pieces = (dob, _nationality(passage.nationality, entry.nationality))
+        for ev in (*pieces, _sex(passage.sex, entry.sex)):
+            if ev is None:
+                continue
+            # A passage's date of birth is first NO_DOB short (see the module docstring).
+            step = ev.penalty + EVIDENCE_DECADE * ev.decades - (NO_DOB if ev is dob else 0.0)
+            change += step
+            decades += ev.decades
+            why.append(f"{ev.why} ({step:+.2f})")
+        lost, text = _commonness(self.index, keys, decades)
+        if lost > 0:
+            change -= lost
+            short = f"name and the rest short of one in {round(1 / ONE_IN):,}"
+            why.append(f"{short}: {text} (-{lost:.2f})")
+        return change
+
     def screen(self, passage: Passage) -> list[Hit]:
         """The hits of one passage, best first, each above its list's threshold."""
         names = self._names(passage)
@@ -352,26 +440,10 @@ class Screener:
                     why.append(f"  not matched: {', '.join(match.missing)}")
                 if match.reordered:
                     why.append(f"  in another order than any writing of one name (-{REORDERED})")
-            if (dob := _dob_evidence(passage.dob, entry.dob)) is not None:
-                score += dob[0] if score > 0 else 0.0
-                why.append(dob[1])
-            elif score > 0:
-                if passage.dob:
-                    score -= NO_DOB
-                    why.append("date of birth: none on the list to confirm")
-                lost, text = _commonness(self.index, names[e][2].keys)
-                if lost > 0:
-                    score -= lost
-                    why.append(f"{text} (-{lost:.2f})")
-            if passage.nationality and entry.nationality and score > 0:
-                if passage.nationality in entry.nationality:
-                    score += 0.03
-                    why.append(f"nationality: same, {passage.nationality}")
-                else:
-                    score -= 0.05
-                    why.append(
-                        f"nationality: {passage.nationality} not {'/'.join(entry.nationality)}"
-                    )
+            if score > 0:
+                score += self._evidence(passage, entry, names[e][2].keys, why)
+            elif (dob := _dob_evidence(passage.dob, entry.dob)) is not None:
+                why.append(dob.why)
             if e in docs:
                 score = max(score, 0.97)
                 why.append(f"document: same number {passage.document}")

@@ -67,3 +67,30 @@ def test_ftm_loads_people_only(ftm_list: Path) -> None:
         f"{ftm_list}:3:properties.name",
         f"{ftm_list}:4",
     ]
+
+
+def test_sex_is_optional_in_lists_and_passages() -> None:
+    """A CSV may add a `sex` column (M, F or X), FollowTheMoney gives `gender`; a passage may
+    carry `sex` as its MRZ does. The nine columns alone still load."""
+    from borderwatch.ops.checkpoints import PassageError, decode_passage
+    from borderwatch.ops.checkpoints.lists import entries_from_ftm
+
+    header = "id,names,dob,nationality,documents,plates,category,agency,valid_until"
+    [plain] = entries_from_csv([header, "A,Ali Zidane,,,,,,,"], "x.csv")
+    assert not isinstance(plain, ListError)
+    assert plain.sex is None
+    rows = [header + ",sex", "A,Ali Zidane,,,,,,,,m", "B,Aicha Kadhafi,,,,,,,,F", "C,X Y,,,,,,,,X"]
+    assert [getattr(e, "sex", e) for e in entries_from_csv(rows, "x.csv")] == ["M", "F", None]
+    [bad] = entries_from_csv([header + ",sex", "A,Ali Zidane,,,,,,,,Q"], "x.csv")
+    assert isinstance(bad, ListError)
+    assert bad.field == "x.csv:2:sex"
+    ftm = '{"id": "P", "schema": "Person", "properties": {"name": ["Aisha"], "gender": ["female"]}}'
+    [person] = entries_from_ftm([ftm], "f.json")
+    assert person is not None
+    assert not isinstance(person, ListError)
+    assert person.sex == "F"
+    assert decode_passage('{"id": "1", "sex": "f"}').sex == "F"
+    assert decode_passage('{"id": "1", "sex": "X"}').sex is None
+    with pytest.raises(PassageError) as err:
+        decode_passage('{"id": "1", "sex": "Q"}')
+    assert err.value.field == "$.sex"

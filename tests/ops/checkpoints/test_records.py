@@ -147,3 +147,18 @@ def test_only_a_clearance_is_remembered(tmp_path: Path, screener: Screener) -> N
     log.decide("p1", "held", "sup", T0 + 2, "warrant confirmed")
     log.record(_same_document(first, "p2", T0 + DAY_NS))
     assert [h.entry for h in log.screen("p2", screener, "off", T0 + DAY_NS, "lane")] == ["A1"]
+
+
+def test_records_kept_before_the_sex_was_read_still_decode(log: CheckpointLog) -> None:
+    # The record is a JSON document: a log written before Traveller.sex holds records without
+    # it, which read back as not given (no table changes, nothing to migrate).
+    old = msgspec.json.encode(_passage("p1", T0)).replace(b',"sex":null', b"")
+    assert b'"sex"' not in old
+    log._db.execute(
+        "INSERT INTO passages (id, time_ns, post, record) VALUES (?, ?, ?, ?)",
+        ("p1", T0, "ras_ajdir", old),
+    )
+    assert log.view("p1", "analyst.1", T0 + 1, "case").traveller.sex is None
+    typed = msgspec.structs.replace(_passage("p2", T0).traveller, sex="F")
+    log.record(msgspec.structs.replace(_passage("p2", T0), traveller=typed))
+    assert log.view("p2", "analyst.1", T0 + 1, "case").traveller.sex == "F"

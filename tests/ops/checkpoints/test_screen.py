@@ -104,9 +104,11 @@ def test_a_name_alone_weighs_by_how_many_bear_it() -> None:
     listed people is a Mohamed, one in a hundred a ben Salah) is weak evidence; on a rare
     name it stands. With a date of birth on the entry, the date decides, not the name's
     frequency."""
+    import math
     import random
 
     from borderwatch.ops.checkpoints import LoadedList, LookoutEntry, decode_passage
+    from borderwatch.ops.checkpoints.screen import EVIDENCE_DECADE, NO_DOB, ONE_IN
 
     rng = random.Random(5)
 
@@ -132,17 +134,22 @@ def test_a_name_alone_weighs_by_how_many_bear_it() -> None:
 
     rare = screen("Zoubeir Kraiem", "1981-02-03")["RARE"]
     assert rare[0] == pytest.approx(0.95)  # only the missing date of birth (-0.05)
-    assert "name alone" not in rare[1]
+    assert "bears the name" not in rare[1]
     common = screen("Mohamed Ben Salah", "1981-02-03")
-    # One in five is a Mohamed, one in a hundred a ben Salah: about one in 450 bear both.
-    assert common["COMMON"][0] == pytest.approx(rare[0] - 0.03 - 0.05, abs=0.01)
-    assert "name alone: about 1 in 4" in common["COMMON"][1]
+    # One in five is a Mohamed, one in a hundred a ben Salah: about one in 450 bear both,
+    # log10(450 / 10,000) = 1.35 decades short of one in 10,000.
+    f = screener.index.share("MHMT") * screener.index.share("BNSL")
+    lost = EVIDENCE_DECADE * math.log10(f / ONE_IN)
+    assert 1.3 < lost / EVIDENCE_DECADE < 1.4
+    name = float(common["COMMON"][1].split("\n")[0].split()[1].rstrip(":"))
+    assert common["COMMON"][0] == pytest.approx(name - NO_DOB - lost, abs=0.006)  # name: 2 places
+    assert "short of one in 10,000: about 1 in 4" in common["COMMON"][1]
     assert "DATED" not in common  # born 11 years apart
     # Born that day: the date decides, whatever the name's frequency.
     dated = screen("Mohamed Ben Salah", "1970-05-04")
     assert dated["DATED"][0] == 1.0
-    assert "name alone" not in dated["DATED"][1]
-    assert "name alone" in dated["COMMON"][1]  # the undated namesake: the name alone
+    assert "bears the name" not in dated["DATED"][1]
+    assert "bears the name" in dated["COMMON"][1]  # the undated namesake: the name alone
 
 
 def test_a_name_in_another_order_than_any_writing_of_it_weighs_less() -> None:
@@ -150,7 +157,7 @@ def test_a_name_in_another_order_than_any_writing_of_it_weighs_less() -> None:
     name before the given name is another man (Saleh son of Khalid is not Khalid son of
     Saleh)."""
     from borderwatch.ops.checkpoints import LoadedList, LookoutEntry
-    from borderwatch.ops.checkpoints.screen import REORDERED
+    from borderwatch.ops.checkpoints.screen import DOB_YEAR, EVIDENCE_DECADE, NO_DOB, REORDERED
 
     entry = LookoutEntry(id="K", names=("Khalid Saleh Zitouni",), dob=("1970",))
     screener = Screener([LoadedList(name="w", entries=(entry,))], on=TODAY)
@@ -166,5 +173,43 @@ def test_a_name_in_another_order_than_any_writing_of_it_weighs_less() -> None:
     assert same[0] == turned[0]
     assert "another order" not in turned[1]
     assert same[0] == 1.0
-    assert swapped[0] == pytest.approx(1.0 - REORDERED + 0.04)  # the year of birth agrees
+    year = EVIDENCE_DECADE * DOB_YEAR - NO_DOB  # the year of birth agrees: one in 60
+    assert swapped[0] == pytest.approx(round(1.0 - REORDERED + year, 3))
     assert "in another order than any writing of one name" in swapped[1]
+
+
+def test_the_rest_of_the_document_pays_for_a_common_name() -> None:
+    """The same full date of birth carries a partial name (a typed given name) over the
+    threshold and pays for a common name; a nationality or sex the entry does not give
+    counts against a name, and most against a common name with nothing else."""
+    from borderwatch.ops.checkpoints import LoadedList, LookoutEntry
+    from borderwatch.ops.checkpoints.screen import DOB_DAY, EVIDENCE_DECADE
+
+    assert 4.3 < DOB_DAY < 4.4  # one in about 60 x 365 shares a full date
+    filler = [LookoutEntry(id=f"F{i}", names=(f"Mohamed X{i:04d}",)) for i in range(1500)]
+    entries = [
+        *filler,
+        LookoutEntry(id="M", names=("Mohamed Zitouni",), nationality=("TUN",), sex="M"),
+        LookoutEntry(id="D", names=("Mohammad Uthman Al-Lashaani",), dob=("1964-07-11",)),
+    ]
+    screener = Screener([LoadedList(name="w", entries=tuple(entries))], on=TODAY)
+
+    def hit(line: str, entry: str) -> tuple[float, str] | None:
+        got = {h.entry: h for h in screener.screen(decode_passage(line))}
+        return (got[entry].score, "\n".join(got[entry].why)) if entry in got else None
+
+    typed = '{"id": "1", "names": ["MOHAMAD OTMAN AL LCAHANI"], "dob": "1964-07-11"}'
+    found = hit(typed, "D")
+    assert found is not None
+    assert f"date of birth: same, 1964-07-11 (+{EVIDENCE_DECADE * DOB_DAY - 0.05:.2f})" in found[1]
+    assert float(found[1].split()[1].rstrip(":")) < 0.7  # the name alone would not do
+    # The same partial name born another year is not him.
+    assert hit(typed.replace("1964-07-11", "1980-02-03"), "D") is None
+    same = hit('{"id": "2", "names": ["Mohamed Zitouni"], "nationality": "TN", "sex": "M"}', "M")
+    other = hit('{"id": "3", "names": ["Mohamed Zitouni"], "nationality": "DZ", "sex": "M"}', "M")
+    woman = hit('{"id": "4", "names": ["Mohamed Zitouni"], "nationality": "TN", "sex": "F"}', "M")
+    assert same is not None
+    assert "nationality: same, TUN" in same[1]
+    assert "sex:" not in same[1]  # the same sex is no evidence once the given name matched
+    assert other is None or other[0] < same[0] - 2 * EVIDENCE_DECADE
+    assert woman is None or woman[0] < same[0] - 2 * EVIDENCE_DECADE
