@@ -1,6 +1,8 @@
 """Run `borderwatch ...` in a child process, as a user would, and measure it: wall time and the
-child's own peak RSS (read by the child at exit, RUSAGE_SELF, so each run's figure is its own
-and not the maximum over every child this process has waited for)."""
+child's own peak RSS and CPU time (read by the child at exit, RUSAGE_SELF, so each run's
+figures are its own and not the maximum or sum over every child this process has waited
+for). On a shared machine the CPU time says what the wall time would be with a core to
+itself (the child is single-threaded but for short waits)."""
 
 from __future__ import annotations
 
@@ -9,22 +11,35 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
-__all__ = ["run_cli"]
+__all__ = ["ChildRun", "run_child", "run_cli"]
 
 CHILD = (
     "import resource, sys, json\n"
     "from borderwatch.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-    "print(json.dumps({'peak_rss_mb': rss}), file=sys.stderr)\n"
+    "use = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "rss = use.ru_maxrss / 1024\n"
+    "print(json.dumps({'peak_rss_mb': rss, 'cpu_s': use.ru_utime + use.ru_stime}),"
+    " file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
 
-def run_cli(*args: str, code: str | None = None) -> tuple[str, float, float]:
-    """`borderwatch ARGS` in a child: (its stdout, wall s, its peak RSS in MB). `code`: run
-    the borderwatch package found in this directory instead (another checkout, to compare)."""
+@dataclass(frozen=True, slots=True)
+class ChildRun:
+    """What one `borderwatch` child did: its stdout, wall s, peak RSS MB, user+system CPU s."""
+
+    out: str
+    wall_s: float
+    peak_rss_mb: float
+    cpu_s: float
+
+
+def run_child(*args: str, code: str | None = None) -> ChildRun:
+    """`borderwatch ARGS` in a child, measured. `code`: run the borderwatch package found in
+    this directory instead (another checkout, to compare)."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if code is not None:
         env["PYTHONPATH"] = code
@@ -38,5 +53,12 @@ def run_cli(*args: str, code: str | None = None) -> tuple[str, float, float]:
         cwd=code,
     )
     wall = time.perf_counter() - t
-    rss = float(json.loads(done.stderr.strip().splitlines()[-1])["peak_rss_mb"])
-    return done.stdout, wall, rss
+    usage = json.loads(done.stderr.strip().splitlines()[-1])
+    return ChildRun(done.stdout, wall, float(usage["peak_rss_mb"]), float(usage["cpu_s"]))
+
+
+def run_cli(*args: str, code: str | None = None) -> tuple[str, float, float]:
+    """`borderwatch ARGS` in a child: (its stdout, wall s, its peak RSS in MB); see
+    `run_child`."""
+    run = run_child(*args, code=code)
+    return run.out, run.wall_s, run.peak_rss_mb
