@@ -77,9 +77,7 @@ def test_replaying_twice_gives_byte_identical_output(
     run_dir: Path, replayed: Path, tmp_path: Path
 ) -> None:
     # The second time through `--config` with a copy of the shipped file: the same settings.
-    config = tmp_path / "engine.toml"
-    config.write_text(default_config_text())
-    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--config", str(config)]) == 0
+    assert _replay_with(run_dir, tmp_path, default_config_text()) == 0
     for name in ("tracks.jsonl", "alerts.jsonl", "incidents.jsonl"):
         assert (tmp_path / name).read_bytes() == (replayed / name).read_bytes(), name
 
@@ -98,12 +96,19 @@ def test_the_crossing_itself_is_alerted_too(replayed: Path) -> None:
 def test_a_bad_rules_file_is_one_line_and_status_2(
     run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = tmp_path / "engine.toml"
-    rules.write_text("[rules.approach]\ndepht_m = 1\n")
-    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--config", str(rules)]) == 2
+    assert _replay_with(run_dir, tmp_path, "[rules.approach]\ndepht_m = 1\n") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "depht_m" in err
+
+
+def _replay_with(run_dir: Path, out: Path, settings: str) -> int:
+    """`borderwatch replay` of the run into `out` with these settings (a file in `out`); its
+    exit status."""
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / "engine.toml"
+    config.write_text(settings)
+    return main(["replay", str(run_dir), "--out", str(out), "--config", str(config)])
 
 
 def _alerts(out: Path) -> list[Alert]:
@@ -120,10 +125,9 @@ def test_a_sections_impact_level_moves_its_intrusion_alerts_priority(
     sectors' alerts are untouched, and everything else is the same alerts."""
     before = _alerts(replayed)
     sector = next(a.sector for a in before if a.category == "intrusion")
-    config = tmp_path / "engine.toml"
-    config.write_text(f'[rules.sections]\nimpact = {{ {sector} = "{level}" }}\n')
     out = tmp_path / "out"
-    assert main(["replay", str(run_dir), "--out", str(out), "--config", str(config)]) == 0
+    settings = f'[rules.sections]\nimpact = {{ {sector} = "{level}" }}\n'
+    assert _replay_with(run_dir, out, settings) == 0
     after = _alerts(out)
     assert [a.id for a in after] == [a.id for a in before]
     moved = 0
@@ -148,7 +152,5 @@ def test_a_sections_impact_level_moves_its_intrusion_alerts_priority(
 def test_an_impact_level_for_no_such_sector_is_named(
     run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "engine.toml"
-    config.write_text('[rules.sections]\nimpact = { N99 = "high" }\n')
-    assert main(["replay", str(run_dir), "--out", str(tmp_path), "--config", str(config)]) == 2
+    assert _replay_with(run_dir, tmp_path, '[rules.sections]\nimpact = { N99 = "high" }\n') == 2
     assert "N99" in capsys.readouterr().err
