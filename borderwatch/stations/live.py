@@ -58,21 +58,25 @@ def blocks(sectors: list[str], n: int) -> list[list[str]]:
     return out
 
 
-def _start_workers(root: Path, sectors: list[str], n: int) -> list[subprocess.Popen[bytes]]:
+Worker = tuple[list[str], "subprocess.Popen[bytes]"]  # its sectors, its process
+
+
+def _start_workers(root: Path, sectors: list[str], n: int) -> list[Worker]:
     """One `borderwatch stations worker` per block of sectors, beside this process."""
     command = [sys.executable, "-m", "borderwatch", "stations", "worker", "--data", str(root)]
-    return [
-        subprocess.Popen([*command, "--sectors", ",".join(block)], stdout=subprocess.DEVNULL)
-        for block in blocks(sectors, n)
-    ]
+    out: list[Worker] = []
+    for block in blocks(sectors, n):
+        args = [*command, "--sectors", ",".join(block)]
+        out.append((block, subprocess.Popen(args, stdout=subprocess.DEVNULL)))
+    return out
 
 
-def _stop_workers(workers: list[subprocess.Popen[bytes]], timeout_s: float = 10.0) -> None:
-    for w in workers:
+def _stop_workers(workers: list[Worker], timeout_s: float = 10.0) -> None:
+    for _, w in workers:
         if w.poll() is None:
             w.send_signal(signal.SIGINT)
     deadline = time.monotonic() + timeout_s
-    for w in workers:
+    for _, w in workers:
         try:
             w.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -124,7 +128,7 @@ async def run_live(
     if workers:
         blocks(sectors, workers)  # a wrong count is said before anything starts
     system = await start_system(root, sectors, load_config())
-    running: list[subprocess.Popen[bytes]] = []
+    running: list[Worker] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -141,7 +145,7 @@ async def run_live(
                 system.centre.check()  # the room's reader stopped: say why, stop
             if workers and not running:  # `stations.json` says what they join by now
                 running = _start_workers(root, sectors, workers)
-            doc = health(system) | {"workers": _workers(running, sectors, workers)}
+            doc = health(system) | {"workers": _workers(running)}
             _write(root, doc)
             if time.monotonic() - last_print >= print_every_s:
                 print(json.dumps(doc["stations"]), flush=True)
@@ -166,16 +170,12 @@ async def run_live(
         await system.close()
 
 
-def _workers(
-    running: list[subprocess.Popen[bytes]], sectors: list[str], n: int
-) -> list[dict[str, Any]]:
+def _workers(running: list[Worker]) -> list[dict[str, Any]]:
     """Each fusion worker: its sectors, its process, whether it still runs (its exit code
     if not)."""
-    if not running:
-        return []
     return [
         {"sectors": block, "pid": w.pid, "running": w.poll() is None, "exit": w.returncode}
-        for block, w in zip(blocks(sectors, n), running, strict=True)
+        for block, w in running
     ]
 
 
