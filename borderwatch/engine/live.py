@@ -85,8 +85,10 @@ class LiveEngine:
     ) -> None:
         self.registry = registry
         self.config = config or EngineConfig()
-        # A setting naming no sector is said now, not at the first message (`Picture`).
-        self.config.rules.sections.check(s.id for s in build_sectors(load_border()))
+        # A setting naming no sector is said now, not at the first message (`Picture`);
+        # without one there is nothing to check, and no layout to cut at every start.
+        if self.config.rules.sections.impact:
+            self.config.rules.sections.check(s.id for s in build_sectors(load_border()))
         self.picture: Picture | None = None  # made at the first sensor message
         self.feed = feed or ChangeFeed()
         self.tracks: dict[str, Track] = {}
