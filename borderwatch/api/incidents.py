@@ -279,27 +279,28 @@ async def propose(
         raise ActionError(f"{body.patrol} is not a partner's patrol we have heard from")
     said = f": {body.why}" if body.why else ""
     why = f"proposed to {patrol.agency} patrol {patrol.callsign}{said}"
+    # The patrol itself, on our listener, is the most direct way; else the partner's server.
     devices = tak.partner_devices(patrol)
-    if devices:  # the patrol itself, on our listener: the most direct way
-        device = devices[0].peer.identity or ""
-        action = act_as(
-            api, claims, "note", incident_id, why,
-            proposal=patrol.callsign, partner=patrol.agency, device=device,
-        )  # fmt: skip
-        await propose_to_devices(tak, devices, inc, action)
-        return MsgspecResponse(ActionResult(action=action, incident=engine.incidents[incident_id]))
-    links = [f for f in tak.federation.links if f.link.partner == patrol.agency]
-    if not links:
-        raise ActionError(
-            f"{patrol.callsign}'s device is not connected, and there is no link to"
-            f" {patrol.agency}'s TAK server (DATA/tak.toml federation)"
-        )
-    link = next((f for f in links if f.state == "connected"), links[0])
+    link = None
+    if devices:
+        way = {"device": devices[0].peer.identity or ""}
+    else:
+        links = [f for f in tak.federation.links if f.link.partner == patrol.agency]
+        if not links:
+            raise ActionError(
+                f"{patrol.callsign}'s device is not connected, and there is no link to"
+                f" {patrol.agency}'s TAK server (DATA/tak.toml federation)"
+            )
+        link = next((f for f in links if f.state == "connected"), links[0])
+        way = {"link": link.name}
     action = act_as(
         api, claims, "note", incident_id, why,
-        proposal=patrol.callsign, partner=patrol.agency, link=link.name,
+        proposal=patrol.callsign, partner=patrol.agency, **way,
     )  # fmt: skip
-    await link.joint.propose(inc, patrol, action)
+    if link is None:
+        await propose_to_devices(tak, devices, inc, action)
+    else:
+        await link.joint.propose(inc, patrol, action)
     return MsgspecResponse(ActionResult(action=action, incident=engine.incidents[incident_id]))
 
 
