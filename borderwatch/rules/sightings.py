@@ -30,11 +30,12 @@ fast one, but cannot range. So:
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from borderwatch.arrays import FloatArray
+from borderwatch.arrays import BoolArray, FloatArray
 from borderwatch.messages import ClassName, Detection
 from borderwatch.rules.barrier import BarrierLine
 from borderwatch.rules.config import Sightings as SightingsConfig
@@ -57,18 +58,29 @@ class Sighting:
     first_s: float
     last_s: float
     azimuth: float  # grid azimuth of the latest bearing, rad
-    log_classes: FloatArray  # (4,) tempered log-likelihood sum
+    # Tempered log-likelihood sums (person, vehicle, animal, unknown): four Python floats, not
+    # an array, as a million bearings a day each add to one (numpy's per-call cost was most
+    # of a bearing's).
+    log_classes: tuple[float, float, float, float]
     bearings: int = 1
     plots: list[tuple[float, float, float, float]] = field(default_factory=list)  # t, along, x, y
-    keys: list[str] = field(default_factory=list)
+    # What its alert cites: the latest bearings (their detections, named only when cited:
+    # most sightings never are) and plots (their keys).
+    cited: deque[Detection | str] = field(default_factory=lambda: deque(maxlen=KEYS_KEPT))
     alerted_s: float | None = None  # when it last alerted
     ours: bool = False  # one of our patrols stood on its line of sight while it was seen
 
+    @property
+    def keys(self) -> list[str]:
+        """The detection keys its alert cites, oldest first."""
+        return [k if isinstance(k, str) else k.key for k in self.cited]
+
     def likelihood(self) -> tuple[float, float, float, float]:
         """What its bearings say together, normalised (person, vehicle, animal, unknown)."""
-        p = np.exp(self.log_classes - self.log_classes.max())
-        a, b, c, d = (p / p.sum()).tolist()
-        return a, b, c, d
+        top = max(self.log_classes)
+        a, b, c, d = (math.exp(v - top) for v in self.log_classes)
+        total = a + b + c + d
+        return a / total, b / total, c / total, d / total
 
     def threat(self) -> float:
         """The probability that it is a person or a vehicle, by its bearings."""
@@ -129,25 +141,39 @@ class SightingRule:
         t = (det.time_ns - self.epoch_ns) / 1e9
         x, y, convergence = place
         az = (math.radians(det.bearing_deg) - convergence) % math.tau
-        lik = np.log(np.maximum(np.array(det.classes.as_tuple()), 1e-6)) * c.evidence_weight
-        best: tuple[float, Sighting] | None = None
+        w = c.evidence_weight
+        p, v, a, u = det.classes.as_tuple()
+        lik = (
+            math.log(max(p, 1e-6)) * w,
+            math.log(max(v, 1e-6)) * w,
+            math.log(max(a, 1e-6)) * w,
+            math.log(max(u, 1e-6)) * w,
+        )
+        best: Sighting | None = None
+        best_off = math.inf
         mine = self.by_camera.setdefault(det.sensor_id, [])
+        # A camera follows a few dozen things at once and sends a million bearings a day:
+        # this loop is kept to plain float arithmetic.
+        gate_deg, turn_dps, lost_s = c.gate_deg, c.turn_dps, c.lost_s
+        pi, tau, radians = math.pi, math.tau, math.radians
         for s in mine:
-            if not 0.0 <= t - s.last_s <= c.lost_s:
+            since = t - s.last_s
+            if since < 0.0 or since > lost_s:
                 continue
-            off = abs((az - s.azimuth + math.pi) % math.tau - math.pi)
-            gate = math.radians(c.gate_deg + c.turn_dps * (t - s.last_s))
-            if off <= gate and (best is None or off < best[0]):
-                best = (off, s)
+            off = abs((az - s.azimuth + pi) % tau - pi)
+            if off <= radians(gate_deg + turn_dps * since) and off < best_off:
+                best, best_off = s, off
         if best is None:
-            new = Sighting(det.sensor_id, x, y, t, t, az, lik, keys=[det.key])
+            new = Sighting(det.sensor_id, x, y, t, t, az, lik)
+            new.cited.append(det)
             mine.append(new)
             return new
-        s = best[1]
+        s = best
         s.last_s, s.azimuth = max(s.last_s, t), az
-        s.log_classes = s.log_classes + lik
+        lc = s.log_classes
+        s.log_classes = (lc[0] + lik[0], lc[1] + lik[1], lc[2] + lik[2], lc[3] + lik[3])
         s.bearings += 1
-        s.keys = [*s.keys, det.key][-KEYS_KEPT:]
+        s.cited.append(det)
         if s.bearings == c.min_bearings:
             self.waiting.append(s)
         return s
@@ -165,23 +191,25 @@ class SightingRule:
         ]
 
     def plots(self, t: FloatArray, x: FloatArray, y: FloatArray, keys: tuple[str, ...]) -> None:
-        """A batch of radar plots (UTM m): those on a waiting sighting's line of sight."""
+        """A batch of radar plots (UTM m): those on a waiting sighting's line of sight. Every
+        waiting sighting against every plot at once (sightings x plots)."""
         c = self.config
-        for s in self.placing:
-            ex, ey = math.sin(s.azimuth), math.cos(s.azimuth)
-            dx, dy = x - s.x, y - s.y
-            along = dx * ex + dy * ey
-            on = (
-                (along > 0.0)
-                & (np.abs(dx * ey - dy * ex) <= c.plot_tolerance_m)
-                & (np.abs(t - s.last_s) <= c.plot_window_s)
-            )
-            for j in np.flatnonzero(on).tolist():
-                s.plots.append((float(t[j]), float(along[j]), float(x[j]), float(y[j])))
-                s.keys = [*s.keys, keys[j]][-KEYS_KEPT:]
+        placing = self.placing
+        along, on = _on_lines(placing, x, y, c.plot_tolerance_m)
+        last = np.array([s.last_s for s in placing])
+        on &= np.abs(t[None, :] - last[:, None]) <= c.plot_window_s
+        rows, cols = np.nonzero(on)
+        if len(rows) == 0:
+            return
+        kept = PLOTS_KEPT * c.min_plots
+        for k, j, a in zip(rows.tolist(), cols.tolist(), along[rows, cols].tolist(), strict=True):
+            s = placing[k]
+            s.plots.append((float(t[j]), a, float(x[j]), float(y[j])))
+            s.cited.append(keys[j])
             # Only the latest are ever placed (`_place`); a sighting watched for hours
             # would otherwise carry thousands, filtered at every scene.
-            del s.plots[: -PLOTS_KEPT * c.min_plots]
+            if len(s.plots) > kept:
+                del s.plots[:-kept]
 
     def check(self, scene: Scene) -> list[Finding]:
         """Alerts for the sightings that are ready; forget those lost."""
@@ -190,11 +218,13 @@ class SightingRule:
         for cam, mine in self.by_camera.items():
             self.by_camera[cam] = [s for s in mine if now - s.last_s <= c.lost_s]
         self.waiting = [s for s in self.waiting if now - s.last_s <= c.lost_s]
-        if self.waiting:
+        todo = [s for s in self.waiting if not s.ours]
+        if todo:
             patrols = scene.patrols()
             if len(patrols):
-                for s in self.waiting:
-                    s.ours = s.ours or s.through_any(patrols[:, 0], patrols[:, 1], c.explained_m)
+                _, on = _on_lines(todo, patrols[:, 0], patrols[:, 1], c.explained_m)
+                for s, ours in zip(todo, on.any(axis=1).tolist(), strict=True):
+                    s.ours = ours
         self.placing = [s for s in self.waiting if not s.ours and s.threat() >= c.threat_min]
         out: list[Finding] = []
         for s in self.placing:
@@ -249,3 +279,19 @@ class SightingRule:
                 ys = np.array([recent[k][3] for k in near])
                 return float(np.median(xs)), float(np.median(ys))
         return None
+
+
+def _on_lines(
+    sightings: list[Sighting], x: FloatArray, y: FloatArray, tolerance_m: float
+) -> tuple[FloatArray, BoolArray]:
+    """Each point's distance along each sighting's latest line of sight, and whether it lies
+    within `tolerance_m` of the line ahead of the camera: (sightings, points) arrays, each row
+    the numbers `Sighting.through_any` finds for that sighting."""
+    az = [s.azimuth for s in sightings]
+    ex = np.array([math.sin(a) for a in az])[:, None]
+    ey = np.array([math.cos(a) for a in az])[:, None]
+    dx = x[None, :] - np.array([s.x for s in sightings])[:, None]
+    dy = y[None, :] - np.array([s.y for s in sightings])[:, None]
+    along: FloatArray = dx * ex + dy * ey
+    on: BoolArray = (along > 0.0) & (np.abs(dx * ey - dy * ex) <= tolerance_m)
+    return along, on
