@@ -223,7 +223,8 @@ class SightingRule:
             patrols = scene.patrols()
             if len(patrols):
                 _, on = _on_lines(todo, patrols[:, 0], patrols[:, 1], c.explained_m)
-                for s, ours in zip(todo, on.any(axis=1).tolist(), strict=True):
+                seen: list[bool] = np.asarray(on.any(axis=1), bool).tolist()
+                for s, ours in zip(todo, seen, strict=True):
                     s.ours = ours
         self.placing = [s for s in self.waiting if not s.ours and s.threat() >= c.threat_min]
         out: list[Finding] = []
