@@ -54,13 +54,11 @@ def predict(
     """
     d = dt[:, None]
     xp = x.copy()
-    xp[:, 0] += dt * x[:, 1]
-    xp[:, 2] += dt * x[:, 3]
+    xp[:, 0::2] += d * x[:, 1::2]  # both axes at once: positions += dt x velocities
+    dd = dt[:, None, None]
     Pp = P.copy()
-    Pp[:, 0, :] += d * P[:, 1, :]  # F P: rows
-    Pp[:, 2, :] += d * P[:, 3, :]
-    Pp[:, :, 0] += d * Pp[:, :, 1]  # (F P) F^T: columns
-    Pp[:, :, 2] += d * Pp[:, :, 3]
+    Pp[:, 0::2, :] += dd * P[:, 1::2, :]  # F P: rows 0 and 2
+    Pp[:, :, 0::2] += dd * Pp[:, :, 1::2]  # (F P) F^T: columns 0 and 2
     a, b, c = q * dt**3 / 3.0, q * dt**2 / 2.0, q * dt
     for i in (0, 2):
         Pp[:, i, i] += a

@@ -18,6 +18,7 @@ All policy is in `TrackerConfig`; each step is a function of its own module.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
 from typing import Annotated, Literal
 
@@ -38,6 +39,9 @@ from borderwatch.fusion.update import EYE4, kalman_update
 from borderwatch.geo.groups import components
 
 __all__ = ["Tracker", "TrackerConfig", "speed_likelihood"]
+
+# Up to this many free detections, `_same_target` looks at every pair rather than a k-d tree.
+SAME_TARGET_DENSE = 150
 
 # Ground speeds, m/s, above which a class becomes unlikely (logistic fall-off, width):
 # people walk at up to ~2, run at ~5 for a short while; camels and dogs gallop at up to ~10.
@@ -299,7 +303,7 @@ class Tracker:
 
     def _log_evidence(self, likelihood: FloatArray) -> FloatArray:
         w = self.config.class_evidence_weight
-        out: FloatArray = w * np.log(np.clip(likelihood, 1e-6, None))
+        out: FloatArray = w * np.log(np.maximum(likelihood, 1e-6))
         return out
 
     def _floored(self, logc: FloatArray) -> FloatArray:
@@ -412,12 +416,17 @@ class Tracker:
         # The trace bounds the largest eigenvalue: a radius no smaller than the gate's.
         spread = float(np.sqrt(np.max(cov[:, 0, 0] + cov[:, 1, 1])))
         radius = np.sqrt(self.config.gate_d2 * 2.0) * spread
-        # One tree's own pairs (as `groups` links tracks): for pairs within one set it is as
-        # cheap as every distance at a few dozen points and 2-3 x cheaper at 150.
-        pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
-        if len(pairs) == 0:
+        if n <= SAME_TARGET_DENSE:
+            # Every distance: a second's free plots are a few dozen, where building a tree
+            # costs more than all of them (the order of the pairs does not change the labels).
+            dx = xy[:, 0, None] - xy[None, :, 0]
+            dy = xy[:, 1, None] - xy[None, :, 1]
+            a, b = np.nonzero(np.triu(dx * dx + dy * dy <= radius * radius, 1))
+        else:
+            pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
+            a, b = pairs[:, 0], pairs[:, 1]
+        if len(a) == 0:
             return alone
-        a, b = pairs[:, 0], pairs[:, 1]
         keep = sensor[a] != sensor[b]
         if not keep.any():
             return alone
@@ -490,6 +499,8 @@ class Tracker:
         ever stop being finite; if one does anyway, that track goes (counted), not the
         engine (a NaN in one row would otherwise reach every k-d tree and every scene)."""
         tr = self.tracks
+        if math.isfinite(float(tr.x.sum()) + float(tr.P.sum())):
+            return  # the every-batch case in two sums (a huge finite sum overflows: looked at)
         finite = np.isfinite(tr.x).all(axis=1) & np.isfinite(tr.P).all(axis=(1, 2))
         bad: BoolArray = np.asarray(~finite, bool)
         if bad.any():
