@@ -82,7 +82,9 @@ PER_SEND = 10
 async def _station_ingest(root: Path, n: int, fsync: bool) -> float:
     """Messages/s a station's ingest stores and has acknowledged (its link down), from
     SENDERS concurrent senders of PER_SEND messages each, each waiting for its answer."""
-    server = start_station_server("station-x", root, "nats-leaf://127.0.0.1:9", fsync=fsync)
+    server = start_station_server(
+        "station-x", root, "nats-leaf://127.0.0.1:9", fsync=fsync, tls=None
+    )
     station = Station("station-x", ["N02"], Registry(), server.url)
     step = 1_000_000_000 // RATE
 
@@ -187,7 +189,9 @@ async def _catch_up(root: Path, rate: int, cut_s: float, fsync: bool) -> dict[st
     cluster = start_cluster(root / "cluster", tls=tls)
     link = _LinkProcess(cluster.leaf_ports)
     server = start_station_server("station-a", root / "stations", link.url, fsync=fsync, tls=tls)
-    station = Station("station-a", ["N02"], Registry(), server.url)
+    station = Station(
+        "station-a", ["N02"], Registry(), server.url, tls=tls.client_context("station-a")
+    )
     # The real operations room: its link watcher, its reader, its event log, its engine (which
     # refuses these plots of an unknown radar at once: what is measured is the flow, not
     # fusion; the engine's own pace is `engine_replay`'s and the workers' below).
@@ -474,7 +478,7 @@ async def _compare(urls: list[str], counts: list[int]) -> dict[str, Any]:
 
 
 async def _cluster_for_workers(root: Path, scenario: str, hours: float) -> dict[str, Any]:
-    cluster = start_cluster(root / "cluster")
+    cluster = start_cluster(root / "cluster", tls=None)
     try:
         n, sectors, stations = await _publish_twin(cluster.urls, scenario, hours)
         counts = [1, 2, 4]

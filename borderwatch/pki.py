@@ -9,6 +9,8 @@ Files, in `directory` (`DATA/pki/`; keys mode 0600, the directory 0700):
                                and any `hosts` given; 2 years
     clients/NAME.crt, .key     a sensor or device: CN = NAME, OU = its agency; 2 years
     clients/NAME.p12           the same for ATAK (with the CA), when a password is given
+    servers/NAME.crt, .key     another server of ours (a sector station's NATS server): CN =
+                               NAME, the same host names as server.crt; 2 years
 
 Keys are RSA 3072: the TAK world (TAK Server's CoT port, ATAK's key stores) expects RSA, and
 3072 bits is NIST's size for use past 2030. The .p12 uses the legacy PKCS#12 algorithms
@@ -43,6 +45,7 @@ __all__ = [
     "client_ssl_context",
     "init_ca",
     "issue",
+    "issue_server",
     "peer_identity",
     "server_ssl_context",
 ]
@@ -159,6 +162,35 @@ def issue(
             name.encode(), key, cert, [ca_cert], encryption
         )
         _write(clients / f"{name}.p12", bundle, mode=0o600)
+    return cert_path, key_path
+
+
+def issue_server(directory: Path, name: str, *, hosts: Sequence[str] = ()) -> tuple[Path, Path]:
+    """A server certificate and key for another server of ours (CN = `name`; localhost, the
+    loopback addresses, this host's name and `hosts`): `servers/NAME.crt`, `.key`. A sector
+    station's NATS server presents its own, never the room's `server.key`, so a station
+    cannot pass itself off as the room's servers. Returns (certificate, key)."""
+    if not _NAME.match(name):
+        raise CertificateError(
+            directory, f"name {name!r}: 1-64 letters, digits, _ . -, not starting with . - _"
+        )
+    ca_cert, ca_key = _load_ca(directory)
+    servers = directory / "servers"
+    cert_path, key_path = servers / f"{name}.crt", servers / f"{name}.key"
+    if cert_path.exists() or key_path.exists():
+        raise CertificateError(cert_path, "already issued; remove it (and its .key) to re-issue")
+    key = _new_key()
+    cert = _leaf(
+        ca_cert,
+        ca_key,
+        key,
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]),
+        ExtendedKeyUsageOID.SERVER_AUTH,
+        x509.SubjectAlternativeName(_server_names(hosts)),
+    )
+    servers.mkdir(mode=0o700, exist_ok=True)
+    _write_key(key_path, key)
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 
 

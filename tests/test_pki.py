@@ -21,6 +21,7 @@ from borderwatch.pki import (
     client_ssl_context,
     init_ca,
     issue,
+    issue_server,
     peer_identity,
     server_ssl_context,
 )
@@ -265,3 +266,23 @@ def test_cli_init_and_issue(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         "T06-R.key",
         "T06-R.p12",
     ]
+
+
+def test_a_server_of_ours_has_its_own_certificate(tmp_path: Path) -> None:
+    """A sector station's server: its own key, a server certificate our clients accept
+    under the loopback names, never the room's `server.key`; issued once."""
+    directory = tmp_path / "pki"
+    init_ca(directory)
+    cert_path, key_path = issue_server(directory, "station-a", hosts=["st-a.example"])
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert key_path.read_bytes() != (directory / "server.key").read_bytes()
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "st-a.example" in names.get_values_for_type(x509.DNSName)
+    assert cert.subject.rfc4514_string() == "CN=station-a"
+    with pytest.raises(CertificateError, match="already issued"):
+        issue_server(directory, "station-a")
+    with pytest.raises(CertificateError, match="name"):
+        issue_server(directory, "../escape")

@@ -11,7 +11,7 @@ from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
 from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MAX_INT, MsgspecResponse, returns
-from borderwatch.api.state import state_of
+from borderwatch.api.state import picture_of
 from borderwatch.messages import Alert, AlertCategory
 
 __all__ = ["router"]
@@ -32,10 +32,11 @@ async def alerts(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    """At most `limit` alerts matching every filter given."""
+    """At most `limit` alerts matching every filter given (the fusion workers' when they
+    run: `api.state.picture_of`)."""
     found = [
         a
-        for a in state_of(request).service.engine.alerts.values()
+        for a in picture_of(request).alerts.values()
         if (sector is None or a.sector == sector)
         and (rule is None or a.rule == rule)
         and (category is None or a.category == category)
@@ -48,7 +49,7 @@ async def alerts(
 @router.get("/alerts/{alert_id}", summary="One alert", responses=returns(Alert, 404))
 async def alert(request: Request, alert_id: str, _: Annotated[Claims, _read]) -> Response:
     """One alert, with its evidence, or 404."""
-    found = state_of(request).service.engine.alerts.get(alert_id)
+    found = picture_of(request).alerts.get(alert_id)
     if found is None:
         raise NotFoundError(f"no alert {alert_id!r}")
     return MsgspecResponse(found)

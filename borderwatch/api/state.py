@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from starlette.requests import HTTPConnection
 
 from borderwatch.accounts.throttle import LoginThrottle
 from borderwatch.geo import Sector
+from borderwatch.messages import Alert, Track
 from borderwatch.service import Service
 from borderwatch.share import Exchange
 
 if TYPE_CHECKING:
+    from borderwatch.stations.picture import PictureFollower
     from borderwatch.twin.script import LiveScript
 
-__all__ = ["ApiSettings", "ApiState", "Sessions", "state_of"]
+__all__ = ["ApiSettings", "ApiState", "Picture", "Sessions", "picture_of", "state_of"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +48,10 @@ class ApiSettings:
     # The live twin's script (`run --twin`): GET /api/v1/twin says when its next crossing is
     # due. None: no twin feeds this system.
     twin: LiveScript | None = None
+    # The fusion workers' picture (`PICTURE`) of the distributed mode in `stations`, followed
+    # on its cluster (`run --stations DIR`): once it has said something, GET /tracks and
+    # /alerts serve it instead of this process's own engine. None: this engine's only.
+    picture: PictureFollower | None = None
 
 
 @dataclass(slots=True)
@@ -83,3 +89,21 @@ class ApiState:
 def state_of(conn: HTTPConnection) -> ApiState:
     """The app's state, from a request or a WebSocket."""
     return cast(ApiState, conn.app.state.api)
+
+
+class Picture(Protocol):
+    """What GET /tracks and /alerts read: the engine's picture, or the workers'."""
+
+    tracks: dict[str, Track]
+    tracks_time_ns: int
+    alerts: dict[str, Alert]
+
+
+def picture_of(conn: HTTPConnection) -> Picture:
+    """The picture to serve: the fusion workers' (`ApiSettings.picture`) once `PICTURE` has
+    said something, else this process's engine."""
+    state = state_of(conn)
+    follower = state.settings.picture
+    if follower is not None and follower.active:
+        return follower.picture
+    return state.service.engine

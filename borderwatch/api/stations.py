@@ -44,6 +44,7 @@ class StationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     received: int = 0  # messages the room took from it
     acknowledged: int | None = None  # messages the station's ingest acknowledged
     local_alerts: int | None = None  # alerts the station's own engine raised
+    refused: int | None = None  # publications its own server refused it (not its subjects)
 
 
 class StationsStatus(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

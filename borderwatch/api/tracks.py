@@ -18,7 +18,7 @@ from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
 from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MsgspecResponse, returns
-from borderwatch.api.state import state_of
+from borderwatch.api.state import picture_of, state_of
 from borderwatch.messages import Track
 
 __all__ = ["History", "HistoryPoint", "Tracks", "router"]
@@ -59,24 +59,19 @@ async def tracks(
     _: Annotated[Claims, _read],
     sector: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The latest snapshot's tracks by id, only `sector`'s if given."""
-    engine = state_of(request).service.engine
-    found = [engine.tracks[k] for k in sorted(engine.tracks)]
+    """The latest snapshot's tracks by id, only `sector`'s if given (the fusion workers'
+    whole-border picture when they run: `api.state.picture_of`)."""
+    picture = picture_of(request)
+    found = [picture.tracks[k] for k in sorted(picture.tracks)]
     found = [t for t in found if sector is None or t.sector == sector]
-    return MsgspecResponse(Tracks(time_ns=engine.tracks_time_ns, tracks=found))
+    return MsgspecResponse(Tracks(time_ns=picture.tracks_time_ns, tracks=found))
 
 
-@router.get("/tracks/{track_id}", summary="One current track", responses=returns(Track, 404))
-async def track(request: Request, track_id: str, _: Annotated[Claims, _read]) -> Response:
-    """One track of the latest snapshot, or 404 (it ended, or never was)."""
-    found = state_of(request).service.engine.tracks.get(track_id)
-    if found is None:
-        raise NotFoundError(f"no current track {track_id!r}")
-    return MsgspecResponse(found)
-
-
+# A track id may hold a slash (the fusion workers name a track by the detection it was first
+# published with, `T:<sensor>/<seq>`): the routes take the rest of the path, the path's
+# history first.
 @router.get(
-    "/tracks/{track_id}/history",
+    "/tracks/{track_id:path}/history",
     summary="One track's path",
     responses=returns(History, 404),
 )
@@ -91,3 +86,12 @@ async def track_history(request: Request, track_id: str, _: Annotated[Claims, _r
     return MsgspecResponse(
         History(track_id=track_id, current=track_id in engine.tracks, points=points)
     )
+
+
+@router.get("/tracks/{track_id:path}", summary="One current track", responses=returns(Track, 404))
+async def track(request: Request, track_id: str, _: Annotated[Claims, _read]) -> Response:
+    """One track of the latest snapshot, or 404 (it ended, or never was)."""
+    found = picture_of(request).tracks.get(track_id)
+    if found is None:
+        raise NotFoundError(f"no current track {track_id!r}")
+    return MsgspecResponse(found)

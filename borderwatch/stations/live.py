@@ -97,6 +97,9 @@ def health(system: System) -> dict[str, Any]:
                 "sectors": list(station.sectors),
                 "acknowledged": station.counts.acknowledged,
                 "local_alerts": len(station.engine.alerts),
+                # publications its own server refused it (not its subjects: a permissions
+                # violation), counted by the station
+                "refused": station.counts.refused,
                 "link_relay": "up" if system.links[name].up else "cut",
             }
         )

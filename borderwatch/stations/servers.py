@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import sysconfig
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from borderwatch.errors import BorderwatchError
+from borderwatch.stations.subjects import station_stream
 
 __all__ = [
     "HUB_DOMAIN",
@@ -39,8 +41,12 @@ __all__ = [
     "ServerError",
     "find_nats_server",
     "free_port",
+    "identity",
+    "ingest_may_send",
     "start_cluster",
     "start_station_server",
+    "station_may_send",
+    "station_may_take",
 ]
 
 HUB_DOMAIN = "hub"
@@ -158,31 +164,58 @@ class NatsServer:
 
 
 def station_may_send(station: str) -> list[str]:
-    """What a station's link may carry into the room: its own subjects and what `BORDER`'s
-    source on its stream needs back (found by trying each against the real server): the
-    answers of its domain's JetStream API (`$JSC.R.`, `_INBOX.`), the source's deliveries
-    (`$JS.S.<token>`), flow control and acks. Not another station's subjects, not the
-    room's JetStream API: a message sent there never reaches the room."""
-    return [f"bw.{station}.>", "_INBOX.>", "$JSC.R.>", "$JS.S.>", "$JS.FC.>", "$JS.ACK.>"]
+    """What a station's link may carry into the room: its own subjects, the deliveries of
+    `BORDER`'s source on its stream (`$JS.S.<token>`, the subject the room's JetStream
+    picks) and answers to what the room asks its domain's JetStream (`$JSC.R.`,
+    `_INBOX.`: NATS's `allow_responses` does not carry over a leaf link, found by trying).
+    Not another station's subjects, not `PICTURE`, not the room's JetStream API, not the
+    acknowledgements of the room's consumers: a message sent there never reaches the room."""
+    return [f"bw.{station}.>", "$JS.S.>", "$JSC.R.>", "_INBOX.>"]
 
 
 def station_may_take(station: str) -> list[str]:
-    """What the room may send down a station's link: requests to its own domain's API, the
-    answers to what it asked, flow control, and the leaf nodes' loop detection."""
+    """What the room may send down a station's link: requests to the station's own domain's
+    JetStream API, flow control for the consumer `BORDER`'s source has on the station's
+    stream (`$JS.FC.<stream>.<consumer>.<id>`), and the leaf nodes' loop detection. Nothing
+    else: not the room's answers (`_INBOX.`), which carry `BORDER`'s and `PICTURE`'s
+    messages to the room's readers, not the acknowledgements of its consumers, not
+    another station's subjects. Each was found needed by taking it away on the real
+    servers (the source stops, or its backlog never flows after a cut)."""
+    return [f"$JS.{station}.API.>", f"$JS.FC.{station_stream(station)}.>", "$LDS.>"]
+
+
+def ingest_may_send(station: str) -> list[str]:
+    """What a client with the station's identity may publish on the station's own server:
+    its own subjects, and the JetStream requests its ingest makes on its own stream
+    (make or update it, read its last bundle). Not another station's subjects, not the
+    leaf link's (`$JS.<domain>.API.`), not deleting or purging the stream."""
+    stream = station_stream(station)
     return [
-        f"$JS.{station}.API.>",
         f"bw.{station}.>",
-        "_INBOX.>",
-        "$JS.FC.>",
-        "$JS.ACK.>",
-        "$LDS.>",
+        "$JS.API.INFO",
+        f"$JS.API.STREAM.CREATE.{stream}",
+        f"$JS.API.STREAM.UPDATE.{stream}",
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.STREAM.MSG.GET.{stream}",
+        f"$JS.API.DIRECT.GET.{stream}.>",
     ]
+
+
+def identity(station: str) -> str:
+    """The user a station's certificate names (`verify_and_map`: its subject, RFC 2253)."""
+    return f"CN={station},OU=station"
+
+
+def _allow(subjects: list[str]) -> str:
+    return "[" + ", ".join(f'"{x}"' for x in subjects) + "]"
 
 
 @dataclass(frozen=True)
 class LinkTls:
-    """Certificates for the stations' links, from the project's CA directory (`pki.py`:
-    `ca.crt`, `server.crt`/`.key` for the hub, `clients/<station>.crt`/`.key` per station)."""
+    """Certificates for the stations' links and servers, from the project's CA directory
+    (`pki.py`): `ca.crt`, `server.crt`/`.key` for the hub, and per station
+    `clients/<station>.crt`/`.key` (its identity: on its link and on its own server) and
+    `servers/<station>.crt`/`.key` (its own server's)."""
 
     pki: Path
 
@@ -206,14 +239,14 @@ class LinkTls:
     def accounts_block(self) -> str:
         """The room's account: the room's own clients (no credentials: `no_auth_user`) and
         one user per station, named by its certificate's subject, allowed to send into the
-        room only on its own subjects and take from it only its own (`station_may_send`)."""
+        room only its own subjects and take from it only its own domain's requests
+        (`station_may_send`, `station_may_take`)."""
         users = ["      { user: room }"]
         for st in self.stations():
-            pub = ", ".join(f'"{x}"' for x in station_may_send(st))
-            sub = ", ".join(f'"{x}"' for x in station_may_take(st))
+            pub, sub = _allow(station_may_send(st)), _allow(station_may_take(st))
             users.append(
-                f"""      {{ user: "CN={st},OU=station"
-        permissions: {{ publish: {{ allow: [{pub}] }}, subscribe: {{ allow: [{sub}] }} }} }}"""
+                f"""      {{ user: "{identity(st)}"
+        permissions: {{ publish: {{ allow: {pub} }}, subscribe: {{ allow: {sub} }} }} }}"""
             )
         body = "\n".join(users)
         return f"""accounts {{
@@ -239,6 +272,38 @@ no_auth_user: room
       ca_file: "{d / "ca.crt"}"
       timeout: 5
     }}"""
+
+    def station_block(self, station: str) -> str:
+        """A station's own server: clients must present a certificate of our CA that names
+        a user (no anonymous clients), and the one user is the station's identity,
+        allowed only what its ingest does (`ingest_may_send`); its own server certificate."""
+        d = self.pki
+        for f in (d / "servers" / f"{station}.crt", d / "servers" / f"{station}.key"):
+            if not f.is_file():
+                raise ServerError(f"{station}: no {f} (stations.system.link_certificates)")
+        pub = _allow(ingest_may_send(station))
+        return f"""tls {{
+  cert_file: "{d / "servers" / f"{station}.crt"}"
+  key_file: "{d / "servers" / f"{station}.key"}"
+  ca_file: "{d / "ca.crt"}"
+  # a client is the user its certificate names; one that names none is refused
+  verify_and_map: true
+  timeout: 5
+}}
+authorization {{
+  users: [
+    {{ user: "{identity(station)}"
+      permissions: {{ publish: {{ allow: {pub} }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}
+  ]
+}}
+"""
+
+    def client_context(self, station: str) -> ssl.SSLContext:
+        """TLS for a client with the station's identity (its ingest): its certificate,
+        servers checked against our CA."""
+        from borderwatch import pki
+
+        return pki.client_ssl_context(self.pki, station)
 
 
 def _hub_config(
@@ -296,10 +361,12 @@ class Cluster:
 
 
 def start_cluster(
-    root: Path, size: int = 3, binary: Path | None = None, tls: LinkTls | None = None
+    root: Path, size: int = 3, binary: Path | None = None, *, tls: LinkTls | None
 ) -> Cluster:
     """Start a `size`-node JetStream cluster under `root` (one directory per node); with
-    `tls`, its leaf-node listeners take stations with our CA's certificates only."""
+    `tls`, its leaf-node listeners take stations with our CA's certificates only, each as
+    its own user (`LinkTls.accounts_block`). `tls` has no default: None (any leaf node
+    joins, with every right) must be asked for."""
     exe = find_nats_server(binary)
     ports = [(free_port(), free_port(), free_port(), free_port()) for _ in range(size)]
     nodes = []
@@ -325,11 +392,14 @@ def start_station_server(
     hub_leaf_url: str,
     binary: Path | None = None,
     fsync: bool = True,
-    tls: LinkTls | None = None,
+    *,
+    tls: LinkTls | None,
 ) -> NatsServer:
     """Start a station's leaf node: JetStream in its own domain (`name`), a remote to the hub
     at `hub_leaf_url` (the station's link), retried every second while the link is down;
-    with `tls`, over mutual TLS with the station's own certificate."""
+    with `tls`, over mutual TLS with the station's own certificate, and its own clients
+    only with the station's identity (`LinkTls.station_block`). `tls` has no default:
+    None (no TLS, anyone may connect and publish anything) must be asked for."""
     exe = find_nats_server(binary)
     port, monitor = free_port(), free_port()
     d = root / name
@@ -338,8 +408,10 @@ def start_station_server(
     # Without `fsync` (benchmarks' comparison) JetStream syncs every 2 min, its default.
     sync = "sync_interval: always" if fsync else ""
     remote_tls = "" if tls is None else tls.remote_block(name)
+    local = "" if tls is None else tls.station_block(name)
     conf = f"""# borderwatch: sector station {name} (a leaf node of the operations room)
 server_name: {name}
+{local}
 listen: 127.0.0.1:{port}
 http: 127.0.0.1:{monitor}
 jetstream {{

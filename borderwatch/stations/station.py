@@ -9,6 +9,12 @@ data alone, exactly as they are when the link to the operations room is up.
 What arrives within a short window (`GROUP_WINDOW_S`, or up to `GROUP_MESSAGES` messages),
 from however many senders, is stored as one JetStream message (`stations.bundle`): one
 fsync and one acknowledgement for all of it, and each sender is answered once it is stored.
+
+The station speaks with its identity (`tls`: its certificate, as `stations up` issues it):
+its own server takes no client without one, and lets the station's identity publish only
+its own subjects (`servers.ingest_may_send`). What the server refuses it says in a
+"Permissions Violation"; the station counts each (`StationCounts.refused`) and says it in
+its log, once per subject.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -56,6 +63,8 @@ ATTEMPTS = 5
 # a few ms of waiting buys one fsync and one acknowledgement instead of hundreds.
 GROUP_WINDOW_S = 0.004
 GROUP_MESSAGES = MAX_BUNDLE_MESSAGES
+# How nats-server words a refusal of a publication or subscription (`-ERR`, lower-cased).
+PERMISSIONS_VIOLATION = "permissions violation"
 
 
 class StationError(BorderwatchError):
@@ -71,6 +80,7 @@ class StationCounts:
     groups: int = 0  # windows stored together (one or more senders' batches each)
     resent: int = 0  # bundles sent again after their acknowledgement did not come
     duplicates: int = 0  # bundles the stream already held (a re-send after a lost ack)
+    refused: int = 0  # publications its own server refused (a subject not the station's)
     by_sector: dict[str, int] = field(default_factory=dict)
 
 
@@ -99,8 +109,10 @@ class Station:
         registry: Registry,
         url: str,
         config: EngineConfig | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.name = check_station_name(name)
+        self.tls = tls
         self.sectors = tuple(sectors)
         self.registry = registry
         self.url = url
@@ -116,12 +128,14 @@ class Station:
         self._timer: asyncio.TimerHandle | None = None
         self._groups: set[asyncio.Task[None]] = set()
         self._order = asyncio.Lock()  # groups are stored and taken in, in the order formed
+        self._refused_subjects: set[str] = set()
 
     async def start(self) -> None:
         """Connect to the station's own server and make its stream (kept on file)."""
         self._nc = await nats.connect(
             self.url,
             name=f"{self.name}-ingest",
+            tls=self.tls,
             max_reconnect_attempts=-1,
             error_cb=self._connection_error,
         )
@@ -153,6 +167,15 @@ class Station:
             return 1
 
     async def _connection_error(self, exc: Exception) -> None:
+        text = str(exc)
+        if PERMISSIONS_VIOLATION in text.lower():
+            # the server refused one publication and keeps the connection: counted, and
+            # said once per subject
+            self.counts.refused += 1
+            if text not in self._refused_subjects:
+                self._refused_subjects.add(text)
+                log.warning("%s: its own server refused: %s", self.name, text)
+            return
         log.warning("%s: connection to its own server: %r", self.name, exc)
 
     async def close(self) -> None:

@@ -81,6 +81,7 @@ class System:
     servers: dict[str, NatsServer] = field(default_factory=dict)
     stations: dict[str, Station] = field(default_factory=dict)
     centre: Centre | None = None
+    tls: LinkTls | None = None  # the stations' certificates (their identities)
 
     def describe(self) -> dict[str, object]:
         """Where everything listens (written to ROOT/stations.json while it runs)."""
@@ -122,8 +123,10 @@ class System:
 
 
 def link_certificates(root: Path, stations: list[str]) -> LinkTls:
-    """The CA of `root/pki` (made on the first start) with a certificate for each station:
-    the links are mutual TLS, a station without one of ours is refused by the hub."""
+    """The CA of `root/pki` (made on the first start) with, for each station, its identity
+    (a client certificate, OU station) and its own server's certificate: the links are
+    mutual TLS, a station without one of ours is refused by the hub, and a station's own
+    server takes only clients with the station's identity."""
     from borderwatch import pki
 
     directory = root / "pki"
@@ -132,6 +135,8 @@ def link_certificates(root: Path, stations: list[str]) -> LinkTls:
     for name in stations:
         if not (directory / "clients" / f"{name}.crt").is_file():
             pki.issue(directory, name, organisational_unit="station")
+        if not (directory / "servers" / f"{name}.crt").is_file():
+            pki.issue_server(directory, name)
     return LinkTls(directory)
 
 
@@ -139,12 +144,13 @@ async def start_system(
     root: Path, sectors: list[str], config: EngineConfig | None = None
 ) -> System:
     """Start the cluster, two stations for `sectors` and the room under `root`; each
-    station's link is mutual TLS with certificates of `root/pki`'s CA."""
+    station's link is mutual TLS with certificates of `root/pki`'s CA, and each station
+    speaks, on its link and on its own server, with its own identity."""
     root.mkdir(parents=True, exist_ok=True)
     station_of = stations_of(sectors)
     names = sorted(set(station_of.values()))
     tls = link_certificates(root, names)
-    system = System(root, station_of, start_cluster(root / "cluster", tls=tls))
+    system = System(root, station_of, start_cluster(root / "cluster", tls=tls), tls=tls)
     try:
         for name in names:
             system.links[name] = link = Link(name, system.cluster.leaf_ports)
@@ -152,7 +158,14 @@ async def start_system(
             server = start_station_server(name, root / "stations", link.url, tls=tls)
             system.servers[name] = server
             own = {s for s, st in station_of.items() if st == name}
-            station = Station(name, sorted(own), sector_registry(own), server.url, config)
+            station = Station(
+                name,
+                sorted(own),
+                sector_registry(own),
+                server.url,
+                config,
+                tls=tls.client_context(name),
+            )
             system.stations[name] = station
             await station.start()
         (root / "room").mkdir(exist_ok=True)

@@ -21,6 +21,9 @@ is what is split.
 many outputs: `Bw-First` numbers a message's first output in its sector's sequence, so a
 reader skips what it has (a restarted worker publishes its sectors again from the start,
 and JetStream drops a message sent again with the same `Nats-Msg-Id` within an hour).
+`Bw-Snapshot` is the time of the latest scene the worker's picture had made; a scene that
+gave a sector nothing still gets a message (no outputs, its time), so a reader knows the
+sector has no track then (`stations.picture`, the console's).
 """
 
 from __future__ import annotations
@@ -64,12 +67,21 @@ from borderwatch.stations.subjects import (
 )
 from borderwatch.stations.watch import disconnected, retrying, stopped
 
-__all__ = ["PICTURE_STREAM", "SectorWorker", "read_picture", "run_worker", "worker_name"]
+__all__ = [
+    "PICTURE_STREAM",
+    "SNAPSHOT",
+    "SectorWorker",
+    "picture_subjects",
+    "read_picture",
+    "run_worker",
+    "worker_name",
+]
 
 log = logging.getLogger(__name__)
 
 PICTURE_STREAM = "PICTURE"
 PICTURE_SUBJECTS = "bw.picture"
+SNAPSHOT = "Bw-Snapshot"  # the latest scene's time (ns) when a PICTURE message was published
 FETCH = 16  # JetStream messages (bundles of up to 2,000) per fetch, as the room
 STREAM_NAME_IN_USE = 10058
 SUBJECTS_OVERLAP = 10065
@@ -150,6 +162,7 @@ class SectorWorker:
         self.tracked_in = 0  # of those, detections tracked here
         self.engine_faults = 0
         self.published: dict[str, int] = {}  # outputs published per own sector
+        self.snapshots: dict[str, int] = {}  # per own sector: the latest scene said (ns)
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
@@ -234,7 +247,7 @@ class SectorWorker:
             owned = self._take(self.merge.release(flush))
             if flush and self.picture is not None and self.handover is not None:
                 owned += list(self.handover.owned(self.picture.take_all(())))
-            await self._publish(owned)
+            await self._publish(owned, self._last_scene_ns())
 
     def _hold(self, m: Msg) -> None:
         """A bundle of BORDER into the merge; its messages seen before dropped by id."""
@@ -308,22 +321,39 @@ class SectorWorker:
             return []
         return list(self.handover.owned(out))
 
-    async def _publish(self, owned: list[tuple[str, Output]]) -> None:
-        """The owned outputs to PICTURE: one message per sector, numbered in its sequence."""
-        if not owned or self._js is None:
+    def _last_scene_ns(self) -> int:
+        """The time (ns) of the latest scene the picture made (0 before the first)."""
+        p = self.picture
+        if p is None or p.next_snapshot <= p.snapshot_s:
+            return 0
+        return p.epoch_ns + round((p.next_snapshot - p.snapshot_s) * 1e9)
+
+    async def _publish(self, owned: list[tuple[str, Output]], scene_ns: int) -> None:
+        """The owned outputs to PICTURE: one message per sector, numbered in its sequence,
+        stamped with the latest scene's time; a sector with nothing new whose latest scene
+        is newer than it said gets a message without outputs, saying that scene's time."""
+        if self._js is None:
             return
         by_sector: dict[str, list[Output]] = {}
         for sector, item in owned:
             by_sector.setdefault(sector, []).append(item)
+        if scene_ns:
+            for sector in self.own:
+                if scene_ns > self.snapshots.get(sector, 0):
+                    by_sector.setdefault(sector, [])
         acks = []
         for sector, items in sorted(by_sector.items()):
             first = self.published.get(sector, 0)
             self.published[sector] = first + len(items)
+            self.snapshots[sector] = max(self.snapshots.get(sector, 0), scene_ns)
+            # An empty message's id names its scene: two in a row have the same first.
+            mid = f"{sector}/{first}/{len(items)}" if items else f"{sector}/{first}/0@{scene_ns}"
             headers = {
-                MSG_ID: f"{sector}/{first}/{len(items)}",
+                MSG_ID: mid,
                 FIRST: str(first),
                 COUNT: str(len(items)),
                 STATION: self.name,
+                SNAPSHOT: str(scene_ns),
             }
             subject = f"{self.picture_subjects}.{sector}"
             acks.append(await self._js.publish_async(subject, encode_lines(items), headers=headers))

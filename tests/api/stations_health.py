@@ -31,7 +31,7 @@ def room_writes(root: Path, written_s_ago: float = 0.0) -> None:
     b.link_up, b.last_heard_wall, b.clock_ns, b.received = False, now - 25, T0 + 5 * S, 4_000
     b.backlog, b.in_border, b.bundles = 12, 20, 17
     rows = [
-        row | {"sectors": [sector], "acknowledged": 10_000, "local_alerts": 3}
+        row | {"sectors": [sector], "acknowledged": 10_000, "local_alerts": 3, "refused": 0}
         for row, sector in zip(room.status(), ("N02", "N03"), strict=True)
     ]
     doc = {"time": now - written_s_ago, "stations": rows, "room": room.summary()}

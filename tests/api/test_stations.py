@@ -43,7 +43,7 @@ def test_station_health_through_the_api(
     assert (b["link"], b["backlog"], b["pending"], b["lag_s"]) == ("down", 12, 3, 25.0)
     assert b["last_heard_event_ns"] == T0 + 5 * S
     assert 24 <= b["last_heard_s_ago"] < 60
-    assert (b["sectors"], b["received"], b["local_alerts"]) == (["N03"], 4_000, 3)
+    assert (b["sectors"], b["received"], b["local_alerts"], b["refused"]) == (["N03"], 4_000, 3, 0)
 
     # `borderwatch stations list` shows the same
     assert main(["stations", "list", "--data", str(root), "--json"]) == 0

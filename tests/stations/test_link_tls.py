@@ -31,8 +31,10 @@ def test_only_a_station_with_our_certificate_joins(tmp_path: Path) -> None:
     ours, theirs = tmp_path / "pki", tmp_path / "other-pki"
     pki.init_ca(ours)
     pki.issue(ours, "station-a", organisational_unit="station")  # as `stations up` issues it
+    pki.issue_server(ours, "station-a")
     pki.init_ca(theirs)
     pki.issue(theirs, "station-b", organisational_unit="station")
+    pki.issue_server(theirs, "station-b")
     with pytest.raises(ServerError, match="certs issue station-c"):
         start_station_server(
             "station-c", tmp_path / "s", "nats-leaf://127.0.0.1:9", tls=LinkTls(ours)
@@ -43,7 +45,7 @@ def test_only_a_station_with_our_certificate_joins(tmp_path: Path) -> None:
     servers = []
     try:
         servers.append(start_station_server("station-a", tmp_path / "s", url, tls=LinkTls(ours)))
-        servers.append(start_station_server("station-p", tmp_path / "s", url))  # no TLS
+        servers.append(start_station_server("station-p", tmp_path / "s", url, tls=None))
         servers.append(start_station_server("station-b", tmp_path / "s", url, tls=LinkTls(theirs)))
         deadline = time.monotonic() + 20
         while "station-a" not in _leafs(hub):

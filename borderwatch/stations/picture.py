@@ -1,0 +1,188 @@
+"""The room's whole-border picture as the fusion workers publish it to `PICTURE`, for the
+console: each sector's tracks at its latest snapshot, and every sector's alerts and
+incidents, merged (`RoomPicture`); followed on the cluster by `PictureFollower`.
+
+Each worker publishes its own sectors' outputs on `bw.picture.<sector>`, in the order it
+made them, numbered in the sector's sequence (`Bw-First`), with the time of the latest
+scene its picture had made (`Bw-Snapshot`, `workers.SNAPSHOT`); a scene that gave a sector
+no track still gets a message saying so (no outputs, its snapshot time), so a sector whose
+tracks have all ended is cleared, as the engine's own picture clears them. A message seen
+before (a restarted worker publishes its sectors again from the start) is skipped by its
+numbers, as `workers.read_picture` skips it.
+
+The merged tracks are every sector's latest snapshot's (the sectors' snapshots are the same
+scenes: every worker reads the whole border's messages); `tracks_time_ns` is the latest of
+them. Alerts and incidents are kept by their (worker-independent) names, the latest version
+of each. The same attribute names as `LiveEngine`'s, so the API serves either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from pathlib import Path
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import DeliverPolicy
+
+from borderwatch.errors import MessageError
+from borderwatch.messages import Alert, Incident, Track, decode_lines
+from borderwatch.stations.subjects import FIRST
+from borderwatch.stations.watch import disconnected, stopped
+from borderwatch.stations.workers import PICTURE_STREAM, SNAPSHOT, picture_subjects
+
+__all__ = ["PictureFollower", "RoomPicture"]
+
+log = logging.getLogger(__name__)
+
+RETRY_S = 1.0  # how often the follower looks again for the system, the stream, the cluster
+
+
+class RoomPicture:
+    """The whole-border picture from `PICTURE`'s messages, taken in stream order."""
+
+    def __init__(self) -> None:
+        self.tracks: dict[str, Track] = {}
+        self.tracks_time_ns = 0
+        self.alerts: dict[str, Alert] = {}
+        self.incidents: dict[str, Incident] = {}
+        self.messages = 0  # PICTURE messages taken in
+        self.skipped = 0  # outputs seen before (a restarted worker's), skipped
+        self.undecodable = 0  # messages or outputs that are not a picture's
+        self._next: dict[str, int] = {}  # per sector: the number of its next output
+        self._snapshot: dict[str, int] = {}  # per sector: its latest snapshot (ns)
+        self._sector_tracks: dict[str, dict[str, Track]] = {}
+
+    @property
+    def sectors(self) -> list[str]:
+        """The sectors heard of so far."""
+        return sorted(self._next)
+
+    def take(self, subject: str, headers: dict[str, str], data: bytes) -> None:
+        """One message of `PICTURE` (`bw.picture.<sector>`)."""
+        sector = subject.rsplit(".", 1)[-1]
+        try:
+            first = int(headers[FIRST])
+            snapshot = int(headers.get(SNAPSHOT, "0"))
+            items = decode_lines(data.splitlines(keepends=True))
+        except (KeyError, ValueError, MessageError):
+            self.undecodable += 1
+            return
+        self.messages += 1
+        at = self._next.setdefault(sector, 0)
+        changed = False
+        for k, item in enumerate(items):
+            if first + k < at:
+                self.skipped += 1
+                continue
+            if first + k > at:  # a gap: cannot be, JetStream keeps the order; say so
+                log.warning("PICTURE: %s jumps from output %d to %d", sector, at, first + k)
+            at = first + k + 1
+            if isinstance(item, Track):
+                changed |= self._track(sector, item)
+            elif isinstance(item, Alert):
+                self.alerts[item.id] = item
+            elif isinstance(item, Incident):
+                self.incidents[item.id] = item
+            else:
+                self.undecodable += 1
+        self._next[sector] = at
+        if snapshot > self._snapshot.get(sector, 0):
+            # the sector's latest scene: no track of it in this message means none at all
+            self._snapshot[sector] = snapshot
+            tracks = self._sector_tracks.get(sector)
+            if tracks and next(iter(tracks.values())).time_ns < snapshot:
+                self._sector_tracks[sector] = {}
+                changed = True
+        if changed or snapshot > self.tracks_time_ns:
+            self._merge()
+
+    def _track(self, sector: str, track: Track) -> bool:
+        tracks = self._sector_tracks.setdefault(sector, {})
+        if tracks and next(iter(tracks.values())).time_ns < track.time_ns:
+            tracks.clear()  # a later snapshot of the sector: the earlier one's tracks are gone
+        tracks[track.id] = track
+        self._snapshot[sector] = max(self._snapshot.get(sector, 0), track.time_ns)
+        return True
+
+    def _merge(self) -> None:
+        merged: dict[str, Track] = {}
+        for sector in sorted(self._sector_tracks):
+            merged.update(self._sector_tracks[sector])
+        self.tracks = {k: merged[k] for k in sorted(merged)}
+        self.tracks_time_ns = max(self._snapshot.values(), default=0)
+
+
+class PictureFollower:
+    """Follows `PICTURE` on the cluster of the system running under `root` (its
+    `stations.json`) into `picture`, from the stream's first message, for as long as it
+    runs; waits for the system and the stream (the workers make it) to be there."""
+
+    def __init__(self, root: Path, stream: str = PICTURE_STREAM) -> None:
+        self.root = root
+        self.stream = stream
+        self.picture = RoomPicture()
+        self.failures = 0
+        self._nc: Client | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the workers' picture is what to show (`PICTURE` has said something)."""
+        return self.picture.messages > 0
+
+    def start(self) -> None:
+        """Start following (a task of the running loop)."""
+        self._task = asyncio.create_task(self._run(), name="picture follower")
+
+    async def close(self) -> None:
+        """Stop following and disconnect."""
+        await stopped(self._task)
+        await disconnected(self._nc)
+        self._task, self._nc = None, None
+
+    def _urls(self) -> list[str] | None:
+        try:
+            state = json.loads((self.root / "stations.json").read_text())
+            return [str(n["url"]) for n in state["cluster"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    async def _run(self) -> None:
+        while (urls := self._urls()) is None:
+            await asyncio.sleep(RETRY_S)
+        nc = self._nc = await nats.connect(
+            urls, name="console-picture", max_reconnect_attempts=-1, reconnect_time_wait=0.5
+        )
+        js = nc.jetstream(timeout=5.0)
+        while True:
+            try:
+                await js.stream_info(self.stream)
+                break
+            except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
+                await asyncio.sleep(RETRY_S)  # no workers yet: the engine's picture is shown
+        take = self.picture.take
+
+        async def taken(m: Msg) -> None:
+            take(m.subject, m.headers or {}, m.data)
+
+        # An ordered consumer: the server's own, made again from where it was should a node
+        # go; nothing to acknowledge, nothing left behind on the cluster when we stop.
+        sub = await js.subscribe(
+            f"{picture_subjects(self.stream)}.>",
+            stream=self.stream,
+            cb=taken,
+            ordered_consumer=True,
+            deliver_policy=DeliverPolicy.ALL,
+        )
+        try:
+            await asyncio.Event().wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()

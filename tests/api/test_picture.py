@@ -1,0 +1,162 @@
+"""The operations room's console serves the fusion workers' picture (`PICTURE`) when they
+run (`borderwatch run --stations DIR` beside `stations up --workers N`), on the real
+servers: two stations, two workers (N02-N03, N04-N07), the API following `PICTURE`.
+GET /tracks gives the tracks of every sector at the latest scene, merged, under the
+workers' names; GET /alerts every sector's alerts; before the workers publish anything,
+the API serves its own engine. And `RoomPicture` on its own: a sector whose tracks ended
+is cleared, a restarted worker's outputs are not taken twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import nats
+
+from borderwatch.api import ApiSettings
+from borderwatch.engine import load_config
+from borderwatch.messages import Alert, Track, encode_lines
+from borderwatch.stations.picture import PictureFollower, RoomPicture
+from borderwatch.stations.station import Inbound
+from borderwatch.stations.subjects import FIRST
+from borderwatch.stations.system import sector_registry, start_system
+from borderwatch.stations.workers import SNAPSHOT, SectorWorker, read_picture
+from tests.stations.test_workers import SECTORS, _messages
+
+from .conftest import Api
+
+# The movers of tests/stations/test_workers.py up to this second: all four are walking.
+UNTIL_S = 900
+S = 1_000_000_000
+
+
+async def _until(what: str, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.1)
+
+
+async def _scenario(api: Api, root: Path) -> dict[str, Any]:
+    registry = sector_registry(set(SECTORS))
+    messages = _messages(registry)
+    first = min(m.time_ns for m, _ in messages)
+    messages = [(m, a) for m, a in messages if m.time_ns < first + UNTIL_S * S]
+    system = await start_system(root, SECTORS, load_config())
+    follower = PictureFollower(root)
+    follower.start()
+    client = api.app_with(ApiSettings(stations=root, picture=follower))
+    auth = api.auth("op1")
+
+    async def get(path: str) -> Any:
+        r = await asyncio.to_thread(client.get, f"/api/v1{path}", headers=auth)
+        assert r.status_code == 200, (path, r.text)
+        return r.json()
+
+    workers: list[SectorWorker] = []
+    try:
+        # no workers yet: the API's own engine
+        before = await get("/tracks")
+        own = api.service.engine
+        assert [t["id"] for t in before["tracks"]] == sorted(own.tracks)
+        batches: dict[str, list[tuple[Inbound, int]]] = {n: [] for n in system.stations}
+        for m, arrived in messages:
+            sector = registry.places[m.sensor_id].sector  # type: ignore[union-attr]
+            batches[system.station_of[sector]].append((m, arrived))
+        sent = 0
+        for name, msgs in batches.items():
+            for k in range(0, len(msgs), 500):
+                sent += await system.stations[name].take_in(msgs[k : k + 500])
+        stations = sorted(system.stations)
+        workers = [
+            SectorWorker(system.cluster.urls, stations, registry, own_sectors, load_config())
+            for own_sectors in (SECTORS[:2], SECTORS[2:])
+        ]
+        for w in workers:
+            await w.start()
+        await _until("the workers read BORDER", lambda: all(w.received >= sent for w in workers))
+        await asyncio.sleep(1.0)  # their last steps published
+        nc = await nats.connect(system.cluster.urls)
+        try:
+            js = nc.jetstream()
+            in_stream = (await js.stream_info("PICTURE")).state.messages
+            published = await read_picture(nc)
+        finally:
+            await nc.close()
+        await _until(
+            "the API never followed PICTURE", lambda: follower.picture.messages >= in_stream
+        )
+        tracks = await get("/tracks")
+        alerts = await get("/alerts?limit=1000")
+        one = await get(f"/tracks/{tracks['tracks'][0]['id']}") if tracks["tracks"] else None
+        return {
+            "published": published,
+            "tracks": tracks,
+            "alerts": alerts,
+            "one": one,
+            "engine_tracks": set(own.tracks),
+            "engine_alerts": set(own.alerts),
+            "skipped": follower.picture.skipped,
+        }
+    finally:
+        for w in workers:
+            await w.close()
+        await follower.close()
+        await system.close()
+
+
+def test_the_console_serves_the_workers_picture(api: Api, tmp_path: Path) -> None:
+    out = asyncio.run(asyncio.wait_for(_scenario(api, tmp_path), 300))
+    published = out["published"]
+    tracks = [t for items in published.values() for t in items if isinstance(t, Track)]
+    alerts = [a for items in published.values() for a in items if isinstance(a, Alert)]
+    last = max(t.time_ns for t in tracks)
+    expected = sorted({t.id for t in tracks if t.time_ns == last})
+    served = out["tracks"]
+    # the latest scene's tracks of every sector, merged, as the workers named them
+    assert served["time_ns"] == last
+    assert [t["id"] for t in served["tracks"]] == expected
+    assert {t["sector"] for t in served["tracks"]} >= {"N02", "N07"}
+    assert {t["sector"] for t in served["tracks"]} & {"N03", "N04"}
+    assert len(served["tracks"]) >= 4
+    assert not set(expected) & out["engine_tracks"]  # not the API's own engine's
+    assert out["one"]["id"] == served["tracks"][0]["id"]
+    # every sector's alerts, each once, newest first
+    assert alerts
+    assert sorted(a["id"] for a in out["alerts"]) == sorted({a.id for a in alerts})
+    assert not {a.id for a in alerts} & out["engine_alerts"]
+    assert out["skipped"] == 0
+
+
+def _track(tid: str, sector: str, t_s: int) -> Track:
+    return Track(
+        id=tid, sector=sector, time_ns=t_s * S, lat=33.0, lon=11.4, state=(0.0, 0.0, 0.0, 0.0)
+    )
+
+
+def _message(picture: RoomPicture, sector: str, first: int, items: list[Any], scene_s: int) -> None:
+    headers = {FIRST: str(first), SNAPSHOT: str(scene_s * S)}
+    picture.take(f"bw.picture.{sector}", headers, encode_lines(items))
+
+
+def test_a_sector_whose_tracks_ended_is_cleared() -> None:
+    picture = RoomPicture()
+    _message(picture, "N02", 0, [_track("K-a", "N02", 5)], 5)
+    _message(picture, "N03", 0, [_track("K-b", "N03", 5)], 5)
+    assert sorted(picture.tracks) == ["K-a", "K-b"]
+    # the next scene: N02's track moved on, N03 has none (a message without outputs)
+    _message(picture, "N02", 1, [_track("K-a", "N02", 10)], 10)
+    _message(picture, "N03", 1, [], 10)
+    assert sorted(picture.tracks) == ["K-a"]
+    assert (picture.tracks["K-a"].time_ns, picture.tracks_time_ns) == (10 * S, 10 * S)
+    # a restarted worker publishes N02 from the start again: nothing taken twice
+    _message(picture, "N02", 0, [_track("K-a", "N02", 5), _track("K-a", "N02", 10)], 10)
+    assert picture.skipped == 2
+    assert picture.tracks["K-a"].time_ns == 10 * S
+    assert msgspec.json.encode(picture.tracks["K-a"]) == msgspec.json.encode(
+        _track("K-a", "N02", 10)
+    )
