@@ -155,13 +155,14 @@ class SightingRule:
         # A camera follows a few dozen things at once and sends a million bearings a day:
         # this loop is kept to plain float arithmetic.
         gate_deg, turn_dps, lost_s = c.gate_deg, c.turn_dps, c.lost_s
+        widest = math.radians(gate_deg + turn_dps * lost_s)  # no gate is wider: most fail it
         pi, tau, radians = math.pi, math.tau, math.radians
         for s in mine:
             since = t - s.last_s
             if since < 0.0 or since > lost_s:
                 continue
             off = abs((az - s.azimuth + pi) % tau - pi)
-            if off <= radians(gate_deg + turn_dps * since) and off < best_off:
+            if off <= widest and off <= radians(gate_deg + turn_dps * since) and off < best_off:
                 best, best_off = s, off
         if best is None:
             new = Sighting(det.sensor_id, x, y, t, t, az, lik)
