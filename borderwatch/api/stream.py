@@ -9,6 +9,8 @@ The protocol, for a console:
 3. Receive frames, one JSON text message each (`borderwatch.service.Frame`: `seq`, `kind`,
    `time_ns`, `items`), in seq order, each at most once. If the frames after N are no longer
    kept, the first is a `reset` (the whole picture, as of its seq) and the rest follow it.
+   The frames are the engine's change feed's, or under `run --stations DIR` the room
+   console's (`stations.console`: the fusion workers' picture and the operators' `DESK`).
    Only what the role may see is sent (`visibility`); a partner's items are what its
    releasability policy releases (`exchange.disclose`: incidents, alerts, tracks as it
    says). Frames left empty are skipped, so seqs may jump.

@@ -10,6 +10,9 @@ tracks have all ended is cleared, as the engine's own picture clears them. A mes
 before (a restarted worker publishes its sectors again from the start) is skipped by its
 numbers, as `workers.read_picture` skips it.
 
+`PictureFollower` also follows the operators' `DESK` (`stations.desk`) and hands every
+change, the incidents as the desk shows them, to the room console (`stations.console`).
+
 The merged tracks are every sector's latest snapshot's (the sectors' snapshots are the same
 scenes: every worker reads the whole border's messages); `tracks_time_ns` is the latest of
 them. Alerts and incidents are kept by their (worker-independent) names, the latest version
