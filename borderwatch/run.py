@@ -142,16 +142,15 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         server = await cot.setup(
             settings, service.admission, service.stats, tls, revocations, hub=service.tak
         )
-        picture = None
+        room = None
         if options.stations is not None:
-            # the fusion workers' picture of the distributed mode, once they run
-            from borderwatch.stations.picture import PictureFollower
+            # the fusion workers' picture of the distributed mode, once they run, and the
+            # operators' work on its incidents: the console's feed (stations.console)
+            from borderwatch.stations.console import RoomConsole
 
-            picture = PictureFollower(options.stations)
-            picture.start()
-        app = create_app(
-            service, ApiSettings(stations=options.stations, twin=script, picture=picture)
-        )
+            room = RoomConsole(options.stations, service.engine)
+            room.start()
+        app = create_app(service, ApiSettings(stations=options.stations, twin=script, room=room))
         if lanes is not None:  # the lanes' officer works at both posts
             from borderwatch.ops.checkpoints.records import POSTS
 
@@ -209,8 +208,8 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await asyncio.wait_for(task, timeout=5)
             await cot.close(server)
-            if picture is not None:
-                await picture.close()
+            if room is not None:
+                await room.close()
             http.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(http_task, timeout=10)

@@ -16,7 +16,7 @@ cannot learn that one exists. What a partner reads goes through its releasabilit
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,7 +28,7 @@ from borderwatch.api.auth import Require, act_as
 from borderwatch.api.errors import NotFoundError
 from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MsgspecResponse, json_body, request_doc, returns
-from borderwatch.api.state import ApiState, state_of
+from borderwatch.api.state import ApiState, incidents_of, picture_of, state_of
 from borderwatch.engine import ActionError
 from borderwatch.messages import (
     Alert,
@@ -41,6 +41,9 @@ from borderwatch.messages import (
 from borderwatch.messages.action import Text
 from borderwatch.messages.common import Id
 from borderwatch.service.joint_patrols import propose_to_devices
+
+if TYPE_CHECKING:
+    from borderwatch.stations.console import RoomConsole
 
 __all__ = [
     "AcknowledgeBody",
@@ -130,8 +133,8 @@ class IncidentDetail(msgspec.Struct, frozen=True, kw_only=True):
     history: list[AuditEntry]
 
 
-def _readable(api: ApiState, claims: Claims, incident_id: str) -> Incident:
-    inc = api.service.engine.incidents.get(incident_id)
+def _readable(request: Request, claims: Claims, incident_id: str) -> Incident:
+    inc = incidents_of(request).get(incident_id)
     if inc is None or not may_read_incident(claims.role, claims.agency, inc.releasable_to):
         raise NotFoundError(f"no incident {incident_id!r}")
     return inc
@@ -154,7 +157,7 @@ async def incidents(
     partner = is_partner(claims)
     found = [
         i
-        for i in api.service.engine.incidents.values()
+        for i in incidents_of(request).values()
         # A partner's incidents are decided by its policy alone (below).
         if (partner or may_read_incident(claims.role, claims.agency, i.releasable_to))
         and (state is None or i.state == state)
@@ -179,22 +182,32 @@ async def incident(
     """The incident; with its alerts, notes and audit history for national roles."""
     api = state_of(request)
     if is_partner(claims):  # the incident alone, as its policy releases it (or "not found")
-        found = api.service.engine.incidents.get(incident_id)
+        found = incidents_of(request).get(incident_id)
         released = await disclose(api, claims, [found] if found else [], "api_incident")
         if not released or not isinstance(released[0].item, Incident):
             raise NotFoundError(f"no incident {incident_id!r}")
         return MsgspecResponse(
             IncidentDetail(incident=released[0].item, alerts=[], notes=[], history=[])
         )
-    inc = _readable(api, claims, incident_id)
-    engine = api.service.engine
+    inc = _readable(request, claims, incident_id)
+    known = picture_of(request).alerts
+    room = _room(api)
     alerts: list[Alert] = []
     notes: list[OperatorAction] = []
     history: list[AuditEntry] = []
     if allowed(claims.role, "read_alerts"):
-        alerts = [engine.alerts[a] for a in inc.alert_ids if a in engine.alerts]
-    if allowed(claims.role, "read_incidents"):
-        notes = list(engine.notes.get(inc.id, ()))
+        alerts = [known[a] for a in inc.alert_ids if a in known]
+    if allowed(claims.role, "read_incidents") and room is not None:
+        # the workers' incident: the operators' work on it is `DESK`'s
+        desk = room.follower.desk
+        notes = desk.notes(inc.id)
+        history = [
+            # seq: DESK's; arrived: when the operator took it (the stream keeps no other)
+            AuditEntry(seq=seq, arrived_ns=a.time_ns, source=f"user:{a.user}", action=a)
+            for seq, a in desk.actions(inc.id)
+        ]
+    elif allowed(claims.role, "read_incidents"):
+        notes = list(api.service.engine.notes.get(inc.id, ()))
         history = await asyncio.to_thread(entries, api.service.log.audit(target=inc.id))
     return MsgspecResponse(
         IncidentDetail(incident=inc, alerts=alerts, notes=notes, history=history)
@@ -205,10 +218,21 @@ async def _act(
     request: Request, claims: Claims, incident_id: str, action: OperatorAction
 ) -> Response:
     api = state_of(request)
-    _readable(api, claims, incident_id)  # 404 before 409: an unknown id is not a conflict
-    inc = await api.service.act(action)
+    _readable(request, claims, incident_id)  # 404 before 409: an unknown id is not a conflict
+    room = _room(api)
+    if room is not None:  # the workers' incident: the action goes to `DESK`
+        inc: Incident | None = await room.follower.act(action)
+    else:
+        inc = await api.service.act(action)
     assert inc is not None  # an incident action that took changed (or noted) an incident
     return MsgspecResponse(ActionResult(action=action, incident=inc))
+
+
+def _room(api: ApiState) -> RoomConsole | None:
+    """The room console if the workers' picture is the one shown (its incidents are the
+    ones worked, `stations.desk`), else None (the engine's)."""
+    room = api.settings.room
+    return room if room is not None and room.active else None
 
 
 _ACTED = returns(ActionResult, 404, 409)
@@ -271,7 +295,7 @@ async def propose(
     is not a partner's, neither way is open, or the policy releases nothing of it (which
     rule)."""
     api = state_of(request)
-    inc = _readable(api, claims, incident_id)
+    inc = _readable(request, claims, incident_id)
     engine = api.service.engine
     tak = api.service.tak
     patrol = engine.patrols.get(body.patrol)
@@ -301,7 +325,7 @@ async def propose(
         await propose_to_devices(tak, devices, inc, action)
     else:
         await link.joint.propose(inc, patrol, action)
-    return MsgspecResponse(ActionResult(action=action, incident=engine.incidents[incident_id]))
+    return MsgspecResponse(ActionResult(action=action, incident=incidents_of(request)[incident_id]))
 
 
 @router.post(

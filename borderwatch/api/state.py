@@ -4,6 +4,7 @@ sessions ended by logout, and the exchange with partners. One `ApiState` per app
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
@@ -11,16 +12,27 @@ from typing import TYPE_CHECKING, Protocol, cast
 from starlette.requests import HTTPConnection
 
 from borderwatch.accounts.throttle import LoginThrottle
+from borderwatch.engine import Frame
+from borderwatch.engine.changes import ChangeFeed
 from borderwatch.geo import Sector
-from borderwatch.messages import Alert, Track
+from borderwatch.messages import Alert, Incident, Track
 from borderwatch.service import Service
 from borderwatch.share import Exchange
 
 if TYPE_CHECKING:
-    from borderwatch.stations.picture import PictureFollower
+    from borderwatch.stations.console import RoomConsole
     from borderwatch.twin.script import LiveScript
 
-__all__ = ["ApiSettings", "ApiState", "Picture", "Sessions", "picture_of", "state_of"]
+__all__ = [
+    "ApiSettings",
+    "ApiState",
+    "Picture",
+    "Sessions",
+    "feed_of",
+    "incidents_of",
+    "picture_of",
+    "state_of",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,10 +60,13 @@ class ApiSettings:
     # The live twin's script (`run --twin`): GET /api/v1/twin says when its next crossing is
     # due. None: no twin feeds this system.
     twin: LiveScript | None = None
-    # The fusion workers' picture (`PICTURE`) of the distributed mode in `stations`, followed
-    # on its cluster (`run --stations DIR`): once it has said something, GET /tracks and
-    # /alerts serve it instead of this process's own engine. None: this engine's only.
-    picture: PictureFollower | None = None
+    # The operations room's console of the distributed mode in `stations` (`run --stations
+    # DIR`): the fusion workers' picture (`PICTURE`) and the operators' work on its
+    # incidents (`DESK`), followed on its cluster, and the change feed that carries them.
+    # Once `PICTURE` has said something, GET /tracks, /alerts and /incidents, the incident
+    # actions and the WebSocket serve it instead of this process's own engine. None: this
+    # engine's only.
+    room: RoomConsole | None = None
 
 
 @dataclass(slots=True)
@@ -100,10 +115,31 @@ class Picture(Protocol):
 
 
 def picture_of(conn: HTTPConnection) -> Picture:
-    """The picture to serve: the fusion workers' (`ApiSettings.picture`) once `PICTURE` has
+    """The picture to serve: the fusion workers' (`ApiSettings.room`) once `PICTURE` has
     said something, else this process's engine."""
     state = state_of(conn)
-    follower = state.settings.picture
-    if follower is not None and follower.active:
-        return follower.picture
+    room = state.settings.room
+    if room is not None and room.active:
+        return room.follower.picture
     return state.service.engine
+
+
+def incidents_of(conn: HTTPConnection) -> dict[str, Incident]:
+    """The incidents to serve and act on: the fusion workers' with the operators' work on
+    them (`stations.desk`) once `PICTURE` has said something, else this process's
+    engine's."""
+    state = state_of(conn)
+    room = state.settings.room
+    if room is not None and room.active:
+        return room.follower.incidents
+    return state.service.engine.incidents
+
+
+def feed_of(conn: HTTPConnection) -> tuple[ChangeFeed, Callable[[], Frame]]:
+    """The change feed the console follows and the reset that starts it over: the room
+    console's (`stations.console`) in the distributed mode, else the engine's."""
+    state = state_of(conn)
+    room = state.settings.room
+    if room is not None:
+        return room.feed, room.reset_frame
+    return state.service.feed, state.service.engine.reset_frame

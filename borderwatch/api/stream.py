@@ -9,6 +9,8 @@ The protocol, for a console:
 3. Receive frames, one JSON text message each (`borderwatch.service.Frame`: `seq`, `kind`,
    `time_ns`, `items`), in seq order, each at most once. If the frames after N are no longer
    kept, the first is a `reset` (the whole picture, as of its seq) and the rest follow it.
+   The frames are the engine's change feed's, or under `run --stations DIR` the room
+   console's (`stations.console`: the fusion workers' picture and the operators' `DESK`).
    Only what the role may see is sent (`visibility`); a partner's items are what its
    releasability policy releases (`exchange.disclose`: incidents, alerts, tracks as it
    says). Frames left empty are skipped, so seqs may jump.
@@ -40,7 +42,7 @@ from borderwatch.accounts import Claims, TokenError, allowed
 from borderwatch.api.auth import verify
 from borderwatch.api.exchange import disclose, is_partner
 from borderwatch.api.schema import MAX_INT
-from borderwatch.api.state import ApiState, state_of
+from borderwatch.api.state import ApiState, feed_of, state_of
 from borderwatch.api.visibility import STREAM_PERMISSIONS, visible_frame
 from borderwatch.engine import FallenBehindError, Frame
 from borderwatch.messages import Alert, Incident, Track
@@ -156,14 +158,13 @@ async def _follow(
 
 
 async def _send(api: ApiState, websocket: WebSocket, claims: Claims, after: int) -> None:
-    service = api.service
+    # The engine's feed, or the room console's in the distributed mode (`api.state.feed_of`).
+    feed, reset = feed_of(websocket)
     # follow() is an async generator (typed as an iterator): close it here, so the feed
     # forgets this follower at once, not when the generator is collected.
     frames = cast(
         AsyncGenerator[Frame, None],
-        service.feed.follow(
-            after, reset=service.engine.reset_frame, max_backlog=api.settings.stream_backlog
-        ),
+        feed.follow(after, reset=reset, max_backlog=api.settings.stream_backlog),
     )
     last = after
     partner = is_partner(claims)

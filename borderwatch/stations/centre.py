@@ -125,6 +125,8 @@ class Centre:
         self.dedup_horizon_ns = DEDUP_HORIZON_NS
         self._next_prune = PRUNE_EVERY
         self.received = 0
+        # messages delivered again (a bundle JetStream re-delivered after a lost ack, a
+        # message re-sent) and dropped by their id, never taken in
         self.duplicates = 0
         self.undecodable = 0
         # Messages refused because a station spoke as another: "station-a as station-b".
@@ -431,7 +433,8 @@ class Centre:
         """What the room took in and the picture it made."""
         return {
             "received": self.received,
-            "duplicates": self.duplicates,
+            # messages JetStream delivered again, dropped by id before the merge
+            "redelivered_dropped": self.duplicates,
             "undecodable": self.undecodable,
             "impersonations": dict(sorted(self.impersonations.items())),
             "read_failures": self.read_failures,

@@ -29,6 +29,7 @@ from borderwatch.engine import EngineConfig, LiveEngine, load_config
 from borderwatch.engine.replay import replay_log
 from borderwatch.errors import BorderwatchError
 from borderwatch.geo.registry import Registry
+from borderwatch.messages import Detection, Patrol, SensorStatus
 from borderwatch.stations.centre import Centre
 from borderwatch.stations.digest import DigestFeed
 from borderwatch.stations.link import Link
@@ -200,6 +201,7 @@ async def _drive(
     reference = _reference(sent, centre.engine.registry, centre.engine.config)
     picture = centre.feed.summary()
     replayed = _replayed(centre)
+    stored_twice = _stored_twice(centre)
     ids = {message_id(m) for msgs in sent.values() for m, _ in msgs}
     n_sent = sum(len(v) for v in sent.values())
     cut_event_s = (cut.heal_ns - cut.at_ns) / 1e9
@@ -208,7 +210,12 @@ async def _drive(
         "acknowledged": acknowledged,
         "at_centre": centre.received,
         "lost": acknowledged - centre.received,
-        "duplicates": centre.duplicates,
+        # messages the room took in (its log, hence its picture) more than once, counted
+        # from what its log holds: ids logged minus distinct ids (None: the room kept no log)
+        "duplicates": stored_twice,
+        # re-deliveries JetStream made (a bundle sent again after an acknowledgement lost
+        # with a killed node) whose messages the room dropped by id, never taking them in
+        "redelivered_dropped": centre.duplicates,
         # BORDER holds each bundle the stations stored once: no copy stored twice
         "border_stream": {"messages": in_border, "stations_stored": stored},
         "distinct_ids_sent": len(ids),
@@ -234,6 +241,21 @@ async def _drive(
         "station_bundles": {n: stations[n].counts.bundles for n in names},
         "stations": health,
     }
+
+
+def _stored_twice(centre: Centre) -> int | None:
+    """How many messages the room's log holds more than once (by the sender's own id,
+    `subjects.message_id`): what it took in twice. None if it keeps no log."""
+    if centre.events is None:
+        return None
+    logged = 0
+    ids: set[str] = set()
+    for event in centre.events.read(kinds=("detection", "status", "patrol")):
+        m = event.message
+        if isinstance(m, Detection | SensorStatus | Patrol):
+            logged += 1
+            ids.add(message_id(m))
+    return logged - len(ids)
 
 
 def _replayed(centre: Centre) -> dict[str, str | int] | None:

@@ -10,6 +10,9 @@ tracks have all ended is cleared, as the engine's own picture clears them. A mes
 before (a restarted worker publishes its sectors again from the start) is skipped by its
 numbers, as `workers.read_picture` skips it.
 
+`PictureFollower` also follows the operators' `DESK` (`stations.desk`) and hands every
+change, the incidents as the desk shows them, to the room console (`stations.console`).
+
 The merged tracks are every sector's latest snapshot's (the sectors' snapshots are the same
 scenes: every worker reads the whole border's messages); `tracks_time_ns` is the latest of
 them. Alerts and incidents are kept by their (worker-independent) names, the latest version
@@ -22,26 +25,41 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
+from borderwatch.engine import ActionError
+from borderwatch.engine.changes import FrameKind, Item
 from borderwatch.errors import MessageError
-from borderwatch.messages import Alert, Incident, Track, decode_lines
-from borderwatch.stations.subjects import FIRST
+from borderwatch.messages import Alert, Incident, OperatorAction, Track, decode_lines
+from borderwatch.stations.desk import DESK_STREAM, DESK_SUBJECT, Desk, desk_config
+from borderwatch.stations.subjects import FIRST, MSG_ID
 from borderwatch.stations.watch import disconnected, stopped
-from borderwatch.stations.workers import PICTURE_STREAM, SNAPSHOT, picture_subjects
+from borderwatch.stations.workers import (
+    PICTURE_STREAM,
+    SNAPSHOT,
+    STREAM_NAME_IN_USE,
+    picture_subjects,
+)
 
-__all__ = ["PictureFollower", "RoomPicture"]
+__all__ = ["Change", "PictureFollower", "RoomPicture"]
 
 log = logging.getLogger(__name__)
 
 RETRY_S = 1.0  # how often the follower looks again for the system, the stream, the cluster
+ACT_WAIT_S = 5.0  # how long an operator's action waits for the desk to have taken it
+
+# A change of the picture, as a frame of the change feed says it: its kind, time, items.
+Change = tuple[FrameKind, int, tuple[Item, ...]]
 
 
 class RoomPicture:
@@ -64,8 +82,10 @@ class RoomPicture:
         """The sectors heard of so far."""
         return sorted(self._next)
 
-    def take(self, subject: str, headers: dict[str, str], data: bytes) -> None:
-        """One message of `PICTURE` (`bw.picture.<sector>`)."""
+    def take(self, subject: str, headers: dict[str, str], data: bytes) -> list[Change]:
+        """One message of `PICTURE` (`bw.picture.<sector>`); the changes it made, as the
+        engine's change feed says them: each alert and incident taken, then the merged
+        tracks if they changed."""
         sector = subject.rsplit(".", 1)[-1]
         try:
             first = int(headers[FIRST])
@@ -73,8 +93,9 @@ class RoomPicture:
             items = decode_lines(data.splitlines(keepends=True))
         except (KeyError, ValueError, MessageError):
             self.undecodable += 1
-            return
+            return []
         self.messages += 1
+        changes: list[Change] = []
         at = self._next.setdefault(sector, 0)
         changed = False
         for k, item in enumerate(items):
@@ -88,8 +109,10 @@ class RoomPicture:
                 changed |= self._track(sector, item)
             elif isinstance(item, Alert):
                 self.alerts[item.id] = item
+                changes.append(("alert", item.time_ns, (item,)))
             elif isinstance(item, Incident):
                 self.incidents[item.id] = item
+                changes.append(("incident", item.updated_ns, (item,)))
             else:
                 self.undecodable += 1
         self._next[sector] = at
@@ -102,6 +125,8 @@ class RoomPicture:
                 changed = True
         if changed or snapshot > self.tracks_time_ns:
             self._merge()
+            changes.append(("tracks", self.tracks_time_ns, tuple(self.tracks.values())))
+        return changes
 
     def _track(self, sector: str, track: Track) -> bool:
         tracks = self._sector_tracks.setdefault(sector, {})
@@ -121,21 +146,40 @@ class RoomPicture:
 
 class PictureFollower:
     """Follows `PICTURE` on the cluster of the system running under `root` (its
-    `stations.json`) into `picture`, from the stream's first message, for as long as it
-    runs; waits for the system and the stream (the workers make it) to be there."""
+    `stations.json`) into `picture`, and the operators' `DESK` (`stations.desk`, made here
+    if it is not there yet) into `desk`, each from its stream's first message, for as long
+    as it runs; waits for the system and `PICTURE` (the workers make it) to be there. Each
+    change is handed to `on_change`, the incidents as the desk shows them."""
 
-    def __init__(self, root: Path, stream: str = PICTURE_STREAM) -> None:
+    def __init__(
+        self,
+        root: Path,
+        stream: str = PICTURE_STREAM,
+        shelve_max_s: float = 8 * 3600.0,
+        on_change: Callable[[Change], None] | None = None,
+    ) -> None:
         self.root = root
         self.stream = stream
         self.picture = RoomPicture()
+        self.desk = Desk(shelve_max_s)
+        self.on_change = on_change
         self.failures = 0
         self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
+        self._acting = asyncio.Lock()
+        self._desk_moved = asyncio.Event()
 
     @property
     def active(self) -> bool:
         """Whether the workers' picture is what to show (`PICTURE` has said something)."""
         return self.picture.messages > 0
+
+    @property
+    def incidents(self) -> dict[str, Incident]:
+        """The workers' incidents by id, with the operators' work on them (`Desk.shown`)."""
+        shown = self.desk.shown
+        return {k: shown(v) for k, v in self.picture.incidents.items()}
 
     def start(self) -> None:
         """Start following (a task of the running loop)."""
@@ -145,7 +189,27 @@ class PictureFollower:
         """Stop following and disconnect."""
         await stopped(self._task)
         await disconnected(self._nc)
-        self._task, self._nc = None, None
+        self._task, self._nc, self._js = None, None, None
+
+    async def act(self, action: OperatorAction) -> Incident:
+        """Check an operator's action on a workers' incident, put it in `DESK`, and return
+        the incident once the desk has taken it; `ActionError` if it cannot be taken (or
+        another console's action on the incident came first)."""
+        async with self._acting:
+            target = action.target or ""
+            self.desk.check(action, self.incidents.get(target))
+            if self._js is None:
+                raise ActionError("the room's cluster is not reachable: try again")
+            headers = {MSG_ID: action.id}
+            ack = await self._js.publish(DESK_SUBJECT, _action_json(action), headers=headers)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(ACT_WAIT_S):
+                    while self.desk.last_seq < ack.seq:
+                        self._desk_moved.clear()
+                        await self._desk_moved.wait()
+        if self.desk.outcomes.get(action.id) is False:
+            raise ActionError(f"incident {target} was changed by another action first")
+        return self.incidents[target]
 
     def _urls(self) -> list[str] | None:
         try:
@@ -160,29 +224,80 @@ class PictureFollower:
         nc = self._nc = await nats.connect(
             urls, name="console-picture", max_reconnect_attempts=-1, reconnect_time_wait=0.5
         )
-        js = nc.jetstream(timeout=5.0)
-        while True:
-            try:
-                await js.stream_info(self.stream)
-                break
-            except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                await asyncio.sleep(RETRY_S)  # no workers yet: the engine's picture is shown
-        take = self.picture.take
-
-        async def taken(m: Msg) -> None:
-            take(m.subject, m.headers or {}, m.data)
-
-        # An ordered consumer: the server's own, made again from where it was should a node
-        # go; nothing to acknowledge, nothing left behind on the cluster when we stop.
-        sub = await js.subscribe(
-            f"{picture_subjects(self.stream)}.>",
-            stream=self.stream,
-            cb=taken,
-            ordered_consumer=True,
-            deliver_policy=DeliverPolicy.ALL,
-        )
+        js = self._js = nc.jetstream(timeout=5.0)
+        await self._desk_stream(js, min(3, len(urls)))
+        # Ordered consumers: the server's own, made again from where they were should a
+        # node go; nothing to acknowledge, nothing left behind on the cluster when we stop.
+        subs = [
+            await js.subscribe(
+                DESK_SUBJECT,
+                stream=DESK_STREAM,
+                cb=self._desk_message,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.ALL,
+            )
+        ]
         try:
+            while True:
+                try:
+                    await js.stream_info(self.stream)
+                    break
+                except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
+                    await asyncio.sleep(RETRY_S)  # no workers yet: the engine's picture is shown
+            subs.append(
+                await js.subscribe(
+                    f"{picture_subjects(self.stream)}.>",
+                    stream=self.stream,
+                    cb=self._picture_message,
+                    ordered_consumer=True,
+                    deliver_policy=DeliverPolicy.ALL,
+                )
+            )
             await asyncio.Event().wait()
         finally:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+            for sub in subs:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+
+    async def _desk_stream(self, js: JetStreamContext, replicas: int) -> None:
+        while True:
+            try:
+                await js.add_stream(desk_config(replicas))
+                return
+            except nats.js.errors.BadRequestError as exc:
+                if exc.err_code == STREAM_NAME_IN_USE:
+                    return  # made before (by this console or another)
+                raise
+            except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
+                await asyncio.sleep(RETRY_S)  # the cluster has no leader yet
+
+    async def _picture_message(self, m: Msg) -> None:
+        changes = self.picture.take(m.subject, m.headers or {}, m.data)
+        if self.on_change is None:
+            return
+        shown = self.desk.shown
+        for kind, time_ns, items in changes:
+            if kind == "incident":
+                items = tuple(shown(i) if isinstance(i, Incident) else i for i in items)
+            self.on_change((kind, time_ns, items))
+
+    async def _desk_message(self, m: Msg) -> None:
+        try:
+            action = msgspec.json.decode(m.data, type=OperatorAction)
+            seq = m.metadata.sequence.stream
+        except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+            self.picture.undecodable += 1
+            return
+        target = action.target or ""
+        worked = self.picture.incidents.get(target)
+        taken = self.desk.take(seq, action, None if worked is None else self.desk.shown(worked))
+        self._desk_moved.set()
+        if taken and self.on_change is not None:
+            self.on_change(("action", action.time_ns, (action,)))
+            if worked is not None and action.action != "note":
+                inc = self.desk.shown(worked)
+                self.on_change(("incident", inc.updated_ns, (inc,)))
+
+
+def _action_json(action: OperatorAction) -> bytes:
+    return msgspec.json.encode(action)

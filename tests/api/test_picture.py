@@ -20,7 +20,8 @@ import nats
 from borderwatch.api import ApiSettings
 from borderwatch.engine import load_config
 from borderwatch.messages import Alert, Track, encode_lines
-from borderwatch.stations.picture import PictureFollower, RoomPicture
+from borderwatch.stations.console import RoomConsole
+from borderwatch.stations.picture import RoomPicture
 from borderwatch.stations.station import Inbound
 from borderwatch.stations.subjects import FIRST
 from borderwatch.stations.system import sector_registry, start_system
@@ -47,9 +48,10 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
     first = min(m.time_ns for m, _ in messages)
     messages = [(m, a) for m, a in messages if m.time_ns < first + UNTIL_S * S]
     system = await start_system(root, SECTORS, load_config())
-    follower = PictureFollower(root)
-    follower.start()
-    client = api.app_with(ApiSettings(stations=root, picture=follower))
+    room = RoomConsole(root, api.service.engine)
+    room.start()
+    follower = room.follower
+    client = api.app_with(ApiSettings(stations=root, room=room))
     auth = api.auth("op1")
 
     async def get(path: str) -> Any:
@@ -105,12 +107,15 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
     finally:
         for w in workers:
             await w.close()
-        await follower.close()
+        await room.close()
         await system.close()
 
 
 def test_the_console_serves_the_workers_picture(api: Api, tmp_path: Path) -> None:
-    out = asyncio.run(asyncio.wait_for(_scenario(api, tmp_path), 300))
+    async def run() -> dict[str, Any]:  # on the service's loop: the console relays its feed
+        return await asyncio.wait_for(_scenario(api, tmp_path), 300)
+
+    out = api.call(run)
     published = out["published"]
     tracks = [t for items in published.values() for t in items if isinstance(t, Track)]
     alerts = [a for items in published.values() for a in items if isinstance(a, Alert)]
