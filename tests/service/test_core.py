@@ -78,11 +78,12 @@ def test_a_restart_rebuilds_the_picture_an_operator_worked_on(
 
     async def second() -> dict[str, Any]:
         async with Service.start(_options(tmp_path)) as s:
-            await asyncio.wait_for(s.rebuilt.wait(), 60)
+            # Correctness, not speed: a loaded CI machine (load 5-7) once took over 60 s.
+            await asyncio.wait_for(s.rebuilt.wait(), 200)
             return _picture(s)
 
     before = run(first())
-    after = run(second())
+    after = run(second(), timeout=240.0)
     assert after == before
     assert before["incidents"][min(before["incidents"])].state == "resolved"
     assert before["frames"] > 100
