@@ -306,9 +306,36 @@ async def _along_scenario(root: Path) -> dict[str, Any]:
         groups = [ALONG_SECTORS[:2], ALONG_SECTORS[2:]]
         one, _ = await _workers(root, urls, stations, registry, [ALONG_SECTORS], sent)
         two, summaries = await _workers(root, urls, stations, registry, groups, sent)
+        again = await _restarted(urls, stations, registry, groups[0], sent)
     finally:
         await system.close()
-    return {"one": one, "two": two, "summaries": summaries}
+    return {"one": one, "two": two, "summaries": summaries, "again": again}
+
+
+async def _restarted(
+    urls: list[str], stations: list[str], registry: Registry, own: list[str], sent: int
+) -> dict[str, list[Output]]:
+    """The first of the two workers once more, from the start, its neighbour long done
+    (the timing of a restart): what it publishes, by sector, as it publishes it."""
+    worker = SectorWorker(urls, stations, registry, own, load_config(), picture_stream="PICTURE_W2")
+    made: dict[str, list[Output]] = {}
+    publish = worker._publish
+
+    async def spy(
+        owned: list[tuple[str, Output, tuple[str, ...]]], scene_ns: int, before_ns: int
+    ) -> None:
+        for sector, item, _ in owned:
+            made.setdefault(sector, []).append(item)
+        await publish(owned, scene_ns, before_ns)
+
+    worker._publish = spy  # type: ignore[method-assign]
+    await worker.start()
+    try:
+        await _until("the restarted worker read BORDER", lambda: worker.received >= sent)
+        await worker.finish()
+    finally:
+        await worker.close()
+    return made
 
 
 def test_a_track_born_beyond_the_receiving_worker_keeps_its_name(tmp_path: Path) -> None:
@@ -332,6 +359,8 @@ def test_a_track_born_beyond_the_receiving_worker_keeps_its_name(tmp_path: Path)
     assert {s: [(m.id, type(m)) for m in items] for s, items in one.items()} == {
         s: [(m.id, type(m)) for m in items] for s, items in two.items()
     }
+    # a restart (the neighbour's picture all there at once) gives the same, names and all
+    assert out["again"] == {s: items for s, items in two.items() if s in ("N02", "N03") and items}
     receiver, giver = out["summaries"]
     assert (receiver["neighbours"], giver["neighbours"]) == (["N04"], ["N03"])
     assert (receiver["names_taken"], giver["names_taken"]) == (1, 0)
