@@ -55,6 +55,16 @@ class Neighbours:
         self.waits = 0  # how often a neighbour was not that far yet
         self.waited_s = 0.0  # and how long it took, in all (monotonic clock)
 
+    async def ready(self, before_ns: int) -> bool:
+        """Read what is there; whether every neighbouring sector's scenes before
+        `before_ns` are read (then `heard` answers for that scene)."""
+        for sector in self.sectors:
+            while self.before[sector] < before_ns:
+                if not await self._read(sector):
+                    return False
+        self.heard.forget_before(before_ns - self.heard.horizon_ns)
+        return True
+
     async def through(self, before_ns: int) -> Heard:
         """`heard`, once every neighbouring sector's scenes before `before_ns` are read."""
         started = slow = None

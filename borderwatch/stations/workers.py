@@ -148,6 +148,9 @@ class SectorWorker:
         if neighbours is None:
             neighbours = {p.sector for p in registry.places.values()}
         self.neighbours = sorted((self.tracked - self.own) & set(neighbours))
+        # Our sectors next to theirs: the ones they read, so the only ones whose messages
+        # carry the tracks' keys and say how far they are published as soon as it changes.
+        self.edges = frozenset(self.own & halo(self.neighbours, order))
         # The sensors whose detections this worker tracks: those that reach its sectors or
         # their neighbours (a radar or camera may see into the next sector but one).
         self.tracked_sensors = sensors_reaching(
@@ -280,13 +283,19 @@ class SectorWorker:
             self.picture.scene_times.clear()
         names, owned = self._names, handover.owned
         pending: list[tuple[str, Output, tuple[str, ...]]] = []
+        read_to = 0  # the neighbours are read through the scenes before this
         for out in made:
             if names is not None and type(out) is Track and handover.undecided(out):
                 t = out.time_ns
-                earlier = [s for s in scenes if s < t]
-                await self._publish(pending, max(earlier, default=self._last_scene), t)
-                pending = []
-                handover.decide(out, await names.through(t))
+                if t != read_to and not await names.ready(t):
+                    # About to wait: first say how far we are, for a neighbour may be
+                    # waiting for us (it waits for scenes before its own, never ours).
+                    earlier = [s for s in scenes if s < t]
+                    await self._publish(pending, max(earlier, default=self._last_scene), t)
+                    pending = []
+                    await names.through(t)
+                read_to = t
+                handover.decide(out, names.heard)
             pending.extend(owned((out,)))
         scene = max(scenes, default=self._last_scene)
         self._last_scene, self._scenes = scene, []
@@ -376,14 +385,15 @@ class SectorWorker:
             return
         by_sector: dict[str, list[Output]] = {}
         keys: dict[str, list[tuple[str, ...]]] = {}
+        edges = self.edges
         for sector, item, held in owned:
             by_sector.setdefault(sector, []).append(item)
-            if type(item) is Track:
+            if sector in edges and type(item) is Track:
                 keys.setdefault(sector, []).append(held)
         if scene_ns or before_ns:
             for sector in self.own:
-                if scene_ns > self.snapshots.get(sector, 0) or before_ns > self.befores.get(
-                    sector, 0
+                if scene_ns > self.snapshots.get(sector, 0) or (
+                    sector in edges and before_ns > self.befores.get(sector, 0)
                 ):
                     by_sector.setdefault(sector, [])
         acks = []
