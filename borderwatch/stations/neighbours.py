@@ -8,12 +8,15 @@ what it decides must not depend on how far the neighbour happens to be. Each sec
 by stream sequence, one message a request (`next_by_subj`), so nothing is held on the
 cluster for it and a node that goes away costs a retry; a neighbour's outputs seen before (a
 restarted worker publishes its sectors again from the start) are skipped by their numbers
-(`Bw-First`), as every reader of `PICTURE` skips them.
+(`Bw-First`), as every reader of `PICTURE` skips them. While it waits, a plain
+subscription to those subjects wakes it when a neighbour publishes (asked again every
+`POLL_S` all the same: the wake-up may come before the stream has stored it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -21,6 +24,9 @@ from collections.abc import Iterable
 
 import nats.errors
 import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from borderwatch.errors import MessageError
@@ -32,7 +38,7 @@ __all__ = ["Neighbours"]
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.02  # how soon to ask again when a neighbour has not published that far yet
+POLL_S = 0.1  # how soon to ask again, woken or not, when a neighbour is not that far yet
 SLOW_S = 10.0  # a wait this long is logged (once, and once when it ends)
 
 
@@ -54,6 +60,17 @@ class Neighbours:
         self.messages = self.undecodable = self.failures = 0
         self.waits = 0  # how often a neighbour was not that far yet
         self.waited_s = 0.0  # and how long it took, in all (monotonic clock)
+        self._moved = asyncio.Event()
+        self._subs: list[Subscription] = []
+
+    async def start(self, nc: Client) -> None:
+        """Be woken when a neighbouring sector gets a message."""
+
+        async def moved(_: Msg) -> None:
+            self._moved.set()
+
+        for sector in self.sectors:
+            self._subs.append(await nc.subscribe(f"{self.subjects}.{sector}", cb=moved))
 
     async def ready(self, before_ns: int) -> bool:
         """Read what is there; whether every neighbouring sector's scenes before
@@ -70,6 +87,7 @@ class Neighbours:
         started = slow = None
         for sector in self.sectors:
             while self.before[sector] < before_ns:
+                self._moved.clear()  # before asking: a message published after wakes us
                 if await self._read(sector):
                     continue
                 now = time.monotonic()
@@ -79,7 +97,8 @@ class Neighbours:
                 elif slow is None and now - started > SLOW_S:
                     slow = sector
                     log.warning("waiting for %s's worker to publish past %d", sector, before_ns)
-                await asyncio.sleep(POLL_S)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._moved.wait(), POLL_S)
         if started is not None:
             self.waited_s += time.monotonic() - started
             if slow is not None:

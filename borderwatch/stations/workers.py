@@ -23,7 +23,11 @@ reader skips what it has (a restarted worker publishes its sectors again from th
 and JetStream drops a message sent again with the same `Nats-Msg-Id` within an hour).
 `Bw-Snapshot` is the time of the latest scene the worker's picture had made; a scene that
 gave a sector nothing still gets a message (no outputs, its time), so a reader knows the
-sector has no track then (`stations.picture`, the console's).
+sector has no track then (`stations.picture`, the console's). `Bw-Before` says every
+scene before that time is published, and on the sectors next to another worker's each
+track's latest evidence keys ride along (`Bw-Keys`): a neighbour that first publishes a
+track waits for the first and matches the second to take the track's name
+(`stations.handover`, `stations.neighbours`).
 """
 
 from __future__ import annotations
@@ -196,6 +200,7 @@ class SectorWorker:
             self._names = Neighbours(
                 js, self.picture_stream, self.picture_subjects, self.neighbours
             )
+            await self._names.start(self._nc)
 
         async def stream() -> object:
             try:
