@@ -428,9 +428,16 @@ class SectorWorker:
             acks.append(await self._js.publish_async(subject, encode_lines(items), headers=headers))
         await asyncio.gather(*acks)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a step is under way (taking in, publishing, or waiting for a neighbour)."""
+        return self._stepping.locked()
+
     async def finish(self) -> None:
         """Take in whatever the merge still holds and the rest of the reorder window, and
-        publish it (the run is over: nothing more comes)."""
+        publish it (the run is over: nothing more comes). Workers of neighbouring sectors in
+        one process finish together (`asyncio.gather`): one may wait for the other's last
+        scenes."""
         self.check()
         await self._step(flush=True)
 
@@ -486,7 +493,8 @@ async def run_worker(
         received, quiet_since = -1, time.monotonic()
         while until_idle_s is None or time.monotonic() - quiet_since < until_idle_s:
             worker.check()
-            if worker.received != received:
+            # a worker waiting for a neighbour reads nothing meanwhile: not idle
+            if worker.received != received or worker.busy:
                 received, quiet_since = worker.received, time.monotonic()
             await asyncio.sleep(0.2)
         await worker.finish()

@@ -118,8 +118,7 @@ async def _workers(
         for w in workers:
             await w.start()
         await _until(f"{stream} read BORDER", lambda: all(w.received >= sent for w in workers))
-        for w in workers:
-            await w.finish()
+        await asyncio.gather(*(w.finish() for w in workers))
         summaries = [w.summary() for w in workers]
         if command is not None:
             out, _ = await asyncio.wait_for(command.communicate(), 120)
