@@ -77,7 +77,7 @@ class Neighbours:
         `before_ns` are read (then `heard` answers for that scene)."""
         for sector in self.sectors:
             while self.before[sector] < before_ns:
-                if not await self._read(sector):
+                if not await self._read(sector, before_ns):
                     return False
         self.heard.forget_before(before_ns - self.heard.horizon_ns)
         return True
@@ -88,7 +88,7 @@ class Neighbours:
         for sector in self.sectors:
             while self.before[sector] < before_ns:
                 self._moved.clear()  # before asking: a message published after wakes us
-                if await self._read(sector):
+                if await self._read(sector, before_ns):
                     continue
                 now = time.monotonic()
                 if started is None:
@@ -106,8 +106,10 @@ class Neighbours:
         self.heard.forget_before(before_ns - self.heard.horizon_ns)
         return self.heard
 
-    async def _read(self, sector: str) -> bool:
-        """The next message of `sector` into `heard`; False if there is none yet."""
+    async def _read(self, sector: str, before_ns: int) -> bool:
+        """The next message of `sector` into `heard` (its tracks too old to be asked about
+        at `before_ns` left out: after a long while without a handover, hours of a
+        neighbour's outputs may be read at once); False if there is none yet."""
         try:
             raw = await self.js.get_msg(
                 self.stream, seq=self.seq[sector], subject=f"{self.subjects}.{sector}", next=True
@@ -129,12 +131,13 @@ class Neighbours:
             self.undecodable += 1
             return True
         add, at, k = self.heard.add, self.next[sector], 0
+        oldest = before_ns - self.heard.horizon_ns
         for n, item in enumerate(items, first):
             if type(item) is not Track:
                 continue
             held = keys[k] if k < len(keys) else ()
             k += 1
-            if n >= at:
+            if n >= at and item.time_ns >= oldest:
                 add(item.time_ns, item.id, held)
         self.next[sector] = max(at, first + len(items))
         self.before[sector] = max(self.before[sector], before)
