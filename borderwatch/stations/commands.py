@@ -87,7 +87,11 @@ def add_commands(sub: Any) -> None:
     )
     s.add_argument("--data", default="borderwatch-stations", help="the running system's data")
     s.add_argument(
-        "--sectors", required=True, help="the sectors it owns, comma-separated (N02,N03)"
+        "--sectors",
+        required=True,
+        help="the sectors it owns, comma-separated (N02,N03); the system's sectors next to "
+        "them must have their workers running too (a track they hand over takes its name "
+        "from them)",
     )
     s.add_argument("--stream", default="PICTURE", help="the stream it publishes to")
     s.add_argument(

@@ -23,20 +23,32 @@ Names must not depend on the worker: local ids are counters (`T000012`, `A000003
   sector; not its position): `A-<16 hex>`;
 - an incident by the alert that opened it: `I-<the same 16 hex>`.
 
+A track born beyond a worker's tracked area (a vehicle driving along the border through a
+whole sector before it reaches that worker's) is known to that worker only from where it
+entered its area, so the name it would give it is another. Hence the handover of names:
+each worker publishes with its own sectors' tracks their latest evidence keys (`Bw-Keys`)
+and how far its picture is published (`Bw-Before`: every scene before that time); a worker
+that publishes a track in its own sectors for the first time first reads its neighbours'
+sectors through the scene before (`stations.neighbours`) and takes the name a neighbour
+published a track with that shares evidence keys with its own (`Heard.name_for`): both
+derive their keys from the same detections. A name so depends on the neighbours' outputs
+of earlier scenes only, which depend in turn on theirs: the same messages give the same
+names whatever the timing of the workers, and a restarted worker gives them again.
+
 What this rests on (the condition for the same picture whatever the split): whatever a
 track in a worker's own sectors associated with, or is grouped with, was tracked by that
-worker too. True for a mover that crosses one edge (it was born within the receiving
-worker's area); not for one that drove through a whole sector first: that worker knows it
-only from where it entered its area, so at that handover its name changes (the fix, a
-handover message, is not done). And not bit for bit on the twin: a tracker predicts every
-track to the earliest detection of each second among those it tracks, so a worker predicts
-in other steps than one picture of the whole border and adds a little other process noise
-(positions up to ~1 m apart on `full-border-day`; the same tracks, alerts and incidents).
+worker too, or, for its name, by the neighbour it came from. Not bit for bit on the twin: a
+tracker predicts every track to the earliest detection of each second among those it
+tracks, so a worker predicts in other steps than one picture of the whole border and adds a
+little other process noise (positions up to ~1 m apart on `full-border-day`; the same
+tracks, alerts and incidents); a track handed over from beyond the tracked area has the
+same name but its numbers (class probabilities, quality) are the receiving worker's own.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 
 import msgspec
@@ -49,12 +61,17 @@ from borderwatch.geo.projection import to_utm
 from borderwatch.geo.registry import Registry
 from borderwatch.messages import Alert, Incident, Track
 
-__all__ = ["Handover", "NamedPicture", "halo", "sensors_reaching", "track_name"]
+__all__ = ["Handover", "Heard", "NamedPicture", "halo", "sensors_reaching", "track_name"]
 
 # How many scenes between two prunings of the names of tracks gone from the tracker: a name
 # is forgotten after two prunings without its track (outputs are renamed just after the
 # scenes that made them, never that many scenes later).
 PRUNE_SCENES = 600
+# How many of an own track's latest evidence keys a worker publishes with it (of the
+# tracker's 12): a neighbour's track a scene or a few later still holds some of them.
+PUBLISHED_KEYS = 6
+# How far back a neighbour's publication of a track may be to give it its name (ns).
+HORIZON_NS = 60 * 1_000_000_000
 
 
 def halo(own: Iterable[str], order: Sequence[str]) -> set[str]:
@@ -102,7 +119,10 @@ def track_name(first_key: str) -> str:
 
 class NamedPicture(Picture):
     """A `Picture` that names each track, at the first scene that publishes it, by the
-    detection it was first published with (`names`: local id -> name)."""
+    detection it was first published with (`names`: local id -> name), and keeps, for the
+    tracks of the sectors `own`, their evidence keys at each scene (`keys`: (local id, scene
+    time) -> keys, taken by `Handover.owned`); `scene_times`: the scenes made (ns), for
+    the worker to take."""
 
     def __init__(
         self,
@@ -110,21 +130,30 @@ class NamedPicture(Picture):
         epoch_ns: int,
         config: EngineConfig | None = None,
         border: Border | None = None,
+        own: Iterable[str] = (),
     ) -> None:
         super().__init__(registry, epoch_ns, config, border)
         self.names: dict[str, str] = {}
+        self.own = frozenset(own)
+        self.keys: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.scene_times: list[int] = []
         self._scenes = 0
         self._dying: set[str] = set()
 
     def snapshot(self, t_s: float) -> Iterator[Output]:
         """The scene at `t_s`, as `Picture.snapshot`, naming its new tracks."""
-        names, evidence = self.names, self.tracker.evidence
+        names, evidence, own, keys = self.names, self.tracker.evidence, self.own, self.keys
+        self.scene_times.append(self.epoch_ns + round(t_s * 1e9))
         for out in super().snapshot(t_s):
-            if type(out) is Track and out.id not in names:
-                keys = evidence.get(int(out.id[1:]))
-                # Every confirmed track holds the keys that made it; should one not, its
-                # sector and time still name it the same in every worker.
-                names[out.id] = track_name(keys[0] if keys else f"{out.sector}/{out.time_ns}")
+            if type(out) is Track:
+                held = evidence.get(int(out.id[1:]))
+                if out.id not in names:
+                    # Every confirmed track holds the keys that made it; should one not, its
+                    # sector and time still name it the same in every worker.
+                    first = held[0] if held else f"{out.sector}/{out.time_ns}"
+                    names[out.id] = track_name(first)
+                if out.sector in own:
+                    keys[(out.id, out.time_ns)] = tuple(held or ())
             yield out
         self._scenes += 1
         if self._scenes % PRUNE_SCENES == 0:
@@ -133,6 +162,55 @@ class NamedPicture(Picture):
             for k in gone & self._dying:
                 del names[k]
             self._dying = gone
+
+
+class Heard:
+    """The tracks the workers of the neighbouring sectors published, by their evidence keys:
+    the name a track handed over to this worker had there."""
+
+    def __init__(self, horizon_ns: int = HORIZON_NS) -> None:
+        self.horizon_ns = horizon_ns
+        self.by_key: dict[str, list[tuple[int, str]]] = {}  # key -> (scene time, name)
+        self._order: deque[tuple[int, tuple[str, ...]]] = deque()
+
+    def add(self, time_ns: int, name: str, keys: Iterable[str]) -> None:
+        """A neighbour published track `name` at the scene `time_ns` holding `keys`."""
+        keys = tuple(keys)
+        by_key = self.by_key
+        for k in keys:
+            by_key.setdefault(k, []).append((time_ns, name))
+        self._order.append((time_ns, keys))
+
+    def forget_before(self, time_ns: int) -> None:
+        """Drop what was published before `time_ns` (no longer asked about)."""
+        order, by_key = self._order, self.by_key
+        while order and order[0][0] < time_ns:
+            _, keys = order.popleft()
+            for k in keys:
+                kept = [e for e in by_key.get(k, ()) if e[0] >= time_ns]
+                if kept:
+                    by_key[k] = kept
+                else:
+                    by_key.pop(k, None)
+
+    def name_for(
+        self, keys: Iterable[str], before_ns: int, taken: Iterable[str] = ()
+    ) -> str | None:
+        """The name of the neighbour's track, published within the horizon before
+        `before_ns` (never at or after it: what has been read of a neighbour beyond that
+        depends on timing), that shares the most of `keys`; of equals the one published
+        latest, then the least name; None if none shares any (names in `taken` skipped)."""
+        lo, skip = before_ns - self.horizon_ns, set(taken)
+        shared: dict[str, set[str]] = {}
+        latest: dict[str, int] = {}
+        for k in keys:
+            for t, name in self.by_key.get(k, ()):
+                if lo <= t < before_ns and name not in skip:
+                    shared.setdefault(name, set()).add(k)
+                    latest[name] = max(latest.get(name, t), t)
+        if not shared:
+            return None
+        return min(shared, key=lambda n: (-len(shared[n]), -latest[n], n))
 
 
 def _digest(*parts: object) -> str:
@@ -152,6 +230,35 @@ class Handover:
         self.incidents: dict[str, str] = {}
         self.tracks: dict[str, str] = {}  # names of the tracks alerts cited
         self.unnamed = 0  # a track met without a name (should not happen; counted if it does)
+        self.decided: set[str] = set()  # tracks published here, their names settled
+        self.adopted = 0  # tracks that took a neighbour's name other than their own
+        self._scene = 0  # the scene of the latest decision, and the names it gave
+        self._given: set[str] = set()
+
+    def undecided(self, out: Output) -> bool:
+        """Whether `out` is a track of an own sector whose name is not settled yet (the
+        first scene that publishes it here)."""
+        return type(out) is Track and out.sector in self.own and out.id not in self.decided
+
+    def decide(self, track: Track, heard: Heard) -> None:
+        """Settle the name of `track` (local, of an own sector, published here for the first
+        time): the name a neighbour published it with (`heard` through the scene before),
+        if any shares its evidence at this scene, else its own. Two tracks of one scene do
+        not take one name."""
+        decided, names = self.decided, self.picture.names
+        decided.add(track.id)
+        if len(decided) > 2 * len(names) + 1000:  # tracks long gone from the picture
+            self.decided = {k for k in decided if k in names}
+        if track.time_ns != self._scene:
+            self._scene, self._given = track.time_ns, set()
+        keys = self.picture.keys.get((track.id, track.time_ns), ())
+        name = heard.name_for(keys, track.time_ns, self._given)
+        if name is None:
+            return
+        self._given.add(name)
+        if names.get(track.id) != name:
+            self.adopted += 1
+            names[track.id] = name
 
     def _track(self, local: str) -> str:
         name = self.picture.names.get(local) or self.tracks.get(local)
@@ -165,14 +272,20 @@ class Handover:
         x, y = to_utm([lon], [lat])
         return barrier.sector_ids(barrier.locate(x, y))[0]
 
-    def owned(self, outputs: Iterable[Output]) -> Iterator[tuple[str, Output]]:
-        """(sector, renamed output) for each output this worker publishes, in order."""
+    def owned(self, outputs: Iterable[Output]) -> Iterator[tuple[str, Output, tuple[str, ...]]]:
+        """(sector, renamed output, its latest evidence keys if a track) for each output
+        this worker publishes, in order."""
         replace = msgspec.structs.replace
-        own = self.own
+        own, keys = self.own, self.picture.keys
         for out in outputs:
             if type(out) is Track:
                 if out.sector in own:
-                    yield out.sector, replace(out, id=self._track(out.id))
+                    held = keys.pop((out.id, out.time_ns), ())
+                    yield (
+                        out.sector,
+                        replace(out, id=self._track(out.id)),
+                        held[-PUBLISHED_KEYS:],
+                    )
             elif type(out) is Alert:
                 tracks = tuple(self._track(t) for t in out.track_ids)
                 for local, name in zip(out.track_ids, tracks, strict=True):
@@ -185,7 +298,7 @@ class Handover:
                 self.alerts[out.id] = name
                 sector = out.sector or self._sector_at(out.lon, out.lat)
                 if sector in own:
-                    yield sector, replace(out, id=name, track_ids=tracks)
+                    yield sector, replace(out, id=name, track_ids=tracks), ()
             elif type(out) is Incident:
                 alerts = tuple(self.alerts.get(a, a) for a in out.alert_ids)
                 known = self.incidents.get(out.id)
@@ -202,4 +315,5 @@ class Handover:
                             alert_ids=alerts,
                             track_ids=tuple(self.tracks.get(t, t) for t in out.track_ids),
                         ),
+                        (),
                     )

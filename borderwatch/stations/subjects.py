@@ -29,9 +29,11 @@ from borderwatch.messages import Detection, Patrol, SensorStatus
 
 __all__ = [
     "ARRIVED",
+    "BEFORE",
     "BORDER_STREAM",
     "COUNT",
     "FIRST",
+    "KEYS",
     "MSG_ID",
     "SOURCE",
     "STATION",
@@ -50,6 +52,11 @@ STATION = "Bw-Station"
 ARRIVED = "Bw-Arrived"
 FIRST = "Bw-First"  # a bundle's first message, in the station's own numbering
 COUNT = "Bw-Count"  # how many messages the bundle holds
+# On a PICTURE message (`stations.workers`): every output of a scene before this time (ns)
+# is published; and each of its tracks' latest evidence keys, a JSON list of lists in the
+# order of its tracks (`stations.handover`: how a neighbour takes a track's name).
+BEFORE = "Bw-Before"
+KEYS = "Bw-Keys"
 SOURCE = "Nats-Stream-Source"  # set by JetStream on each message it sources into BORDER
 # A station's name is its JetStream domain and part of its subjects: keep it to what both allow.
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")

@@ -23,7 +23,11 @@ reader skips what it has (a restarted worker publishes its sectors again from th
 and JetStream drops a message sent again with the same `Nats-Msg-Id` within an hour).
 `Bw-Snapshot` is the time of the latest scene the worker's picture had made; a scene that
 gave a sector nothing still gets a message (no outputs, its time), so a reader knows the
-sector has no track then (`stations.picture`, the console's).
+sector has no track then (`stations.picture`, the console's). `Bw-Before` says every
+scene before that time is published, and on the sectors next to another worker's each
+track's latest evidence keys ride along (`Bw-Keys`): a neighbour that first publishes a
+track waits for the first and matches the second to take the track's name
+(`stations.handover`, `stations.neighbours`).
 """
 
 from __future__ import annotations
@@ -55,11 +59,14 @@ from borderwatch.messages import Alert, Detection, Incident, Track, decode_lines
 from borderwatch.stations.bundle import Inbound, decode_bundle
 from borderwatch.stations.handover import Handover, NamedPicture, halo, sensors_reaching
 from borderwatch.stations.merge import StationMerge
+from borderwatch.stations.neighbours import Neighbours
 from borderwatch.stations.subjects import (
     ARRIVED,
+    BEFORE,
     BORDER_STREAM,
     COUNT,
     FIRST,
+    KEYS,
     MSG_ID,
     STATION,
     source_stream,
@@ -131,6 +138,7 @@ class SectorWorker:
         config: EngineConfig | None = None,
         replicas: int = 3,
         picture_stream: str = PICTURE_STREAM,
+        neighbours: Iterable[str] | None = None,
     ) -> None:
         self.urls = urls
         self.stations = sorted(stations)
@@ -139,6 +147,14 @@ class SectorWorker:
         self.own = frozenset(own)
         order = [s.id for s in build_sectors(load_border())]
         self.tracked = halo(self.own, order)
+        # The sectors next to ours that other workers own (by default those the registry
+        # has sensors in): a track first published here takes the name it had there.
+        if neighbours is None:
+            neighbours = {p.sector for p in registry.places.values()}
+        self.neighbours = sorted((self.tracked - self.own) & set(neighbours))
+        # Our sectors next to theirs: the ones they read, so the only ones whose messages
+        # carry the tracks' keys and say how far they are published as soon as it changes.
+        self.edges = frozenset(self.own & halo(self.neighbours, order))
         # The sensors whose detections this worker tracks: those that reach its sectors or
         # their neighbours (a radar or camera may see into the next sector but one).
         self.tracked_sensors = sensors_reaching(
@@ -167,6 +183,10 @@ class SectorWorker:
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
         self._stepping = asyncio.Lock()
+        self._names: Neighbours | None = None
+        self._scenes: list[int] = []  # the scenes made in this step (ns)
+        self._last_scene = 0  # the latest scene made before it
+        self.befores: dict[str, int] = {}  # per own sector: every scene before this is said
 
     async def start(self) -> None:
         """Connect, make `PICTURE` if need be and a fresh durable consumer on `BORDER` from
@@ -176,6 +196,11 @@ class SectorWorker:
         )
         js = self._js = self._nc.jetstream(timeout=5.0)
         config = picture_stream_config(self.picture_stream, self.picture_subjects, self.replicas)
+        if self.neighbours:
+            self._names = Neighbours(
+                js, self.picture_stream, self.picture_subjects, self.neighbours
+            )
+            await self._names.start(self._nc)
 
         async def stream() -> object:
             try:
@@ -244,10 +269,42 @@ class SectorWorker:
         if `flush`) and publish what it makes. One step at a time: a sector's outputs are
         numbered and published in the order they were made."""
         async with self._stepping:
-            owned = self._take(self.merge.release(flush))
-            if flush and self.picture is not None and self.handover is not None:
-                owned += list(self.handover.owned(self.picture.take_all(())))
-            await self._publish(owned, self._last_scene_ns())
+            made = self._take(self.merge.release(flush))
+            if flush and self.picture is not None:
+                made += list(self.picture.take_all(()))
+            await self._emit(made)
+
+    async def _emit(self, made: list[Output]) -> None:
+        """Rename and publish what the picture made, in order. Before the first scene that
+        publishes a track here, what came before that scene is published (`Bw-Before`: so a
+        neighbour waiting for it goes on) and the neighbours are read through the scene
+        before, for the track to take the name it had there (`Handover.decide`)."""
+        handover = self.handover
+        if handover is None:
+            return
+        scenes = self._scenes
+        if self.picture is not None:
+            scenes.extend(self.picture.scene_times)
+            self.picture.scene_times.clear()
+        names, owned = self._names, handover.owned
+        pending: list[tuple[str, Output, tuple[str, ...]]] = []
+        read_to = 0  # the neighbours are read through the scenes before this
+        for out in made:
+            if names is not None and type(out) is Track and handover.undecided(out):
+                t = out.time_ns
+                if t != read_to and not await names.ready(t):
+                    # About to wait: first say how far we are, for a neighbour may be
+                    # waiting for us (it waits for scenes before its own, never ours).
+                    earlier = [s for s in scenes if s < t]
+                    await self._publish(pending, max(earlier, default=self._last_scene), t)
+                    pending = []
+                    await names.through(t)
+                read_to = t
+                handover.decide(out, names.heard)
+            pending.extend(owned((out,)))
+        scene = max(scenes, default=self._last_scene)
+        self._last_scene, self._scenes = scene, []
+        await self._publish(pending, scene, scene + 1 if scene else 0)
 
     def _hold(self, m: Msg) -> None:
         """A bundle of BORDER into the merge; its messages seen before dropped by id."""
@@ -293,8 +350,8 @@ class SectorWorker:
             self.seen = {k: t for k, t in seen.items() if t >= oldest}
             self._next_prune = len(self.seen) + max(PRUNE_EVERY, len(self.seen))
 
-    def _take(self, released: Iterable[tuple[str, int, Inbound]]) -> list[tuple[str, Output]]:
-        """Each released message into the picture; the owned outputs, renamed, in order."""
+    def _take(self, released: Iterable[tuple[str, int, Inbound]]) -> list[Output]:
+        """Each released message into the picture; what it made, in order."""
         out: list[Output] = []
         tracked_sensors, places = self.tracked_sensors, self.registry.places
         for station, arrived, message in released:
@@ -303,7 +360,9 @@ class SectorWorker:
                 # The room's epoch: the minute of the first message (every worker reads the
                 # same first message, so computes with the very same numbers).
                 epoch = message.time_ns - message.time_ns % MINUTE_NS
-                picture = self.picture = NamedPicture(self.registry, epoch, self.config)
+                picture = self.picture = NamedPicture(
+                    self.registry, epoch, self.config, own=self.own
+                )
                 self.handover = Handover(self.own, picture)
             track = True
             if type(message) is Detection:
@@ -317,51 +376,68 @@ class SectorWorker:
             except Exception as exc:  # one event must not stop the picture
                 self.engine_faults += 1
                 log.warning("%s: the engine failed on %s's message: %r", self.name, station, exc)
-        if not out or self.handover is None:
-            return []
-        return list(self.handover.owned(out))
+        return out
 
-    def _last_scene_ns(self) -> int:
-        """The time (ns) of the latest scene the picture made (0 before the first)."""
-        p = self.picture
-        if p is None or p.next_snapshot <= p.snapshot_s:
-            return 0
-        return p.epoch_ns + round((p.next_snapshot - p.snapshot_s) * 1e9)
-
-    async def _publish(self, owned: list[tuple[str, Output]], scene_ns: int) -> None:
+    async def _publish(
+        self, owned: list[tuple[str, Output, tuple[str, ...]]], scene_ns: int, before_ns: int
+    ) -> None:
         """The owned outputs to PICTURE: one message per sector, numbered in its sequence,
-        stamped with the latest scene's time; a sector with nothing new whose latest scene
-        is newer than it said gets a message without outputs, saying that scene's time."""
+        stamped with the latest scene's time and with `before_ns` (every scene before it
+        is published), its tracks' evidence keys beside; a sector with nothing new whose
+        latest scene, or `before_ns`, is newer than it said gets a message without outputs
+        saying so."""
         if self._js is None:
             return
         by_sector: dict[str, list[Output]] = {}
-        for sector, item in owned:
+        keys: dict[str, list[tuple[str, ...]]] = {}
+        edges = self.edges
+        for sector, item, held in owned:
             by_sector.setdefault(sector, []).append(item)
-        if scene_ns:
+            if sector in edges and type(item) is Track:
+                keys.setdefault(sector, []).append(held)
+        if scene_ns or before_ns:
             for sector in self.own:
-                if scene_ns > self.snapshots.get(sector, 0):
+                if scene_ns > self.snapshots.get(sector, 0) or (
+                    sector in edges and before_ns > self.befores.get(sector, 0)
+                ):
                     by_sector.setdefault(sector, [])
         acks = []
         for sector, items in sorted(by_sector.items()):
             first = self.published.get(sector, 0)
             self.published[sector] = first + len(items)
             self.snapshots[sector] = max(self.snapshots.get(sector, 0), scene_ns)
-            # An empty message's id names its scene: two in a row have the same first.
-            mid = f"{sector}/{first}/{len(items)}" if items else f"{sector}/{first}/0@{scene_ns}"
+            self.befores[sector] = max(self.befores.get(sector, 0), before_ns)
+            # An empty message's id names its scene and how far it says the sector is
+            # published: two in a row have the same first.
+            mid = (
+                f"{sector}/{first}/{len(items)}"
+                if items
+                else f"{sector}/{first}/0@{scene_ns}<{before_ns}"
+            )
             headers = {
                 MSG_ID: mid,
                 FIRST: str(first),
                 COUNT: str(len(items)),
                 STATION: self.name,
                 SNAPSHOT: str(scene_ns),
+                BEFORE: str(before_ns),
             }
+            if sector in keys:
+                headers[KEYS] = json.dumps(keys[sector], separators=(",", ":"))
             subject = f"{self.picture_subjects}.{sector}"
             acks.append(await self._js.publish_async(subject, encode_lines(items), headers=headers))
         await asyncio.gather(*acks)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a step is under way (taking in, publishing, or waiting for a neighbour)."""
+        return self._stepping.locked()
+
     async def finish(self) -> None:
         """Take in whatever the merge still holds and the rest of the reorder window, and
-        publish it (the run is over: nothing more comes)."""
+        publish it (the run is over: nothing more comes). Workers of neighbouring sectors in
+        one process finish together (`asyncio.gather`): one may wait for the other's last
+        scenes."""
         self.check()
         await self._step(flush=True)
 
@@ -381,6 +457,10 @@ class SectorWorker:
             "tracked": self.tracked_in,
             "published": dict(sorted(self.published.items())),
             "unnamed": 0 if self.handover is None else self.handover.unnamed,
+            "neighbours": self.neighbours,
+            "names_taken": 0 if self.handover is None else self.handover.adopted,
+            "neighbour_waits": 0 if self._names is None else self._names.waits,
+            "neighbour_waited_s": 0.0 if self._names is None else round(self._names.waited_s, 3),
         }
 
 
@@ -413,7 +493,8 @@ async def run_worker(
         received, quiet_since = -1, time.monotonic()
         while until_idle_s is None or time.monotonic() - quiet_since < until_idle_s:
             worker.check()
-            if worker.received != received:
+            # a worker waiting for a neighbour reads nothing meanwhile: not idle
+            if worker.received != received or worker.busy:
                 received, quiet_since = worker.received, time.monotonic()
             await asyncio.sleep(0.2)
         await worker.finish()

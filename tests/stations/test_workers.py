@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 import nats
 import numpy as np
+import shapely
 
 from borderwatch.cli import main
 from borderwatch.engine import load_config
@@ -117,8 +118,7 @@ async def _workers(
         for w in workers:
             await w.start()
         await _until(f"{stream} read BORDER", lambda: all(w.received >= sent for w in workers))
-        for w in workers:
-            await w.finish()
+        await asyncio.gather(*(w.finish() for w in workers))
         summaries = [w.summary() for w in workers]
         if command is not None:
             out, _ = await asyncio.wait_for(command.communicate(), 120)
@@ -248,3 +248,118 @@ def test_a_worker_refuses_what_it_cannot_run(tmp_path: Path, capsys: Any) -> Non
     )
     assert main(["stations", "worker", "--data", str(tmp_path), "--sectors", "N02,S09"]) == 2
     assert "sectors S09: the system runs N02, N03" in capsys.readouterr().out
+
+
+# A vehicle driving north along the border on our side (0.7-3.5 km from the berm) from
+# N07, where T13-R and T14-R see it first (the N02-N03 worker does not track them: their
+# reach stops short of N01-N04), through N06, N05 and N04 into N03: 56 km at 20 m/s, one
+# track all the way for one engine. UTM 32N m.
+ALONG_SECTORS = ["N02", "N03", "N04", "N05", "N06", "N07"]
+ALONG = [(706_040.0, 3_583_959.0), (722_919.0, 3_600_147.0), (728_085.0, 3_632_081.0)]
+ALONG_MPS = 20.0
+
+
+def _along_border(registry: Registry) -> list[tuple[Inbound, int]]:
+    """Radar plots of the vehicle, second by second, arriving 0.3 s later."""
+    path = shapely.LineString(ALONG)
+    out: list[tuple[Inbound, int]] = []
+    seq = dict.fromkeys(registry.radars, 0)
+    for t in range(int(path.length / ALONG_MPS)):
+        p = path.interpolate(ALONG_MPS * t)
+        lon, lat = to_lonlat(np.array([p.x]), np.array([p.y]))
+        for sid, site in sorted(registry.radars.items()):
+            brg, rng = polar(site.lon, site.lat, lon[0], lat[0])
+            if rng > 8000.0:
+                continue
+            seq[sid] += 1
+            time_ns = T0 + t * 1_000_000_000 + 1000 * site.index
+            det = Detection(
+                sensor_id=sid,
+                kind="radar",
+                seq=seq[sid],
+                time_ns=time_ns,
+                range_m=float(rng),
+                bearing_deg=float(brg),
+                sigma_range_m=10.0,
+                sigma_bearing_deg=0.5,
+                classes=VEHICLE,
+            )
+            out.append((det, time_ns + 300_000_000))
+    return out
+
+
+async def _along_scenario(root: Path) -> dict[str, Any]:
+    registry = sector_registry(set(ALONG_SECTORS))
+    messages = _along_border(registry)
+    system = await start_system(root, ALONG_SECTORS, load_config())
+    try:
+        batches: dict[str, list[tuple[Inbound, int]]] = {n: [] for n in system.stations}
+        for m, arrived in messages:
+            assert isinstance(m, Detection)
+            batches[system.station_of[registry.places[m.sensor_id].sector]].append((m, arrived))
+        sent = 0
+        for name, msgs in batches.items():
+            for k in range(0, len(msgs), 500):
+                sent += await system.stations[name].take_in(msgs[k : k + 500])
+        stations, urls = sorted(system.stations), system.cluster.urls
+        groups = [ALONG_SECTORS[:2], ALONG_SECTORS[2:]]
+        one, _ = await _workers(root, urls, stations, registry, [ALONG_SECTORS], sent)
+        two, summaries = await _workers(root, urls, stations, registry, groups, sent)
+        again = await _restarted(urls, stations, registry, groups[0], sent)
+    finally:
+        await system.close()
+    return {"one": one, "two": two, "summaries": summaries, "again": again}
+
+
+async def _restarted(
+    urls: list[str], stations: list[str], registry: Registry, own: list[str], sent: int
+) -> dict[str, list[Output]]:
+    """The first of the two workers once more, from the start, its neighbour long done
+    (the timing of a restart): what it publishes, by sector, as it publishes it."""
+    worker = SectorWorker(urls, stations, registry, own, load_config(), picture_stream="PICTURE_W2")
+    made: dict[str, list[Output]] = {}
+    publish = worker._publish
+
+    async def spy(
+        owned: list[tuple[str, Output, tuple[str, ...]]], scene_ns: int, before_ns: int
+    ) -> None:
+        for sector, item, _ in owned:
+            made.setdefault(sector, []).append(item)
+        await publish(owned, scene_ns, before_ns)
+
+    worker._publish = spy  # type: ignore[method-assign]
+    await worker.start()
+    try:
+        await _until("the restarted worker read BORDER", lambda: worker.received >= sent)
+        await worker.finish()
+    finally:
+        await worker.close()
+    return made
+
+
+def test_a_track_born_beyond_the_receiving_worker_keeps_its_name(tmp_path: Path) -> None:
+    out = asyncio.run(asyncio.wait_for(_along_scenario(tmp_path), 300))
+    one, two = out["one"], out["two"]
+    tracks = [m for items in two.values() for m in items if isinstance(m, Track)]
+    by_sector: dict[str, set[str]] = {}
+    for t in tracks:
+        by_sector.setdefault(t.sector, set()).add(t.id)
+    # the vehicle went through every sector from N07 to N03, and was published in each
+    assert set(by_sector) >= {"N03", "N04", "N05", "N06", "N07"}
+    # the room's picture shows one name for it, on the N04-N07 worker's side (where it was
+    # born) and on the N02-N03 worker's (which knew it only from where T12-R saw it)
+    assert by_sector["N03"] == by_sector["N04"]
+    assert len({t.id for t in tracks}) == 1
+    # the name one worker of the whole border gives it, and the same tracks sector by sector
+    assert {t.id for items in one.values() for t in items if isinstance(t, Track)} == {
+        t.id for t in tracks
+    }
+    # and every output, sector by sector, under the same names (alerts name their tracks)
+    assert {s: [(m.id, type(m)) for m in items] for s, items in one.items()} == {
+        s: [(m.id, type(m)) for m in items] for s, items in two.items()
+    }
+    # a restart (the neighbour's picture all there at once) gives the same, names and all
+    assert out["again"] == {s: items for s, items in two.items() if s in ("N02", "N03") and items}
+    receiver, giver = out["summaries"]
+    assert (receiver["neighbours"], giver["neighbours"]) == (["N04"], ["N03"])
+    assert (receiver["names_taken"], giver["names_taken"]) == (1, 0)
