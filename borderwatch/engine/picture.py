@@ -330,12 +330,17 @@ class Picture:
         ok = tr.status == CONFIRMED
         lon, lat = to_lonlat(scene.x, scene.y)
         time_ns = self.epoch_ns + round(scene.t_s * 1e9)
+        evidence = self.tracker.evidence
         # Columns to Python lists once per scene, not element by element per track.
         cols = zip(
             scene.ids.tolist(),
             scene.sector,
-            np.c_[lat, lon].tolist(),
-            np.c_[scene.x, scene.vx, scene.y, scene.vy].tolist(),
+            lat.tolist(),
+            lon.tolist(),
+            scene.x.tolist(),
+            scene.vx.tolist(),
+            scene.y.tolist(),
+            scene.vy.tolist(),
             np.round(tr.P[ok].reshape(-1, 16), 3).tolist(),
             np.round(scene.classes, 4).tolist(),
             (scene.t_s - tr.last_hit[ok] > COASTING_AFTER_S).tolist(),
@@ -344,7 +349,7 @@ class Picture:
             scene.group_size.tolist(),
             strict=True,
         )
-        for tid, sector, (la, lo), (x, vx, y, vy), cov, (
+        for tid, sector, la, lo, x, vx, y, vy, cov, (
             p,
             v,
             a,
@@ -359,7 +364,7 @@ class Picture:
                 state=(round(x, 2), round(vx, 2), round(y, 2), round(vy, 2)),
                 cov=tuple(cov),
                 classes=ClassLikelihood(person=p, vehicle=v, animal=a, unknown=u),
-                sensors=self._sensors(scene.evidence(tid)),
+                sensors=self._sensors(evidence.get(tid, ())),
                 status="coasting" if coasting else "confirmed",
                 quality=round(quality, 3),
                 friendly=ours,
@@ -367,6 +372,6 @@ class Picture:
             )
 
     @staticmethod
-    def _sensors(keys: tuple[str, ...]) -> tuple[str, ...]:
+    def _sensors(keys: Iterable[str]) -> tuple[str, ...]:
         """The sensors behind a track, from its evidence keys (`sensor_id/seq`)."""
         return tuple(sorted({key.rsplit("/", 1)[0] for key in keys}))
