@@ -274,9 +274,8 @@ class Picture:
         friendly = tr.friendly_until[ok] >= t_s
         in_corridor = shapely.contains_xy(self.corridors, xy[:, 0], xy[:, 1])
         threat = classes[:, 0] + classes[:, 1]
-        established = (t_s - tr.born[ok] >= self.rules.tracks.min_age_s) & (
-            tr.hits[ok] >= self.rules.tracks.min_hits
-        )
+        age, hits = t_s - tr.born[ok], tr.hits[ok]
+        established = (age >= self.rules.tracks.min_age_s) & (hits >= self.rules.tracks.min_hits)
         eligible = (
             ~friendly & ~in_corridor & established & (threat >= self.rules.classes.threat_min)
         )
@@ -290,9 +289,9 @@ class Picture:
             vx=vx,
             vy=vy,
             classes=classes,
-            age_s=t_s - tr.born[ok],
+            age_s=age,
             fix_age_s=t_s - tr.last_fix[ok],
-            hits=tr.hits[ok],
+            hits=hits,
             group_size=group_sizes(xy[:, 0], xy[:, 1], vx, vy),
             friendly=friendly,
             in_corridor=in_corridor,
