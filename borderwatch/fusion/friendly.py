@@ -89,10 +89,15 @@ class FriendlyForces:
             return
         dt = t - tracks.t
         tx = tracks.x[:, 0] + dt * tracks.x[:, 1]
-        ty = tracks.x[:, 2] + dt * tracks.x[:, 3]
-        d = np.hypot(tx[:, None] - px[None, :], ty[:, None] - py[None, :])
-        dv = np.hypot(
-            tracks.x[:, 1, None] - rep[None, :, 3], tracks.x[:, 3, None] - rep[None, :, 4]
-        )
-        ours = ((d <= self.radius_m) & (dv <= self.speed_tolerance_mps)).any(axis=1)
+        # Only (track, patrol) pairs as near east-west can be near (with a metre to spare
+        # for the rounding of hypot): a handful of all the scene's tracks times patrols.
+        i, j = np.nonzero(np.abs(tx[:, None] - px) <= self.radius_m + 1.0)
+        if len(i) == 0:
+            return
+        x = tracks.x[i]
+        ty = x[:, 2] + dt[i] * x[:, 3]
+        d = np.hypot(tx[i] - px[j], ty - py[j])
+        dv = np.hypot(x[:, 1] - rep[j, 3], x[:, 3] - rep[j, 4])
+        ours = np.zeros(len(tracks), bool)
+        ours[i[(d <= self.radius_m) & (dv <= self.speed_tolerance_mps)]] = True
         tracks.friendly_until[ours] = np.maximum(tracks.friendly_until[ours], t + self.hold_s)

@@ -54,7 +54,7 @@ def group_sizes(
     if n == 0:
         return np.zeros(0, np.int64)
     alone: IntArray = np.ones(n, np.int64)
-    pairs = cKDTree(np.c_[x, y]).query_pairs(spacing_m, output_type="ndarray")
+    pairs = cKDTree(np.column_stack((x, y))).query_pairs(spacing_m, output_type="ndarray")
     if len(pairs) == 0:
         return alone
     i, j = pairs[:, 0], pairs[:, 1]

@@ -59,8 +59,18 @@ class BarrierLine:
         self._e = np.diff(xy, axis=0)
         self._len = np.hypot(self._e[:, 0], self._e[:, 1])
         dense = np.arange(0.0, self._s[-1], SAMPLE_M)
-        self._dense_s = dense
         self._tree = cKDTree(np.c_[self._at(dense)])
+        # Each sample's candidate segments for `locate` (its own and NEAR_SEGMENTS either
+        # side), with their starts, directions and squared lengths: gathered per scene, not
+        # worked out again.
+        seg = np.searchsorted(self._s, dense, side="right") - 1
+        cand = np.clip(
+            seg[:, None] + np.arange(-NEAR_SEGMENTS, NEAR_SEGMENTS + 1), 0, len(self._e) - 1
+        )
+        self._cand = cand
+        self._cand_q0x, self._cand_q0y = self._q0[cand, 0], self._q0[cand, 1]
+        self._cand_ex, self._cand_ey = self._e[cand, 0], self._e[cand, 1]
+        self._cand_len2 = self._len[cand] * self._len[cand]
         # Runs of CHUNK segments and their bounding boxes, for `_meet`: a course can only
         # meet a segment inside a box it overlaps.
         n_seg = len(self._e)
@@ -99,17 +109,12 @@ class BarrierLine:
         x, y = np.asarray(x, float), np.asarray(y, float)
         if len(x) == 0:
             return np.zeros(0)
-        _, i = self._tree.query(np.c_[x, y])
-        seg = np.searchsorted(self._s, self._dense_s[i], side="right") - 1
-        cand = np.clip(
-            seg[:, None] + np.arange(-NEAR_SEGMENTS, NEAR_SEGMENTS + 1), 0, len(self._e) - 1
-        )
-        q0, e, ln = self._q0[cand], self._e[cand], self._len[cand]
-        u = ((x[:, None] - q0[..., 0]) * e[..., 0] + (y[:, None] - q0[..., 1]) * e[..., 1]) / (
-            ln * ln
-        )
-        u = np.clip(u, 0.0, 1.0)
-        fx, fy = q0[..., 0] + u * e[..., 0], q0[..., 1] + u * e[..., 1]
+        _, i = self._tree.query(np.column_stack((x, y)))
+        cand = self._cand[i]
+        q0x, q0y, ex, ey = self._cand_q0x[i], self._cand_q0y[i], self._cand_ex[i], self._cand_ey[i]
+        u = ((x[:, None] - q0x) * ex + (y[:, None] - q0y) * ey) / self._cand_len2[i]
+        u = np.minimum(np.maximum(u, 0.0), 1.0)
+        fx, fy = q0x + u * ex, q0y + u * ey
         best = np.argmin(np.hypot(x[:, None] - fx, y[:, None] - fy), axis=1)
         rows = np.arange(len(x))
         j = cand[rows, best]
@@ -124,9 +129,14 @@ class BarrierLine:
         taken over ±50 m so that a point nearest a vertex gets the side of the bend, not of
         one of its two segments."""
         s = self.locate(x, y) if along is None else along
-        ax, ay = self._at(np.maximum(s - 50.0, 0.0))
-        bx, by = self._at(np.minimum(s + 50.0, self._s[-1]))
-        fx, fy = self._at(s)
+        # The three points of each, in one interpolation per axis (numpy's overhead is
+        # most of it at a few dozen tracks).
+        n = len(s)
+        px, py = self._at(
+            np.concatenate((np.maximum(s - 50.0, 0.0), np.minimum(s + 50.0, self._s[-1]), s))
+        )
+        ax, bx, fx = px[:n], px[n : 2 * n], px[2 * n :]
+        ay, by, fy = py[:n], py[n : 2 * n], py[2 * n :]
         tx, ty = bx - ax, by - ay
         norm = np.maximum(np.hypot(tx, ty), 1e-9)
         nx, ny = -ty / norm, tx / norm
@@ -157,7 +167,11 @@ class BarrierLine:
     ) -> Reach:
         """Where and when tracks at (x, y) moving at (vx, vy) would reach the line: where their
         straight course first meets it (the berm bends: the foot of the perpendicular is not
-        where a walker heading in at an angle arrives), within `horizon_s` and `max_m`."""
+        where a walker heading in at an angle arrives), within `horizon_s` and `max_m`.
+
+        Only the tracks in `which` (all if None) are followed along their course: the others
+        get their depth and their closing speed towards the nearest part of the line, with
+        `eta_s` inf and `cross_x`, `cross_y` NaN. `along`: their `locate`, if known."""
         x, y = np.asarray(x, float), np.asarray(y, float)
         vx, vy = np.asarray(vx, float), np.asarray(vy, float)
         depth, nx, ny, _ = self._frame(x, y, along)
@@ -167,7 +181,8 @@ class BarrierLine:
         n = len(x)
         eta, cx, cy = np.full(n, np.inf), np.full(n, np.nan), np.full(n, np.nan)
         speed = np.hypot(vx, vy)
-        k = np.flatnonzero((speed > 0.05) & (np.abs(depth) <= max_m))
+        moving = (speed > 0.05) & (np.abs(depth) <= max_m)
+        k = np.flatnonzero(moving if which is None else moving & which)
         if len(k):
             reach_m = np.minimum(speed[k] * horizon_s, max_m)
             ends = np.stack(
@@ -216,31 +231,4 @@ class BarrierLine:
             hit = (den != 0) & (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)
             np.minimum.at(first, k[hit], u[hit])
         out: FloatArray = first * np.hypot(d[:, 0], d[:, 1])
-        return out
-
-    def _some(
-        self,
-        x: FloatArray,
-        y: FloatArray,
-        vx: FloatArray,
-        vy: FloatArray,
-        horizon_s: float,
-        max_m: float,
-        which: BoolArray,
-        along: FloatArray | None,
-    ) -> Reach:
-        k = np.flatnonzero(which)
-        part = self.reach(
-            x[k], y[k], vx[k], vy[k], horizon_s, max_m, along=None if along is None else along[k]
-        )
-        n = len(x)
-        out = Reach(
-            np.full(n, np.nan),
-            np.full(n, np.nan),
-            np.full(n, np.inf),
-            np.full(n, np.nan),
-            np.full(n, np.nan),
-        )
-        for name in ("depth_m", "closing_mps", "eta_s", "cross_x", "cross_y"):
-            getattr(out, name)[k] = getattr(part, name)
         return out

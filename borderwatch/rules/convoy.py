@@ -25,6 +25,8 @@ class ConvoyRule:
     def check(self, scene: Scene) -> list[Finding]:
         """Findings for the convoys first seen now."""
         c = self.config
+        if not scene.eligible.any():
+            return []  # most scenes
         depth = scene.reach.depth_m
         vehicle = scene.classes[:, 1] >= np.maximum(scene.classes[:, 0], 0.5)
         ok = np.flatnonzero(

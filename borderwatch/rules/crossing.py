@@ -32,8 +32,8 @@ class CrossingRule:
         c = self.config
         depth = scene.reach.depth_m
         out: list[Finding] = []
-        for k in np.flatnonzero(depth < 0.0).tolist():
-            tid = int(scene.ids[k])
+        inside = np.flatnonzero(depth < 0.0)
+        for k, tid in zip(inside.tolist(), scene.ids[inside].tolist(), strict=True):
             was = self.outside.pop(tid, None)
             if was is None or not scene.eligible[k] or scene.fix_age_s[k] > c.max_fix_age_s:
                 continue
@@ -57,12 +57,10 @@ class CrossingRule:
                 )
             )
         out_now = np.flatnonzero(depth >= c.min_depth_m)
-        for k in out_now.tolist():
-            self.outside[int(scene.ids[k])] = (
-                float(scene.x[k]),
-                float(scene.y[k]),
-                float(depth[k]),
-            )
+        # Columns to Python lists at once, not element by element (most tracks are out).
+        columns = (scene.ids, scene.x, scene.y, depth)
+        for tid, x, y, d in zip(*(col[out_now].tolist() for col in columns), strict=True):
+            self.outside[tid] = (x, y, d)
         return out
 
     def forget(self, live: set[int]) -> None:

@@ -69,6 +69,10 @@ class EquipmentRules:
         self.held: set[str] = set()  # silent, not yet said: is it the sensor or the link?
         self.pending: list[Finding] = []
         self.started: float | None = None
+        # Until this event time a scene can raise or clear no silence and no quiet sector,
+        # while `len(heard)` is `_calm_heard` (`_calm`): most scenes need not walk every sensor.
+        self._calm_until = -math.inf
+        self._calm_heard = -1
 
     def heard_from(self, sensor_id: str, t_s: float, detection: bool) -> None:
         """Any message from a sensor at event time `t_s`; `detection` if it saw something.
@@ -124,11 +128,42 @@ class EquipmentRules:
         if self.started is None:
             self.started = t_s
         out = self.reported()
+        if t_s < self._calm_until and len(self.heard) == self._calm_heard:
+            return out
         if self.config.enabled:
             out += self._silence(t_s)
         if self.quiet.enabled:
             out += self._quiet(t_s)
+        self._calm_until, self._calm_heard = self._calm(self.started), len(self.heard)
         return out
+
+    def _calm(self, started: float) -> float:
+        """The event time before which `_silence` and `_quiet` would find nothing and change
+        nothing, as the sensors stand now: -inf while anything is silent or quiet (each scene
+        then looks), else the first time a sensor could be overdue or a sector quiet, less a
+        second (the checks compare `t_s - heard`, rounded). Heard and detection times only
+        grow, so the answer holds until a sensor is heard for the first time: a new expected
+        sensor, or a sector with one (which `len(heard)` tells).
+
+        No sector can be cut off before its fastest sensor is overdue, so sensors alone
+        bound `_silence`."""
+        if self.silent or self.held or self.absorbed or self.sector_silent or self.sector_quiet:
+            return -math.inf
+        until = math.inf
+        c, heard = self.config, self.heard
+        if c.enabled:
+            for sid in self.sensor_ids:
+                if c.expect_unheard or sid in heard:
+                    due = heard.get(sid, started) + c.missed_heartbeats * self.period[sid]
+                    until = min(until, due)
+        if self.quiet.enabled:
+            detected = self.detected
+            for sector in self.in_sector:
+                expected = self._sector_view(sector)[0]
+                if expected:
+                    last = max(started, *(detected.get(sid, started) for sid in expected))
+                    until = min(until, last + self.quiet.quiet_s)
+        return until - 1.0
 
     def _silence(self, t_s: float) -> list[Finding]:
         c = self.config

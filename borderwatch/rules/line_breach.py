@@ -332,13 +332,15 @@ class LineBreachRule:
         """Note where each alerting track on the Libyan side is heading; forget old notes."""
         c = self.config
         r = scene.reach
-        heading = np.flatnonzero(
-            scene.eligible
-            & (r.depth_m > 0.0)
-            & (r.depth_m <= c.expect_depth_m)
-            & np.isfinite(r.eta_s)
-        )
-        for k in heading.tolist():
+        heading: list[int] = []
+        if scene.eligible.any():  # most scenes have no track that may alert
+            heading = np.flatnonzero(
+                scene.eligible
+                & (r.depth_m > 0.0)
+                & (r.depth_m <= c.expect_depth_m)
+                & np.isfinite(r.eta_s)
+            ).tolist()
+        for k in heading:
             tid = int(scene.ids[k])
             if tid in self.spent:
                 continue
@@ -352,7 +354,8 @@ class LineBreachRule:
         stale = [i for i, e in self.expected.items() if scene.t_s - e[0] > c.expect_window_s]
         for tid in stale:
             del self.expected[tid]
-        self.spent &= set(scene.ids.tolist()) | set(self.expected)
+        if self.spent:
+            self.spent &= set(scene.ids.tolist()) | set(self.expected)
 
     def _finding(
         self,

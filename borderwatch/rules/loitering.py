@@ -25,6 +25,9 @@ class LoiteringRule:
     def check(self, scene: Scene) -> list[Finding]:
         """Findings for the tracks that have lingered long enough."""
         c = self.config
+        if not scene.eligible.any():
+            self.anchor.clear()  # nobody near the line to linger: most scenes
+            return []
         near = scene.eligible & (np.abs(scene.reach.depth_m) <= c.zone_m)
         out: list[Finding] = []
         for k in np.flatnonzero(near).tolist():

@@ -13,6 +13,7 @@ from borderwatch.fusion import Tracker
 from borderwatch.fusion.friendly import FriendlyForces
 from borderwatch.fusion.measurements import CameraBatch
 from borderwatch.fusion.tracker import speed_likelihood
+from borderwatch.fusion.tracks import TrackTable
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.messages import Patrol
 
@@ -128,3 +129,61 @@ def test_a_patrol_report_makes_its_track_friendly_for_a_while() -> None:
         walker.process(radar_scan(float(k), np.array([[4000.0 + 1.2 * k, 4000.0]])))
     ours.vouch(walker.tracks, 9.5)
     assert (walker.tracks.friendly_until < 0).all()
+
+
+def _vouched_by_every_pair(ours: FriendlyForces, tracks: TrackTable, t: float) -> np.ndarray:
+    """`friendly_until` as comparing each track with each patrol would leave it."""
+    rep, px, py = ours._fresh(t)
+    dt = t - tracks.t
+    tx = tracks.x[:, 0] + dt * tracks.x[:, 1]
+    ty = tracks.x[:, 2] + dt * tracks.x[:, 3]
+    d = np.hypot(tx[:, None] - px[None, :], ty[:, None] - py[None, :])
+    dv = np.hypot(tracks.x[:, 1, None] - rep[None, :, 3], tracks.x[:, 3, None] - rep[None, :, 4])
+    near = ((d <= ours.radius_m) & (dv <= ours.speed_tolerance_mps)).any(axis=1)
+    return np.where(near, np.maximum(tracks.friendly_until, t + ours.hold_s), tracks.friendly_until)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(st.floats(-300.0, 300.0), st.floats(-300.0, 300.0), st.floats(-8.0, 8.0)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.lists(st.tuples(st.floats(0.0, 3000.0), st.floats(0.0, 359.0)), min_size=1, max_size=4),
+    st.floats(0.0, 25.0),
+)
+def test_vouching_marks_the_tracks_comparing_every_pair_would(
+    offsets: list[tuple[float, float, float]],
+    patrols: list[tuple[float, float]],
+    later_s: float,
+) -> None:
+    ours = FriendlyForces(0)
+    for k, (east, course) in enumerate(patrols):
+        lon, lat = to_lonlat(700_000.0 + east, 3_600_000.0)
+        ours.report(
+            Patrol(
+                callsign=f"NG-{k}",
+                agency="national_guard",
+                time_ns=0,
+                lat=float(lat),
+                lon=float(lon),
+                speed_mps=3.0,
+                course_deg=course,
+            )
+        )
+    at = ours.positions(later_s)
+    # Tracks about the patrols, some on the very edge of `radius_m` (150 m) of one.
+    x = np.array(
+        [
+            [at[k % len(at), 0] + de, vx, at[k % len(at), 1] + dn, 0.0]
+            for k, (de, dn, vx) in enumerate(offsets)
+        ]
+    )
+    edge = np.c_[at[:1, 0] + 150.0, [0.0], at[:1, 1], [0.0]]
+    x = np.r_[x, edge, np.nextafter(edge, np.inf), np.nextafter(edge, -np.inf)]
+    tracks = TrackTable()
+    tracks.add(x, np.tile(np.eye(4), (len(x), 1, 1)), 0.0, np.zeros((len(x), 4)))
+    want = _vouched_by_every_pair(ours, tracks, later_s)
+    ours.vouch(tracks, later_s)
+    assert np.array_equal(tracks.friendly_until, want)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import msgspec
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from borderwatch.geo.projection import to_lonlat
 from borderwatch.geo.registry import SensorSite
@@ -226,3 +231,33 @@ def test_a_sector_gone_quiet() -> None:
         eq.heard_from("T01-R", float(t), False)  # heartbeats, but nothing detected
         quiet += [(f.subject, float(t)) for f in eq.check(float(t))]
     assert quiet == [("N01", 605.0)]
+
+
+_heard = st.tuples(
+    st.sampled_from(sorted(TOWERS)), st.floats(-200.0, 0.0), st.booleans()
+)  # (sensor, seconds before the scene, detected something)
+
+
+@given(
+    st.lists(st.tuples(st.floats(0.0, 400.0), st.lists(_heard, max_size=4)), max_size=80),
+    st.booleans(),
+    st.sampled_from([None, 120.0, 900.0]),
+)
+def test_scenes_passed_over_while_all_is_calm_find_what_looking_at_each_would(
+    steps: list[tuple[float, list[tuple[str, float, bool]]]],
+    expect_unheard: bool,
+    quiet_s: float | None,
+) -> None:
+    sensors = Sensors(expect_unheard=expect_unheard)
+    quiet = SectorQuiet(enabled=False) if quiet_s is None else SectorQuiet(quiet_s=quiet_s)
+    calm, every = EquipmentRules(sensors, quiet, TOWERS), EquipmentRules(sensors, quiet, TOWERS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(every, "_calm", lambda started: -math.inf)  # never passes a scene over
+        t = 0.0
+        for step, heard in steps:
+            t += step
+            for sid, before, detected in heard:
+                calm.heard_from(sid, t + before, detected)
+                every.heard_from(sid, t + before, detected)
+            assert calm.check(t) == every.check(t)
+            assert [calm.state(s) for s in TOWERS] == [every.state(s) for s in TOWERS]
