@@ -180,6 +180,8 @@ class BarrierLine:
         closing = -np.sign(depth) * (vx * nx + vy * ny)
         n = len(x)
         eta, cx, cy = np.full(n, np.inf), np.full(n, np.nan), np.full(n, np.nan)
+        if which is not None and not which.any():
+            return Reach(depth, closing, eta, cx, cy)  # no course to follow: most scenes
         speed = np.hypot(vx, vy)
         moving = (speed > 0.05) & (np.abs(depth) <= max_m)
         k = np.flatnonzero(moving if which is None else moving & which)
