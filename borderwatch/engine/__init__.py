@@ -15,7 +15,7 @@ in the order data flows:
 
 from borderwatch.engine.changes import ChangeFeed, FallenBehindError, Frame, SensorState
 from borderwatch.engine.config import EngineConfig, load_config
-from borderwatch.engine.live import ActionError, LiveEngine
+from borderwatch.engine.live import ActionError, LiveEngine, check_incident_action
 from borderwatch.engine.picture import Picture
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "LiveEngine",
     "Picture",
     "SensorState",
+    "check_incident_action",
     "load_config",
 ]

@@ -52,7 +52,7 @@ from borderwatch.messages.incident import NEXT_STATES, Outcome
 from borderwatch.rules import LifecycleError
 from borderwatch.rules.emergency import emergency_alert
 
-__all__ = ["ActionError", "LiveEngine"]
+__all__ = ["ActionError", "LiveEngine", "check_incident_action"]
 
 log = logging.getLogger(__name__)
 
@@ -286,45 +286,7 @@ class LiveEngine:
         inc = self.incidents.get(action.target or "")
         if inc is None:
             raise ActionError(f"no incident {action.target}")
-        if action.action == "note":
-            return
-        if action.action == "release":
-            if not action.params.get("agency"):
-                raise ActionError("releasing an incident needs params.agency")
-            return
-        if action.action in ("shelve", "unshelve"):
-            self._check_shelve(action, inc)
-            return
-        state = {"acknowledge": "acknowledged", "assign": "assigned", "resolve": "resolved"}[
-            action.action
-        ]
-        if state not in NEXT_STATES[inc.state]:
-            raise ActionError(f"incident {inc.id} is {inc.state}: cannot become {state}")
-        if action.action == "assign" and not action.params.get("patrol"):
-            raise ActionError("assigning an incident needs params.patrol")
-        if action.action == "resolve" and action.params.get("outcome") not in OUTCOMES:
-            raise ActionError(
-                f"resolving an incident needs params.outcome, one of {sorted(OUTCOMES)}"
-            )
-
-    def _check_shelve(self, action: OperatorAction, inc: Incident) -> None:
-        if inc.state == "resolved":
-            raise ActionError(f"incident {inc.id} is resolved: nothing to shelve")
-        if action.action == "unshelve":
-            if inc.shelved_until_ns is None:
-                raise ActionError(f"incident {inc.id} is not shelved")
-            return
-        if not action.why.strip():
-            raise ActionError("shelving an alarm needs a reason (why)")
-        until = action.params.get("until_ns", "")
-        if not until.isdigit():
-            raise ActionError("shelving an alarm needs params.until_ns, UTC ns")
-        longest = round(self.config.rules.alarms.shelve_max_s * 1e9)
-        if not action.time_ns < int(until) <= action.time_ns + longest:
-            raise ActionError(
-                "a shelf must end after it starts and within"
-                f" {self.config.rules.alarms.shelve_max_s / 3600:g} h (rules.alarms.shelve_max_s)"
-            )
+        check_incident_action(action, inc, self.config.rules.alarms.shelve_max_s)
 
     def _act(self, action: OperatorAction) -> None:
         if action.action == "emergency":
@@ -453,3 +415,40 @@ class _Segment:
     tracks: list[Track] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+
+
+def check_incident_action(action: OperatorAction, inc: Incident, shelve_max_s: float) -> None:
+    """Raise `ActionError` if an operator's `action` on `inc` breaks the incident's lifecycle
+    (the engine's check, and the room's desk's when fusion workers hold the incidents)."""
+    kind = action.action
+    if kind == "note":
+        return
+    if kind == "release":
+        if not action.params.get("agency"):
+            raise ActionError("releasing an incident needs params.agency")
+        return
+    if kind in ("shelve", "unshelve"):
+        if inc.state == "resolved":
+            raise ActionError(f"incident {inc.id} is resolved: nothing to shelve")
+        if kind == "unshelve":
+            if inc.shelved_until_ns is None:
+                raise ActionError(f"incident {inc.id} is not shelved")
+            return
+        if not action.why.strip():
+            raise ActionError("shelving an alarm needs a reason (why)")
+        until = action.params.get("until_ns", "")
+        if not until.isdigit():
+            raise ActionError("shelving an alarm needs params.until_ns, UTC ns")
+        if not action.time_ns < int(until) <= action.time_ns + round(shelve_max_s * 1e9):
+            raise ActionError(
+                "a shelf must end after it starts and within"
+                f" {shelve_max_s / 3600:g} h (rules.alarms.shelve_max_s)"
+            )
+        return
+    state = {"acknowledge": "acknowledged", "assign": "assigned", "resolve": "resolved"}[kind]
+    if state not in NEXT_STATES[inc.state]:
+        raise ActionError(f"incident {inc.id} is {inc.state}: cannot become {state}")
+    if kind == "assign" and not action.params.get("patrol"):
+        raise ActionError("assigning an incident needs params.patrol")
+    if kind == "resolve" and action.params.get("outcome") not in OUTCOMES:
+        raise ActionError(f"resolving an incident needs params.outcome, one of {sorted(OUTCOMES)}")

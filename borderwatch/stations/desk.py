@@ -13,9 +13,9 @@ console (REST, WebSocket) sees an incident in this mode. Two consoles racing for
 incident: both actions are in `DESK`, the fold takes the first and refuses the later one
 (counted, `Desk.refused`), the same answer on every reader.
 
-The lifecycle is DESIGN §4's (`messages.incident.NEXT_STATES`), the checks those of
-`engine.LiveEngine.check`. An incident the workers raise to a higher priority while
-shelved comes back, as the engine's incident book does.
+The lifecycle is DESIGN §4's (`messages.incident.NEXT_STATES`), the checks the engine's
+own (`engine.check_incident_action`, one function for both). An incident the workers
+raise to a higher priority while shelved comes back, as the engine's incident book does.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 import msgspec
 from nats.js.api import StorageType, StreamConfig
 
-from borderwatch.engine import ActionError
+from borderwatch.engine import ActionError, check_incident_action
 from borderwatch.messages import Incident, OperatorAction
-from borderwatch.messages.incident import NEXT_STATES, IncidentState, Outcome
+from borderwatch.messages.incident import IncidentState, Outcome
 
 __all__ = ["DESK_STREAM", "DESK_SUBJECT", "Desk", "Work", "desk_config"]
 
@@ -39,7 +39,6 @@ _STATE: dict[str, IncidentState] = {
     "assign": "assigned",
     "resolve": "resolved",
 }
-_OUTCOMES = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
 
 
 def desk_config(replicas: int) -> StreamConfig:
@@ -87,7 +86,7 @@ class Desk:
             raise ActionError(f"{action.action} is not an action on an incident")
         if incident is None:
             raise ActionError(f"no incident {action.target}")
-        _check(action, incident, self.shelve_max_s)
+        check_incident_action(action, incident, self.shelve_max_s)
 
     def take(self, seq: int, action: OperatorAction, incident: Incident | None) -> bool:
         """One action of `DESK` (its stream seq), on `incident` as shown before it (None:
@@ -158,41 +157,6 @@ def _bare(target: str, work: Work | None) -> Incident:
         shelved_until_ns=work.shelved_until_ns,
         priority=work.shelved_priority or 3,
     )
-
-
-def _check(action: OperatorAction, inc: Incident, shelve_max_s: float) -> None:
-    kind = action.action
-    if kind == "note":
-        return
-    if kind == "release":
-        if not action.params.get("agency"):
-            raise ActionError("releasing an incident needs params.agency")
-        return
-    if kind in ("shelve", "unshelve"):
-        if inc.state == "resolved":
-            raise ActionError(f"incident {inc.id} is resolved: nothing to shelve")
-        if kind == "unshelve":
-            if inc.shelved_until_ns is None:
-                raise ActionError(f"incident {inc.id} is not shelved")
-            return
-        if not action.why.strip():
-            raise ActionError("shelving an alarm needs a reason (why)")
-        until = action.params.get("until_ns", "")
-        if not until.isdigit():
-            raise ActionError("shelving an alarm needs params.until_ns, UTC ns")
-        if not action.time_ns < int(until) <= action.time_ns + round(shelve_max_s * 1e9):
-            raise ActionError(
-                "a shelf must end after it starts and within"
-                f" {shelve_max_s / 3600:g} h (rules.alarms.shelve_max_s)"
-            )
-        return
-    state = _STATE[kind]
-    if state not in NEXT_STATES[inc.state]:
-        raise ActionError(f"incident {inc.id} is {inc.state}: cannot become {state}")
-    if kind == "assign" and not action.params.get("patrol"):
-        raise ActionError("assigning an incident needs params.patrol")
-    if kind == "resolve" and action.params.get("outcome") not in _OUTCOMES:
-        raise ActionError(f"resolving an incident needs params.outcome, one of {sorted(_OUTCOMES)}")
 
 
 def _apply(work: Work, action: OperatorAction, priority: int) -> None:
