@@ -10,7 +10,8 @@ from borderwatch.engine.picture import _rounded
 
 
 def _bits(values: list[float]) -> list[int]:
-    return np.array(values, float).view(np.int64).tolist()  # -0.0 and 0.0 differ
+    bits: list[int] = np.array(values, float).view(np.int64).tolist()  # -0.0 and 0.0 differ
+    return bits
 
 
 @given(
