@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -363,11 +364,17 @@ class Centre:
             # made here, not by `EncodedBatch.of`, whose check (encode, decode again) is for
             # messages built in Python: these were decoded and checked on the way in, and at
             # tens of thousands a second the check was a third of the room's time.
+            # One batch per run of messages from one station that arrived together (a
+            # bundle's): the same rows as a batch per message, at a fraction of the objects.
             enc = _encoder.encode
             logged = min(len(released), max(0, self._already_logged - self.taken))
             batches = [
-                EncodedBatch(((KINDS[type(m)], m.time_ns, None, enc(m).decode()),), st, arrived)
-                for st, arrived, m in released[logged:]
+                EncodedBatch(
+                    tuple((KINDS[type(m)], m.time_ns, None, enc(m).decode()) for _, _, m in run),
+                    st,
+                    arrived,
+                )
+                for (st, arrived), run in groupby(released[logged:], key=_bundle_of)
             ]
             self.logged()
             if batches:
@@ -443,3 +450,8 @@ class Centre:
             "taken": self.taken,
             "picture": self.feed.summary(),
         }
+
+
+def _bundle_of(released: tuple[str, int, Any]) -> tuple[str, int]:
+    """A released message's station and arrival time: what its log row is stamped with."""
+    return released[0], released[1]
