@@ -9,50 +9,24 @@ is cleared, a restarted worker's outputs are not taken twice."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import nats
 
-from borderwatch.api import ApiSettings
-from borderwatch.engine import load_config
 from borderwatch.messages import Alert, Track, encode_lines
-from borderwatch.stations.console import RoomConsole
 from borderwatch.stations.picture import RoomPicture
-from borderwatch.stations.station import Inbound
 from borderwatch.stations.subjects import FIRST
-from borderwatch.stations.system import sector_registry, start_system
 from borderwatch.stations.workers import SNAPSHOT, SectorWorker, read_picture
-from tests.stations.test_workers import SECTORS, _messages
 
 from .conftest import Api
-
-# The movers of tests/stations/test_workers.py up to this second: all four are walking.
-UNTIL_S = 900
-S = 1_000_000_000
-
-
-async def _until(what: str, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.1)
+from .room_workers import S, feed_workers, start_room, until
 
 
 async def _scenario(api: Api, root: Path) -> dict[str, Any]:
-    registry = sector_registry(set(SECTORS))
-    messages = _messages(registry)
-    first = min(m.time_ns for m, _ in messages)
-    messages = [(m, a) for m, a in messages if m.time_ns < first + UNTIL_S * S]
-    system = await start_system(root, SECTORS, load_config())
-    room = RoomConsole(root, api.service.engine)
-    room.start()
-    follower = room.follower
-    client = api.app_with(ApiSettings(stations=root, room=room))
-    auth = api.auth("op1")
+    room = await start_room(api, root)
+    client, auth, follower = room.client, room.auth, room.console.follower
 
     async def get(path: str) -> Any:
         r = await asyncio.to_thread(client.get, f"/api/v1{path}", headers=auth)
@@ -65,31 +39,16 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         before = await get("/tracks")
         own = api.service.engine
         assert [t["id"] for t in before["tracks"]] == sorted(own.tracks)
-        batches: dict[str, list[tuple[Inbound, int]]] = {n: [] for n in system.stations}
-        for m, arrived in messages:
-            sector = registry.places[m.sensor_id].sector  # type: ignore[union-attr]
-            batches[system.station_of[sector]].append((m, arrived))
-        sent = 0
-        for name, msgs in batches.items():
-            for k in range(0, len(msgs), 500):
-                sent += await system.stations[name].take_in(msgs[k : k + 500])
-        stations = sorted(system.stations)
-        workers = [
-            SectorWorker(system.cluster.urls, stations, registry, own_sectors, load_config())
-            for own_sectors in (SECTORS[:2], SECTORS[2:])
-        ]
-        for w in workers:
-            await w.start()
-        await _until("the workers read BORDER", lambda: all(w.received >= sent for w in workers))
+        await feed_workers(room, workers)
         await asyncio.sleep(1.0)  # their last steps published
-        nc = await nats.connect(system.cluster.urls)
+        nc = await nats.connect(room.system.cluster.urls)
         try:
             js = nc.jetstream()
             in_stream = (await js.stream_info("PICTURE")).state.messages
             published = await read_picture(nc)
         finally:
             await nc.close()
-        await _until(
+        await until(
             "the API never followed PICTURE", lambda: follower.picture.messages >= in_stream
         )
         tracks = await get("/tracks")
@@ -105,10 +64,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
             "skipped": follower.picture.skipped,
         }
     finally:
-        for w in workers:
-            await w.close()
-        await room.close()
-        await system.close()
+        await room.close(workers)
 
 
 def test_the_console_serves_the_workers_picture(api: Api, tmp_path: Path) -> None:

@@ -20,38 +20,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from borderwatch.api import ApiSettings
-from borderwatch.engine import load_config
 from borderwatch.stations.console import RoomConsole
-from borderwatch.stations.station import Inbound
-from borderwatch.stations.system import sector_registry, start_system
 from borderwatch.stations.workers import SectorWorker
-from tests.stations.test_workers import SECTORS, _messages
 
 from .conftest import Api
-
-UNTIL_S = 900  # the movers of tests/stations/test_workers.py up to this second: all walk
-S = 1_000_000_000
-
-
-async def _until(what: str, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.1)
+from .room_workers import feed_workers, start_room, until
 
 
 async def _scenario(api: Api, root: Path) -> dict[str, Any]:
     """Runs on the service's own loop: the room console relays its engine's feed."""
-    registry = sector_registry(set(SECTORS))
-    messages = _messages(registry)
-    first = min(m.time_ns for m, _ in messages)
-    messages = [(m, a) for m, a in messages if m.time_ns < first + UNTIL_S * S]
-    system = await start_system(root, SECTORS, load_config())
-    room = RoomConsole(root, api.service.engine)
-    room.start()
-    client = api.app_with(ApiSettings(stations=root, room=room))
-    auth = api.auth("op1")
+    room = await start_room(api, root)
+    client, auth = room.client, room.auth
     frames: list[dict[str, Any]] = []
 
     async def call(method: str, path: str, **kw: Any) -> Any:
@@ -76,21 +55,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         await asyncio.to_thread(receive_until, lambda: bool(frames), ws)
         out["reset"] = frames[0]
         out["engine_tracks"] = set(api.service.engine.tracks)
-        batches: dict[str, list[tuple[Inbound, int]]] = {n: [] for n in system.stations}
-        for m, arrived in messages:
-            sector = registry.places[m.sensor_id].sector  # type: ignore[union-attr]
-            batches[system.station_of[sector]].append((m, arrived))
-        sent = 0
-        for name, msgs in batches.items():
-            for k in range(0, len(msgs), 500):
-                sent += await system.stations[name].take_in(msgs[k : k + 500])
-        workers = [
-            SectorWorker(system.cluster.urls, sorted(system.stations), registry, own, load_config())
-            for own in (SECTORS[:2], SECTORS[2:])
-        ]
-        for w in workers:
-            await w.start()
-        await _until("the workers read BORDER", lambda: all(w.received >= sent for w in workers))
+        await feed_workers(room, workers)
 
         def workers_seen() -> bool:
             sectors = {
@@ -105,7 +70,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
 
         await asyncio.to_thread(receive_until, workers_seen, ws)
         # an operator works one of the workers' incidents
-        iid = sorted(room.follower.incidents)[0]
+        iid = sorted(room.console.follower.incidents)[0]
         out["iid"] = iid
         ack = await call("post", f"/incidents/{iid}/acknowledge", json={"why": "seen"})
         again = await call("post", f"/incidents/{iid}/acknowledge", json={})
@@ -131,7 +96,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         fresh = RoomConsole(root, api.service.engine)
         fresh.start()
         try:
-            await _until(
+            await until(
                 "a fresh console never read DESK",
                 lambda: fresh.follower.desk.taken >= 2 and iid in fresh.follower.incidents,
             )
@@ -142,10 +107,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         return out
     finally:
         await asyncio.to_thread(ws_cm.__exit__, None, None, None)
-        for w in workers:
-            await w.close()
-        await room.close()
-        await system.close()
+        await room.close(workers)
 
 
 def test_the_console_follows_the_workers_and_works_their_incidents(
