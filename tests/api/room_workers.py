@@ -5,9 +5,6 @@ N04-N07)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,18 +17,14 @@ from borderwatch.stations.station import Inbound
 from borderwatch.stations.system import System, sector_registry, start_system
 from borderwatch.stations.workers import SectorWorker
 from tests.stations.test_workers import SECTORS, _messages
+from tests.stations.test_workers import _until as until
 
 from .conftest import Api
 
+__all__ = ["UNTIL_S", "Room", "S", "feed_workers", "start_room", "until"]
+
 UNTIL_S = 900  # the movers of tests/stations/test_workers.py up to this second: all walk
 S = 1_000_000_000
-
-
-async def until(what: str, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.1)
 
 
 @dataclass

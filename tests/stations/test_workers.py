@@ -27,7 +27,7 @@ from borderwatch.engine import load_config
 from borderwatch.engine.live import MINUTE_NS
 from borderwatch.engine.picture import Output, Picture
 from borderwatch.geo.projection import polar, to_lonlat
-from borderwatch.geo.registry import Registry
+from borderwatch.geo.registry import RadarSite, Registry
 from borderwatch.messages import Alert, ClassLikelihood, Detection, Incident, Track
 from borderwatch.stations.station import Inbound
 from borderwatch.stations.system import sector_registry, start_system
@@ -63,24 +63,38 @@ def _messages(registry: Registry) -> list[tuple[Inbound, int]]:
                 k = t - first
                 if not 0 <= k < len(lon):
                     continue
-                brg, rng = polar(site.lon, site.lat, lon[k], lat[k])
-                if rng > 8000.0:
-                    continue
-                seq[sid] += 1
-                time_ns = T0 + t * 1_000_000_000 + 1000 * site.index
-                det = Detection(
-                    sensor_id=sid,
-                    kind="radar",
-                    seq=seq[sid],
-                    time_ns=time_ns,
-                    range_m=float(rng),
-                    bearing_deg=float(brg),
-                    sigma_range_m=10.0,
-                    sigma_bearing_deg=0.5,
-                    classes=cls,
-                )
-                out.append((det, time_ns + 300_000_000))
+                _plot(out, seq, sid, site, t, lon[k], lat[k], cls)
     return out
+
+
+def _plot(
+    out: list[tuple[Inbound, int]],
+    seq: dict[str, int],
+    sid: str,
+    site: RadarSite,
+    t: int,
+    lon: float,
+    lat: float,
+    cls: ClassLikelihood,
+) -> None:
+    """Radar `sid`'s plot of (lon, lat) at second `t`, arriving 0.3 s later, if within 8 km."""
+    brg, rng = polar(site.lon, site.lat, lon, lat)
+    if rng > 8000.0:
+        return
+    seq[sid] += 1
+    time_ns = T0 + t * 1_000_000_000 + 1000 * site.index
+    det = Detection(
+        sensor_id=sid,
+        kind="radar",
+        seq=seq[sid],
+        time_ns=time_ns,
+        range_m=float(rng),
+        bearing_deg=float(brg),
+        sigma_range_m=10.0,
+        sigma_bearing_deg=0.5,
+        classes=cls,
+    )
+    out.append((det, time_ns + 300_000_000))
 
 
 async def _until(what: str, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
@@ -268,23 +282,7 @@ def _along_border(registry: Registry) -> list[tuple[Inbound, int]]:
         p = path.interpolate(ALONG_MPS * t)
         lon, lat = to_lonlat(np.array([p.x]), np.array([p.y]))
         for sid, site in sorted(registry.radars.items()):
-            brg, rng = polar(site.lon, site.lat, lon[0], lat[0])
-            if rng > 8000.0:
-                continue
-            seq[sid] += 1
-            time_ns = T0 + t * 1_000_000_000 + 1000 * site.index
-            det = Detection(
-                sensor_id=sid,
-                kind="radar",
-                seq=seq[sid],
-                time_ns=time_ns,
-                range_m=float(rng),
-                bearing_deg=float(brg),
-                sigma_range_m=10.0,
-                sigma_bearing_deg=0.5,
-                classes=VEHICLE,
-            )
-            out.append((det, time_ns + 300_000_000))
+            _plot(out, seq, sid, site, t, float(lon[0]), float(lat[0]), VEHICLE)
     return out
 
 
