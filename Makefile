@@ -78,12 +78,13 @@ icu:
 # elsewhere the step says what to run and fails.
 fonts:
 	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && \
+	   ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset && \
 	   test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; \
 	  else \
-	    echo "make fonts: run 'sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core' (report PDFs need them)"; \
+	    echo "make fonts: run 'sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core' (report PDFs need them)"; \
 	    exit 2; \
 	  fi; }
 
