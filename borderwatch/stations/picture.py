@@ -17,8 +17,11 @@ trail), before an operator's action returns.
 
 The merged tracks are every sector's latest snapshot's (the sectors' snapshots are the same
 scenes: every worker reads the whole border's messages); `tracks_time_ns` is the latest of
-them. Alerts and incidents are kept by their (worker-independent) names, the latest version
-of each. The same attribute names as `LiveEngine`'s, so the API serves either.
+them. Each track's path is kept as the engine keeps its own (`history`, an
+`engine.history.TrackHistory`: its last hours, kept after it ended while an open incident
+names it), a point per snapshot of the track taken in. Alerts and incidents are kept by
+their (worker-independent) names, the latest version of each. The same attribute names as
+`LiveEngine`'s, so the API serves either.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 
 import msgspec
@@ -41,6 +44,7 @@ from nats.js.api import DeliverPolicy
 
 from borderwatch.engine import ActionError
 from borderwatch.engine.changes import FrameKind, Item
+from borderwatch.engine.history import TrackHistory
 from borderwatch.errors import MessageError
 from borderwatch.messages import Alert, Incident, OperatorAction, Track, decode_lines
 from borderwatch.stations.desk import DESK_STREAM, DESK_SUBJECT, Desk, desk_config
@@ -67,11 +71,15 @@ Audit = Callable[[int, OperatorAction], Awaitable[None]]
 
 
 class RoomPicture:
-    """The whole-border picture from `PICTURE`'s messages, taken in stream order."""
+    """The whole-border picture from `PICTURE`'s messages, taken in stream order; `named()`
+    gives the track ids open incidents name (default: any incident's), whose paths outlive
+    their tracks."""
 
-    def __init__(self) -> None:
+    def __init__(self, named: Callable[[], Collection[str]] | None = None) -> None:
         self.tracks: dict[str, Track] = {}
         self.tracks_time_ns = 0
+        self.history = TrackHistory()
+        self._named = named or self._named_by_incidents
         self.alerts: dict[str, Alert] = {}
         self.incidents: dict[str, Incident] = {}
         self.messages = 0  # PICTURE messages taken in
@@ -138,7 +146,13 @@ class RoomPicture:
             tracks.clear()  # a later snapshot of the sector: the earlier one's tracks are gone
         tracks[track.id] = track
         self._snapshot[sector] = max(self._snapshot.get(sector, 0), track.time_ns)
+        path = self.history.paths.get(track.id)
+        if path is None or path.last_ns < track.time_ns:  # a track two sectors both gave
+            self.history.add(track.time_ns, (track,), self._named)
         return True
+
+    def _named_by_incidents(self) -> set[str]:
+        return {tid for inc in self.incidents.values() for tid in inc.track_ids}
 
     def _merge(self) -> None:
         merged: dict[str, Track] = {}
@@ -166,7 +180,7 @@ class PictureFollower:
     ) -> None:
         self.root = root
         self.stream = stream
-        self.picture = RoomPicture()
+        self.picture = RoomPicture(named=self._named_by_open_incidents)
         self.desk = Desk(shelve_max_s)
         self.on_change = on_change
         self.audit = audit
@@ -188,6 +202,15 @@ class PictureFollower:
         """The workers' incidents by id, with the operators' work on them (`Desk.shown`)."""
         shown = self.desk.shown
         return {k: shown(v) for k, v in self.picture.incidents.items()}
+
+    def _named_by_open_incidents(self) -> set[str]:
+        """The track ids an incident not resolved on the desk names (`LiveEngine`'s rule)."""
+        return {
+            tid
+            for inc in self.incidents.values()
+            if inc.state != "resolved"
+            for tid in inc.track_ids
+        }
 
     def start(self) -> None:
         """Start following (a task of the running loop)."""
