@@ -145,10 +145,11 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
         room = None
         if options.stations is not None:
             # the fusion workers' picture of the distributed mode, once they run, and the
-            # operators' work on its incidents: the console's feed (stations.console)
+            # operators' work on its incidents: the console's feed (stations.console), each
+            # step the desk took logged into this service's audit trail
             from borderwatch.stations.console import RoomConsole
 
-            room = RoomConsole(options.stations, service.engine)
+            room = RoomConsole(options.stations, service.engine, audit=service.record_desk)
             room.start()
         app = create_app(service, ApiSettings(stations=options.stations, twin=script, room=room))
         if lanes is not None:  # the lanes' officer works at both posts

@@ -7,10 +7,15 @@ the patrol; its answers come back as notes).
 
 Each action is an `OperatorAction` by the token's user, stamped with the wall clock and the
 body's `why`, checked against the current picture, logged, then applied (`Service.act`): so
-the audit trail holds every step, and only steps that took. A partner reads the incidents
-released to its agency and nothing else; any other incident is "not found" to it, so it
-cannot learn that one exists. What a partner reads goes through its releasability policy
-(`borderwatch.api.exchange.disclose`): coarsened, delayed, stripped, and recorded.
+the audit trail holds every step, and only steps that took. With fusion workers (`run
+--stations`), an action on one of their incidents goes to the room's `DESK` instead
+(`stations.desk`), and each one the desk took is logged into the same trail, its `DESK` seq
+in `params.desk` (`Service.record_desk`), before the operator has the answer.
+
+A partner reads the incidents released to its agency and nothing else; any other incident
+is "not found" to it, so it cannot learn that one exists. What a partner reads goes through
+its releasability policy (`borderwatch.api.exchange.disclose`): coarsened, delayed,
+stripped, and recorded.
 """
 
 from __future__ import annotations
@@ -197,17 +202,14 @@ async def incident(
     history: list[AuditEntry] = []
     if allowed(claims.role, "read_alerts"):
         alerts = [known[a] for a in inc.alert_ids if a in known]
-    if allowed(claims.role, "read_incidents") and room is not None:
-        # the workers' incident: the operators' work on it is `DESK`'s
-        desk = room.follower.desk
-        notes = desk.notes(inc.id)
-        history = [
-            # seq: DESK's; arrived: when the operator took it (the stream keeps no other)
-            AuditEntry(seq=seq, arrived_ns=a.time_ns, source=f"user:{a.user}", action=a)
-            for seq, a in desk.actions(inc.id)
-        ]
-    elif allowed(claims.role, "read_incidents"):
-        notes = list(api.service.engine.notes.get(inc.id, ()))
+    if allowed(claims.role, "read_incidents"):
+        # the workers' incident: its notes are `DESK`'s; its history, as any incident's, is
+        # the audit trail's rows on it (the desk's actions logged: Service.record_desk)
+        notes = (
+            room.follower.desk.notes(inc.id)
+            if room is not None
+            else list(api.service.engine.notes.get(inc.id, ()))
+        )
         history = await asyncio.to_thread(entries, api.service.log.audit(target=inc.id))
     return MsgspecResponse(
         IncidentDetail(incident=inc, alerts=alerts, notes=notes, history=history)

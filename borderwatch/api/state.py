@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from borderwatch.accounts.throttle import LoginThrottle
 from borderwatch.engine import Frame
 from borderwatch.engine.changes import ChangeFeed
+from borderwatch.engine.history import TrackHistory
 from borderwatch.geo import Sector
 from borderwatch.messages import Alert, Incident, Track
 from borderwatch.service import Service
@@ -107,10 +108,12 @@ def state_of(conn: HTTPConnection) -> ApiState:
 
 
 class Picture(Protocol):
-    """What GET /tracks and /alerts read: the engine's picture, or the workers'."""
+    """What GET /tracks (and their paths) and /alerts read: the engine's picture, or the
+    workers'."""
 
     tracks: dict[str, Track]
     tracks_time_ns: int
+    history: TrackHistory
     alerts: dict[str, Alert]
 
 

@@ -1,5 +1,6 @@
 """The tracks of the latest snapshot (confirmed tracks, the engine's current picture), and
-each track's path over its last hours (the engine's `TrackHistory`).
+each track's path over its last hours (the engine's `TrackHistory`); the fusion workers'
+tracks and paths when they run (`api.state.picture_of`).
 
 The path is plain JSON points, not GeoJSON: a GeoJSON LineString has no place for each
 point's time and coasting flag (it would need arrays beside it in `properties`, which no
@@ -18,7 +19,7 @@ from borderwatch.accounts import Claims
 from borderwatch.api.auth import Require
 from borderwatch.api.errors import NotFoundError
 from borderwatch.api.schema import MsgspecResponse, returns
-from borderwatch.api.state import picture_of, state_of
+from borderwatch.api.state import picture_of
 from borderwatch.messages import Track
 
 __all__ = ["History", "HistoryPoint", "Tracks", "router"]
@@ -78,13 +79,13 @@ async def tracks(
 async def track_history(request: Request, track_id: str, _: Annotated[Claims, _read]) -> Response:
     """A track's points over its last 2 h, oldest first, or 404 (never seen, or ended over an
     hour ago and named by no open incident)."""
-    engine = state_of(request).service.engine
-    path = engine.history.get(track_id)
+    picture = picture_of(request)
+    path = picture.history.get(track_id)
     if path is None:
         raise NotFoundError(f"no track history {track_id!r}")
     points = [HistoryPoint(time_ns=t, lat=la, lon=lo, coasting=c) for t, la, lo, c in path]
     return MsgspecResponse(
-        History(track_id=track_id, current=track_id in engine.tracks, points=points)
+        History(track_id=track_id, current=track_id in picture.tracks, points=points)
     )
 
 

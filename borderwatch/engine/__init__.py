@@ -15,10 +15,17 @@ in the order data flows:
 
 from borderwatch.engine.changes import ChangeFeed, FallenBehindError, Frame, SensorState
 from borderwatch.engine.config import EngineConfig, load_config
-from borderwatch.engine.live import ActionError, LiveEngine, check_incident_action
+from borderwatch.engine.live import (
+    DESK_PARAM,
+    ActionError,
+    LiveEngine,
+    check_incident_action,
+    is_desk_record,
+)
 from borderwatch.engine.picture import Picture
 
 __all__ = [
+    "DESK_PARAM",
     "ActionError",
     "ChangeFeed",
     "EngineConfig",
@@ -28,5 +35,6 @@ __all__ = [
     "Picture",
     "SensorState",
     "check_incident_action",
+    "is_desk_record",
     "load_config",
 ]

@@ -52,7 +52,7 @@ from borderwatch.messages.incident import NEXT_STATES, Outcome
 from borderwatch.rules import LifecycleError
 from borderwatch.rules.emergency import emergency_alert
 
-__all__ = ["ActionError", "LiveEngine", "check_incident_action"]
+__all__ = ["DESK_PARAM", "ActionError", "LiveEngine", "check_incident_action", "is_desk_record"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,11 @@ INCIDENT_ACTIONS = frozenset(
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 # The crossing posts' actions (engine.lookout): a lookout hit raises an alert; a decision.
 LOOKOUT_ACTIONS = frozenset({"lookout_hit", "decide"})
+# An action the room's desk took on a fusion workers' incident (`stations.desk`), logged for
+# the audit trail with its `DESK` seq in this param: the workers own that incident and the
+# desk's fold applied it, so this engine neither checks nor applies it (nor, not knowing
+# the incident, counts it refused: the reports' refused actions stay races lost here).
+DESK_PARAM = "desk"
 
 
 class ActionError(BorderwatchError):
@@ -269,6 +274,8 @@ class LiveEngine:
     def check(self, action: OperatorAction) -> None:
         """Raise `ActionError` if `action` would be refused now (the API asks before logging
         it, so an operator hears why at once and the log holds only actions that took)."""
+        if is_desk_record(action):
+            return  # checked and taken by the room's desk
         if action.action in LOOKOUT_ACTIONS:
             try:
                 if action.action == "lookout_hit":
@@ -289,6 +296,8 @@ class LiveEngine:
         check_incident_action(action, inc, self.config.rules.alarms.shelve_max_s)
 
     def _act(self, action: OperatorAction) -> None:
+        if is_desk_record(action):
+            return  # the room console shows it, from `DESK`
         if action.action == "emergency":
             self._emergency(action)
             return
@@ -415,6 +424,11 @@ class _Segment:
     tracks: list[Track] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+
+
+def is_desk_record(action: OperatorAction) -> bool:
+    """Whether `action` is the audit trail's record of one the room's desk took."""
+    return action.action in INCIDENT_ACTIONS and DESK_PARAM in action.params
 
 
 def check_incident_action(action: OperatorAction, inc: Incident, shelve_max_s: float) -> None:

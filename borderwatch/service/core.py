@@ -26,7 +26,7 @@ from pathlib import Path
 import msgspec
 
 from borderwatch.accounts import DataDir, TokenService, UserStore, signing_key
-from borderwatch.engine import ChangeFeed, EngineConfig, LiveEngine
+from borderwatch.engine import DESK_PARAM, ChangeFeed, EngineConfig, LiveEngine, is_desk_record
 from borderwatch.engine.bounds import MessageBounds
 from borderwatch.engine.supervisor import EngineStatus
 from borderwatch.errors import DataError
@@ -339,9 +339,28 @@ class Service:
         async with self._actions:
             self.engine.check(action)
             seqs = await self.writer.append([action], f"user:{action.user}")
+            if is_desk_record(action):
+                return None  # the engine has nothing to apply: the desk did
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.engine.processed(seqs[-1]), ACTION_WAIT_S)
         return self.engine.incidents.get(action.target or "")
+
+    async def record_desk(self, seq: int, action: OperatorAction) -> None:
+        """Log an operator's action the room's desk took (`DESK` seq `seq`, on a fusion
+        workers' incident: `stations.desk`) into the audit trail, as `act` logs any, unless
+        it is there already: a console folds `DESK` from its start at every start, so what
+        a failed log or a crash left out is logged then."""
+        if await asyncio.to_thread(self._in_trail, action):
+            return
+        await self.act(
+            msgspec.structs.replace(action, params={**action.params, DESK_PARAM: str(seq)})
+        )
+
+    def _in_trail(self, action: OperatorAction) -> bool:
+        return any(
+            isinstance(e.message, OperatorAction) and e.message.id == action.id
+            for e in self.log.audit(target=action.target)
+        )
 
     def engine_status(self) -> EngineStatus:
         """The engine's status: lag, last step, faults, quarantine (the API, /readyz)."""

@@ -1,7 +1,8 @@
 """The operations room's console in the distributed mode (`borderwatch run --stations DIR`):
 one picture to show, the fusion workers' once they publish, and one change feed for it.
 
-`RoomConsole` follows `PICTURE` and `DESK` (`stations.picture.PictureFollower`) and keeps
+`RoomConsole` follows `PICTURE` and `DESK` (`stations.picture.PictureFollower`), puts each
+action the desk took in the room's audit trail (`audit`, `Service.record_desk`), and keeps
 the console's own `ChangeFeed`, the one the WebSocket (`/api/v1/stream`) follows in this
 mode. Into it go
 - the workers' picture, once `PICTURE` has said something: a `tracks` frame whenever the
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from borderwatch.engine import FallenBehindError, Frame, LiveEngine
 from borderwatch.engine.changes import ChangeFeed, Item
-from borderwatch.stations.picture import Change, PictureFollower
+from borderwatch.stations.picture import Audit, Change, PictureFollower
 from borderwatch.stations.watch import stopped
 
 __all__ = ["PICTURE_KINDS", "RoomConsole"]
@@ -40,7 +41,7 @@ RELAY_BACKLOG = 1_000_000  # the relay is this process's: it never falls behind 
 class RoomConsole:
     """The console's picture and change feed under `run --stations DIR` (`root`)."""
 
-    def __init__(self, root: Path, engine: LiveEngine) -> None:
+    def __init__(self, root: Path, engine: LiveEngine, *, audit: Audit) -> None:
         self.engine = engine
         self.feed = ChangeFeed(keep=engine.feed.keep, keep_tracks=engine.feed.keep_tracks)
         self.feed.last_seq = 1  # everything before the console started: a reset
@@ -48,6 +49,7 @@ class RoomConsole:
             root,
             shelve_max_s=engine.config.rules.alarms.shelve_max_s,
             on_change=self._picture_changed,
+            audit=audit,
         )
         self._relay_task: asyncio.Task[None] | None = None
 

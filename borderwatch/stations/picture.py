@@ -11,12 +11,17 @@ before (a restarted worker publishes its sectors again from the start) is skippe
 numbers, as `workers.read_picture` skips it.
 
 `PictureFollower` also follows the operators' `DESK` (`stations.desk`) and hands every
-change, the incidents as the desk shows them, to the room console (`stations.console`).
+change, the incidents as the desk shows them, to the room console (`stations.console`);
+each action the desk takes it hands to `audit` (`Service.record_desk`: the room's audit
+trail), before an operator's action returns.
 
 The merged tracks are every sector's latest snapshot's (the sectors' snapshots are the same
 scenes: every worker reads the whole border's messages); `tracks_time_ns` is the latest of
-them. Alerts and incidents are kept by their (worker-independent) names, the latest version
-of each. The same attribute names as `LiveEngine`'s, so the API serves either.
+them. Each track's path is kept as the engine keeps its own (`history`, an
+`engine.history.TrackHistory`: its last hours, kept after it ended while an open incident
+names it), a point per snapshot of the track taken in. Alerts and incidents are kept by
+their (worker-independent) names, the latest version of each. The same attribute names as
+`LiveEngine`'s, so the API serves either.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 
 import msgspec
@@ -39,6 +44,7 @@ from nats.js.api import DeliverPolicy
 
 from borderwatch.engine import ActionError
 from borderwatch.engine.changes import FrameKind, Item
+from borderwatch.engine.history import TrackHistory
 from borderwatch.errors import MessageError
 from borderwatch.messages import Alert, Incident, OperatorAction, Track, decode_lines
 from borderwatch.stations.desk import DESK_STREAM, DESK_SUBJECT, Desk, desk_config
@@ -51,7 +57,7 @@ from borderwatch.stations.workers import (
     picture_subjects,
 )
 
-__all__ = ["Change", "PictureFollower", "RoomPicture"]
+__all__ = ["Audit", "Change", "PictureFollower", "RoomPicture"]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +66,20 @@ ACT_WAIT_S = 5.0  # how long an operator's action waits for the desk to have tak
 
 # A change of the picture, as a frame of the change feed says it: its kind, time, items.
 Change = tuple[FrameKind, int, tuple[Item, ...]]
+# Puts an action the desk took (its `DESK` seq) in the room's audit trail, once.
+Audit = Callable[[int, OperatorAction], Awaitable[None]]
 
 
 class RoomPicture:
-    """The whole-border picture from `PICTURE`'s messages, taken in stream order."""
+    """The whole-border picture from `PICTURE`'s messages, taken in stream order; `named()`
+    gives the track ids open incidents name (default: any incident's), whose paths outlive
+    their tracks."""
 
-    def __init__(self) -> None:
+    def __init__(self, named: Callable[[], Collection[str]] | None = None) -> None:
         self.tracks: dict[str, Track] = {}
         self.tracks_time_ns = 0
+        self.history = TrackHistory()
+        self._named = named or self._named_by_incidents
         self.alerts: dict[str, Alert] = {}
         self.incidents: dict[str, Incident] = {}
         self.messages = 0  # PICTURE messages taken in
@@ -134,7 +146,13 @@ class RoomPicture:
             tracks.clear()  # a later snapshot of the sector: the earlier one's tracks are gone
         tracks[track.id] = track
         self._snapshot[sector] = max(self._snapshot.get(sector, 0), track.time_ns)
+        path = self.history.paths.get(track.id)
+        if path is None or path.last_ns < track.time_ns:  # a track two sectors both gave
+            self.history.add(track.time_ns, (track,), self._named)
         return True
+
+    def _named_by_incidents(self) -> set[str]:
+        return {tid for inc in self.incidents.values() for tid in inc.track_ids}
 
     def _merge(self) -> None:
         merged: dict[str, Track] = {}
@@ -149,7 +167,8 @@ class PictureFollower:
     `stations.json`) into `picture`, and the operators' `DESK` (`stations.desk`, made here
     if it is not there yet) into `desk`, each from its stream's first message, for as long
     as it runs; waits for the system and `PICTURE` (the workers make it) to be there. Each
-    change is handed to `on_change`, the incidents as the desk shows them."""
+    change is handed to `on_change`, the incidents as the desk shows them, and each action
+    the desk took to `audit`."""
 
     def __init__(
         self,
@@ -157,12 +176,15 @@ class PictureFollower:
         stream: str = PICTURE_STREAM,
         shelve_max_s: float = 8 * 3600.0,
         on_change: Callable[[Change], None] | None = None,
+        audit: Audit | None = None,
     ) -> None:
         self.root = root
         self.stream = stream
-        self.picture = RoomPicture()
+        self.picture = RoomPicture(named=self._named_by_open_incidents)
         self.desk = Desk(shelve_max_s)
         self.on_change = on_change
+        self.audit = audit
+        self.audited_seq = 0  # DESK's seq up to which what the desk took is audited
         self.failures = 0
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -181,6 +203,15 @@ class PictureFollower:
         shown = self.desk.shown
         return {k: shown(v) for k, v in self.picture.incidents.items()}
 
+    def _named_by_open_incidents(self) -> set[str]:
+        """The track ids an incident not resolved on the desk names (`LiveEngine`'s rule)."""
+        return {
+            tid
+            for inc in self.incidents.values()
+            if inc.state != "resolved"
+            for tid in inc.track_ids
+        }
+
     def start(self) -> None:
         """Start following (a task of the running loop)."""
         self._task = asyncio.create_task(self._run(), name="picture follower")
@@ -193,8 +224,8 @@ class PictureFollower:
 
     async def act(self, action: OperatorAction) -> Incident:
         """Check an operator's action on a workers' incident, put it in `DESK`, and return
-        the incident once the desk has taken it; `ActionError` if it cannot be taken (or
-        another console's action on the incident came first)."""
+        the incident once the desk has taken it and it is audited; `ActionError` if it
+        cannot be taken (or another console's action on the incident came first)."""
         async with self._acting:
             target = action.target or ""
             self.desk.check(action, self.incidents.get(target))
@@ -204,7 +235,7 @@ class PictureFollower:
             ack = await self._js.publish(DESK_SUBJECT, _action_json(action), headers=headers)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(ACT_WAIT_S):
-                    while self.desk.last_seq < ack.seq:
+                    while self.audited_seq < ack.seq:
                         self._desk_moved.clear()
                         await self._desk_moved.wait()
         if self.desk.outcomes.get(action.id) is False:
@@ -291,12 +322,21 @@ class PictureFollower:
         target = action.target or ""
         worked = self.picture.incidents.get(target)
         taken = self.desk.take(seq, action, None if worked is None else self.desk.shown(worked))
-        self._desk_moved.set()
         if taken and self.on_change is not None:
             self.on_change(("action", action.time_ns, (action,)))
             if worked is not None and action.action != "note":
                 inc = self.desk.shown(worked)
                 self.on_change(("incident", inc.updated_ns, (inc,)))
+        # Only what the desk took is audited: one it refused (a race lost) changed nothing,
+        # and its operator had a 409, as the embedded mode's refused actions, never logged.
+        # It stays in `DESK`, and counted (`Desk.refused`).
+        if taken and self.audit is not None:
+            try:
+                await self.audit(seq, action)
+            except Exception:  # the log refused it: audited at the next start (record_desk)
+                log.exception("DESK action %s (seq %d) not in the audit trail", action.id, seq)
+        self.audited_seq = seq
+        self._desk_moved.set()
 
 
 def _action_json(action: OperatorAction) -> bytes:

@@ -52,7 +52,7 @@ async def start_room(api: Api, root: Path) -> Room:
     first = min(m.time_ns for m, _ in messages)
     messages = [(m, a) for m, a in messages if m.time_ns < first + UNTIL_S * S]
     system = await start_system(root, SECTORS, load_config())
-    console = RoomConsole(root, api.service.engine)
+    console = RoomConsole(root, api.service.engine, audit=api.service.record_desk)
     console.start()
     client = api.app_with(ApiSettings(stations=root, room=console))
     return Room(registry, messages, system, console, client, api.auth("op1"))

@@ -2,9 +2,10 @@
 run (`borderwatch run --stations DIR` beside `stations up --workers N`), on the real
 servers: two stations, two workers (N02-N03, N04-N07), the API following `PICTURE`.
 GET /tracks gives the tracks of every sector at the latest scene, merged, under the
-workers' names; GET /alerts every sector's alerts; before the workers publish anything,
+workers' names; GET /tracks/{id}/history a workers' track's path, a point per scene they
+published it at; GET /alerts every sector's alerts; before the workers publish anything,
 the API serves its own engine. And `RoomPicture` on its own: a sector whose tracks ended
-is cleared, a restarted worker's outputs are not taken twice."""
+is cleared (its tracks' paths kept), a restarted worker's outputs are not taken twice."""
 
 from __future__ import annotations
 
@@ -54,11 +55,13 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         tracks = await get("/tracks")
         alerts = await get("/alerts?limit=1000")
         one = await get(f"/tracks/{tracks['tracks'][0]['id']}") if tracks["tracks"] else None
+        paths = {t["id"]: await get(f"/tracks/{t['id']}/history") for t in tracks["tracks"]}
         return {
             "published": published,
             "tracks": tracks,
             "alerts": alerts,
             "one": one,
+            "paths": paths,
             "engine_tracks": set(own.tracks),
             "engine_alerts": set(own.alerts),
             "skipped": follower.picture.skipped,
@@ -86,6 +89,15 @@ def test_the_console_serves_the_workers_picture(api: Api, tmp_path: Path) -> Non
     assert len(served["tracks"]) >= 4
     assert not set(expected) & out["engine_tracks"]  # not the API's own engine's
     assert out["one"]["id"] == served["tracks"][0]["id"]
+    # each served track's path: where the workers put it at every scene, oldest first
+    for tid, path in out["paths"].items():
+        theirs = {t.time_ns: t for t in tracks if t.id == tid}
+        assert path["track_id"] == tid
+        assert path["current"]
+        assert [(p["time_ns"], p["lat"], p["lon"]) for p in path["points"]] == [
+            (t.time_ns, t.lat, t.lon) for _, t in sorted(theirs.items())
+        ]
+        assert len(path["points"]) > 1
     # every sector's alerts, each once, newest first
     assert alerts
     assert sorted(a["id"] for a in out["alerts"]) == sorted({a.id for a in alerts})
@@ -104,6 +116,11 @@ def _message(picture: RoomPicture, sector: str, first: int, items: list[Any], sc
     picture.take(f"bw.picture.{sector}", headers, encode_lines(items))
 
 
+def _path(picture: RoomPicture, tid: str) -> list[int]:
+    path = picture.history.get(tid)
+    return [] if path is None else [p.time_ns // S for p in path]
+
+
 def test_a_sector_whose_tracks_ended_is_cleared() -> None:
     picture = RoomPicture()
     _message(picture, "N02", 0, [_track("K-a", "N02", 5)], 5)
@@ -114,10 +131,15 @@ def test_a_sector_whose_tracks_ended_is_cleared() -> None:
     _message(picture, "N03", 1, [], 10)
     assert sorted(picture.tracks) == ["K-a"]
     assert (picture.tracks["K-a"].time_ns, picture.tracks_time_ns) == (10 * S, 10 * S)
+    assert (_path(picture, "K-a"), _path(picture, "K-b")) == ([5, 10], [5])  # K-b's stays
     # a restarted worker publishes N02 from the start again: nothing taken twice
     _message(picture, "N02", 0, [_track("K-a", "N02", 5), _track("K-a", "N02", 10)], 10)
     assert picture.skipped == 2
     assert picture.tracks["K-a"].time_ns == 10 * S
+    assert _path(picture, "K-a") == [5, 10]
     assert msgspec.json.encode(picture.tracks["K-a"]) == msgspec.json.encode(
         _track("K-a", "N02", 10)
     )
+    # a track two sectors both gave at one scene (on their edge): one point
+    _message(picture, "N03", 1, [_track("K-a", "N03", 10)], 10)
+    assert _path(picture, "K-a") == [5, 10]

@@ -9,18 +9,35 @@ not the engine's), their alerts and incidents. An operator acknowledges and reso
 the workers' incidents through the REST API: each step goes to `DESK`, comes back on the
 WebSocket as an action and the incident's new state, GET /incidents shows it, a step the
 lifecycle refuses is a 409, and a console started afresh (a restarted API) finds the same
-state in `DESK`."""
+state in `DESK`.
+
+Each step the desk took is also a row of the room's audit trail (`Service.record_desk`), in
+the hash chain: GET /audit lists both, by their operator, before the step's answer; the
+incident's history is those rows; another console's acknowledgement that lost the race
+(refused by the desk's fold) is not in it; the room's own engine, which does not know the
+workers' incident, counts none of them refused; and a console started afresh logs nothing
+twice."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import nats
+import pytest
+
+from borderwatch.cli import main
+from borderwatch.messages import OperatorAction
 from borderwatch.stations.console import RoomConsole
+from borderwatch.stations.desk import DESK_SUBJECT
+from borderwatch.stations.subjects import MSG_ID
 from borderwatch.stations.workers import SectorWorker
 
 from .conftest import Api
@@ -32,10 +49,17 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
     room = await start_room(api, root)
     client, auth = room.client, room.auth
     frames: list[dict[str, Any]] = []
+    refused = api.service.engine.refused_actions
 
-    async def call(method: str, path: str, **kw: Any) -> Any:
+    async def call(method: str, path: str, as_: dict[str, str] = auth, **kw: Any) -> Any:
         fn = getattr(client, method)
-        return await asyncio.to_thread(fn, f"/api/v1{path}", headers=auth, **kw)
+        return await asyncio.to_thread(fn, f"/api/v1{path}", headers=as_, **kw)
+
+    commander = api.auth("cmd1")  # reads the audit trail (an operator does not)
+
+    async def trail(iid: str) -> list[dict[str, Any]]:
+        page = await call("get", f"/audit?target={iid}&limit=1000", as_=commander)
+        return list(page.json()["entries"])
 
     def receive_until(done: Callable[[], bool], ws: Any, timeout_s: float = 120.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -74,10 +98,17 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         out["iid"] = iid
         ack = await call("post", f"/incidents/{iid}/acknowledge", json={"why": "seen"})
         again = await call("post", f"/incidents/{iid}/acknowledge", json={})
+        out["late"] = await _late_acknowledgement(room.system.cluster.urls, ack.json()["action"])
         resolved = await call(
             "post", f"/incidents/{iid}/resolve", json={"outcome": "turned_back", "why": "gone"}
         )
         out["ack"], out["again"], out["resolved"] = ack.json(), again.status_code, resolved.json()
+        # as soon as the operator has the answer: the audit trail, all of it and its chain
+        out["trail"] = await trail(iid)
+        out["all"] = await _whole_trail(call, commander)
+        out["verify"] = (await call("get", "/audit/verify", as_=commander)).json()
+        out["cli_verify"] = await asyncio.to_thread(_cli_verify, api.service.options.data.root)
+        out["refused_desk"] = room.console.follower.desk.refused
 
         def worked() -> bool:
             states = [
@@ -93,16 +124,19 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         out["listed"] = (await call("get", "/incidents?limit=1000")).json()
         out["detail"] = (await call("get", f"/incidents/{iid}")).json()
         # a console started afresh (the API restarted) reads the same work from DESK
-        fresh = RoomConsole(root, api.service.engine)
+        fresh = RoomConsole(root, api.service.engine, audit=api.service.record_desk)
         fresh.start()
         try:
+            done = room.console.follower.audited_seq
             await until(
                 "a fresh console never read DESK",
-                lambda: fresh.follower.desk.taken >= 2 and iid in fresh.follower.incidents,
+                lambda: fresh.follower.audited_seq >= done and iid in fresh.follower.incidents,
             )
             out["fresh"] = fresh.follower.incidents[iid]
         finally:
             await fresh.close()
+        out["trail_after_fresh"] = await trail(iid)
+        out["refused_engine"] = api.service.engine.refused_actions - refused
         out["frames"] = frames
         return out
     finally:
@@ -110,13 +144,56 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         await room.close(workers)
 
 
-def test_the_console_follows_the_workers_and_works_their_incidents(
-    api: Api, tmp_path: Path
-) -> None:
-    async def run() -> dict[str, Any]:
-        return await asyncio.wait_for(_scenario(api, tmp_path), 300)
+async def _late_acknowledgement(urls: list[str], ack: dict[str, Any]) -> OperatorAction:
+    """Another console's acknowledgement of the incident, sent to `DESK` after the first one
+    (its check passed before that one was taken there): a race it lost."""
+    late = msgspec.convert(ack, OperatorAction)
+    late = msgspec.structs.replace(late, id=f"{late.id[:-4]}late", user="op2", why="me too")
+    nc = await nats.connect(urls)
+    try:
+        js = nc.jetstream()
+        await js.publish(DESK_SUBJECT, msgspec.json.encode(late), headers={MSG_ID: late.id})
+    finally:
+        await nc.close()
+    return late
 
-    out = api.call(run)
+
+async def _whole_trail(call: Callable[..., Any], auth: dict[str, str]) -> list[dict[str, Any]]:
+    """Every entry of GET /audit, page after page."""
+    got: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = (await call("get", f"/audit?after={after}&limit=1000", as_=auth)).json()
+        if not page["entries"]:
+            return got
+        got += page["entries"]
+        after = page["next_after"]
+
+
+def _cli_verify(data: Path) -> dict[str, Any]:
+    """`borderwatch audit verify --json` on the room's data directory: its exit code and
+    report."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        rc = main(["audit", "verify", "--data", str(data), "--json"])
+    return {"rc": rc, **json.loads(out.getvalue())}
+
+
+@pytest.fixture(scope="module")
+def worked(api: Api, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The scenario, once for this module's tests."""
+    root = tmp_path_factory.mktemp("room")
+
+    async def run() -> dict[str, Any]:
+        return await asyncio.wait_for(_scenario(api, root), 300)
+
+    return api.call(run)
+
+
+def test_the_console_follows_the_workers_and_works_their_incidents(
+    worked: dict[str, Any],
+) -> None:
+    out = worked
     frames = out["frames"]
     # before the workers: the API's own engine, from a reset
     reset = out["reset"]
@@ -152,3 +229,41 @@ def test_the_console_follows_the_workers_and_works_their_incidents(
     assert [h["action"]["action"] for h in out["detail"]["history"]] == ["acknowledge", "resolve"]
     assert out["detail"]["alerts"]
     assert (out["fresh"].state, out["fresh"].outcome) == ("resolved", "turned_back")
+
+
+def test_the_operators_steps_on_the_workers_incident_are_in_the_audit_trail(
+    worked: dict[str, Any],
+) -> None:
+    out = worked
+    iid, ack, resolved = out["iid"], out["ack"]["action"], out["resolved"]["action"]
+    trail = out["trail"]
+    # both steps, as the operator took them (who, their role and agency, when, why), each
+    # with the DESK seq the desk took it at
+    assert [e["action"]["id"] for e in trail] == [ack["id"], resolved["id"]]
+    for e, sent in zip(trail, (ack, resolved), strict=True):
+        logged = e["action"]
+        assert e["source"] == "user:op1"
+        assert {k: logged[k] for k in sent if k != "params"} == {
+            k: sent[k] for k in sent if k != "params"
+        }
+        assert logged["params"] == {**sent.get("params", {}), "desk": logged["params"]["desk"]}
+    assert [e["action"]["why"] for e in trail] == ["seen", "gone"]
+    assert trail[1]["action"]["params"]["outcome"] == "turned_back"
+    assert int(trail[0]["action"]["params"]["desk"]) < int(trail[1]["action"]["params"]["desk"])
+    # the same rows in the whole trail, and nothing else on the incident
+    assert [e for e in out["all"] if e["action"].get("target") == iid] == trail
+    # the other console's late acknowledgement: refused by the desk, so not in the trail
+    assert out["refused_desk"] == 1
+    assert out["late"].id not in {e["action"]["id"] for e in out["all"]}
+    # the chain covers them: intact, signed past the last of them (the API and the CLI)
+    last = trail[-1]["seq"]
+    assert out["verify"]["intact"], out["verify"]
+    assert out["verify"]["last_signed_seq"] >= last
+    assert out["cli_verify"]["rc"] == 0
+    assert out["cli_verify"]["intact"]
+    assert out["cli_verify"]["last_signed_seq"] >= last
+    # the incident's history is the trail's rows on it
+    assert out["detail"]["history"] == trail
+    # the room's engine neither applied nor refused them; a fresh console logs none twice
+    assert out["refused_engine"] == 0
+    assert out["trail_after_fresh"] == trail
