@@ -16,12 +16,12 @@ The engine is rebuilt from the event log on start, so the history is too: nothin
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from borderwatch.messages import Track
+from borderwatch.messages import Incident, Track
 
-__all__ = ["PathPoint", "TrackHistory", "TrackPath"]
+__all__ = ["PathPoint", "TrackHistory", "TrackPath", "named_by_open"]
 
 NS = 1_000_000_000
 
@@ -131,3 +131,9 @@ class TrackHistory:
     def points(self) -> int:
         """How many points all paths hold (for tests and metrics)."""
         return sum(len(p) for p in self.paths.values())
+
+
+def named_by_open(incidents: Iterable[Incident]) -> set[str]:
+    """The track ids an incident not yet resolved names: their paths outlive the tracks (the
+    engine's incidents, or the room desk's view of the fusion workers')."""
+    return {tid for inc in incidents if inc.state != "resolved" for tid in inc.track_ids}

@@ -25,7 +25,7 @@ import numpy as np
 
 from borderwatch.engine.changes import ChangeFeed, Frame, Item, SensorState
 from borderwatch.engine.config import EngineConfig
-from borderwatch.engine.history import TrackHistory
+from borderwatch.engine.history import TrackHistory, named_by_open
 from borderwatch.engine.lookout import (
     LookoutError,
     check_decision,
@@ -227,13 +227,7 @@ class LiveEngine:
             self._publish_sensors(tn)
 
     def _named_by_open_incidents(self) -> set[str]:
-        """The track ids an open incident names: their paths outlive the tracks."""
-        return {
-            tid
-            for inc in self.incidents.values()
-            if inc.state != "resolved"
-            for tid in inc.track_ids
-        }
+        return named_by_open(self.incidents.values())
 
     def _publish_sensors(self, time_ns: int) -> None:
         changed = []

@@ -44,7 +44,7 @@ from nats.js.api import DeliverPolicy
 
 from borderwatch.engine import ActionError
 from borderwatch.engine.changes import FrameKind, Item
-from borderwatch.engine.history import TrackHistory
+from borderwatch.engine.history import TrackHistory, named_by_open
 from borderwatch.errors import MessageError
 from borderwatch.messages import Alert, Incident, OperatorAction, Track, decode_lines
 from borderwatch.stations.desk import DESK_STREAM, DESK_SUBJECT, Desk, desk_config
@@ -152,7 +152,7 @@ class RoomPicture:
         return True
 
     def _named_by_incidents(self) -> set[str]:
-        return {tid for inc in self.incidents.values() for tid in inc.track_ids}
+        return named_by_open(self.incidents.values())
 
     def _merge(self) -> None:
         merged: dict[str, Track] = {}
@@ -205,12 +205,7 @@ class PictureFollower:
 
     def _named_by_open_incidents(self) -> set[str]:
         """The track ids an incident not resolved on the desk names (`LiveEngine`'s rule)."""
-        return {
-            tid
-            for inc in self.incidents.values()
-            if inc.state != "resolved"
-            for tid in inc.track_ids
-        }
+        return named_by_open(self.incidents.values())
 
     def start(self) -> None:
         """Start following (a task of the running loop)."""
