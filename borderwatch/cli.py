@@ -44,6 +44,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _trim_every(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (value == 0 or 1 <= value <= 86_400):
+        raise argparse.ArgumentTypeError(f"must be 0 (never) or 1-86400 s, got {text}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -456,6 +466,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             # The twin speaks for every sensor and patrol on the plain port, from this machine.
             plain_sensors=("*",) if args.twin else _names(args.plain_sensors),
             loopback_patrols=bool(args.twin),
+            heap_trim_every_s=args.heap_trim_s or None,
         ),
         host=args.host,
         http_port=args.http_port,
@@ -588,6 +599,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--ready-json", action="store_true", help="print the bound ports as one JSON line"
+    )
+    s.add_argument(
+        "--heap-trim-s",
+        type=_trim_every,
+        default=60.0,
+        help="give the C heap's free pages back to the system every this many seconds "
+        "(0: never); default 60",
     )
     s.add_argument(
         "--stations",

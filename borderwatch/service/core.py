@@ -41,6 +41,7 @@ from borderwatch.oversight.library import ReportLibrary
 from borderwatch.oversight.recorder import JournalFeed, JournalledSupervisor, Recorder
 from borderwatch.oversight.schedule import ReportSchedule
 from borderwatch.service.admission import Admission
+from borderwatch.service.heap import HeapTrim
 from borderwatch.service.tak import TakClients
 from borderwatch.service.tak_filters import load_filters
 from borderwatch.store import EventLog, LogWriter, Synchronous
@@ -98,6 +99,9 @@ class ServiceOptions:
     reports_every_s: float | None = 300.0
     report_langs: tuple[str, ...] = ("ar", "fr", "en")
     report_formats: tuple[str, ...] = ("pdf",)
+    # How often the C heap's free pages go back to the system (service.heap; wall s; None:
+    # never): without it resident memory creeps up under a steady feed.
+    heap_trim_every_s: float | None = 60.0
 
 
 def _fingerprint(options: ServiceOptions, registry: Registry) -> str:
@@ -216,6 +220,8 @@ class Service:
         self.started_ns = clock()
         self.rebuilt = asyncio.Event()
         self._actions = asyncio.Lock()
+        every = options.heap_trim_every_s
+        self.heap = HeapTrim(every) if every is not None else None
         self._engine_task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -243,10 +249,11 @@ class Service:
             audits = asyncio.create_task(service._audit_refusals(), name="audit-refusals")
             tak = asyncio.create_task(service.tak.run(), name="tak-out")
             reports = asyncio.create_task(service._scheduled_reports(), name="reports")
+            heap = asyncio.create_task(service._trim_heap(), name="heap-trim")
             try:
                 yield service
             finally:
-                for task in (audits, tak, reports):
+                for task in (audits, tak, reports, heap):
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -305,6 +312,10 @@ class Service:
             first = next(iter(self.log.read(limit=1)), None)
             self._log_start_ns = None if first is None else first.time_ns
         return self._log_start_ns
+
+    async def _trim_heap(self) -> None:
+        if self.heap is not None:
+            await self.heap.run()
 
     async def _scheduled_reports(self) -> None:
         """Make each report when it is due (`oversight.schedule`), one at a time in a
