@@ -222,8 +222,9 @@ async def _act(
     api = state_of(request)
     _readable(request, claims, incident_id)  # 404 before 409: an unknown id is not a conflict
     room = _room(api)
+    inc: Incident | None
     if room is not None:  # the workers' incident: the action goes to `DESK`
-        inc: Incident | None = await room.follower.act(action)
+        action, inc = await room.follower.act(action)
     else:
         inc = await api.service.act(action)
     assert inc is not None  # an incident action that took changed (or noted) an incident

@@ -421,8 +421,11 @@ class _Segment:
 
 
 def is_desk_record(action: OperatorAction) -> bool:
-    """Whether `action` is the audit trail's record of one the room's desk took."""
-    return action.action in INCIDENT_ACTIONS and DESK_PARAM in action.params
+    """Whether `action` is the audit trail's record of one the room's desk took (an
+    operator's step, or the desk's own `reopen`)."""
+    return (action.action in INCIDENT_ACTIONS or action.action == "reopen") and (
+        DESK_PARAM in action.params
+    )
 
 
 def check_incident_action(action: OperatorAction, inc: Incident, shelve_max_s: float) -> None:

@@ -31,6 +31,11 @@ ActionKind = Literal[
     # the incident; params: passage, decision = cleared | referred | held).
     "lookout_hit",
     "decide",
+    # By the system, in the distributed mode only (stations.desk): an incident the room's
+    # desk had resolved took a new alert from the fusion workers, which never hear the desk,
+    # so it is the desk that opens it again (params: after = the alerts it was resolved
+    # with, alert = the first one since).
+    "reopen",
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 

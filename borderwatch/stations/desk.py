@@ -16,20 +16,31 @@ incident: both actions are in `DESK`, the fold takes the first and refuses the l
 The lifecycle is DESIGN §4's (`messages.incident.NEXT_STATES`), the checks the engine's
 own (`engine.check_incident_action`, one function for both). An incident the workers
 raise to a higher priority while shelved comes back, as the engine's incident book does.
+
+A resolved incident takes no more alerts in the engine: a new one opens a new incident.
+The workers never hear the desk, so they go on adding alerts to an incident the desk has
+resolved, where no operator would look. So a resolve records how many alerts the incident
+had when the operator closed it (`params.alerts`, put by the room console), and when the
+workers' incident has more, the console puts a `reopen` in `DESK` (by the system, the new
+alert named, `Nats-Msg-Id` the same from every console: `reopen_action`), which the fold
+takes only for the resolution it names: the incident is `new` again, unassigned, back in
+the queue. Whether it reopens depends on `DESK` and the workers' incident alone, never on
+how far a reader has read either stream.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import msgspec
 from nats.js.api import StorageType, StreamConfig
 
 from borderwatch.engine import ActionError, check_incident_action
-from borderwatch.messages import Incident, OperatorAction
+from borderwatch.messages import Alert, Incident, OperatorAction
 from borderwatch.messages.incident import IncidentState, Outcome
 
-__all__ = ["DESK_STREAM", "DESK_SUBJECT", "Desk", "Work", "desk_config"]
+__all__ = ["DESK_STREAM", "DESK_SUBJECT", "Desk", "Work", "desk_config", "reopen_action"]
 
 DESK_STREAM = "DESK"
 DESK_SUBJECT = "bw.desk"
@@ -64,6 +75,8 @@ class Work:
     shelved_reason: str = ""
     shelved_by: str | None = None
     shelved_priority: int = 0  # the incident's priority when shelved
+    # How many alerts the incident had when resolved (None: not resolved, or not said)
+    resolved_with: int | None = None
     updated_ns: int = 0
     actions: list[tuple[int, OperatorAction]] = field(default_factory=list)  # (DESK seq, ...)
 
@@ -77,6 +90,7 @@ class Desk:
         self.last_seq = 0  # the DESK seq of the last action taken
         self.taken = 0
         self.refused = 0  # a later action of a race, or one the fold cannot take
+        self.stale_reopens = 0  # a reopen of a resolution already reopened or replaced
         self.outcomes: dict[str, bool] = {}  # action id -> taken (for the one who sent it)
 
     def check(self, action: OperatorAction, incident: Incident | None) -> None:
@@ -96,12 +110,24 @@ class Desk:
         target = action.target or ""
         work = self.work.get(target)
         shown = incident if incident is not None else _bare(target, work)
-        try:
-            self.check(action, shown)
-        except ActionError:
-            self.refused += 1
-            self.outcomes[action.id] = False
-            return False
+        if action.action == "reopen":
+            # The system's, not an operator's: only for the resolution it names (another
+            # console's copy, or one made before the operators resolved it again, is stale).
+            if (
+                work is None
+                or work.state != "resolved"
+                or (action.params.get("after") != str(work.resolved_with))
+            ):
+                self.stale_reopens += 1
+                self.outcomes[action.id] = False
+                return False
+        else:
+            try:
+                self.check(action, shown)
+            except ActionError:
+                self.refused += 1
+                self.outcomes[action.id] = False
+                return False
         work = self.work.setdefault(target, Work())
         _apply(work, action, shown.priority)
         work.actions.append((seq, action))
@@ -174,9 +200,41 @@ def _apply(work: Work, action: OperatorAction, priority: int) -> None:
         work.shelved_priority = priority
     elif kind == "unshelve":
         work.shelved_until_ns, work.shelved_reason, work.shelved_by = None, "", None
+    elif kind == "reopen":  # as a new incident would be: new, nobody on it
+        work.state, work.patrol, work.outcome, work.resolved_with = "new", None, None, None
+        work.shelved_until_ns, work.shelved_reason, work.shelved_by = None, "", None
     else:
         work.state = _STATE[kind]
         if kind == "assign":
             work.patrol = action.params["patrol"]
         if kind == "resolve":
             work.outcome = msgspec.convert(action.params["outcome"], Outcome)
+            alerts = action.params.get("alerts", "")
+            work.resolved_with = int(alerts) if alerts.isdigit() else None
+
+
+def reopen_action(
+    incident: Incident, work: Work | None, alerts: Mapping[str, Alert]
+) -> OperatorAction | None:
+    """The `reopen` to put in `DESK` if the workers' `incident` has taken an alert since the
+    desk resolved it (`alerts`: the workers' alerts known, for that one's time), else None.
+    The same action, id included, from every console: `DESK` keeps one (its duplicate
+    window), the fold takes one."""
+    if work is None or work.state != "resolved" or work.resolved_with is None:
+        return None
+    after = work.resolved_with
+    if len(incident.alert_ids) <= after:
+        return None
+    alert = incident.alert_ids[after]
+    known = alerts.get(alert)
+    return OperatorAction(
+        id=f"reopen.{incident.id}.{after}",
+        user="system",
+        agency="system",
+        role="system",
+        time_ns=known.time_ns if known is not None else incident.updated_ns,
+        action="reopen",
+        target=incident.id,
+        why=f"alert {alert} came after the incident was resolved",
+        params={"after": str(after), "alert": alert[:200]},
+    )

@@ -47,7 +47,13 @@ from borderwatch.engine.changes import FrameKind, Item
 from borderwatch.engine.history import TrackHistory, named_by_open
 from borderwatch.errors import MessageError
 from borderwatch.messages import Alert, Incident, OperatorAction, Track, decode_lines
-from borderwatch.stations.desk import DESK_STREAM, DESK_SUBJECT, Desk, desk_config
+from borderwatch.stations.desk import (
+    DESK_STREAM,
+    DESK_SUBJECT,
+    Desk,
+    desk_config,
+    reopen_action,
+)
 from borderwatch.stations.subjects import FIRST, MSG_ID
 from borderwatch.stations.watch import disconnected, stopped
 from borderwatch.stations.workers import (
@@ -191,6 +197,8 @@ class PictureFollower:
         self._task: asyncio.Task[None] | None = None
         self._acting = asyncio.Lock()
         self._desk_moved = asyncio.Event()
+        self._reopening: set[str] = set()  # reopen actions put (or being put) in DESK
+        self._putting: set[asyncio.Task[None]] = set()
 
     @property
     def active(self) -> bool:
@@ -213,17 +221,26 @@ class PictureFollower:
 
     async def close(self) -> None:
         """Stop following and disconnect."""
+        for task in list(self._putting):
+            await stopped(task)
         await stopped(self._task)
         await disconnected(self._nc)
         self._task, self._nc, self._js = None, None, None
 
-    async def act(self, action: OperatorAction) -> Incident:
+    async def act(self, action: OperatorAction) -> tuple[OperatorAction, Incident]:
         """Check an operator's action on a workers' incident, put it in `DESK`, and return
-        the incident once the desk has taken it and it is audited; `ActionError` if it
-        cannot be taken (or another console's action on the incident came first)."""
+        it as put there (a resolve says its alerts) and the incident, once the desk has
+        taken it and it is audited; `ActionError` if it cannot be taken (or another
+        console's action on the incident came first)."""
         async with self._acting:
             target = action.target or ""
-            self.desk.check(action, self.incidents.get(target))
+            shown = self.incidents.get(target)
+            self.desk.check(action, shown)
+            if action.action == "resolve" and shown is not None:
+                # the alerts the operator closed it with: one more from the workers
+                # reopens it (`stations.desk`)
+                params = {**action.params, "alerts": str(len(shown.alert_ids))}
+                action = msgspec.structs.replace(action, params=params)
             if self._js is None:
                 raise ActionError("the room's cluster is not reachable: try again")
             headers = {MSG_ID: action.id}
@@ -235,7 +252,7 @@ class PictureFollower:
                         await self._desk_moved.wait()
         if self.desk.outcomes.get(action.id) is False:
             raise ActionError(f"incident {target} was changed by another action first")
-        return self.incidents[target]
+        return action, self.incidents[target]
 
     def _urls(self) -> list[str] | None:
         try:
@@ -304,8 +321,34 @@ class PictureFollower:
         shown = self.desk.shown
         for kind, time_ns, items in changes:
             if kind == "incident":
+                for item in items:
+                    if isinstance(item, Incident):
+                        self._reopen_if_alerted(item)
                 items = tuple(shown(i) if isinstance(i, Incident) else i for i in items)
             self.on_change((kind, time_ns, items))
+
+    def _reopen_if_alerted(self, worked: Incident) -> None:
+        """Put a `reopen` in `DESK` if the workers' incident took an alert since the desk
+        resolved it (`stations.desk`), once, in the background until `DESK` has it."""
+        action = reopen_action(worked, self.desk.work.get(worked.id), self.picture.alerts)
+        if action is None or action.id in self._reopening:
+            return
+        self._reopening.add(action.id)
+        task = asyncio.create_task(self._put(action), name=f"reopen {worked.id}")
+        self._putting.add(task)
+        task.add_done_callback(self._putting.discard)
+
+    async def _put(self, action: OperatorAction) -> None:
+        headers = {MSG_ID: action.id}  # the same from every console: DESK keeps one
+        while True:
+            js = self._js
+            if js is not None:
+                try:
+                    await js.publish(DESK_SUBJECT, _action_json(action), headers=headers)
+                    return
+                except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
+                    log.warning("DESK unreachable: %s waits", action.id)
+            await asyncio.sleep(RETRY_S)
 
     async def _desk_message(self, m: Msg) -> None:
         try:
@@ -322,6 +365,8 @@ class PictureFollower:
             if worked is not None and action.action != "note":
                 inc = self.desk.shown(worked)
                 self.on_change(("incident", inc.updated_ns, (inc,)))
+        if taken and worked is not None and action.action == "resolve":
+            self._reopen_if_alerted(worked)  # an alert that came while it was being resolved
         # Only what the desk took is audited: one it refused (a race lost) changed nothing,
         # and its operator had a 409, as the embedded mode's refused actions, never logged.
         # It stays in `DESK`, and counted (`Desk.refused`).

@@ -7,8 +7,8 @@ import msgspec
 import pytest
 
 from borderwatch.engine import ActionError
-from borderwatch.messages import ActionKind, Incident, OperatorAction
-from borderwatch.stations.desk import Desk
+from borderwatch.messages import ActionKind, Alert, Incident, OperatorAction
+from borderwatch.stations.desk import Desk, reopen_action
 
 S = 1_000_000_000
 T0 = 1_773_000_000 * S
@@ -80,3 +80,56 @@ def test_a_shelved_incident_the_workers_raise_comes_back() -> None:
     assert desk.shown(raised).shelved_until_ns is None
     with pytest.raises(ActionError, match="not shelved"):
         desk.check(_action(2, "unshelve"), desk.shown(raised))
+
+
+def test_an_alert_after_the_desk_resolved_an_incident_reopens_it_once() -> None:
+    # The workers never hear the desk: they add an alert to an incident the operators had
+    # resolved. The console puts a `reopen` in DESK; every reader folds it the same way,
+    # and a copy of it (another console's, or one for a resolution since replaced) is stale.
+    inc = msgspec.structs.replace(_incident(), alert_ids=("A-1", "A-2"))
+    steps = [
+        _action(1, "acknowledge"),
+        _action(2, "assign", patrol="NG-N03-1"),
+        _action(3, "resolve", outcome="nuisance", alerts="2"),
+    ]
+    desk = Desk(3600.0)
+    for seq, step in enumerate(steps, 1):
+        assert desk.take(seq, step, desk.shown(inc))
+    assert reopen_action(inc, desk.work[inc.id], {}) is None  # nothing since
+    later = msgspec.structs.replace(inc, alert_ids=("A-1", "A-2", "A-3"), updated_ns=T0 + 9 * S)
+    alert = Alert(
+        id="A-3", rule="crossing", time_ns=T0 + 8 * S, priority=1, sector="N03", lat=33.0, lon=11.4
+    )
+    reopen = reopen_action(later, desk.work[inc.id], {"A-3": alert})
+    assert reopen is not None
+    assert (reopen.id, reopen.user, reopen.action, reopen.time_ns, reopen.params) == (
+        f"reopen.{inc.id}.2",
+        "system",
+        "reopen",
+        T0 + 8 * S,
+        {"after": "2", "alert": "A-3"},
+    )
+    readers = [desk, Desk(3600.0)]
+    for seq, step in enumerate(steps, 1):  # this reader has not read PICTURE yet
+        assert readers[1].take(seq, step, None)
+    for reader in readers:
+        assert reader.take(4, reopen, None) is True
+        shown = reader.shown(later)
+        assert (shown.state, shown.assigned_patrol, shown.outcome) == ("new", None, None)
+        assert reader.take(5, reopen, None) is False  # stale: already reopened
+        assert (reader.stale_reopens, reader.refused) == (1, 0)
+    # operators may not send it; and resolved again (with three alerts), the old one is stale
+    with pytest.raises(ActionError, match="not an action on an incident"):
+        desk.check(_action(6, "reopen", after="2"), desk.shown(later))
+    desk.take(6, _action(6, "resolve", outcome="apprehended", alerts="3"), desk.shown(later))
+    assert desk.take(7, reopen, None) is False
+    assert desk.shown(later).state == "resolved"
+    assert reopen_action(later, desk.work[inc.id], {}) is None
+
+
+def test_a_resolve_that_does_not_say_its_alerts_is_never_reopened() -> None:
+    inc = msgspec.structs.replace(_incident(), alert_ids=("A-1",))
+    desk = Desk(3600.0)
+    desk.take(1, _action(1, "resolve", outcome="nuisance"), inc)
+    more = msgspec.structs.replace(inc, alert_ids=("A-1", "A-2"))
+    assert reopen_action(more, desk.work[inc.id], {}) is None
