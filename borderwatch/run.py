@@ -151,6 +151,7 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
 
             room = RoomConsole(options.stations, service.engine, audit=service.record_desk)
             room.start()
+            service.tak.show(room)  # TAK devices see, and are tasked from, what it shows
         app = create_app(service, ApiSettings(stations=options.stations, twin=script, room=room))
         if lanes is not None:  # the lanes' officer works at both posts
             from borderwatch.ops.checkpoints.records import POSTS

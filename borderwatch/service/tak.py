@@ -46,13 +46,13 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from borderwatch.accounts import Claims, Role, is_partner_agency
-from borderwatch.engine import FallenBehindError, Frame
+from borderwatch.engine import ChangeFeed, FallenBehindError, Frame
 from borderwatch.ingest.base import Inbound, RejectedError
 from borderwatch.ingest.cot import Peer, to_proto
 from borderwatch.ingest.cot.framing import Frame as WireFrame
@@ -142,6 +142,51 @@ class Client:
     released: dict[str, int] = field(default_factory=dict)
 
 
+class HubPicture(Protocol):
+    """What the hub sends to national clients and tasks patrols from: the engine's picture
+    and change feed (`EnginePicture`), or the operations room's when fusion workers hold it
+    (`stations.console.RoomConsole`), so that a device shows what the console shows and an
+    assignment of one of the workers' incidents reaches the patrol."""
+
+    @property
+    def feed(self) -> ChangeFeed: ...
+    @property
+    def tracks(self) -> Mapping[str, Track]: ...
+    @property
+    def alerts(self) -> Mapping[str, Alert]: ...
+    @property
+    def incidents(self) -> Mapping[str, Incident]: ...
+    @property
+    def patrols(self) -> Mapping[str, Patrol]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EnginePicture:
+    """The service's own engine and change feed, as the hub reads them."""
+
+    service: Service
+
+    @property
+    def feed(self) -> ChangeFeed:
+        return self.service.feed
+
+    @property
+    def tracks(self) -> Mapping[str, Track]:
+        return self.service.engine.tracks
+
+    @property
+    def alerts(self) -> Mapping[str, Alert]:
+        return self.service.engine.alerts
+
+    @property
+    def incidents(self) -> Mapping[str, Incident]:
+        return self.service.engine.incidents
+
+    @property
+    def patrols(self) -> Mapping[str, Patrol]:
+        return self.service.engine.patrols
+
+
 class TakClients:
     """The service's TAK clients (the listeners' `PeerHub`)."""
 
@@ -160,6 +205,8 @@ class TakClients:
         from borderwatch.service.tasking import Tasking
 
         self.service = service
+        self.picture: HubPicture = EnginePicture(service)  # `show` sets another
+        self._shown = asyncio.Event()  # set when `show` changes it: the feed followed too
         self.exchange = exchange  # set by the API's app, which opens it (`bind`)
         self.sees: Visibility = _sees_nothing  # the API's rule, bound by its app (`bind`)
         self.filters = filters or TakFilters()
@@ -175,6 +222,12 @@ class TakClients:
         self._tracks: dict[str, Encoded] = {}  # the current tracks' events, by track id
         self._patrols: dict[str, tuple[Patrol, Encoded]] = {}
         self._markers: dict[str, tuple[Alert | Incident, Encoded]] = {}  # open incidents, alerts
+
+    def show(self, picture: HubPicture) -> None:
+        """Send and task from `picture` from now on (its feed followed, every client sent
+        its picture whole again)."""
+        self.picture = picture
+        self._shown.set()
 
     def bind(self, sees: Visibility, exchange: Exchange) -> None:
         """The API's visibility rule (`borderwatch.api.visibility.sees`: one rule for the
@@ -248,7 +301,7 @@ class TakClients:
         ]
 
     def _send_picture(self, client: Client) -> None:
-        engine = self.service.engine
+        engine = self.picture
         if not self._tracks and engine.tracks:
             self._tracks = {t.id: Encoded(track_xml(t)) for t in engine.tracks.values()}
         for inc in engine.incidents.values():
@@ -298,26 +351,51 @@ class TakClients:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._partners())
             tasks.create_task(self.federation.run())
-            feed = self.service.feed
             while True:
+                feed = self.picture.feed
+                self._shown.clear()
                 frames = cast(
                     AsyncGenerator[Frame, None],
                     feed.follow(feed.last_seq, max_backlog=self.backlog),
                 )
                 try:
                     async with contextlib.aclosing(frames):
-                        async for frame in frames:
-                            try:
-                                self.on_frame(frame)
-                            except Exception:  # a bug on one frame never ends CoT out
-                                self.stats.frame_errors += 1
-                                log.exception("TAK out: frame %d not sent", frame.seq)
+                        await self._follow(frames)
                 except FallenBehindError:
                     self.stats.feed_resets += 1
                     log.warning("TAK out fell behind the change feed; every client starts over")
-                    self._tracks.clear()
-                    for client in self.national():
-                        self._send_picture(client)
+                # fallen behind, or another picture shown: every client gets it whole
+                self._tracks.clear()
+                self._markers.clear()
+                for client in self.national():
+                    self._send_picture(client)
+
+    async def _follow(self, frames: AsyncGenerator[Frame, None]) -> None:
+        """Each frame to the clients, until the feed ends or `show` changes the picture."""
+        shown = asyncio.ensure_future(self._shown.wait())
+        step: asyncio.Future[Frame] | None = None
+        try:
+            while True:
+                step = asyncio.ensure_future(anext(frames))
+                await asyncio.wait({step, shown}, return_when=asyncio.FIRST_COMPLETED)
+                if not step.done():
+                    return  # another picture: this feed is left (finally)
+                try:
+                    frame = step.result()
+                except StopAsyncIteration:
+                    return
+                try:
+                    self.on_frame(frame)
+                except Exception:  # a bug on one frame never ends CoT out
+                    self.stats.frame_errors += 1
+                    log.exception("TAK out: frame %d not sent", frame.seq)
+        finally:
+            shown.cancel()
+            if step is not None and not step.done():
+                # the generator must stop waiting before it can be closed
+                step.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await step
 
     def on_frame(self, frame: Frame) -> None:
         """One change of the picture, to every client that may see it."""

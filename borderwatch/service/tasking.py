@@ -66,7 +66,7 @@ class Tasking:
     def target(self, incident: Incident) -> LatLon:
         """Where the patrol should go: the latest predicted crossing of the incident's
         alerts, else the incident's place."""
-        alerts = self.hub.service.engine.alerts
+        alerts = self.hub.picture.alerts
         predicted = [
             a for aid in incident.alert_ids if (a := alerts.get(aid)) and a.predicted_crossing
         ]
@@ -97,7 +97,7 @@ class Tasking:
 
     async def _task(self, action: OperatorAction) -> None:
         hub = self.hub
-        engine = hub.service.engine
+        engine = hub.picture  # the console's: a fusion workers' incident is assigned too
         callsign = action.params.get("patrol", "")
         incident = engine.incidents.get(action.target or "")
         clients = [c for c in hub.national() if c.peer.identity == callsign]

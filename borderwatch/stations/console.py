@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from borderwatch.engine import FallenBehindError, Frame, LiveEngine
 from borderwatch.engine.changes import ChangeFeed, Item
+from borderwatch.messages import Alert, Incident, Patrol, Track
 from borderwatch.stations.picture import Audit, Change, PictureFollower
 from borderwatch.stations.watch import stopped
 
@@ -57,6 +59,25 @@ class RoomConsole:
     def active(self) -> bool:
         """Whether the workers' picture is the one shown."""
         return self.follower.active
+
+    # What is shown, as the TAK hub reads it (`service.tak.HubPicture`; `feed` above): the
+    # workers' tracks, alerts and incidents with the desk's work on them once they publish,
+    # the engine's before; the patrols are the engine's (their reports come here).
+    @property
+    def tracks(self) -> Mapping[str, Track]:
+        return self.follower.picture.tracks if self.active else self.engine.tracks
+
+    @property
+    def alerts(self) -> Mapping[str, Alert]:
+        return self.follower.picture.alerts if self.active else self.engine.alerts
+
+    @property
+    def incidents(self) -> Mapping[str, Incident]:
+        return self.follower.incidents if self.active else self.engine.incidents
+
+    @property
+    def patrols(self) -> Mapping[str, Patrol]:
+        return self.engine.patrols
 
     def start(self) -> None:
         """Follow the cluster's streams and relay the engine's frames (tasks of the loop)."""

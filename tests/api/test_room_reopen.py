@@ -8,29 +8,42 @@ subject and headers) so that the alert comes exactly after the resolution: the o
 acknowledges and resolves the incident over REST, the workers add an alert to it, and the
 console shows it `new` again, unassigned, with the system's `reopen` in its history and in
 the audit trail; a console started afresh (a restarted API) folds the same, and `DESK` holds
-one `reopen`, however many consoles saw the alert."""
+one `reopen`, however many consoles saw the alert.
+
+The TAK hub sends and tasks from the same picture (`TakClients.show`, as `borderwatch run
+--stations` sets it): the patrol's device, on the real TLS listener with pytak, gets the
+workers' incident on its map and the order when the operator assigns it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import nats
 import pytest
 
+from borderwatch import pki
 from borderwatch.api import ApiSettings
 from borderwatch.engine import load_config
+from borderwatch.ingest import cot
 from borderwatch.messages import Alert, Incident, encode_lines
+from borderwatch.service.tak import EnginePicture
+from borderwatch.share.cot.const import MARKER_TYPE
 from borderwatch.stations.console import RoomConsole
 from borderwatch.stations.desk import DESK_STREAM
 from borderwatch.stations.subjects import FIRST
 from borderwatch.stations.system import start_system
 from borderwatch.stations.workers import SNAPSHOT, picture_stream_config
+from tests.ingest.cot.test_pytak import PYTAK_TLS_WARNING
 from tests.stations.test_workers import SECTORS
 
-from .conftest import Api
+from .conftest import PATROL, Api
 from .room_workers import S, until
+from .takclient import Device, config
+
+pytestmark = pytest.mark.filterwarnings(PYTAK_TLS_WARNING)
 
 IID = "I-00000000000000ab"
 T0 = 1_773_000_000 * S
@@ -55,6 +68,16 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
     system = await start_system(root, SECTORS, load_config())
     consoles = [RoomConsole(root, api.service.engine, audit=api.service.record_desk)]
     consoles[0].start()
+    api.service.tak.show(consoles[0])  # as `run --stations` does
+    ca = root / "device-pki"
+    pki.init_ca(ca)
+    pki.issue(ca, PATROL, organisational_unit="national_guard")
+    listener = await cot.setup(
+        cot.CotSettings(host="127.0.0.1", tcp_port=None, udp_port=None, tls_port=0),
+        api.service.admission, api.service.stats, pki.server_ssl_context(ca), None,
+        hub=api.service.tak,
+    )  # fmt: skip
+    device = Device(config(f"tls://127.0.0.1:{listener.tls_port}", ca, PATROL))
     client = api.app_with(ApiSettings(stations=root, room=consoles[0]))
     auth, commander = api.auth("op1"), api.auth("cmd1")
     nc = await nats.connect(system.cluster.urls)
@@ -77,14 +100,20 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         await js.add_stream(picture_stream_config(replicas=3))
         await picture(0, [_alert(1), _incident(1)], 60)
         await until("the console has the incident", lambda: IID in consoles[0].follower.incidents)
+        await device.__aenter__()
+        marker = await device.wait_for(lambda e: e.uid == f"borderwatch.incident.{IID}", 10.0)
+        out["marker"] = marker.type
         steps = [
             ("acknowledge", {"why": "seen"}),
-            ("assign", {"patrol": "NG-N03-1"}),
+            ("assign", {"patrol": PATROL}),
             ("resolve", {"outcome": "nuisance", "why": "a herd"}),
         ]
         for step, body in steps:
             r = await call("post", f"/incidents/{IID}/{step}", json=body)
             assert r.status_code == 200, r.text
+            if step == "assign":
+                order = await device.wait_for(lambda e: e.type == "b-t-f" and IID in e.xml, 10.0)
+                out["order"] = order.xml
         out["resolved"] = (await call("get", f"/incidents/{IID}")).json()["incident"]
         # the workers, who never heard the desk, add the next alert to it
         await picture(2, [_alert(2), _incident(2)], 120)
@@ -109,6 +138,10 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         out["refused"] = api.service.engine.refused_actions
         return out
     finally:
+        api.service.tak.show(EnginePicture(api.service))
+        with contextlib.suppress(Exception):
+            await device.__aexit__(None, None, None)
+        await cot.close(listener)
         await nc.close()
         for console in consoles:
             await console.close()
@@ -148,6 +181,15 @@ def test_a_new_alert_on_a_resolved_workers_incident_brings_it_back(
     assert reopen["time_ns"] == _alert(2).time_ns
     assert [h["action"]["action"] for h in out["detail"]["history"]] == [a for a, _ in trail]
     assert out["again"] == 200
+
+
+def test_the_patrols_device_sees_the_workers_incident_and_gets_its_order(
+    reopened: dict[str, Any],
+) -> None:
+    out = reopened
+    assert out["marker"] == MARKER_TYPE  # the incident's marker on the device's map
+    assert IID in out["order"]
+    assert f'callsign="{PATROL}"' in out["order"]  # addressed to the patrol assigned
 
 
 def test_a_restarted_console_folds_the_same_and_desk_holds_one_reopen(
