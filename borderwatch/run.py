@@ -149,7 +149,12 @@ async def serve(options: RunOptions, stop: asyncio.Event | None = None) -> None:
             # step the desk took logged into this service's audit trail
             from borderwatch.stations.console import RoomConsole
 
-            room = RoomConsole(options.stations, service.engine, audit=service.record_desk)
+            room = RoomConsole(
+                options.stations,
+                service.engine,
+                audit=service.record_desk,
+                engine_act=service.act,
+            )
             room.start()
             service.tak.show(room)  # TAK devices see, and are tasked from, what it shows
         app = create_app(service, ApiSettings(stations=options.stations, twin=script, room=room))

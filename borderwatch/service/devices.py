@@ -149,7 +149,7 @@ class Devices:
             self.chats.append(chat)
             self.hub.stats.refused["unauthenticated_chat"] += 1
             return
-        engine = self.hub.service.engine
+        shown = self.hub.picture  # what the console shows (the workers' incidents, or the engine's)
         agency = client.peer.agency
         if client.partner:  # a partner's patrol answers proposals; it never moves an incident
             try:
@@ -172,7 +172,7 @@ class Devices:
         else:
             callsign = identity
             action = reply_action(
-                chat, callsign=identity, agency=agency, incidents=engine.incidents.values()
+                chat, callsign=identity, agency=agency, incidents=shown.incidents.values()
             )
         if action is None:
             if any(c.id == chat.id and c.device == chat.device for c in self.chats):
@@ -185,8 +185,8 @@ class Devices:
                 self.hub.stats.refused["action_refused"] += 1
                 log.info("a device's chat %s was not logged: %s", chat.id, exc)
             return
-        try:
-            await self.hub.service.act(action)
+        try:  # on the incident as shown: the fusion workers' goes through the room's desk
+            await shown.act(action)
         except ActionError as exc:  # e.g. resolved already by an operator
             self.hub.stats.refused["action_refused"] += 1
             log.info("a patrol's reply %s was refused: %s", chat.id, exc)

@@ -158,6 +158,9 @@ class HubPicture(Protocol):
     def incidents(self) -> Mapping[str, Incident]: ...
     @property
     def patrols(self) -> Mapping[str, Patrol]: ...
+    async def act(self, action: OperatorAction) -> Incident | None:
+        """Take an action on one of `incidents` (a patrol's reply from its device)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,9 @@ class EnginePicture:
     @property
     def patrols(self) -> Mapping[str, Patrol]:
         return self.service.engine.patrols
+
+    async def act(self, action: OperatorAction) -> Incident | None:
+        return await self.service.act(action)
 
 
 class TakClients:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
-from borderwatch.engine import FallenBehindError, Frame, LiveEngine
+from borderwatch.engine import ActionError, FallenBehindError, Frame, LiveEngine
 from borderwatch.engine.changes import ChangeFeed, Item
-from borderwatch.messages import Alert, Incident, Patrol, Track
+from borderwatch.messages import Alert, Incident, OperatorAction, Patrol, Track
 from borderwatch.stations.picture import Audit, Change, PictureFollower
 from borderwatch.stations.watch import stopped
 
@@ -43,8 +43,16 @@ RELAY_BACKLOG = 1_000_000  # the relay is this process's: it never falls behind 
 class RoomConsole:
     """The console's picture and change feed under `run --stations DIR` (`root`)."""
 
-    def __init__(self, root: Path, engine: LiveEngine, *, audit: Audit) -> None:
+    def __init__(
+        self,
+        root: Path,
+        engine: LiveEngine,
+        *,
+        audit: Audit,
+        engine_act: Callable[[OperatorAction], Awaitable[Incident | None]] | None = None,
+    ) -> None:
         self.engine = engine
+        self._engine_act = engine_act  # `Service.act`: an action on the engine's incidents
         self.feed = ChangeFeed(keep=engine.feed.keep, keep_tracks=engine.feed.keep_tracks)
         self.feed.last_seq = 1  # everything before the console started: a reset
         self.follower = PictureFollower(
@@ -78,6 +86,15 @@ class RoomConsole:
     @property
     def patrols(self) -> Mapping[str, Patrol]:
         return self.engine.patrols
+
+    async def act(self, action: OperatorAction) -> Incident | None:
+        """An action on an incident shown (a patrol's reply from its device): the workers'
+        through `DESK`, the engine's (before they publish) as the service takes any."""
+        if self.active:
+            return (await self.follower.act(action))[1]
+        if self._engine_act is None:
+            raise ActionError("the operations room's engine takes no actions here")
+        return await self._engine_act(action)
 
     def start(self) -> None:
         """Follow the cluster's streams and relay the engine's frames (tasks of the loop)."""

@@ -12,7 +12,8 @@ one `reopen`, however many consoles saw the alert.
 
 The TAK hub sends and tasks from the same picture (`TakClients.show`, as `borderwatch run
 --stations` sets it): the patrol's device, on the real TLS listener with pytak, gets the
-workers' incident on its map and the order when the operator assigns it."""
+workers' incident on its map and the order when the operator assigns it, and its chat
+"resolved nuisance" resolves the workers' incident through the room's desk."""
 
 from __future__ import annotations
 
@@ -41,11 +42,12 @@ from tests.stations.test_workers import SECTORS
 
 from .conftest import PATROL, Api
 from .room_workers import S, until
-from .takclient import Device, config
+from .takclient import Device, chat, config
 
 pytestmark = pytest.mark.filterwarnings(PYTAK_TLS_WARNING)
 
 IID = "I-00000000000000ab"
+ATAK_UID = "ANDROID-0a1b2c3d4e5f6789"  # the patrol's device's own uid
 T0 = 1_773_000_000 * S
 
 
@@ -103,17 +105,15 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
         await device.__aenter__()
         marker = await device.wait_for(lambda e: e.uid == f"borderwatch.incident.{IID}", 10.0)
         out["marker"] = marker.type
-        steps = [
-            ("acknowledge", {"why": "seen"}),
-            ("assign", {"patrol": PATROL}),
-            ("resolve", {"outcome": "nuisance", "why": "a herd"}),
-        ]
+        steps = [("acknowledge", {"why": "seen"}), ("assign", {"patrol": PATROL})]
         for step, body in steps:
             r = await call("post", f"/incidents/{IID}/{step}", json=body)
             assert r.status_code == 200, r.text
-            if step == "assign":
-                order = await device.wait_for(lambda e: e.type == "b-t-f" and IID in e.xml, 10.0)
-                out["order"] = order.xml
+        order = await device.wait_for(lambda e: e.type == "b-t-f" and IID in e.xml, 10.0)
+        out["order"] = order.xml
+        # the patrol resolves it from its device, as radio procedure says it
+        await device.send([chat("resolved nuisance", ATAK_UID, PATROL, T0 + 90 * S, "r1")])
+        await until("resolved", lambda: consoles[0].follower.desk.work[IID].state == "resolved")
         out["resolved"] = (await call("get", f"/incidents/{IID}")).json()["incident"]
         # the workers, who never heard the desk, add the next alert to it
         await picture(2, [_alert(2), _incident(2)], 120)
@@ -173,9 +173,11 @@ def test_a_new_alert_on_a_resolved_workers_incident_brings_it_back(
     assert trail == [
         ("acknowledge", "op1"),
         ("assign", "op1"),
-        ("resolve", "op1"),
+        ("resolve", PATROL),  # from its device, through the room's desk
         ("reopen", "system"),
     ]
+    resolve = out["trail"][2]["action"]
+    assert (resolve["role"], resolve["params"]["outcome"]) == ("patrol", "nuisance")
     reopen = out["trail"][-1]["action"]
     assert reopen["params"]["alert"] == _alert(2).id
     assert reopen["time_ns"] == _alert(2).time_ns
