@@ -100,6 +100,7 @@ class Sightings(_Section, frozen=True):
     turn_dps: Annotated[float, msgspec.Meta(ge=0.0)] = 0.1
     lost_s: Pos = 60.0
     evidence_weight: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.5
+    class_floor: Pos = 6.0
     threat_min: Annotated[float, msgspec.Meta(ge=0.5, le=1.0)] = 0.9
     min_seen_s: Annotated[float, msgspec.Meta(ge=0.0)] = 60.0
     min_bearings: Count = 5
@@ -109,6 +110,7 @@ class Sightings(_Section, frozen=True):
     min_plots: Annotated[int, msgspec.Meta(ge=2)] = 3
     cluster_m: Pos = 300.0
     explained_m: Pos = 300.0
+    unlike_threat_max: Annotated[float, msgspec.Meta(ge=0.0, le=0.5)] = 0.1
     depth_m: Pos = 6000.0
     inside_m: Annotated[float, msgspec.Meta(ge=0.0)] = 2000.0
     realert_s: Pos = 900.0

@@ -9,22 +9,31 @@ fast one, but cannot range. So:
   `gate_deg` (plus `turn_dps` for each second since) of a sighting's last joins the nearest;
   one not seen for `lost_s` is over;
 - a sighting's class evidence adds up over its bearings, each counting `evidence_weight` of
-  a full report (the frames of one thing are not independent looks);
+  a full report (the frames of one thing are not independent looks), and no class falls more
+  than `class_floor` (log) below the best, as in the tracker: a sighting follows the nearest
+  bearing, so one that followed a camel herd for an hour goes on with the person who walks
+  out of it, and his sharp "person" frames must be able to turn it within a minute or two;
 - it is *placed* by the radar plots on its line of sight: plots within `plot_tolerance_m` of
   the line and `plot_window_s` of its latest bearing; once `min_plots` of the recent ones lie
   within `cluster_m` of each other along the line, it is where they are (their median). A
   clutter plot lands on the line by chance now and then; it does not stay at one range;
 - a sighting that says person or vehicle at `threat_min`, seen for `min_seen_s` and in
   `min_bearings` bearings, placed, on the Libyan side within `depth_m` of the line or on
-  ours within `inside_m`, with no track of any kind (ours included) within `explained_m` of
-  its line of sight (the camera may be looking at it: a far walker the radar tracks while
-  its plots of something else fall on the line), not on a crossing's road, and none of our
-  patrols (by their own reports) that close to its line of sight at any scene while it was
-  seen (a camera following our patrol car along the road is seeing the patrol, wherever the
-  radar's plots place it), raises one alert. A tracked thing is the track rules' to judge:
-  the camera's bearings already feed its class. While it stays in view and placed, it alerts
-  again every `realert_s`, where it is then: its incident follows it (an incident takes
-  alerts within 30 min of its last) as it walks in for an hour.
+  ours within `inside_m`, with no track that may be it (below; ours included) within
+  `explained_m` of its line of sight (the camera may be looking at it: a far walker the radar
+  tracks while its plots of something else fall on the line), not on a crossing's road, and
+  none of our patrols (by their own reports) that close to its line of sight at any scene
+  while it was seen (a camera following our patrol car along the road is seeing the patrol,
+  wherever the radar's plots place it), raises one alert. A tracked thing is the track rules'
+  to judge: the camera's bearings already feed its class. While it stays in view and placed,
+  it alerts again every `realert_s`, where it is then: its incident follows it (an incident
+  takes alerts within 30 min of its last) as it walks in for an hour.
+
+A track explains a sighting only if it could be what the camera sees: one not ours that is a
+person or vehicle at most `unlike_threat_max` (camels, by every sensor's account) while the
+camera keeps saying person does not. That is the herd tactic: people walk among grazing
+camels, which the radar tracks (sparsely, Doppler-blind while they stand) as animals and the
+camera images one by one; near enough, it images the person among them as a person.
 """
 
 from __future__ import annotations
@@ -172,7 +181,9 @@ class SightingRule:
         s = best
         s.last_s, s.azimuth = max(s.last_s, t), az
         lc = s.log_classes
-        s.log_classes = (lc[0] + lik[0], lc[1] + lik[1], lc[2] + lik[2], lc[3] + lik[3])
+        p, v, a, u = lc[0] + lik[0], lc[1] + lik[1], lc[2] + lik[2], lc[3] + lik[3]
+        low = max(p, v, a, u) - c.class_floor
+        s.log_classes = (max(p, low), max(v, low), max(a, low), max(u, low))
         s.bearings += 1
         s.cited.append(det)
         if s.bearings == c.min_bearings:
@@ -228,6 +239,8 @@ class SightingRule:
                 for s, ours in zip(todo, seen, strict=True):
                     s.ours = ours
         self.placing = [s for s in self.waiting if not s.ours and s.threat() >= c.threat_min]
+        # The tracks that may be what a sighting sees (every one of ours; see the docstring).
+        like = scene.friendly | (scene.threat > c.unlike_threat_max)
         out: list[Finding] = []
         for s in self.placing:
             s.plots = [p for p in s.plots if now - p[0] <= c.plots_kept_s]
@@ -237,7 +250,7 @@ class SightingRule:
                 continue
             if now - min(s.last_s, s.plots[-1][0]) > c.plot_window_s:
                 continue  # judged only while seen and plotted: the scene's tracks are of now
-            if s.through_any(scene.x, scene.y, c.explained_m):
+            if s.through_any(scene.x[like], scene.y[like], c.explained_m):
                 continue  # a track on its line of sight: the camera may be looking at it
             where = self._place(s)
             if where is None:
