@@ -5,6 +5,8 @@ N04-N07)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from tests.stations.test_workers import _until as until
 
 from .conftest import Api
 
-__all__ = ["UNTIL_S", "Room", "S", "feed_workers", "start_room", "until"]
+__all__ = ["UNTIL_S", "Room", "S", "feed_workers", "in_room", "start_room", "until"]
 
 UNTIL_S = 900  # the movers of tests/stations/test_workers.py up to this second: all walk
 S = 1_000_000_000
@@ -77,3 +79,15 @@ async def feed_workers(room: Room, workers: list[SectorWorker]) -> None:
         workers.append(worker)
         await worker.start()
     await until("the workers read BORDER", lambda: all(w.received >= sent for w in workers))
+
+
+def in_room(
+    api: Api, root: Path, scenario: Callable[[Api, Path], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """A room test's scenario, run on the service's loop (which the room console's relay
+    of its engine's feed needs) under `root`, within 5 minutes: what it measured."""
+
+    async def run() -> dict[str, Any]:
+        return await asyncio.wait_for(scenario(api, root), 300)
+
+    return api.call(run)

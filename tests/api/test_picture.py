@@ -22,7 +22,7 @@ from borderwatch.stations.subjects import FIRST
 from borderwatch.stations.workers import SNAPSHOT, SectorWorker, read_picture
 
 from .conftest import Api
-from .room_workers import S, feed_workers, start_room, until
+from .room_workers import S, feed_workers, in_room, start_room, until
 
 
 async def _scenario(api: Api, root: Path) -> dict[str, Any]:
@@ -71,10 +71,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
 
 
 def test_the_console_serves_the_workers_picture(api: Api, tmp_path: Path) -> None:
-    async def run() -> dict[str, Any]:  # on the service's loop: the console relays its feed
-        return await asyncio.wait_for(_scenario(api, tmp_path), 300)
-
-    out = api.call(run)
+    out = in_room(api, tmp_path, _scenario)
     published = out["published"]
     tracks = [t for items in published.values() for t in items if isinstance(t, Track)]
     alerts = [a for items in published.values() for a in items if isinstance(a, Alert)]

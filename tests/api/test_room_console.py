@@ -41,7 +41,7 @@ from borderwatch.stations.subjects import MSG_ID
 from borderwatch.stations.workers import SectorWorker
 
 from .conftest import Api
-from .room_workers import feed_workers, start_room, until
+from .room_workers import feed_workers, in_room, start_room, until
 
 
 async def _scenario(api: Api, root: Path) -> dict[str, Any]:
@@ -182,12 +182,7 @@ def _cli_verify(data: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def worked(api: Api, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The scenario, once for this module's tests."""
-    root = tmp_path_factory.mktemp("room")
-
-    async def run() -> dict[str, Any]:
-        return await asyncio.wait_for(_scenario(api, root), 300)
-
-    return api.call(run)
+    return in_room(api, tmp_path_factory.mktemp("room"), _scenario)
 
 
 def test_the_console_follows_the_workers_and_works_their_incidents(

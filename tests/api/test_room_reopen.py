@@ -41,7 +41,7 @@ from tests.ingest.cot.test_pytak import PYTAK_TLS_WARNING
 from tests.stations.test_workers import SECTORS
 
 from .conftest import PATROL, Api
-from .room_workers import S, until
+from .room_workers import S, in_room, until
 from .takclient import Device, chat, config
 
 pytestmark = pytest.mark.filterwarnings(PYTAK_TLS_WARNING)
@@ -150,12 +150,7 @@ async def _scenario(api: Api, root: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reopened(api: Api, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("room")
-
-    async def run() -> dict[str, Any]:
-        return await asyncio.wait_for(_scenario(api, root), 300)
-
-    return api.call(run)
+    return in_room(api, tmp_path_factory.mktemp("room"), _scenario)
 
 
 def test_a_new_alert_on_a_resolved_workers_incident_brings_it_back(
