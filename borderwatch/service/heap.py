@@ -56,11 +56,6 @@ class HeapTrim:
     released: int = 0  # calls after which glibc said it gave memory back
     last_ms: float = 0.0  # how long the last call took
 
-    @property
-    def available(self) -> bool:
-        """Whether this C library can trim its heap at all."""
-        return malloc_trim is not None
-
     def trim(self) -> None:
         """One trim, now (blocking: call it off the event loop)."""
         if malloc_trim is None:

@@ -307,21 +307,21 @@ class TakClients:
         ]
 
     def _send_picture(self, client: Client) -> None:
-        engine = self.picture
-        if not self._tracks and engine.tracks:
-            self._tracks = {t.id: Encoded(track_xml(t)) for t in engine.tracks.values()}
-        for inc in engine.incidents.values():
+        picture = self.picture
+        if not self._tracks and picture.tracks:
+            self._tracks = {t.id: Encoded(track_xml(t)) for t in picture.tracks.values()}
+        for inc in picture.incidents.values():
             if inc.state != "resolved" and f"Incident:{inc.id}" not in self._markers:
                 self._remember(inc)
                 for aid in inc.alert_ids:
-                    if aid in engine.alerts:
-                        self._remember(engine.alerts[aid])
-        for p in engine.patrols.values():
+                    if aid in picture.alerts:
+                        self._remember(picture.alerts[aid])
+        for p in picture.patrols.values():
             known = self._patrols.get(p.callsign)
             if known is None or known[0] != p:
                 self._patrols[p.callsign] = (p, Encoded(patrol_xml(p)))
         items: list[tuple[PictureItem, Encoded]] = [
-            (engine.tracks[tid], enc) for tid, enc in self._tracks.items() if tid in engine.tracks
+            (picture.tracks[tid], enc) for tid, enc in self._tracks.items() if tid in picture.tracks
         ]
         items += list(self._markers.values())
         items += list(self._patrols.values())

@@ -97,16 +97,16 @@ class Tasking:
 
     async def _task(self, action: OperatorAction) -> None:
         hub = self.hub
-        engine = hub.picture  # the console's: a fusion workers' incident is assigned too
+        picture = hub.picture  # the console's: a fusion workers' incident is assigned too
         callsign = action.params.get("patrol", "")
-        incident = engine.incidents.get(action.target or "")
+        incident = picture.incidents.get(action.target or "")
         clients = [c for c in hub.national() if c.peer.identity == callsign]
         if incident is None or not clients:
             self.no_device += incident is not None
             return
         at = self.target(incident)
         now = hub.service.clock()
-        patrol = engine.patrols.get(callsign)
+        patrol = picture.patrols.get(callsign)
         routing = None if patrol is None else asyncio.ensure_future(self._route(patrol, at))
         found: tuple[list[LatLon], float] | None = None
         if routing is not None:
