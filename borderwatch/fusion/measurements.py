@@ -193,6 +193,10 @@ class RadarBatch(_Timed):
         sy = np.broadcast_to(np.asarray(self.sensor_y, float), self.range_m.shape)
         return sx[j], sy[j]
 
+    def sensor_positions(self) -> tuple[FloatArray, FloatArray]:
+        """Each plot's radar, x and y (D,)."""
+        return self._sensor(slice(None))
+
     def _converted(self) -> tuple[FloatArray, FloatArray]:
         """Polar to Cartesian, with the first-order covariance J R J^T."""
         a, r = self.azimuth_rad, self.range_m

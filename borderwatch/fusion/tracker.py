@@ -35,7 +35,7 @@ from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 from borderwatch.fusion.score import hit_log_ratio
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
-from borderwatch.fusion.update import EYE4, kalman_update
+from borderwatch.fusion.update import information_update, kalman_update
 from borderwatch.geo.groups import components
 
 __all__ = ["Tracker", "TrackerConfig", "speed_likelihood"]
@@ -277,29 +277,27 @@ class Tracker:
         process noise over the (sub-second) dt is left out of R, as small against it as
         q dt^3 / 3 is against a radar's 10 m."""
         tr = self.tracks
-        times = batch.times()
         p = pairs.index(r, d, len(batch))
-        H, nu = pairs.H[p], pairs.nu[p]
-        dt = np.maximum(times[d] - tr.t[r], 0.0)
-        HF = H.copy()
-        HF[:, :, 1] += dt[:, None] * H[:, :, 0]
-        HF[:, :, 3] += dt[:, None] * H[:, :, 2]
-        _, R = batch.measurement()
-        Rd = R[d] if extra is None else R[d] + extra
-        HtRinv = HF.mT @ inv_small(Rd)[0]
         starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
-        Y = np.add.reduceat(HtRinv @ HF, starts, axis=0)
-        y = np.add.reduceat((HtRinv @ nu[:, :, None])[:, :, 0], starts, axis=0)
-        rows = r[starts]
-        P0 = tr.P[rows]
-        # (P^-1 + Y)^-1 = (I + P Y)^-1 P, without inverting P.
-        Pu = np.linalg.solve(EYE4 + P0 @ Y, P0)
-        Pu = 0.5 * (Pu + Pu.mT)
-        xu = tr.x[rows] + (Pu @ y[:, :, None])[:, :, 0]
-        last = np.maximum.reduceat(times[d], starts)
-        step = np.maximum(last - tr.t[rows], 0.0)
-        tr.x[rows], tr.P[rows] = predict(xu, Pu, step, self._q(self._slow(rows)))
-        tr.t[rows] = np.maximum(tr.t[rows], last)
+        q_rows = self._q(self._slow(r[starts]))
+        _, R = batch.measurement()
+        none = np.zeros((0, *R.shape[1:]))
+        # Compiled, in place: a few dozen small matrices a second, where numpy's per-call
+        # cost was most of the time (tests/fusion/test_update.py holds it to the numpy form).
+        information_update(
+            tr.x,
+            tr.P,
+            tr.t,
+            r,
+            d,
+            pairs.H[p],
+            pairs.nu[p],
+            batch.times(),
+            R,
+            none if extra is None else extra,
+            starts,
+            q_rows,
+        )
 
     def _log_evidence(self, likelihood: FloatArray) -> FloatArray:
         w = self.config.class_evidence_weight

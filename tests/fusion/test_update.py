@@ -24,3 +24,80 @@ def test_matches_textbook_update() -> None:
         assert xu[n] == pytest.approx(x[n] + K @ nu[n])
         assert Pu[n] == pytest.approx((np.eye(4) - K @ H[n]) @ P[n], rel=1e-6, abs=1e-9)
         assert Pu[n] == pytest.approx(Pu[n].T)
+
+
+def _numpy_information_update(
+    x: np.ndarray,
+    P: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    d: np.ndarray,
+    H: np.ndarray,
+    nu: np.ndarray,
+    times: np.ndarray,
+    R: np.ndarray,
+    extra: np.ndarray | None,
+    q_rows: np.ndarray,
+) -> None:
+    """The numpy form `information_update` was compiled from (in place)."""
+    from borderwatch.fusion.linalg import inv_small
+    from borderwatch.fusion.motion import predict
+
+    dt = np.maximum(times[d] - t[r], 0.0)
+    HF = H.copy()
+    HF[:, :, 1] += dt[:, None] * H[:, :, 0]
+    HF[:, :, 3] += dt[:, None] * H[:, :, 2]
+    Rd = R[d] if extra is None else R[d] + extra
+    HtRinv = HF.mT @ inv_small(Rd)[0]
+    starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
+    Y = np.add.reduceat(HtRinv @ HF, starts, axis=0)
+    y = np.add.reduceat((HtRinv @ nu[:, :, None])[:, :, 0], starts, axis=0)
+    rows = r[starts]
+    P0 = P[rows]
+    Pu = np.linalg.solve(np.eye(4) + P0 @ Y, P0)
+    Pu = 0.5 * (Pu + Pu.mT)
+    xu = x[rows] + (Pu @ y[:, :, None])[:, :, 0]
+    last = np.maximum.reduceat(times[d], starts)
+    step = np.maximum(last - t[rows], 0.0)
+    x[rows], P[rows] = predict(xu, Pu, step, q_rows)
+    t[rows] = np.maximum(t[rows], last)
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("with_extra", [False, True])
+@pytest.mark.parametrize("seed", range(12))
+def test_the_compiled_information_update_is_the_numpy_one(
+    m: int, with_extra: bool, seed: int
+) -> None:
+    from borderwatch.fusion.update import information_update
+
+    rng = np.random.default_rng(seed)
+    n_tracks, n_dets = 9, 14
+    x = rng.normal(0.0, 100.0, (n_tracks, 4))
+    A = rng.normal(size=(n_tracks, 4, 4))
+    P = A @ A.mT * rng.uniform(1.0, 100.0, (n_tracks, 1, 1)) + np.eye(4)
+    t = rng.uniform(-1.0, 0.0, n_tracks)
+    # Tracks with two or three detections each, sorted by track.
+    r = np.sort(np.repeat(rng.choice(n_tracks, 5, replace=False), rng.integers(2, 4, 5)))
+    d = rng.choice(n_dets, len(r), replace=False)
+    H = rng.normal(0.0, 0.01, (len(r), m, 4))
+    nu = rng.normal(0.0, 1.0, (len(r), m))
+    times = rng.uniform(0.0, 1.0, n_dets)
+    B = rng.normal(size=(n_dets, m, m))
+    R = B @ B.mT + np.eye(m)
+    extra = np.abs(rng.normal(size=(len(r), 1, 1))) * np.eye(m)[None] if with_extra else None
+    starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
+    q_rows = rng.choice([0.05, 2.0], len(starts))
+    want = (x.copy(), P.copy(), t.copy())
+    _numpy_information_update(*want, r, d, H, nu, times, R, extra, q_rows)
+    got = (x.copy(), P.copy(), t.copy())
+    none = np.zeros((0, m, m))
+    information_update(
+        *got, r, d, H, nu, times, R, none if extra is None else extra, starts, q_rows
+    )
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    # Rows no pair names are untouched.
+    other = np.setdiff1d(np.arange(n_tracks), r)
+    assert (got[0][other] == x[other]).all()
+    assert (got[1][other] == P[other]).all()
