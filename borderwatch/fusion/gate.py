@@ -172,7 +172,7 @@ def _bearing_sensors(batch: MeasurementBatch) -> tuple[FloatArray, FloatArray, i
     return None
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _polar_pairs(  # type: ignore[no-untyped-def]
     x, P, t, q, pts, times, sx, sy, z, R, m, gate_d2, sigmas, spread, t_max, margin_m
 ):

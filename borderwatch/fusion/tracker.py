@@ -35,7 +35,7 @@ from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 from borderwatch.fusion.score import hit_log_ratio
 from borderwatch.fusion.tracks import CONFIRMED, TENTATIVE, TrackTable
-from borderwatch.fusion.update import information_update, kalman_update
+from borderwatch.fusion.update import kalman_update, update_matched
 from borderwatch.geo.groups import components
 
 __all__ = ["Tracker", "TrackerConfig", "speed_likelihood"]
@@ -201,8 +201,8 @@ class Tracker:
         doubt: FloatArray | None = None,
     ) -> None:
         """Kalman-update each matched track with its detections (a track seen by two sensors
-        with both at once: `_update_many`); `doubt` (per matched pair, or None) is added to
-        the detection's R."""
+        with both at once); `doubt` (per matched pair, or None) is added to the detection's
+        R."""
         tr = self.tracks
         soft = np.zeros(len(tr), bool)
         if (
@@ -220,32 +220,33 @@ class Tracker:
         if len(r_all):
             order = np.argsort(r_all, kind="stable")
             r_all, d_all = r_all[order], d_all[order]
-            e_all = e_all[order] if e_all is not None else None
             starts = np.flatnonzero(np.concatenate(([True], r_all[1:] != r_all[:-1])))
-            size = np.diff(np.append(starts, len(r_all)))
-            one = np.repeat(size == 1, size)
             _, R = batch.measurement()
-            if one.any():
-                # A track with one detection: the gate predicted it to that detection's time
-                # and measured it there, from this very state; the same numbers serve here.
-                r, d = r_all[one], d_all[one]
-                p = pairs.index(r, d, len(batch))
-                Rd, S = R[d], pairs.S[p]
-                if e_all is not None:
-                    Rd, S = Rd + e_all[one], S + e_all[one]
-                tr.x[r], tr.P[r] = kalman_update(
-                    pairs.xp[p], pairs.Pp[p], pairs.H[p], Rd, pairs.nu[p], S
-                )
-                tr.t[r] = np.maximum(tr.t[r], batch.times()[d])
-            if not one.all():
-                many = ~one
-                self._update_many(
-                    pairs,
-                    r_all[many],
-                    d_all[many],
-                    batch,
-                    e_all[many] if e_all is not None else None,
-                )
+            extra = np.zeros((0, *R.shape[1:])) if e_all is None else e_all[order]
+            # Compiled, in place (fusion/update.py): a track with one detection takes the
+            # Kalman update from the gate's own numbers, one with several (overlapping
+            # radars in one second) takes them all at once in information form, at its own
+            # time, then is predicted on to its last detection. The process noise over
+            # that (sub-second) step is left out of R, as small against it as q dt^3 / 3
+            # is against a radar's 10 m.
+            update_matched(
+                tr.x,
+                tr.P,
+                tr.t,
+                r_all,
+                d_all,
+                pairs.index(r_all, d_all, len(batch)),
+                pairs.xp,
+                pairs.Pp,
+                pairs.H,
+                pairs.nu,
+                pairs.S,
+                R,
+                extra,
+                batch.times(),
+                starts,
+                self._q(self._slow(r_all[starts])),
+            )
         np.add.at(tr.hits, rows, 1)  # a track seen by two sensors scores two hits
         if batch.places and len(rows):
             p = pairs.index(rows, dets, len(batch))
@@ -259,45 +260,6 @@ class Tracker:
             ids = tr.id[rows].tolist()
             for tid, d in zip(ids, dets.tolist(), strict=True):
                 self.evidence[tid].append(batch.keys[d])
-
-    def _update_many(
-        self,
-        pairs: Pairs,
-        r: IntArray,
-        d: IntArray,
-        batch: MeasurementBatch,
-        extra: FloatArray | None,
-    ) -> None:
-        """Tracks with several detections in the batch (seen by two or three overlapping
-        radars in one second), each updated with all of them at once, in information form,
-        at the track's own time: a detection dt after it measures F(dt) x, so its Jacobian is
-        H F(dt), linearised where the gate predicted the track to (its nu and H). Then the
-        track is predicted on to its last detection. One pass for every such track, where a
-        sequential filter takes one round of predict-measure-update per detection; the
-        process noise over the (sub-second) dt is left out of R, as small against it as
-        q dt^3 / 3 is against a radar's 10 m."""
-        tr = self.tracks
-        p = pairs.index(r, d, len(batch))
-        starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
-        q_rows = self._q(self._slow(r[starts]))
-        _, R = batch.measurement()
-        none = np.zeros((0, *R.shape[1:]))
-        # Compiled, in place: a few dozen small matrices a second, where numpy's per-call
-        # cost was most of the time (tests/fusion/test_update.py holds it to the numpy form).
-        information_update(
-            tr.x,
-            tr.P,
-            tr.t,
-            r,
-            d,
-            pairs.H[p],
-            pairs.nu[p],
-            batch.times(),
-            R,
-            none if extra is None else extra,
-            starts,
-            q_rows,
-        )
 
     def _log_evidence(self, likelihood: FloatArray) -> FloatArray:
         w = self.config.class_evidence_weight

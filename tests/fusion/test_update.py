@@ -66,10 +66,10 @@ def _numpy_information_update(
 @pytest.mark.parametrize("m", [1, 2])
 @pytest.mark.parametrize("with_extra", [False, True])
 @pytest.mark.parametrize("seed", range(12))
-def test_the_compiled_information_update_is_the_numpy_one(
+def test_several_detections_of_a_track_update_it_as_the_numpy_information_form_does(
     m: int, with_extra: bool, seed: int
 ) -> None:
-    from borderwatch.fusion.update import information_update
+    from borderwatch.fusion.update import update_matched
 
     rng = np.random.default_rng(seed)
     n_tracks, n_dets = 9, 14
@@ -92,8 +92,22 @@ def test_the_compiled_information_update_is_the_numpy_one(
     _numpy_information_update(*want, r, d, H, nu, times, R, extra, q_rows)
     got = (x.copy(), P.copy(), t.copy())
     none = np.zeros((0, m, m))
-    information_update(
-        *got, r, d, H, nu, times, R, none if extra is None else extra, starts, q_rows
+    k = len(r)
+    update_matched(
+        *got,
+        r,
+        d,
+        np.arange(k),
+        np.zeros((k, 4)),  # the gate's predictions: only a lone detection's update uses them
+        np.zeros((k, 4, 4)),
+        H,
+        nu,
+        np.zeros((k, m, m)),
+        R,
+        none if extra is None else extra,
+        times,
+        starts,
+        q_rows,
     )
     for a, b in zip(got, want, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
@@ -101,3 +115,54 @@ def test_the_compiled_information_update_is_the_numpy_one(
     other = np.setdiff1d(np.arange(n_tracks), r)
     assert (got[0][other] == x[other]).all()
     assert (got[1][other] == P[other]).all()
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("with_extra", [False, True])
+def test_a_lone_detection_updates_its_track_as_kalman_update_does(m: int, with_extra: bool) -> None:
+    """Pairs alone in their group take `kalman_update` from the gate's numbers (with the
+    extra covariance added to R and S), written into their track's row."""
+    from borderwatch.fusion.update import update_matched
+
+    rng = np.random.default_rng(7 + m)
+    n_tracks, k = 8, 5
+    x = rng.normal(0.0, 100.0, (n_tracks, 4))
+    A = rng.normal(size=(n_tracks, 4, 4))
+    P = A @ A.mT + np.eye(4)
+    t = rng.uniform(-1.0, 0.0, n_tracks)
+    r = np.sort(rng.choice(n_tracks, k, replace=False))
+    d = rng.permutation(k)
+    B = rng.normal(size=(k, 4, 4))
+    xp, Pp = rng.normal(0.0, 100.0, (k, 4)), B @ B.mT + np.eye(4)
+    H = rng.normal(0.0, 0.1, (k, m, 4))
+    C = rng.normal(size=(k, m, m))
+    R = C @ C.mT + np.eye(m)
+    nu = rng.normal(size=(k, m))
+    extra = np.abs(rng.normal(size=(k, 1, 1))) * np.eye(m)[None] if with_extra else None
+    Rd = R[d] if extra is None else R[d] + extra
+    S = H @ Pp @ H.mT + R[d]
+    S_used = S if extra is None else S + extra
+    want_x, want_P = kalman_update(xp, Pp, H, Rd, nu, S_used)
+    times = rng.uniform(0.0, 1.0, k)
+    got_x, got_P, got_t = x.copy(), P.copy(), t.copy()
+    update_matched(
+        got_x,
+        got_P,
+        got_t,
+        r,
+        d,
+        np.arange(k),
+        xp,
+        Pp,
+        H,
+        nu,
+        S,
+        R,
+        np.zeros((0, m, m)) if extra is None else extra,
+        times,
+        np.arange(k),
+        np.zeros(k),
+    )
+    np.testing.assert_allclose(got_x[r], want_x, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got_P[r], want_P, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(got_t[r], np.maximum(t[r], times[d]))
