@@ -14,6 +14,7 @@ follows the number of gated pairs rather than tracks x detections.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_array
@@ -70,15 +71,6 @@ def assign(
     return np.concatenate((i[take], ri)), np.concatenate((j[take], rj))
 
 
-def _where(keys: IntArray, table: IntArray) -> IntArray:
-    """Index of each key in the sorted `table`, -1 where it is not there."""
-    if len(table) == 0:
-        return np.full(len(keys), -1, np.int64)
-    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    found: IntArray = np.where(table[at] == keys, at, -1)
-    return found
-
-
 def swap_spread(
     pairs: Pairs,
     rows: IntArray,
@@ -105,48 +97,99 @@ def swap_spread(
     `eligible` (a bool per track row) take none and count as no one's rival. Returns
     (K, m, m) aligned with `rows`, or None when no pair is in doubt.
     """
-    ok = eligible[rows]
-    if ok.sum() < 2:
-        return None
+    # Compiled (numba): a second's pairs are a few dozen, where the two dozen array
+    # operations this takes in numpy cost more than the work (tests/fusion/test_associate.py
+    # holds it to the numpy form).
+    out, found = _swap_spread(
+        pairs.i,
+        pairs.j,
+        pairs.d2 + pairs.logdet,
+        pairs.nu,
+        rows,
+        dets,
+        n_dets,
+        sensor,
+        eligible,
+        weight,
+    )
+    return out if found else None
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _find(table, key):  # type: ignore[no-untyped-def]
+    """Index of `key` in the sorted `table`, -1 where it is not there."""
+    if table.shape[0] == 0:
+        return -1
+    at = min(np.searchsorted(table, key), table.shape[0] - 1)
+    return at if table[at] == key else -1
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _swap_spread(pi, pj, cost, nu, rows, dets, n_dets, sensor, eligible, weight):  # type: ignore[no-untyped-def]
+    """`swap_spread`'s work: (K, m, m) and whether any pair is in doubt."""
+    m = nu.shape[1]
+    n_rows = rows.shape[0]
+    out = np.zeros((n_rows, m, m))
+    n_ok = 0
+    for a in range(n_rows):
+        if eligible[rows[a]]:
+            n_ok += 1
+    if n_ok < 2:
+        return out, False
     # A swap needs two detections each gated by two eligible tracks: usually there are none.
-    shared = np.bincount(pairs.j[eligible[pairs.i]], minlength=n_dets) >= 2
-    if shared.sum() < 2:
-        return None
-    r_ok, d_ok = rows[ok], dets[ok]
+    gated_by = np.zeros(n_dets, np.int64)
+    for p in range(pi.shape[0]):
+        if eligible[pi[p]]:
+            gated_by[pj[p]] += 1
+    shared = 0
+    for d in range(n_dets):
+        if gated_by[d] >= 2:
+            shared += 1
+    if shared < 2:
+        return out, False
     owner = np.full(n_dets, -1, np.int64)
-    owner[d_ok] = r_ok
-    # Rivals: another eligible track gating a detection that `owner` took.
-    r = owner[pairs.j]
-    rival = (r >= 0) & (r != pairs.i) & eligible[pairs.i]
-    if not rival.any():
-        return None
-    kd = np.flatnonzero(rival)
-    k, d, r = pairs.i[kd], pairs.j[kd], r[kd]
-    # The rival's own detection from the same sensor ...
-    n_s = int(sensor.max()) + 1
-    key = r_ok * n_s + sensor[d_ok]
-    order = np.argsort(key)
-    slot = _where(k * n_s + sensor[d], key[order])
-    keep = slot >= 0
-    kd, k, d, r, slot = kd[keep], k[keep], d[keep], r[keep], slot[keep]
-    d2 = d_ok[order][slot]
-    # ... which r must gate too for the swap to be possible.
-    pair_key = pairs.i * n_dets + pairs.j
-    rd2 = _where(r * n_dets + d2, pair_key)
-    keep = rd2 >= 0
-    if not keep.any():
-        return None
-    kd, k, d, r, d2, rd2 = kd[keep], k[keep], d[keep], r[keep], d2[keep], rd2[keep]
-    rd = _where(r * n_dets + d, pair_key)
-    kd2 = _where(k * n_dets + d2, pair_key)
-    cost = pairs.d2 + pairs.logdet
-    swap = cost[rd2] + cost[kd] - cost[rd] - cost[kd2]
-    p = 0.5 * (1.0 - np.tanh(0.25 * swap))  # 1 / (1 + e^(swap/2)), without overflow
-    delta = pairs.nu[rd] - pairs.nu[kd]  # z - zhat_r - (z - zhat_k): wrap handled there
-    spread = (weight * p * (1.0 - p))[:, None, None] * delta[:, :, None] * delta[:, None, :]
-    m = pairs.nu.shape[1]
+    n_s = sensor.max() + 1
+    keys = np.empty(n_ok, np.int64)
+    own_det = np.empty(n_ok, np.int64)
+    c = 0
+    for a in range(n_rows):
+        if eligible[rows[a]]:
+            owner[dets[a]] = rows[a]
+            keys[c] = rows[a] * n_s + sensor[dets[a]]
+            own_det[c] = dets[a]
+            c += 1
+    order = np.argsort(keys)
+    keys = keys[order]
+    own_det = own_det[order]
+    pair_key = pi * n_dets + pj
     per_det = np.zeros((n_dets, m, m))
-    np.add.at(per_det, d, spread)  # the swap is found from both sides: d2's comes then
-    out: FloatArray = per_det[dets]
-    out[~ok] = 0.0
-    return out
+    delta = np.empty(m)
+    found = False
+    for kd in range(pi.shape[0]):
+        k, d = pi[kd], pj[kd]
+        r = owner[d]
+        if r < 0 or r == k or not eligible[k]:
+            continue
+        # The rival's own detection from the same sensor, which r must gate too.
+        slot = _find(keys, k * n_s + sensor[d])
+        if slot < 0:
+            continue
+        d2 = own_det[slot]
+        rd2 = _find(pair_key, r * n_dets + d2)
+        if rd2 < 0:
+            continue
+        rd = _find(pair_key, r * n_dets + d)
+        kd2 = _find(pair_key, k * n_dets + d2)
+        swap = cost[rd2] + cost[kd] - cost[rd] - cost[kd2]
+        p = 0.5 * (1.0 - np.tanh(0.25 * swap))  # 1 / (1 + e^(swap/2)), without overflow
+        w = weight * p * (1.0 - p)
+        for a in range(m):
+            delta[a] = nu[rd, a] - nu[kd, a]  # z - zhat_r - (z - zhat_k): wrap handled there
+        for a in range(m):
+            for b in range(m):
+                per_det[d, a, b] += w * delta[a] * delta[b]
+        found = True
+    for a in range(n_rows):
+        if eligible[rows[a]]:
+            out[a] = per_det[dets[a]]
+    return out, found

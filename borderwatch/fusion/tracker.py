@@ -29,6 +29,7 @@ from scipy.spatial import cKDTree
 from borderwatch.arrays import BoolArray, FloatArray, IntArray, unique_inverse
 from borderwatch.fusion.associate import assign, swap_spread
 from borderwatch.fusion.gate import Pairs, gate
+from borderwatch.fusion.initiate import fuse_clusters, same_target_dense
 from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.linalg import inv_small
 from borderwatch.fusion.measurements import MeasurementBatch
@@ -331,24 +332,7 @@ class Tracker:
         xy, cov = xy_all[idx], cov_all[idx]
         label = self._same_target(xy, cov, batch.sensors()[idx])
         n = int(label.max()) + 1
-        # Fuse each cluster: P = (sum C_i^-1)^-1, mean = P sum C_i^-1 z_i.
-        info, _ = inv_small(cov)
-        info_sum = np.zeros((n, 2, 2))
-        np.add.at(info_sum, label, info)
-        vec = np.zeros((n, 2))
-        np.add.at(vec, label, (info @ xy[:, :, None])[:, :, 0])
-        pos_cov, _ = inv_small(info_sum)
-        pos = (pos_cov @ vec[:, :, None])[:, :, 0]
-        x = np.zeros((n, 4))
-        x[:, 0], x[:, 2] = pos[:, 0], pos[:, 1]
-        P = np.zeros((n, 4, 4))
-        P[:, 0, 0], P[:, 0, 2], P[:, 2, 0], P[:, 2, 2] = (
-            pos_cov[:, 0, 0],
-            pos_cov[:, 0, 1],
-            pos_cov[:, 1, 0],
-            pos_cov[:, 1, 1],
-        )
-        P[:, 1, 1] = P[:, 3, 3] = self.config.init_speed_sigma_mps**2
+        x, P = fuse_clusters(xy, cov, label, n, self.config.init_speed_sigma_mps**2)
         lc = np.zeros((n, 4))
         np.add.at(lc, label, self._log_evidence(batch.likelihoods()[idx]))
         ids = self.tracks.add(x, P, batch.time_s, self._floored(lc))
@@ -373,18 +357,15 @@ class Tracker:
         alone: IntArray = np.arange(n, dtype=np.int64)
         if n == 1 or np.all(sensor == sensor[0]):
             return alone
+        if n <= SAME_TARGET_DENSE:
+            # Every distance, compiled: a second's free plots are a few dozen.
+            dense: IntArray = same_target_dense(xy, cov, sensor, self.config.gate_d2)
+            return dense
         # The trace bounds the largest eigenvalue: a radius no smaller than the gate's.
         spread = float(np.sqrt(np.max(cov[:, 0, 0] + cov[:, 1, 1])))
         radius = np.sqrt(self.config.gate_d2 * 2.0) * spread
-        if n <= SAME_TARGET_DENSE:
-            # Every distance: a second's free plots are a few dozen, where building a tree
-            # costs more than all of them (the order of the pairs does not change the labels).
-            dx = xy[:, 0, None] - xy[None, :, 0]
-            dy = xy[:, 1, None] - xy[None, :, 1]
-            a, b = np.nonzero(np.triu(dx * dx + dy * dy <= radius * radius, 1))
-        else:
-            pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
-            a, b = pairs[:, 0], pairs[:, 1]
+        pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
+        a, b = pairs[:, 0], pairs[:, 1]
         if len(a) == 0:
             return alone
         keep = sensor[a] != sensor[b]
