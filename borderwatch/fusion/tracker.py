@@ -31,7 +31,7 @@ from borderwatch.fusion.associate import assign, swap_spread
 from borderwatch.fusion.gate import Pairs, gate
 from borderwatch.fusion.jpda import mixture_update, pda_weights
 from borderwatch.fusion.linalg import inv_small
-from borderwatch.fusion.maneuver import bias_average, bias_statistic, whiten
+from borderwatch.fusion.maneuver import fold_innovations, scaled_q
 from borderwatch.fusion.measurements import MeasurementBatch
 from borderwatch.fusion.motion import predict
 from borderwatch.fusion.score import hit_log_ratio
@@ -167,8 +167,14 @@ class Tracker:
         q: FloatArray = np.where(slow, c.q_slow, c.q_fast)
         if c.maneuver_threshold != math.inf:
             tr = self.tracks
-            high = bias_statistic(tr.bias[rows], c.maneuver_memory) > c.maneuver_threshold
-            q = np.where(high & (tr.status[rows] == CONFIRMED), q * c.maneuver_q_gain, q)
+            q = scaled_q(
+                q,
+                tr.bias[rows],
+                tr.status[rows] == CONFIRMED,
+                c.maneuver_memory,
+                c.maneuver_threshold,
+                c.maneuver_q_gain,
+            )
         return q
 
     def _predict(self, t: float, q: FloatArray) -> None:
@@ -284,8 +290,9 @@ class Tracker:
             llr = hit_log_ratio(pairs.d2[p], pairs.logdet[p], batch.clutter()[dets], batch.pd)
             np.add.at(tr.score, rows, llr)
             if self.config.maneuver_threshold != math.inf and pairs.nu.shape[1] == 2:
-                u = whiten(pairs.nu[p], pairs.S[p])
-                bias_average(tr.bias, rows, u, self.config.maneuver_memory, len(tr))
+                fold_innovations(
+                    tr.bias, rows, pairs.nu[p], pairs.S[p], self.config.maneuver_memory
+                )
         np.maximum.at(tr.last_hit, rows, batch.times()[dets])
         if batch.places:
             np.maximum.at(tr.last_fix, rows, batch.times()[dets])

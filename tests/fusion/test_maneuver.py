@@ -11,7 +11,13 @@ import pytest
 
 from borderwatch.arrays import FloatArray
 from borderwatch.fusion import RadarBatch, Tracker, TrackerConfig
-from borderwatch.fusion.maneuver import bias_average, bias_statistic, whiten
+from borderwatch.fusion.maneuver import (
+    bias_average,
+    bias_statistic,
+    fold_innovations,
+    scaled_q,
+    whiten,
+)
 
 
 def radar_scan(t: float, pts: np.ndarray, rng: np.random.Generator) -> RadarBatch:
@@ -72,6 +78,25 @@ def test_the_statistic_is_chi_square_2_on_white_noise_and_grows_with_a_bias() ->
     for _ in range(40):
         bias_average(biased, np.array([0]), np.array([[1.5, 0.0]]), memory, 1)
     assert bias_statistic(biased, memory)[0] == pytest.approx(1.5**2 * 1.7 / 0.3, rel=1e-3)
+
+
+def test_the_compiled_forms_are_the_numpy_forms() -> None:
+    rng = np.random.default_rng(4)
+    for n, k in ((1, 1), (6, 9), (40, 30)):
+        bias = rng.normal(size=(n, 2))
+        rows = rng.integers(0, n, k)  # tracks seen twice or more in the batch as well
+        a = rng.normal(size=(k, 2, 2))
+        S = a @ a.transpose(0, 2, 1) + 0.1 * np.eye(2)
+        nu = rng.normal(size=(k, 2)) * 3.0
+        want = bias.copy()
+        bias_average(want, rows, whiten(nu, S), 0.7, n)
+        fold_innovations(bias, rows, nu, S, 0.7)
+        assert bias == pytest.approx(want, rel=1e-12, abs=1e-12)
+        q = rng.uniform(0.01, 1.0, n)
+        confirmed = rng.random(n) < 0.7
+        high = bias_statistic(bias, 0.7) > 1.0
+        want_q = np.where(high & confirmed, q * 10.0, q)
+        assert scaled_q(q, bias, confirmed, 0.7, 1.0, 10.0) == pytest.approx(want_q, rel=1e-15)
 
 
 def _vehicle(t: float) -> np.ndarray:
