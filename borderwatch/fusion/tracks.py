@@ -29,6 +29,7 @@ COLUMNS = (
     "logc",
     "friendly_until",
     "score",
+    "bias",
 )
 
 
@@ -40,7 +41,8 @@ class TrackTable:
     bearing alone) times, s; `logc` (N, 4) log class posterior in `CLASSES` order (up to a
     constant); `friendly_until` time (s) until which a patrol's report vouches for it; `score`
     the summed log likelihood ratio, target against clutter, of its updates after the first
-    (the track score the confirmation test reads)."""
+    (the track score the confirmation test reads); `bias` (N, 2) the fading average of its placing
+    updates' whitened innovations (see `maneuver`)."""
 
     x: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     P: FloatArray = field(default_factory=lambda: np.zeros((0, 4, 4)))
@@ -54,6 +56,7 @@ class TrackTable:
     logc: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     friendly_until: FloatArray = field(default_factory=lambda: np.zeros(0))
     score: FloatArray = field(default_factory=lambda: np.zeros(0))
+    bias: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
     next_id: int = 1
 
     def __len__(self) -> int:
@@ -77,6 +80,7 @@ class TrackTable:
         self.logc = np.concatenate([self.logc, logc])
         self.friendly_until = np.concatenate((self.friendly_until, np.full(k, -np.inf)))
         self.score = np.concatenate((self.score, np.zeros(k)))
+        self.bias = np.concatenate((self.bias, np.zeros((k, 2))))
         return ids
 
     def copy(self) -> TrackTable:

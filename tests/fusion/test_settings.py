@@ -114,12 +114,16 @@ MOVED: dict[str, Any] = {
     "init_speed_sigma_mps": 2.0,
     "confirm_hits": 6,
     "confirm_window_s": 1.5,
+    "confirm_late_window_s": 12.0,
     "confirm_score": 30.0,
     "tentative_coast_s": 0.5,
     "coast_s": 1.5,
     "coast_bearing_only_s": 2.0,
     "class_evidence_weight": 1.0,
     "class_floor": 1.0,
+    "maneuver_threshold": 1.0,
+    "maneuver_q_gain": 200.0,
+    "maneuver_memory": 0.1,
     "evidence_kept": 2,
 }
 
