@@ -26,7 +26,7 @@ trots at the berm (a jackal, a dog, a camel) the radar still sees, so a fibre tr
 is most likely the crawler, and may be his only trace (`line_breach`). With the radar down
 too (a tower out) a trigger there is as likely an animal no sensor sees: on `nuisance-mix`
 (seeds 1 and 3-10) 4 such triggers, all jackals and dogs, during its tower's outage, with
-the next tower's radar 7 km off and tracking none of them. There, as on a degraded
+the next tower's radar 7 km and more off and tracking none of them. There, as on a degraded
 stretch, the fibre's own evidence must say person or vehicle.
 
 A confirmer *works* at time t while its last own health report is neither `down` nor
