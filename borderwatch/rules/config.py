@@ -72,6 +72,7 @@ class LineBreach(_Section, frozen=True):
     degraded_mode: bool = True
     degraded_priority: Priority = 2
     degraded_window_s: Pos = 300.0
+    outage_threat_min: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.0
     ours_radius_m: Pos = 100.0
     stretch_m: Annotated[float, msgspec.Meta(ge=10.0, le=5000.0)] = 100.0
 

@@ -12,6 +12,23 @@ stretch's *confirmers*, from the site layout (`geo.sites`), are:
 - each ground sensor whose real footstep range (the far end of `person_radius_m`) reaches
   the stretch; in the default layout they stand 340 m and more from the line: none does.
 
+A stretch's *watchers* are the sensors that would see a person crawling over it: the radar
+cannot (a crawler's radial speed is under its Doppler floor; it confirms a trigger only
+through a track it held as they walked in), nor a camera that only detects him (its frames
+are a blur it cannot class, and a camera confirms only what it says is a person or a vehicle
+at `[rules.sightings] threat_min`). They are the cameras that *recognise* a person there
+(Johnson, 8 pixels on 0.75 m: 0.75 / (8 x IFOV), 2.3 km for the default camera) and the
+ground sensors within footstep range. A stretch whose watchers are all down or silent while
+one of them was heard before, and a radar as near (`RECOGNISE_M`) still works, is *out*
+(`out_at`): the
+adversary waits for the camera to go and crawls over under the radar's floor; what walks or
+trots at the berm (a jackal, a dog, a camel) the radar still sees, so a fibre trigger there
+is most likely the crawler, and may be his only trace (`line_breach`). With the radar down
+too (a tower out) a trigger there is as likely an animal no sensor sees: on `nuisance-mix`
+(seeds 1 and 3-10) 4 such triggers, all jackals and dogs, during its tower's outage, with
+the next tower's radar 7 km and more off and tracking none of them. There, as on a degraded
+stretch, the fibre's own evidence must say person or vehicle.
+
 A confirmer *works* at time t while its last own health report is neither `down` nor
 `tampered` and it has been heard (any message) within `missed_heartbeats` of its kind's
 heartbeat period (`[rules.sensors]`); one never heard works for that long after the engine
@@ -43,6 +60,10 @@ __all__ = ["PERSON_DIM_M", "BermCoverage", "Stretch"]
 # it is detected half the time (Johnson criteria): what the twin's camera uses too.
 PERSON_DIM_M = 0.75
 N50_DETECT_PX = 2.0
+N50_RECOGNISE_PX = 8.0
+# A radar this near a stretch (the default camera's recognition range, 2.3 km) tracks what
+# walks or trots there (a jackal, a dog) with its Pd at its best.
+RECOGNISE_M = PERSON_DIM_M / (N50_RECOGNISE_PX * 0.04e-3)
 DOWN = frozenset({"down", "tampered"})
 
 
@@ -57,6 +78,8 @@ class Stretch:
     x: float
     y: float
     confirmers: tuple[str, ...]
+    watchers: tuple[str, ...] = ()  # those that would see a crawler there (module doc)
+    near_radars: tuple[str, ...] = ()  # radars as near as the watching cameras (module doc)
 
 
 class BermCoverage:
@@ -89,7 +112,7 @@ class BermCoverage:
             edges = np.minimum(np.arange(n + 1) * stretch_m, sector.length_m)
             mids = shapely.line_interpolate_point(sector.line, (edges[:-1] + edges[1:]) / 2.0)
             xy = shapely.get_coordinates(mids)
-            who = self._confirmers(layout, xy, sector.line, edges)
+            who, near, close = self._confirmers(layout, xy, sector.line, edges)
             self.lines.append((sector.id, sector.line, len(self.stretches), n))
             for k in range(n):
                 self.stretches.append(
@@ -100,6 +123,8 @@ class BermCoverage:
                         float(xy[k, 0]),
                         float(xy[k, 1]),
                         tuple(sorted(who[k])),
+                        tuple(sorted(near[k])),
+                        tuple(sorted(close[k])),
                     )
                 )
         self.heard: dict[str, float] = {} if heard is None else heard
@@ -108,10 +133,13 @@ class BermCoverage:
 
     def _confirmers(
         self, layout: Layout, xy: FloatArray, line: LineString, edges: FloatArray
-    ) -> list[set[str]]:
-        """The confirmers of each stretch (middles `xy`, (n, 2))."""
+    ) -> tuple[list[set[str]], list[set[str]], list[set[str]]]:
+        """The confirmers, the watchers and the near radars of each stretch (middles `xy`,
+        (n, 2))."""
         n: int = len(xy)
         who: list[set[str]] = [set() for _ in range(n)]
+        near: list[set[str]] = [set() for _ in range(n)]
+        close: list[set[str]] = [set() for _ in range(n)]
         open_sky: BoolArray = ~layout.shadowed(xy[:, 0], xy[:, 1])
         for site in layout.towers:
             spec = site.spec
@@ -122,8 +150,11 @@ class BermCoverage:
             radar = spec.radar
             if radar is not None:
                 self.kind[f"{site.id}-R"] = "radar"
-                for k in np.flatnonzero(radar.covers(r, az, "person") & open_sky):
+                covered = radar.covers(r, az, "person") & open_sky
+                for k in np.flatnonzero(covered):
                     who[k].add(f"{site.id}-R")
+                for k in np.flatnonzero(covered & (r <= RECOGNISE_M)):
+                    close[k].add(f"{site.id}-R")
             if spec.camera is not None:
                 self.kind[f"{site.id}-C"] = "camera"
                 reach = min(
@@ -135,6 +166,9 @@ class BermCoverage:
                 seen = (r <= reach) & in_field(az, center, width) & open_sky
                 for k in np.flatnonzero(seen):
                     who[k].add(f"{site.id}-C")
+                knows = PERSON_DIM_M / (N50_RECOGNISE_PX * spec.camera.ifov_mrad * 1e-3)
+                for k in np.flatnonzero(seen & (r <= min(knows, spec.camera.range_m))):
+                    near[k].add(f"{site.id}-C")
         for site in layout.ugs:
             if not isinstance(site.spec, UgsSpec) or not isinstance(site.geometry, Point):
                 continue
@@ -147,7 +181,8 @@ class BermCoverage:
                 piece = substring(line, float(edges[j]), float(edges[j + 1]))
                 if piece.distance(site.geometry) <= reach:
                     who[j].add(site.id)
-        return who
+                    near[j].add(site.id)
+        return who, near, close
 
     def heard_from(self, sensor_id: str, t_s: float) -> None:
         """Any message from a sensor at event time `t_s`."""
@@ -186,6 +221,19 @@ class BermCoverage:
         if stretch is None:
             return False
         return not any(self.works(sid, t_s) for sid in stretch.confirmers)
+
+    def out_at(self, x: float, y: float, t_s: float) -> bool:
+        """True where the stretch at (x, y) has watchers, none works at `t_s`, one of them
+        was heard before (an outage, not a sector never fielded), and a radar near it still
+        works (see the module doc: with it down too, the stretch is degraded)."""
+        stretch = self.stretch_at(x, y)
+        if stretch is None or not stretch.watchers:
+            return False
+        if any(self.works(sid, t_s) for sid in stretch.watchers):
+            return False
+        if not any(sid in self.heard for sid in stretch.watchers):
+            return False
+        return any(self.works(sid, t_s) for sid in stretch.near_radars)
 
     def blind_stretches(self, t_s: float) -> list[Stretch]:
         """Every stretch with no working confirmer at `t_s`."""

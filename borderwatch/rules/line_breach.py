@@ -137,8 +137,9 @@ class LineBreachRule:
             self.ours += 1
             return []
         if det.kind == "line":
-            if self._degraded(report):
-                alone = self._unconfirmed(report)
+            out_now = self._out(report)
+            if out_now or self._degraded(report):
+                alone = self._unconfirmed(report, out_now)
                 if alone is not None:
                     return [alone]
             self.pending.append(report)
@@ -192,14 +193,25 @@ class LineBreachRule:
             return False
         return self.coverage.degraded_at(trig.x, trig.y, trig.t_s)
 
-    def _unconfirmed(self, trig: _Report) -> Finding | None:
+    def _out(self, trig: _Report) -> bool:
+        """Whether the trigger is on a stretch whose watchers (the cameras that recognise a
+        person there, the ground sensors in footstep range) are all out now (`coverage`)."""
+        c = self.config
+        if not c.degraded_mode or self.coverage is None or self._repeat(trig):
+            return False
+        return self.coverage.out_at(trig.x, trig.y, trig.t_s)
+
+    def _unconfirmed(self, trig: _Report, out_now: bool = False) -> Finding | None:
         """The fibre alone on a degraded stretch: an alert once this trigger and the others
-        near it (`confirm_radius_m`, `degraded_window_s`) say person or vehicle together."""
+        near it (`confirm_radius_m`, `degraded_window_s`) say person or vehicle together,
+        at `threat_min`, or, where the stretch's watchers are out (`out_now`), at
+        `outage_threat_min`."""
         c = self.config
         self.blind = [b for b in self.blind if trig.t_s - b.t_s <= c.degraded_window_s]
         self.blind.append(trig)
         near = [b for b in self.blind if np.hypot(b.x - trig.x, b.y - trig.y) <= c.confirm_radius_m]
-        if threat_probability(b.lik for b in near) < self.threat_min:
+        bar = c.outage_threat_min if out_now else self.threat_min
+        if threat_probability(b.lik for b in near) < bar:
             return None
         self.blind = [b for b in self.blind if b not in near]
         self.alerted.append((trig.t_s, trig.x, trig.y))
