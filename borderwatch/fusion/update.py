@@ -86,6 +86,32 @@ def update_matched(  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
+def _mul(A, B):  # type: ignore[no-untyped-def]
+    """A @ B for small matrices, each element summed in index order."""
+    out = np.empty((A.shape[0], B.shape[1]))
+    for a in range(A.shape[0]):
+        for b in range(B.shape[1]):
+            v = 0.0
+            for c in range(A.shape[1]):
+                v += A[a, c] * B[c, b]
+            out[a, b] = v
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _mul_bt(A, B):  # type: ignore[no-untyped-def]
+    """A @ B.T for small matrices, each element summed in index order."""
+    out = np.empty((A.shape[0], B.shape[0]))
+    for a in range(A.shape[0]):
+        for b in range(B.shape[0]):
+            v = 0.0
+            for c in range(A.shape[1]):
+                v += A[a, c] * B[b, c]
+            out[a, b] = v
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _joseph(x, P, t, row, dk, pk, xp, Pp, H, nu, S, R, extra, k, times):  # type: ignore[no-untyped-def]
     """`kalman_update` for one pair, written into track `row`."""
     m = H.shape[1]
@@ -115,20 +141,7 @@ def _joseph(x, P, t, row, dk, pk, xp, Pp, H, nu, S, R, extra, k, times):  # type
         Si[0, 0] = 1.0 / s00
     Pk = Pp[pk]
     Hk = H[pk]
-    PHt = np.empty((4, m))
-    for a in range(4):
-        for b in range(m):
-            v = 0.0
-            for c in range(4):
-                v += Pk[a, c] * Hk[b, c]
-            PHt[a, b] = v
-    K = np.empty((4, m))
-    for a in range(4):
-        for b in range(m):
-            v = 0.0
-            for c in range(m):
-                v += PHt[a, c] * Si[c, b]
-            K[a, b] = v
+    K = _mul(_mul_bt(Pk, Hk), Si)
     for a in range(4):
         v = 0.0
         for c in range(m):
@@ -141,30 +154,7 @@ def _joseph(x, P, t, row, dk, pk, xp, Pp, H, nu, S, R, extra, k, times):  # type
             for c in range(m):
                 v -= K[a, c] * Hk[c, b]
             IKH[a, b] = v
-    M = np.empty((4, 4))
-    for a in range(4):
-        for b in range(4):
-            v = 0.0
-            for c in range(4):
-                v += IKH[a, c] * Pk[c, b]
-            M[a, b] = v
-    KR = np.empty((4, m))
-    for a in range(4):
-        for b in range(m):
-            v = 0.0
-            for c in range(m):
-                v += K[a, c] * Rd[c, b]
-            KR[a, b] = v
-    Pu = np.empty((4, 4))
-    for a in range(4):
-        for b in range(4):
-            v = 0.0
-            for c in range(4):
-                v += M[a, c] * IKH[b, c]
-            w = 0.0
-            for c in range(m):
-                w += KR[a, c] * K[b, c]
-            Pu[a, b] = v + w
+    Pu = _mul_bt(_mul(IKH, Pk), IKH) + _mul_bt(_mul(K, Rd), K)
     for a in range(4):
         for b in range(4):
             P[row, a, b] = 0.5 * (Pu[a, b] + Pu[b, a])
