@@ -105,7 +105,6 @@ class Sightings(_Section, frozen=True):
     threat_min: Annotated[float, msgspec.Meta(ge=0.5, le=1.0)] = 0.9
     min_seen_s: Annotated[float, msgspec.Meta(ge=0.0)] = 60.0
     min_bearings: Count = 5
-    min_sharp: Annotated[int, msgspec.Meta(ge=0)] = 3
     plot_tolerance_m: Pos = 60.0
     plot_window_s: Pos = 10.0
     plots_kept_s: Pos = 300.0

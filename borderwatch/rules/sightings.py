@@ -18,14 +18,13 @@ fast one, but cannot range. So:
   within `cluster_m` of each other along the line, it is where they are (their median). A
   clutter plot lands on the line by chance now and then; it does not stay at one range;
 - a sighting that says person or vehicle at `threat_min`, seen for `min_seen_s` and in
-  `min_bearings` bearings, `min_sharp` of them sharp (see `SHARP_SHARE`), placed, on the
-  Libyan side within `depth_m` of the line or on ours within `inside_m`, with no track that
-  may be it (below; ours included) within `explained_m` of its line of sight (the camera may
-  be looking at it: a far walker the radar tracks while its plots of something else fall on
-  the line), not on a crossing's road, and none of our patrols (by their own reports) that
-  close to its line of sight at any scene while it was seen (a camera following our patrol
-  car along the road is seeing the patrol, wherever the radar's plots place it), raises one
-  alert. A tracked thing is the track rules'
+  `min_bearings` bearings, placed, on the Libyan side within `depth_m` of the line or on
+  ours within `inside_m`, with no track that may be it (below; ours included) within
+  `explained_m` of its line of sight (the camera may be looking at it: a far walker the radar
+  tracks while its plots of something else fall on the line), not on a crossing's road, and
+  none of our patrols (by their own reports) that close to its line of sight at any scene
+  while it was seen (a camera following our patrol car along the road is seeing the patrol,
+  wherever the radar's plots place it), raises one alert. A tracked thing is the track rules'
   to judge: the camera's bearings already feed its class. While it stays in view and placed,
   it alerts again every `realert_s`, where it is then: its incident follows it (an incident
   takes alerts within 30 min of its last) as it walks in for an hour.
@@ -53,12 +52,6 @@ from borderwatch.rules.scene import Finding, Scene
 
 __all__ = ["Sighting", "SightingRule"]
 
-# A bearing is *sharp* when its person or vehicle likelihood is at least this share of its
-# four: the camera resolved one (a recognised target's frame, 0.8-0.9). A blur's frames are
-# nearly flat (a camel 9.5 km off: 0.08/0.25/0.08/0.08 when called a vehicle); summed over a
-# minute they lean one way by chance often enough to pass `threat_min` (nuisance-mix seed 10:
-# a far camel "seen as a vehicle" for 75 s, placed by the plots of a herd on its bearing).
-SHARP_SHARE = 0.7
 KEYS_KEPT = 12  # detection keys a sighting's alert cites: its latest bearings and plots
 PLOTS_KEPT = 4  # times `min_plots`: the latest plots a sighting is placed by
 
@@ -79,7 +72,6 @@ class Sighting:
     # of a bearing's).
     log_classes: tuple[float, float, float, float]
     bearings: int = 1
-    sharp: int = 0  # of them sharp for a person or a vehicle (`SHARP_SHARE`)
     plots: list[tuple[float, float, float, float]] = field(default_factory=list)  # t, along, x, y
     # What its alert cites: the latest bearings (their detections, named only when cited:
     # most sightings never are) and plots (their keys).
@@ -181,9 +173,8 @@ class SightingRule:
             off = abs((az - s.azimuth + pi) % tau - pi)
             if off <= widest and off <= radians(gate_deg + turn_dps * since) and off < best_off:
                 best, best_off = s, off
-        sharp = int(max(p, v) >= SHARP_SHARE * (p + v + a + u))
         if best is None:
-            new = Sighting(det.sensor_id, x, y, t, t, az, lik, sharp=sharp)
+            new = Sighting(det.sensor_id, x, y, t, t, az, lik)
             new.cited.append(det)
             mine.append(new)
             return new
@@ -194,7 +185,6 @@ class SightingRule:
         low = max(p, v, a, u) - c.class_floor
         s.log_classes = (max(p, low), max(v, low), max(a, low), max(u, low))
         s.bearings += 1
-        s.sharp += sharp
         s.cited.append(det)
         if s.bearings == c.min_bearings:
             self.waiting.append(s)
@@ -258,8 +248,6 @@ class SightingRule:
                 continue
             if s.last_s - s.first_s < c.min_seen_s or len(s.plots) < c.min_plots:
                 continue
-            if s.sharp < c.min_sharp:
-                continue  # a blur that leans one way, never resolved
             if now - min(s.last_s, s.plots[-1][0]) > c.plot_window_s:
                 continue  # judged only while seen and plotted: the scene's tracks are of now
             if s.through_any(scene.x[like], scene.y[like], c.explained_m):

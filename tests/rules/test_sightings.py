@@ -22,8 +22,6 @@ LAYOUT = load_sites().in_sectors({SECTOR})
 LINE = next(s for s in build_sectors(load_border()) if s.id == SECTOR).line
 SHARP_PERSON = ClassLikelihood(person=0.9, vehicle=0.02, animal=0.05, unknown=0.05)
 SHARP_ANIMAL = ClassLikelihood(person=0.05, vehicle=0.02, animal=0.9, unknown=0.1)
-# A far blur called a vehicle: what the camera reports when it cannot resolve the thing.
-BLUR_VEHICLE = ClassLikelihood(person=0.076, vehicle=0.251, animal=0.076, unknown=0.078)
 RADAR_SAYS = ClassLikelihood(person=0.6, vehicle=0.05, animal=0.2, unknown=0.15)
 
 
@@ -141,13 +139,3 @@ def test_realert_s_sets_how_often_a_sighting_still_in_view_alerts_again() -> Non
     assert len(alerts) >= 2
     assert "has still seen" in alerts[1].summary
     assert alerts[1].time_ns - alerts[0].time_ns >= 100 * S
-
-
-def test_a_blur_that_leans_one_way_is_not_a_sighting_until_the_camera_resolves_it() -> None:
-    blur = Walker()
-    blur.run(BLUR_VEHICLE, plots_every_s=25.0, until_s=400.0)
-    assert blur.sightings() == []
-    trusting = Walker(config(min_sharp=0))  # every frame's lean counted, as before
-    trusting.run(BLUR_VEHICLE, plots_every_s=25.0, until_s=400.0)
-    (alert,) = trusting.sightings()
-    assert alert.cls == "vehicle"
