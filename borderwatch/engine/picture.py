@@ -231,7 +231,7 @@ class Picture:
                 a, r = batch.azimuth_rad, batch.range_m
                 x = batch.sensor_x + r * np.sin(a)
                 y = batch.sensor_y + r * np.cos(a)
-                self.alerter.sightings.plots(batch.times(), x, y, batch.keys)
+                self.alerter.sightings.plots(batch.times(), x, y, batch.keys, batch.likelihoods())
             return
         except Exception as exc:  # isolate the culprit; see the docstring
             self.tracker.restore(saved)

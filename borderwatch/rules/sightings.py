@@ -29,6 +29,13 @@ fast one, but cannot range. So:
   it alerts again every `realert_s`, where it is then: its incident follows it (an incident
   takes alerts within 30 min of its last) as it walks in for an hour.
 
+A sighting that says vehicle must say it still with the class reports of the plots that placed
+it added (each counting `evidence_weight`): a Doppler radar sees a vehicle best of all (eight
+of its plots in ten say so), and a "vehicle" on a line of sight where the radar plots grazing
+camels is a far blur the camera could not tell (nuisance-mix seeds 5 and 10: P1 alarms on a
+camel herd 1.5 km in). One that says person is not held to this: a smuggler among camels is
+placed by the camels' plots, and a crawler's plots often say animal.
+
 A track explains a sighting only if it could be what the camera sees: one not ours that is a
 person or vehicle at most `unlike_threat_max` (camels, by every sensor's account) while the
 camera keeps saying person does not. That is the herd tactic: people walk among grazing
@@ -48,10 +55,12 @@ from borderwatch.arrays import BoolArray, FloatArray
 from borderwatch.messages import ClassName, Detection
 from borderwatch.rules.barrier import BarrierLine
 from borderwatch.rules.config import Sightings as SightingsConfig
+from borderwatch.rules.evidence import Likelihood
 from borderwatch.rules.scene import Finding, Scene
 
 __all__ = ["Sighting", "SightingRule"]
 
+NO_CLASS: Likelihood = (1.0, 1.0, 1.0, 1.0)  # a plot whose class the radar did not say
 KEYS_KEPT = 12  # detection keys a sighting's alert cites: its latest bearings and plots
 PLOTS_KEPT = 4  # times `min_plots`: the latest plots a sighting is placed by
 
@@ -72,7 +81,8 @@ class Sighting:
     # of a bearing's).
     log_classes: tuple[float, float, float, float]
     bearings: int = 1
-    plots: list[tuple[float, float, float, float]] = field(default_factory=list)  # t, along, x, y
+    # t, along, x, y, and the plot's class likelihoods (person, vehicle, animal, unknown)
+    plots: list[tuple[float, float, float, float, Likelihood]] = field(default_factory=list)
     # What its alert cites: the latest bearings (their detections, named only when cited:
     # most sightings never are) and plots (their keys).
     cited: deque[Detection | str] = field(default_factory=lambda: deque(maxlen=KEYS_KEPT))
@@ -202,9 +212,17 @@ class SightingRule:
             if abs(s.last_s - t_s) <= window_s and s.through(x, y, tolerance_m)
         ]
 
-    def plots(self, t: FloatArray, x: FloatArray, y: FloatArray, keys: tuple[str, ...]) -> None:
-        """A batch of radar plots (UTM m): those on a waiting sighting's line of sight. Every
-        waiting sighting against every plot at once (sightings x plots)."""
+    def plots(
+        self,
+        t: FloatArray,
+        x: FloatArray,
+        y: FloatArray,
+        keys: tuple[str, ...],
+        classes: FloatArray | None = None,
+    ) -> None:
+        """A batch of radar plots (UTM m; `classes` their class likelihoods, (K, 4), None: not
+        known): those on a waiting sighting's line of sight. Every waiting sighting against
+        every plot at once (sightings x plots)."""
         c = self.config
         placing = self.placing
         along, on = _on_lines(placing, x, y, c.plot_tolerance_m)
@@ -214,9 +232,14 @@ class SightingRule:
         if len(rows) == 0:
             return
         kept = PLOTS_KEPT * c.min_plots
+        liks: list[Likelihood] = (
+            [NO_CLASS] * len(x)
+            if classes is None
+            else [(p, v, a_, u) for p, v, a_, u in classes.tolist()]
+        )
         for k, j, a in zip(rows.tolist(), cols.tolist(), along[rows, cols].tolist(), strict=True):
             s = placing[k]
-            s.plots.append((float(t[j]), a, float(x[j]), float(y[j])))
+            s.plots.append((float(t[j]), a, float(x[j]), float(y[j]), liks[j]))
             s.cited.append(keys[j])
             # Only the latest are ever placed (`_place`); a sighting watched for hours
             # would otherwise carry thousands, filtered at every scene.
@@ -255,7 +278,10 @@ class SightingRule:
             where = self._place(s)
             if where is None:
                 continue
-            px, py = where
+            px, py, placed_by = where
+            cls = s.cls()
+            if cls == "vehicle" and not self._still_vehicle(s, placed_by):
+                continue  # the radar's plots there say otherwise (see the module doc)
             if scene.on_legal_road(np.array([px]), np.array([py]))[0]:
                 continue  # traffic on a crossing's road
             depth = float(self.barrier.depth(np.array([px]), np.array([py]))[0])
@@ -263,7 +289,6 @@ class SightingRule:
                 continue
             again = " still" if s.alerted_s is not None else ""
             s.alerted_s = now
-            cls = s.cls()
             side = "out" if depth >= 0.0 else "in"
             out.append(
                 Finding(
@@ -282,8 +307,9 @@ class SightingRule:
             )
         return out
 
-    def _place(self, s: Sighting) -> tuple[float, float] | None:
-        """The median of the latest plots that lie together along the line of sight."""
+    def _place(self, s: Sighting) -> tuple[float, float, list[Likelihood]] | None:
+        """The median of the latest plots that lie together along the line of sight, and
+        those plots' class likelihoods."""
         c = self.config
         recent = s.plots[-PLOTS_KEPT * c.min_plots :]
         along = np.array([p[1] for p in recent])
@@ -292,8 +318,24 @@ class SightingRule:
             if len(near) >= c.min_plots:
                 xs = np.array([recent[k][2] for k in near])
                 ys = np.array([recent[k][3] for k in near])
-                return float(np.median(xs)), float(np.median(ys))
+                liks = [recent[k][4] for k in near.tolist()]
+                return float(np.median(xs)), float(np.median(ys)), liks
         return None
+
+    def _still_vehicle(self, s: Sighting, placed_by: list[Likelihood]) -> bool:
+        """Whether a sighting that says vehicle says so still, at `threat_min`, with the
+        class reports of the plots that placed it added (each `evidence_weight` of one)."""
+        c = self.config
+        w = c.evidence_weight
+        lp, lv, la, lu = s.log_classes
+        for p, v, a, u in placed_by:
+            lp += w * math.log(max(p, 1e-6))
+            lv += w * math.log(max(v, 1e-6))
+            la += w * math.log(max(a, 1e-6))
+            lu += w * math.log(max(u, 1e-6))
+        top = max(lp, lv, la, lu)
+        ep, ev, ea, eu = (math.exp(x - top) for x in (lp, lv, la, lu))
+        return ev >= ep and (ep + ev) / (ep + ev + ea + eu) >= c.threat_min
 
 
 def _on_lines(

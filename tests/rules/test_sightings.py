@@ -22,6 +22,9 @@ LAYOUT = load_sites().in_sectors({SECTOR})
 LINE = next(s for s in build_sectors(load_border()) if s.id == SECTOR).line
 SHARP_PERSON = ClassLikelihood(person=0.9, vehicle=0.02, animal=0.05, unknown=0.05)
 SHARP_ANIMAL = ClassLikelihood(person=0.05, vehicle=0.02, animal=0.9, unknown=0.1)
+SHARP_VEHICLE = ClassLikelihood(person=0.02, vehicle=0.94, animal=0.02, unknown=0.02)
+RADAR_ANIMAL = ClassLikelihood(person=0.2, vehicle=0.05, animal=0.55, unknown=0.2)
+RADAR_VEHICLE = ClassLikelihood(person=0.05, vehicle=0.8, animal=0.05, unknown=0.1)
 RADAR_SAYS = ClassLikelihood(person=0.6, vehicle=0.05, animal=0.2, unknown=0.15)
 
 
@@ -52,7 +55,13 @@ class Walker:
         self.seq += 1
         self.alerts += [o for o in self.picture.take(message) if isinstance(o, Alert)]  # type: ignore[arg-type]
 
-    def run(self, classes: ClassLikelihood, plots_every_s: float | None, until_s: float) -> None:
+    def run(
+        self,
+        classes: ClassLikelihood,
+        plots_every_s: float | None,
+        until_s: float,
+        plots_say: ClassLikelihood | None = None,
+    ) -> None:
         for t in np.arange(0.0, until_s, 5.0):
             if t % 30.0 == 0.0:
                 for sid in ("T08-C", "T08-R"):
@@ -94,7 +103,7 @@ class Walker:
                         sigma_bearing_deg=1.0,
                         sigma_range_m=10.0,
                         radial_speed_mps=0.1,
-                        classes=RADAR_SAYS,
+                        classes=plots_say or RADAR_SAYS,
                     )
                 )
 
@@ -139,3 +148,19 @@ def test_realert_s_sets_how_often_a_sighting_still_in_view_alerts_again() -> Non
     assert len(alerts) >= 2
     assert "has still seen" in alerts[1].summary
     assert alerts[1].time_ns - alerts[0].time_ns >= 100 * S
+
+
+def test_a_vehicle_sighting_must_still_say_vehicle_with_the_plots_that_place_it() -> None:
+    # The radar plots where the camera's "vehicle" is placed say vehicle: P1.
+    car = Walker()
+    car.run(SHARP_VEHICLE, plots_every_s=5.0, until_s=400.0, plots_say=RADAR_VEHICLE)
+    (alert,) = car.sightings()
+    assert (alert.cls, alert.priority) == ("vehicle", 1)
+    # They say animal, plot after plot (camels grazing on its line of sight): no alert.
+    camels = Walker()
+    camels.run(SHARP_VEHICLE, plots_every_s=5.0, until_s=400.0, plots_say=RADAR_ANIMAL)
+    assert camels.sightings() == []
+    # A person is not held to it: a smuggler among camels is placed by the camels' plots.
+    among = Walker()
+    among.run(SHARP_PERSON, plots_every_s=25.0, until_s=400.0, plots_say=RADAR_ANIMAL)
+    assert len(among.sightings()) == 1
