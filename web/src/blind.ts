@@ -54,6 +54,8 @@ export class BlindPanel {
   private coverage: Coverage | null = null;
   private timer: number | undefined;
   private refreshTimer: number | undefined;
+  /** Stopped (signed out: the map is removed); a load still in flight must not draw. */
+  private stopped = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -71,6 +73,7 @@ export class BlindPanel {
 
   /** Stop refreshing. */
   stop(): void {
+    this.stopped = true;
     window.clearInterval(this.timer);
     window.clearTimeout(this.refreshTimer);
   }
@@ -92,6 +95,9 @@ export class BlindPanel {
       console.warn("coverage:", error);
       return;
     }
+    // Signed out while /coverage was on its way: the map is gone (a removed map throws
+    // "reading 'getSource'", which the browser test caught now and then).
+    if (this.stopped) return;
     setData(this.map, "blind", this.coverage);
     this.render();
     // What the map drew, by layer (on the container, for the browser test, as picture.ts

@@ -341,6 +341,8 @@ export async function loadLayers(
   map: maplibregl.Map,
   session: Session,
   may: (permission: string) => boolean = () => true,
+  /** Whether the map is still shown (a sign-out while the layers load removes it). */
+  alive: () => boolean = () => true,
 ): Promise<string[]> {
   const set = (source: string, data: FeatureCollection): void => {
     map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
@@ -358,6 +360,7 @@ export async function loadLayers(
     get("/zones", "read_sectors"),
     get("/sectors", "read_sectors"),
   ]);
+  if (!alive()) return [];
   if (border.status === "fulfilled") set("border", border.value);
   else console.warn("border:", border.reason);
   if (sites.status === "fulfilled") set("sites", sites.value);

@@ -44,6 +44,8 @@ export class Picture {
   /** The berm's blind stretches (a role that reads sectors). */
   blind: BlindPanel | null = null;
   private pending = false;
+  /** Stopped (signed out: the map is removed); a redraw already scheduled must not draw. */
+  private stopped = false;
   private trailsSent = true;
 
   constructor(
@@ -83,6 +85,7 @@ export class Picture {
     } catch (error) {
       console.warn("me:", error); // ask for everything; refusals are logged as warnings
     }
+    if (this.stopped) return; // signed out meanwhile: the map is gone
     const box = (el: HTMLElement): void => {
       const details = el.closest("details");
       if (details !== null) details.hidden = true;
@@ -95,7 +98,8 @@ export class Picture {
       this.blind.start();
     } else box(this.el.blind);
     try {
-      const sectors = await loadLayers(this.map, session, may);
+      const sectors = await loadLayers(this.map, session, may, () => !this.stopped);
+      if (this.stopped) return;
       this.filters.setSectors(sectors);
       this.health.start(sectors, may("read_sensors"));
     } catch (error) {
@@ -147,6 +151,7 @@ export class Picture {
 
   /** Stop the panels' timers and hide them. */
   stop(): void {
+    this.stopped = true;
     this.health.stop();
     this.blind?.stop();
     this.el.panels.hidden = true;
@@ -161,6 +166,7 @@ export class Picture {
 
   private redraw(): void {
     this.pending = false;
+    if (this.stopped) return;
     const store = this.store;
     const filter = this.filters.filter;
     const shown = store.count(filter);
