@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, Response, Route, sync_playwright
 
 from borderwatch.accounts import DataDir
 from borderwatch.api import ApiSettings, console
@@ -452,6 +452,40 @@ def test_an_analyst_may_look_but_not_act(
         assert panel.locator(hidden).count() == 0, hidden
     page.click("#logout")
     page.wait_for_selector("#login:not([hidden])")
+    assert seen.errors == []
+
+
+def test_an_answer_that_comes_after_sign_out_draws_nothing(
+    live: tuple[Api, list[Any]], page: Page, seen: Seen
+) -> None:
+    # The blind-stretch panel's /coverage held back until the operator has signed out and
+    # the map is gone: when it comes, nothing may draw on the removed map (the fresh-clone CI
+    # once caught "Cannot read properties of undefined (reading 'getSource')" here).
+    api, _ = live
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()  # a later poll goes through
+        else:
+            held.append(route)
+
+    page.route("**/api/v1/coverage", hold_the_first)
+    try:
+        _sign_in(api, page, "an1")
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the console never asked for /coverage"
+        (route,) = held
+        answer = route.fetch()  # the server's answer, while signed in ...
+        page.click("#logout")
+        page.wait_for_selector("#login:not([hidden])")
+        route.fulfill(response=answer)  # ... handed to the page only now
+        page.wait_for_timeout(1500)
+    finally:
+        page.unroute("**/api/v1/coverage")
     assert seen.errors == []
 
 
