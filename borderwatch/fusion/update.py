@@ -87,26 +87,14 @@ def update_matched(  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _mul(A, B):  # type: ignore[no-untyped-def]
-    """A @ B for small matrices, each element summed in index order."""
+    """A @ B for small matrices, each element summed in index order (A @ B.T: pass the
+    transposed view, `_mul(A, B.T)`)."""
     out = np.empty((A.shape[0], B.shape[1]))
     for a in range(A.shape[0]):
         for b in range(B.shape[1]):
             v = 0.0
             for c in range(A.shape[1]):
                 v += A[a, c] * B[c, b]
-            out[a, b] = v
-    return out
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _mul_bt(A, B):  # type: ignore[no-untyped-def]
-    """A @ B.T for small matrices, each element summed in index order."""
-    out = np.empty((A.shape[0], B.shape[0]))
-    for a in range(A.shape[0]):
-        for b in range(B.shape[0]):
-            v = 0.0
-            for c in range(A.shape[1]):
-                v += A[a, c] * B[b, c]
             out[a, b] = v
     return out
 
@@ -141,7 +129,7 @@ def _joseph(x, P, t, row, dk, pk, xp, Pp, H, nu, S, R, extra, k, times):  # type
         Si[0, 0] = 1.0 / s00
     Pk = Pp[pk]
     Hk = H[pk]
-    K = _mul(_mul_bt(Pk, Hk), Si)
+    K = _mul(_mul(Pk, Hk.T), Si)
     for a in range(4):
         v = 0.0
         for c in range(m):
@@ -154,7 +142,7 @@ def _joseph(x, P, t, row, dk, pk, xp, Pp, H, nu, S, R, extra, k, times):  # type
             for c in range(m):
                 v -= K[a, c] * Hk[c, b]
             IKH[a, b] = v
-    Pu = _mul_bt(_mul(IKH, Pk), IKH) + _mul_bt(_mul(K, Rd), K)
+    Pu = _mul(_mul(IKH, Pk), IKH.T) + _mul(_mul(K, Rd), K.T)
     for a in range(4):
         for b in range(4):
             P[row, a, b] = 0.5 * (Pu[a, b] + Pu[b, a])
