@@ -94,12 +94,9 @@ class Sighting:
         """The detection keys its alert cites, oldest first."""
         return [k if isinstance(k, str) else k.key for k in self.cited]
 
-    def likelihood(self) -> tuple[float, float, float, float]:
+    def likelihood(self) -> Likelihood:
         """What its bearings say together, normalised (person, vehicle, animal, unknown)."""
-        top = max(self.log_classes)
-        a, b, c, d = (math.exp(v - top) for v in self.log_classes)
-        total = a + b + c + d
-        return a / total, b / total, c / total, d / total
+        return _normalised(self.log_classes)
 
     def threat(self) -> float:
         """The probability that it is a person or a vehicle, by its bearings."""
@@ -232,14 +229,17 @@ class SightingRule:
         if len(rows) == 0:
             return
         kept = PLOTS_KEPT * c.min_plots
+        # The class likelihoods of the plots on a line only (a few of the batch's).
         liks: list[Likelihood] = (
-            [NO_CLASS] * len(x)
+            [NO_CLASS] * len(cols)
             if classes is None
-            else [(p, v, a_, u) for p, v, a_, u in classes.tolist()]
+            else [(p, v, a_, u) for p, v, a_, u in classes[cols].tolist()]
         )
-        for k, j, a in zip(rows.tolist(), cols.tolist(), along[rows, cols].tolist(), strict=True):
+        for k, j, a, lik in zip(
+            rows.tolist(), cols.tolist(), along[rows, cols].tolist(), liks, strict=True
+        ):
             s = placing[k]
-            s.plots.append((float(t[j]), a, float(x[j]), float(y[j]), liks[j]))
+            s.plots.append((float(t[j]), a, float(x[j]), float(y[j]), lik))
             s.cited.append(keys[j])
             # Only the latest are ever placed (`_place`); a sighting watched for hours
             # would otherwise carry thousands, filtered at every scene.
@@ -333,9 +333,16 @@ class SightingRule:
             lv += w * math.log(max(v, 1e-6))
             la += w * math.log(max(a, 1e-6))
             lu += w * math.log(max(u, 1e-6))
-        top = max(lp, lv, la, lu)
-        ep, ev, ea, eu = (math.exp(x - top) for x in (lp, lv, la, lu))
-        return ev >= ep and (ep + ev) / (ep + ev + ea + eu) >= c.threat_min
+        p, v, _, _ = _normalised((lp, lv, la, lu))
+        return v >= p and p + v >= c.threat_min  # the bar `Sighting.threat` is held to
+
+
+def _normalised(log_classes: Likelihood) -> Likelihood:
+    """Log class evidence (person, vehicle, animal, unknown) as probabilities."""
+    top = max(log_classes)
+    a, b, c, d = (math.exp(v - top) for v in log_classes)
+    total = a + b + c + d
+    return a / total, b / total, c / total, d / total
 
 
 def _on_lines(
